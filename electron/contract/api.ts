@@ -1,0 +1,104 @@
+/**
+ * The one API contract between the renderer and the services (main process over IPC, or headless mode over HTTP).
+ * Every method has a zod schema for its input and its output; every event a schema for its payload.
+ * Both sides import this file, so it must stay free of Node and DOM imports.
+ * Later features add methods here: the transports pick them up without changes.
+ */
+import { z } from 'zod';
+
+export const ExecutionProviderInfo = z.object({
+  name: z.string(), // cpu, cuda, webgpu, dml, coreml, ...
+  available: z.boolean(),
+  detail: z.string().optional(), // why it is unavailable, or how to enable it
+});
+
+export const EngineInfo = z.object({
+  ortVersion: z.string(),
+  executionProviders: z.array(ExecutionProviderInfo),
+  platform: z.string(),
+  arch: z.string(),
+  cpuModel: z.string(),
+  cpuCount: z.number().int(),
+  totalMemoryBytes: z.number(),
+  freeMemoryBytes: z.number(),
+  nodeVersion: z.string(),
+  pid: z.number().int(),
+});
+export type EngineInfo = z.infer<typeof EngineInfo>;
+
+export const EngineState = z.enum(['starting', 'ready', 'crashed', 'restarting', 'stopped']);
+export const EngineStatus = z.object({
+  state: EngineState,
+  pid: z.number().int().optional(),
+  restarts: z.number().int(),
+  lastError: z.string().optional(), // e.g. "engine exited with signal SIGKILL"
+  since: z.number(), // ms epoch
+});
+export type EngineStatus = z.infer<typeof EngineStatus>;
+
+export const JobKind = z.enum(['dummy', 'convert', 'train', 'download']);
+export const JobState = z.enum(['queued', 'running', 'succeeded', 'failed', 'cancelled', 'interrupted']);
+export const Job = z.object({
+  id: z.string(),
+  kind: JobKind,
+  state: JobState,
+  title: z.string(),
+  progress: z.number().min(0).max(1), // fraction done
+  message: z.string().optional(), // what it is doing now, or the error in words a user can act on
+  etaSeconds: z.number().optional(),
+  createdAt: z.number(),
+  updatedAt: z.number(),
+});
+export type Job = z.infer<typeof Job>;
+
+export const AppInfo = z.object({
+  version: z.string(),
+  dataDir: z.string(),
+  transport: z.enum(['ipc', 'http']),
+});
+export type AppInfo = z.infer<typeof AppInfo>;
+
+const Empty = z.object({}).strict();
+
+export const api = {
+  'app.info': { input: Empty, output: AppInfo },
+  'engine.info': { input: Empty, output: EngineInfo },
+  'engine.status': { input: Empty, output: EngineStatus },
+  'engine.restart': { input: Empty, output: EngineStatus },
+  'jobs.list': { input: Empty, output: z.array(Job) },
+  'jobs.startDummy': {
+    input: z.object({ steps: z.number().int().min(1).max(100_000), stepMs: z.number().int().min(1).max(60_000) }).strict(),
+    output: Job,
+  },
+  'jobs.cancel': { input: z.object({ jobId: z.string().min(1).max(100) }).strict(), output: Job },
+} as const;
+
+export const events = {
+  'engine.status': EngineStatus,
+  'job.update': Job,
+} as const;
+
+export type ApiMethod = keyof typeof api;
+export type ApiInput<M extends ApiMethod> = z.input<(typeof api)[M]['input']>;
+export type ApiOutput<M extends ApiMethod> = z.output<(typeof api)[M]['output']>;
+export type EventName = keyof typeof events;
+export type EventPayload<E extends EventName> = z.output<(typeof events)[E]>;
+
+export function isApiMethod(name: unknown): name is ApiMethod {
+  return typeof name === 'string' && Object.prototype.hasOwnProperty.call(api, name);
+}
+export function isEventName(name: unknown): name is EventName {
+  return typeof name === 'string' && Object.prototype.hasOwnProperty.call(events, name);
+}
+
+/** What the renderer sees, whichever transport carries it (window.distillery in Electron, HTTP+SSE in a browser). */
+export interface DistilleryApi {
+  call<M extends ApiMethod>(method: M, input: ApiInput<M>): Promise<ApiOutput<M>>;
+  on<E extends EventName>(event: E, listener: (payload: EventPayload<E>) => void): () => void;
+}
+
+/** Errors cross the boundary as data; `code` lets the UI choose what to show. */
+export const ApiErrorBody = z.object({
+  error: z.object({ code: z.string(), message: z.string() }),
+});
+export type ApiErrorBody = z.infer<typeof ApiErrorBody>;
