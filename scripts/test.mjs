@@ -1,0 +1,68 @@
+#!/usr/bin/env node
+// The README's test command: type-check, lint, unit/integration tests (vitest), build, then the e2e suite
+// (Playwright: headless mode in Chromium; Electron specs where the binary exists). Ends with one summary line
+// `N passed, N failed, N skipped` so CI can read the outcome.
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+
+const tmp = '.tmp/test-results';
+rmSync(tmp, { recursive: true, force: true });
+mkdirSync(tmp, { recursive: true });
+
+const totals = { passed: 0, failed: 0, skipped: 0 };
+const failures = [];
+
+function step(name, cmd, args, env = {}) {
+  const started = Date.now();
+  console.log(`\n=== ${name}: ${cmd} ${args.join(' ')}`);
+  const result = spawnSync(cmd, args, { stdio: 'inherit', env: { ...process.env, ...env } });
+  const seconds = ((Date.now() - started) / 1000).toFixed(1);
+  console.log(`=== ${name} finished in ${seconds}s with exit code ${result.status}`);
+  return result.status === 0;
+}
+
+function countVitest(file) {
+  if (!existsSync(file)) return false;
+  const report = JSON.parse(readFileSync(file, 'utf8'));
+  totals.passed += report.numPassedTests;
+  totals.failed += report.numFailedTests;
+  totals.skipped += report.numPendingTests + report.numTodoTests;
+  return true;
+}
+
+function countPlaywright(file) {
+  if (!existsSync(file)) return false;
+  const { stats } = JSON.parse(readFileSync(file, 'utf8'));
+  totals.passed += stats.expected + stats.flaky;
+  totals.failed += stats.unexpected;
+  totals.skipped += stats.skipped;
+  return true;
+}
+
+// Static checks count as one test each, so a type error or lint error turns the summary red.
+for (const [name, args] of [
+  ['typecheck', ['run', 'typecheck']],
+  ['lint', ['run', 'lint']],
+]) {
+  if (step(name, 'npm', args)) totals.passed += 1;
+  else { totals.failed += 1; failures.push(name); }
+}
+
+const vitestJson = `${tmp}/vitest.json`;
+const vitestOk = step('unit', 'npx', ['vitest', 'run', '--reporter=default', '--reporter=json', `--outputFile=${vitestJson}`]);
+if (!countVitest(vitestJson)) { totals.failed += 1; failures.push('vitest produced no report'); }
+else if (!vitestOk) failures.push('vitest');
+
+if (step('build', 'npm', ['run', 'build'])) {
+  const playwrightJson = `${tmp}/playwright.json`;
+  const e2eOk = step('e2e', 'npx', ['playwright', 'test', '--reporter=list,json'], { PLAYWRIGHT_JSON_OUTPUT_NAME: playwrightJson });
+  if (!countPlaywright(playwrightJson)) { totals.failed += 1; failures.push('playwright produced no report'); }
+  else if (!e2eOk) failures.push('e2e');
+} else {
+  totals.failed += 1;
+  failures.push('build');
+}
+
+if (failures.length) console.log(`\nFailed steps: ${failures.join(', ')}`);
+console.log(`\n${totals.passed} passed, ${totals.failed} failed, ${totals.skipped} skipped`);
+process.exit(totals.failed === 0 && failures.length === 0 ? 0 : 1);
