@@ -3,4 +3,5 @@
 import { register } from 'tsx/esm/api';
 
 register();
-await import('../electron/cli/index.ts');
+const { runCli } = await import('../electron/cli/index.ts');
+process.exitCode = await runCli(process.argv);

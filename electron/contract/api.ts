@@ -5,6 +5,7 @@
  * Later features add methods here: the transports pick them up without changes.
  */
 import { z } from 'zod';
+import { inferenceApi, inferenceEvents } from './inference';
 
 export const ExecutionProviderInfo = z.object({
   name: z.string(), // cpu, cuda, webgpu, dml, coreml, ...
@@ -71,11 +72,13 @@ export const api = {
     output: Job,
   },
   'jobs.cancel': { input: z.object({ jobId: z.string().min(1).max(100) }).strict(), output: Job },
+  ...inferenceApi,
 } as const;
 
 export const events = {
   'engine.status': EngineStatus,
   'job.update': Job,
+  ...inferenceEvents,
 } as const;
 
 export type ApiMethod = keyof typeof api;

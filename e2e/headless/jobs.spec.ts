@@ -1,0 +1,26 @@
+import { expect, test } from '../support/fixtures';
+
+test('the test job shows progress and an ETA, and Cancel stops it', async ({ app, callApi }) => {
+  await app.keyboard.press('Control+5');
+  const diagnostics = app.getByTestId('diagnostics');
+  await diagnostics.getByRole('button', { name: 'Run test job' }).click();
+
+  const job = diagnostics.getByTestId('job-row').first();
+  await expect(job).toHaveAttribute('data-state', 'running');
+  const bar = job.getByRole('progressbar');
+  await expect.poll(async () => Number(await bar.getAttribute('aria-valuenow')), { timeout: 15_000 }).toBeGreaterThan(5);
+  await expect(job.locator('.job-eta')).toContainText(/about \d+ s left/);
+
+  await job.getByRole('button', { name: 'Cancel' }).click();
+  await expect(job).toHaveAttribute('data-state', 'cancelled');
+  await expect(job).toContainText('Cancelled');
+  await expect(job.getByRole('button', { name: 'Cancel' })).toHaveCount(0);
+  const stoppedAt = Number(await bar.getAttribute('aria-valuenow'));
+  expect(stoppedAt).toBeLessThan(100);
+
+  // The server agrees, and the job stays stopped.
+  const jobs = await callApi('jobs.list');
+  expect(jobs[0]).toMatchObject({ state: 'cancelled' });
+  await app.waitForTimeout(1000);
+  expect(Number(await bar.getAttribute('aria-valuenow'))).toBe(stoppedAt);
+});

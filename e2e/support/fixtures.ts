@@ -1,0 +1,45 @@
+import { test as base, expect, type Page } from '@playwright/test';
+import type { ApiMethod, ApiOutput } from '../../electron/contract/api';
+import { startServer, type ServerHandle } from './server';
+
+export interface Fixtures {
+  /** A page that opened the printed URL and shows the app frame. */
+  app: Page;
+  /** Calls the API directly (as a script would), with the token. */
+  callApi: <M extends ApiMethod>(method: M, input?: unknown) => Promise<ApiOutput<M>>;
+}
+
+/** One server per worker (the suite runs with one worker): started once, stopped after the last test. */
+export const test = base.extend<Fixtures, { server: ServerHandle }>({
+  server: [
+    // eslint-disable-next-line no-empty-pattern
+    async ({}, use) => {
+      const server = await startServer();
+      await use(server);
+      await server.stop();
+    },
+    { scope: 'worker' },
+  ],
+  app: async ({ page, server }, use, testInfo) => {
+    await page.goto(server.url);
+    await expect(page.getByRole('navigation', { name: 'Main' })).toBeVisible();
+    await use(page);
+    if (testInfo.status !== testInfo.expectedStatus) {
+      await testInfo.attach('distillery-serve-stderr', { body: server.logs(), contentType: 'text/plain' });
+    }
+  },
+  callApi: async ({ server }, use) => {
+    await use(async (method, input = {}) => {
+      const response = await fetch(`${server.origin}/api/call/${method}`, {
+        method: 'POST',
+        headers: { Authorization: `Bearer ${server.token}`, 'Content-Type': 'application/json' },
+        body: JSON.stringify(input),
+      });
+      const body: unknown = await response.json();
+      if (!response.ok) throw new Error(`${method} failed with ${response.status}: ${JSON.stringify(body)}`);
+      return body as never;
+    });
+  },
+});
+
+export { expect };

@@ -1,0 +1,82 @@
+/**
+ * Starts `node bin/distillery.mjs serve --port 0` in a fresh DISTILLERY_HOME, reads the URL line it prints and stops
+ * it (SIGTERM, then SIGKILL) at the end. The e2e suite talks only to this real server.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+const LISTENING = /^Distillery listening on (http:\/\/127\.0\.0\.1:(\d+)\/\?token=([A-Za-z0-9_-]+))\s*$/m;
+const START_TIMEOUT_MS = 60_000;
+
+export interface ServerHandle {
+  /** The URL exactly as printed, token included. */
+  url: string;
+  origin: string;
+  port: number;
+  token: string;
+  home: string;
+  process: ChildProcess;
+  /** Everything the server wrote to stderr so far (shown when a test fails). */
+  logs(): string;
+  stop(): Promise<void>;
+}
+
+export async function startServer(): Promise<ServerHandle> {
+  if (!existsSync(path.join(repoRoot, 'out', 'renderer', 'index.html'))) {
+    throw new Error('The renderer is not built: run `npm run build` before the e2e suite.');
+  }
+  const home = mkdtempSync(path.join(os.tmpdir(), 'distillery-e2e-'));
+  const child = spawn(process.execPath, [path.join(repoRoot, 'bin', 'distillery.mjs'), 'serve', '--port', '0', '--no-open'], {
+    cwd: repoRoot,
+    env: { ...process.env, DISTILLERY_HOME: home, DISTILLERY_NO_OPEN: '1' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stderr!.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+
+  const match = await new Promise<RegExpMatchArray>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`serve printed no URL within ${START_TIMEOUT_MS} ms.\n${stdout}${stderr}`)), START_TIMEOUT_MS);
+    child.stdout!.setEncoding('utf8').on('data', (chunk: string) => {
+      stdout += chunk;
+      const found = stdout.match(LISTENING);
+      if (found) {
+        clearTimeout(timer);
+        resolve(found);
+      }
+    });
+    child.once('exit', (code, signal) => {
+      clearTimeout(timer);
+      reject(new Error(`serve exited (${signal ?? `code ${code}`}) before printing its URL.\n${stdout}${stderr}`));
+    });
+  }).catch((error: unknown) => {
+    child.kill('SIGKILL');
+    rmSync(home, { recursive: true, force: true });
+    throw error;
+  });
+
+  const [, url, port, token] = match;
+  return {
+    url,
+    origin: `http://127.0.0.1:${port}`,
+    port: Number(port),
+    token,
+    home,
+    process: child,
+    logs: () => stderr,
+    async stop() {
+      if (child.exitCode === null && child.signalCode === null) {
+        const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+        child.kill('SIGTERM');
+        const force = setTimeout(() => child.kill('SIGKILL'), 10_000);
+        await exited;
+        clearTimeout(force);
+      }
+      rmSync(home, { recursive: true, force: true });
+    },
+  };
+}

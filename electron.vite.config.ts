@@ -1,0 +1,71 @@
+import { dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import react from '@vitejs/plugin-react';
+import { defineConfig } from 'electron-vite';
+import type { Plugin } from 'vite';
+
+// Native and heavy packages stay in node_modules: they load their own binaries at run time.
+const nativeDeps = ['better-sqlite3', 'onnxruntime-node', '@huggingface/transformers'];
+
+const root = dirname(fileURLToPath(import.meta.url));
+
+// The CSP lives in two places: the header set by main (or the headless server) and the meta tag in index.html.
+// The dev server needs inline scripts (React refresh preamble) and a websocket, so the meta tag is relaxed only there.
+const productionCsp =
+  "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; " +
+  "connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'none'";
+const devCsp =
+  "default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; " +
+  "connect-src 'self' ws://localhost:* http://localhost:*; object-src 'none'; base-uri 'none'";
+
+function cspMetaTag(): Plugin {
+  let csp = productionCsp;
+  return {
+    name: 'distillery-csp-meta',
+    configResolved(config) {
+      csp = config.command === 'serve' ? devCsp : productionCsp;
+    },
+    transformIndexHtml(html) {
+      return html.replace('__DISTILLERY_CSP__', csp);
+    },
+  };
+}
+
+export default defineConfig({
+  main: {
+    build: {
+      outDir: resolve(root, 'out/main'),
+      externalizeDeps: { include: nativeDeps },
+      rollupOptions: {
+        input: {
+          index: resolve(root, 'electron/main/index.ts'),
+          // The engine runs in its own process (utilityProcess.fork(out/main/engine.js)).
+          engine: resolve(root, 'electron/engine/main.ts'),
+        },
+        output: { format: 'es', entryFileNames: '[name].js' },
+      },
+    },
+  },
+  preload: {
+    build: {
+      outDir: resolve(root, 'out/preload'),
+      // Sandboxed preloads cannot require packages: bundle everything (zod included) into one CommonJS file.
+      externalizeDeps: false,
+      rollupOptions: {
+        input: { index: resolve(root, 'electron/preload/index.ts') },
+        output: { format: 'cjs', entryFileNames: '[name].cjs', inlineDynamicImports: true },
+      },
+    },
+  },
+  renderer: {
+    root: resolve(root, 'renderer'),
+    // Relative asset paths: the same build loads from file:// in Electron and from the headless server.
+    base: './',
+    plugins: [react(), cspMetaTag()],
+    build: {
+      outDir: resolve(root, 'out/renderer'),
+      emptyOutDir: true,
+      rollupOptions: { input: { index: resolve(root, 'renderer/index.html') } },
+    },
+  },
+});

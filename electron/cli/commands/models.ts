@@ -1,0 +1,75 @@
+/** `distillery models add <folder>` / `models list [--json]` / `models remove <id>`: the model registry. */
+import fs from 'node:fs';
+import path from 'node:path';
+import type { ModelInfo } from '../../contract/inference';
+import { EngineHost } from '../../engine/host';
+import { createServices, resolveDataDir, type Services } from '../../services';
+import { formatBytes } from '../../generate/memory';
+import { CliError, type CliCommand } from '../command';
+
+/** Services without starting the engine (the registry needs only the database). */
+export async function withRegistry<T>(fn: (services: Services) => Promise<T>): Promise<T> {
+  const engineHost = new EngineHost({ spawn: () => { throw new Error('not started'); } });
+  const services = createServices({ dataDir: resolveDataDir(), engineHost, transport: 'http' });
+  try {
+    return await fn(services);
+  } finally {
+    await services.close();
+  }
+}
+
+/** A model given by id, name or folder (a folder not yet registered is added). */
+export async function resolveModel(services: Services, ref: string): Promise<ModelInfo> {
+  const models = await services.call('models.list', {});
+  const hit = models.find((m) => m.id === ref) ?? models.filter((m) => m.name === ref);
+  if (!Array.isArray(hit)) return hit;
+  if (hit.length === 1) return hit[0];
+  if (hit.length > 1) throw new CliError(`Several models are named "${ref}": use the id (distillery models list).`);
+  if (fs.existsSync(ref) && fs.statSync(ref).isDirectory()) return addModel(services, path.resolve(ref));
+  throw new CliError(`No model "${ref}". Add its folder with \`distillery models add <folder>\` or list them with \`distillery models list\`.`);
+}
+
+async function addModel(services: Services, folder: string, name?: string): Promise<ModelInfo> {
+  try {
+    return await services.call('models.add', name ? { path: folder, name } : { path: folder });
+  } catch (error) {
+    throw new CliError((error as Error).message);
+  }
+}
+
+export function formatModels(models: ModelInfo[]): string {
+  if (models.length === 0) return 'No models yet. Add one with `distillery models add <folder>`.\n';
+  const rows = models.map((m) => `${m.id}  ${m.name}  ${m.arch}  ${m.dtypes.join('/')}  ${formatBytes(m.sizeBytes)}  ${m.path}`);
+  return `${['ID  NAME  ARCH  DTYPES  SIZE  PATH', ...rows].join('\n')}\n`;
+}
+
+export const modelsCommand: CliCommand = (program) => {
+  const models = program.command('models').description('Manage the models Distillery can run');
+  models
+    .command('add <folder>')
+    .description('Add a model folder (converted by Distillery or in transformers.js layout); checks its files')
+    .option('--name <name>', 'display name (default: the folder name)')
+    .option('--json', 'print JSON')
+    .action(async (folder: string, options: { name?: string; json?: boolean }) => {
+      const added = await withRegistry((services) => addModel(services, path.resolve(folder), options.name));
+      process.stdout.write(options.json ? `${JSON.stringify(added, null, 2)}\n` : `Added ${added.name} (${added.id}): ${added.dtypes.join(', ')}\n`);
+    });
+  models
+    .command('list')
+    .description('List the models')
+    .option('--json', 'print JSON')
+    .action(async (options: { json?: boolean }) => {
+      const list = await withRegistry((services) => services.call('models.list', {}));
+      process.stdout.write(options.json ? `${JSON.stringify(list, null, 2)}\n` : formatModels(list));
+    });
+  models
+    .command('remove <model>')
+    .description('Forget a model (by id or name); its folder is kept')
+    .action(async (ref: string) => {
+      await withRegistry(async (services) => {
+        const model = await resolveModel(services, ref);
+        await services.call('models.remove', { modelId: model.id });
+        process.stdout.write(`Removed ${model.name} (${model.id}); the folder ${model.path} is untouched.\n`);
+      });
+    });
+};

@@ -1,0 +1,131 @@
+/**
+ * `distillery run <model> "<prompt>"`: one reply, thinking streamed dimmed (on a terminal) then the answer.
+ * `--json` prints {reasoning, answer, stats} once done. Ctrl+C stops the generation and keeps what was said.
+ */
+import type { GenerationResult } from '../../generate/generator';
+import type { LoadedModelInfo } from '../../generate/model-pool';
+import type { StreamEvent } from '../../generate/r1-stream';
+import { registryFor } from '../../services/models';
+import { startBackend } from '../backend';
+import { CliError, type CliCommand } from '../command';
+import { resolveModel } from './models';
+
+export const DIM = '\x1b[2m';
+export const RESET = '\x1b[0m';
+
+export interface RunCliOptions {
+  maxTokens?: string;
+  temperature?: string;
+  topP?: string;
+  seed?: string;
+  thinkingBudget?: string;
+  provider?: string;
+  dtype?: string;
+  json?: boolean;
+}
+
+function numberOption(value: string | undefined, name: string, integer: boolean): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!Number.isFinite(n) || (integer && !Number.isInteger(n)) || n < 0) {
+    throw new CliError(`--${name} must be a ${integer ? 'non-negative integer' : 'non-negative number'} (got "${value}").`);
+  }
+  return n;
+}
+
+export function generationOptions(o: RunCliOptions) {
+  return {
+    maxNewTokens: numberOption(o.maxTokens, 'max-tokens', true),
+    temperature: numberOption(o.temperature, 'temperature', false),
+    topP: numberOption(o.topP, 'top-p', false),
+    seed: numberOption(o.seed, 'seed', true),
+    thinkingBudget: numberOption(o.thinkingBudget, 'thinking-budget', true),
+  };
+}
+
+/** Writes streamed text: reasoning dimmed, a blank line, then the answer. */
+export function streamPrinter(out: NodeJS.WriteStream, color: boolean) {
+  let phase: 'none' | 'reasoning' | 'answer' = 'none';
+  return {
+    write(event: StreamEvent) {
+      if (event.type === 'reasoning') {
+        if (phase === 'none' && color) out.write(DIM);
+        phase = 'reasoning';
+        out.write(event.text);
+        return;
+      }
+      if (phase === 'reasoning') out.write(color ? `${RESET}\n\n` : '\n\n');
+      phase = 'answer';
+      out.write(event.text);
+    },
+    end() {
+      if (phase === 'reasoning' && color) out.write(RESET);
+      if (phase !== 'none') out.write('\n');
+      phase = 'none';
+    },
+  };
+}
+
+export function addGenerationOptions<T extends { option(flags: string, description: string): T }>(command: T): T {
+  return command
+    .option('--max-tokens <n>', 'most tokens to generate (thinking + answer; up to 32768)')
+    .option('--temperature <t>', 'sampling temperature (R1 default 0.6; 0 = greedy)')
+    .option('--top-p <p>', 'nucleus sampling mass (R1 default 0.95)')
+    .option('--seed <s>', 'seed: the same seed gives the same text')
+    .option('--thinking-budget <n>', 'after n thinking tokens, close the thought and answer')
+    .option('--provider <name>', 'execution provider: auto, cuda, dml, coreml, webgpu, cpu')
+    .option('--dtype <dtype>', 'weights variant: fp32, fp16, q4, q4f16, ...');
+}
+
+export const runCommand: CliCommand = (program) => {
+  addGenerationOptions(
+    program
+      .command('run <model> <prompt>')
+      .description('Generate one reply (thinking dimmed, then the answer); model = id, name or folder'),
+  )
+    .option('--json', 'print {reasoning, answer, stats} as JSON when done')
+    .action(async (modelRef: string, prompt: string, options: RunCliOptions) => {
+      const generation = generationOptions(options);
+      const backend = await startBackend();
+      try {
+        const model = await resolveModel(backend.services, modelRef);
+        const registry = registryFor(backend.services.context);
+        const load = registry.loadParams(model.id, { provider: options.provider, dtype: options.dtype });
+        const call = backend.engine.stream<GenerationResult & { model: LoadedModelInfo }>('generate.run', {
+          modelId: model.id,
+          load,
+          messages: [{ role: 'user', content: prompt }],
+          options: generation,
+        });
+        const onSigint = () => call.cancel();
+        process.on('SIGINT', onSigint);
+        const printer = streamPrinter(process.stdout, !options.json && process.stdout.isTTY === true);
+        try {
+          for await (const { event, data } of call.events) if (event === 'text' && !options.json) printer.write(data as StreamEvent);
+          const result = await call.result;
+          printer.end();
+          const { model: loaded, ...rest } = result;
+          if (options.json) process.stdout.write(`${JSON.stringify({ reasoning: rest.reasoning, answer: rest.answer, stats: rest.stats, fallbacks: loaded.fallbacks }, null, 2)}\n`);
+          else process.stderr.write(formatStats(result));
+        } catch (error) {
+          printer.end();
+          throw new CliError((error as Error).message);
+        } finally {
+          process.off('SIGINT', onSigint);
+        }
+      } finally {
+        await backend.close();
+      }
+    });
+};
+
+export function formatStats(result: GenerationResult & { model?: LoadedModelInfo }): string {
+  const s = result.stats;
+  const lines = [
+    `[${s.provider}/${s.dtype}] ${s.thinkingTokens} thinking tokens in ${(s.thinkingMs / 1000).toFixed(1)} s, ` +
+      `${s.answerTokens} answer tokens, ${s.decodeTokensPerSecond.toFixed(1)} tok/s, first token after ${s.timeToFirstTokenMs.toFixed(0)} ms` +
+      (s.finishReason === 'stop' ? '' : ` (${s.finishReason === 'length' ? 'token limit reached' : 'stopped'})`),
+  ];
+  for (const f of result.model?.fallbacks ?? []) lines.push(`note: ${f.reason}`);
+  return `${lines.join('\n')}\n`;
+}

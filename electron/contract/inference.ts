@@ -1,0 +1,159 @@
+/**
+ * The inference part of the API contract: the model registry, loading, chats that stream thinking and answer.
+ * Spread into `api` and `events` in ./api.ts. No Node or DOM imports here (the renderer imports it).
+ */
+import { z } from 'zod';
+
+const Id = z.string().min(1).max(200);
+
+export const ProviderChoice = z.enum(['auto', 'cuda', 'dml', 'coreml', 'webgpu', 'cpu']);
+
+export const ProviderFallback = z.object({ provider: z.string(), reason: z.string() });
+
+/** A model that is loaded in the engine: what actually runs. */
+export const LoadedModel = z.object({
+  modelId: z.string(),
+  provider: z.string(),
+  dtype: z.string(),
+  contextLength: z.number().int(),
+  /** Better providers that were skipped or failed, with why and how to fix it. */
+  fallbacks: z.array(ProviderFallback),
+  estimatedBytes: z.number(),
+  loadMs: z.number(),
+});
+export type LoadedModel = z.infer<typeof LoadedModel>;
+
+export const ModelInfo = z.object({
+  id: z.string(),
+  name: z.string(),
+  path: z.string(),
+  arch: z.string(),
+  /** Default dtype (the best variant on CPU); `dtypes` lists every variant in the folder. */
+  dtype: z.string(),
+  dtypes: z.array(z.string()),
+  sizeBytes: z.number(),
+  source: z.string(),
+  derivedFrom: z.string().optional(),
+  addedAt: z.number(),
+  loaded: LoadedModel.optional(),
+});
+export type ModelInfo = z.infer<typeof ModelInfo>;
+
+export const GenerationSettings = z
+  .object({
+    maxNewTokens: z.number().int().min(1).max(32_768).optional(),
+    temperature: z.number().min(0).max(5).optional(),
+    topP: z.number().gt(0).max(1).optional(),
+    topK: z.number().int().min(0).optional(),
+    seed: z.number().int().min(0).max(4_294_967_295).optional(),
+    /** After this many thinking tokens the thought is closed and the model answers. */
+    thinkingBudget: z.number().int().min(0).optional(),
+    provider: ProviderChoice.optional(),
+    dtype: z.string().optional(),
+  })
+  .strict();
+export type GenerationSettings = z.infer<typeof GenerationSettings>;
+
+export const MessageStats = z
+  .object({
+    promptTokens: z.number(),
+    timeToFirstTokenMs: z.number(),
+    thinkingTokens: z.number(),
+    thinkingMs: z.number(),
+    answerTokens: z.number(),
+    completionTokens: z.number(),
+    decodeTokensPerSecond: z.number(),
+    totalMs: z.number(),
+    provider: z.string(),
+    dtype: z.string(),
+    finishReason: z.enum(['stop', 'length', 'stopped']),
+    thinkingBudgetHit: z.boolean(),
+    thinkingOpen: z.boolean(),
+    seed: z.number(),
+    modelId: z.string(),
+  })
+  .partial();
+export type MessageStats = z.infer<typeof MessageStats>;
+
+export const MessageStatus = z.enum(['complete', 'streaming', 'stopped', 'error', 'interrupted']);
+
+export const ChatMessage = z.object({
+  id: z.string(),
+  chatId: z.string(),
+  role: z.enum(['system', 'user', 'assistant']),
+  /** For assistant messages: the answer (reasoning is separate). */
+  content: z.string(),
+  reasoning: z.string().optional(),
+  status: MessageStatus,
+  stats: MessageStats.optional(),
+  error: z.string().optional(),
+  createdAt: z.number(),
+  updatedAt: z.number(),
+});
+export type ChatMessage = z.infer<typeof ChatMessage>;
+
+export const Chat = z.object({
+  id: z.string(),
+  title: z.string(),
+  modelId: z.string().optional(),
+  createdAt: z.number(),
+  updatedAt: z.number(),
+});
+export type Chat = z.infer<typeof Chat>;
+
+/** A piece of streamed text of an assistant message. */
+export const ChatDelta = z.object({
+  chatId: z.string(),
+  messageId: z.string(),
+  type: z.enum(['reasoning', 'answer']),
+  text: z.string(),
+});
+export type ChatDelta = z.infer<typeof ChatDelta>;
+
+const Empty = z.object({}).strict();
+
+export const inferenceApi = {
+  'models.list': { input: Empty, output: z.array(ModelInfo) },
+  'models.add': { input: z.object({ path: z.string().min(1), name: z.string().min(1).max(200).optional() }).strict(), output: ModelInfo },
+  /** Forgets the model (the folder on disk is kept). */
+  'models.remove': { input: z.object({ modelId: Id }).strict(), output: z.object({ removed: z.boolean() }) },
+  'models.load': {
+    input: z
+      .object({
+        modelId: Id,
+        provider: ProviderChoice.optional(),
+        dtype: z.string().optional(),
+        contextLength: z.number().int().min(16).max(131_072).optional(),
+      })
+      .strict(),
+    output: LoadedModel,
+  },
+  'models.unload': { input: z.object({ modelId: Id }).strict(), output: z.object({ unloaded: z.boolean() }) },
+  'chats.list': { input: Empty, output: z.array(Chat) },
+  'chats.create': { input: z.object({ title: z.string().max(200).optional(), modelId: Id.optional() }).strict(), output: Chat },
+  'chats.get': { input: z.object({ chatId: Id }).strict(), output: z.object({ chat: Chat, messages: z.array(ChatMessage) }) },
+  'chats.delete': { input: z.object({ chatId: Id }).strict(), output: z.object({ deleted: z.boolean() }) },
+  /**
+   * Adds the user message and starts the reply; returns at once. The reply streams as `chat.delta` events and its
+   * state changes (streaming → complete | stopped | error) arrive as `chat.message` events.
+   */
+  'chats.send': {
+    input: z
+      .object({
+        chatId: Id,
+        content: z.string().min(1).max(1_000_000),
+        /** Defaults to the chat's model. */
+        modelId: Id.optional(),
+        settings: GenerationSettings.optional(),
+      })
+      .strict(),
+    output: z.object({ userMessage: ChatMessage, assistantMessage: ChatMessage }),
+  },
+  /** Stops a streaming reply; the partial text is kept and marked 'stopped'. */
+  'chats.stop': { input: z.object({ messageId: Id }).strict(), output: ChatMessage },
+} as const;
+
+export const inferenceEvents = {
+  'chat.delta': ChatDelta,
+  'chat.message': ChatMessage,
+} as const;

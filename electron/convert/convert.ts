@@ -1,0 +1,164 @@
+// convertCheckpoint: a Hugging Face R1-distill folder → a transformers.js model folder in one dtype, streamed tensor by
+// tensor, written into a temporary folder beside the target and renamed into place only when complete.
+import { existsSync } from 'node:fs';
+import { copyFile, mkdir, mkdtemp, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { basename, dirname, join, resolve } from 'node:path';
+import { writeModel } from '../onnx/write';
+import { loadModelConfig, expectedWeightShapes } from '../model/config';
+import { SafetensorsCheckpoint } from '../model/safetensors';
+import { validateWeights } from '../model/weights';
+import { checkFreeSpace, type FreeSpaceFn } from './disk';
+import type { ConversionCounts } from './fp16';
+import { buildConvertedGraph } from './graph';
+import { CONVERTER_VERSION, describeSourceFiles, MANIFEST_FORMAT_VERSION, writeManifest, type Manifest } from './manifest';
+import { ProgressTracker, type ProgressListener } from './progress';
+import { estimateOutputBytes, quantizationInfo, resolveStrategy, type DtypeStrategy, type StrategyOptions } from './settings';
+import { checkFloatWeight, ConvertError } from './source';
+import { CancelledError, type TensorJob } from './tensors';
+
+export interface ConvertOptions extends StrategyOptions {
+  dtype: string;
+  /** Replace an existing output folder (default: refuse). */
+  overwrite?: boolean;
+  signal?: AbortSignal;
+  onProgress?: ProgressListener;
+  /** Free-space probe (tests inject one). */
+  freeSpace?: FreeSpaceFn;
+  /** Start a new external-data file past this many bytes (default 2e9). */
+  dataChunkBytes?: number;
+}
+
+export interface ConvertResult {
+  outDir: string;
+  modelFile: string;
+  manifest: Manifest;
+  seconds: number;
+}
+
+/** Files copied unchanged (when present) next to the ONNX model. config.json is rewritten, not copied. */
+const COPIED_FILES = ['generation_config.json', 'tokenizer.json', 'tokenizer_config.json', 'special_tokens_map.json', 'LICENSE'];
+const REQUIRED_FILES = ['config.json', 'tokenizer.json', 'tokenizer_config.json'];
+
+export async function convertCheckpoint(hfDir: string, outDir: string, options: ConvertOptions): Promise<ConvertResult> {
+  const started = Date.now();
+  const source = resolve(hfDir);
+  const target = resolve(outDir);
+  const strategy = resolveStrategy(options.dtype, options);
+  const { config, checkpoint } = openAndValidate(source);
+  await checkTarget(target, options.overwrite ?? false);
+  const estimate = estimateOutputBytes(config, strategy);
+  await checkFreeSpace(target, estimate, options.freeSpace);
+
+  await mkdir(dirname(target), { recursive: true });
+  const temp = await mkdtemp(join(dirname(target), `.${basename(target)}.partial-`));
+  try {
+    const tracker = new ProgressTracker('checksum', 0, 0, options.onProgress);
+    const sourceFiles = await sourceFileNames(source, checkpoint);
+    const files = await checksumSources(source, sourceFiles, tracker, options.signal);
+    const counts: ConversionCounts = { overflowed: 0, flushedToZero: 0 };
+    const job: TensorJob = { signal: options.signal, counts, onSourceBytes: (n) => tracker.addBytes(n), onTensorDone: () => tracker.tensorDone() };
+    const { graph, plan } = buildConvertedGraph(config, checkpoint, strategy, job);
+    tracker.restart('convert', plan.reads.length, plan.reads.reduce((a, e) => a + e.byteLength, 0));
+    await mkdir(join(temp, 'onnx'));
+    const written = await writeModel(graph, join(temp, 'onnx', strategy.fileName), {
+      chunkBytes: options.dataChunkBytes,
+      docString: `Converted by Distillery ${CONVERTER_VERSION} (${strategy.dtype}) from ${basename(source)}`,
+    });
+    throwIfAborted(options.signal);
+    tracker.restart('finish', 0, 0);
+    await writeSideFiles(source, temp, config.raw, strategy, written.dataFiles.length);
+    const manifest: Manifest = {
+      format: 'distillery-model',
+      formatVersion: MANIFEST_FORMAT_VERSION,
+      converter: { name: 'distillery-convert', version: CONVERTER_VERSION },
+      createdAt: new Date().toISOString(),
+      dtype: strategy.dtype,
+      modelFile: `onnx/${strategy.fileName}`,
+      architecture: config.modelType,
+      source: { folder: source, files },
+      quantization: quantizationInfo(strategy),
+      fp16: strategy.floatWeights === 'float16' || strategy.quantize ? { overflow: 'saturate', ...counts } : null,
+      outputBytes: written.externalBytes,
+    };
+    await writeManifest(temp, manifest);
+    throwIfAborted(options.signal);
+    await moveIntoPlace(temp, target);
+    return { outDir: target, modelFile: join(target, manifest.modelFile), manifest, seconds: (Date.now() - started) / 1000 };
+  } catch (error) {
+    await rm(temp, { recursive: true, force: true });
+    throw error;
+  }
+}
+
+function throwIfAborted(signal?: AbortSignal): void {
+  if (signal?.aborted) throw new CancelledError();
+}
+
+/** Config, shards and tensors checked before anything is written: each problem is a clear error. */
+function openAndValidate(source: string) {
+  for (const file of REQUIRED_FILES) {
+    if (!existsSync(join(source, file))) {
+      throw new ConvertError(`${source} has no ${file}: point at a Hugging Face model folder (config.json, tokenizer files, *.safetensors).`);
+    }
+  }
+  const config = loadModelConfig(source);
+  const checkpoint = SafetensorsCheckpoint.open(source);
+  validateWeights(config, checkpoint, source);
+  for (const name of expectedWeightShapes(config).keys()) checkFloatWeight(checkpoint.get(name));
+  return { config, checkpoint };
+}
+
+async function checkTarget(target: string, overwrite: boolean): Promise<void> {
+  if (!existsSync(target)) return;
+  const entries = await readdir(target).catch(() => {
+    throw new ConvertError(`${target} exists and is not a folder: choose another output path.`);
+  });
+  if (entries.length > 0 && !overwrite) {
+    throw new ConvertError(`${target} already exists and is not empty: choose a new output folder, or pass --force to replace it.`);
+  }
+}
+
+async function sourceFileNames(source: string, checkpoint: SafetensorsCheckpoint): Promise<string[]> {
+  const shards = new Set([...checkpoint.entries.values()].map((e) => basename(e.file)));
+  const extra = ['config.json', 'model.safetensors.index.json', ...COPIED_FILES].filter((f) => existsSync(join(source, f)));
+  return [...extra, ...[...shards].sort()];
+}
+
+async function checksumSources(source: string, names: string[], tracker: ProgressTracker, signal?: AbortSignal) {
+  let total = 0;
+  for (const name of names) total += (await stat(join(source, name))).size;
+  tracker.restart('checksum', names.length, total);
+  try {
+    return await describeSourceFiles(source, names, (n) => tracker.addBytes(n), signal);
+  } catch (error) {
+    if (signal?.aborted) throw new CancelledError();
+    throw error;
+  }
+}
+
+/** config.json (with the transformers.js external-data setting for this file) and the tokenizer files. */
+async function writeSideFiles(source: string, temp: string, rawConfig: Record<string, unknown>, strategy: DtypeStrategy, dataChunks: number) {
+  const jsConfig = { ...((rawConfig['transformers.js_config'] as Record<string, unknown> | undefined) ?? {}) };
+  const previous = jsConfig.use_external_data_format;
+  const external: Record<string, number> = typeof previous === 'object' && previous !== null ? { ...(previous as Record<string, number>) } : {};
+  external[strategy.fileName] = dataChunks;
+  jsConfig.use_external_data_format = external;
+  jsConfig.dtype = strategy.dtype;
+  const config = { ...rawConfig, 'transformers.js_config': jsConfig };
+  await writeFile(join(temp, 'config.json'), JSON.stringify(config, null, 2) + '\n');
+  for (const name of COPIED_FILES) {
+    if (existsSync(join(source, name))) await copyFile(join(source, name), join(temp, name));
+  }
+}
+
+/** Atomic from the app's point of view: the target either does not exist or is complete. */
+async function moveIntoPlace(temp: string, target: string): Promise<void> {
+  if (!existsSync(target)) {
+    await rename(temp, target);
+    return;
+  }
+  const old = `${temp}.old`;
+  await rename(target, old);
+  await rename(temp, target);
+  await rm(old, { recursive: true, force: true });
+}

@@ -1,0 +1,122 @@
+// What a conversion produces, per dtype: file name, activation dtype, and how each kind of weight is stored.
+import type { ModelConfig } from '../model/config';
+import { expectedWeightShapes } from '../model/config';
+import { ConvertError } from './source';
+import { checkAccuracyLevel, checkBlockSize, DEFAULT_ACCURACY_LEVEL, DEFAULT_BLOCK_SIZE, quantizedSizes } from './quantize';
+import type { ModelDtype, QuantizationInfo } from './manifest';
+
+export const MODEL_DTYPES: readonly ModelDtype[] = ['fp32', 'fp16', 'q4', 'q4f16'];
+
+/** transformers.js file name suffixes (onnx-runtime-notes.md). */
+export const DTYPE_SUFFIX: Record<ModelDtype, string> = { fp32: '', fp16: '_fp16', q4: '_q4', q4f16: '_q4f16' };
+
+export function modelFileName(dtype: ModelDtype): string {
+  return `model${DTYPE_SUFFIX[dtype]}.onnx`;
+}
+
+export interface QuantizeSettings {
+  blockSize: number;
+  symmetric: boolean;
+  accuracyLevel: number;
+  /** Token embedding as 4-bit GatherBlockQuantized (true) or float16 (false, default). */
+  quantizeEmbeddings: boolean;
+  /** lm_head as MatMulNBits (true, default) or float16. */
+  quantizeLmHead: boolean;
+}
+
+export interface DtypeStrategy {
+  dtype: ModelDtype;
+  fileName: string;
+  /** Activations, KV cache and logits. */
+  activation: 'float32' | 'float16';
+  /** Float weights that stay float (norms, biases, and embeddings/lm_head when not quantized). */
+  floatWeights: 'float32' | 'float16';
+  quantize?: QuantizeSettings;
+}
+
+export interface StrategyOptions {
+  blockSize?: number;
+  symmetric?: boolean;
+  accuracyLevel?: number;
+  quantizeEmbeddings?: boolean;
+  quantizeLmHead?: boolean;
+}
+
+export function resolveStrategy(dtype: string, options: StrategyOptions = {}): DtypeStrategy {
+  if (!MODEL_DTYPES.includes(dtype as ModelDtype)) {
+    throw new ConvertError(`Unknown dtype "${dtype}": use one of ${MODEL_DTYPES.join(', ')}.`);
+  }
+  const d = dtype as ModelDtype;
+  const activation = d === 'fp16' || d === 'q4f16' ? 'float16' : 'float32';
+  const strategy: DtypeStrategy = { dtype: d, fileName: modelFileName(d), activation, floatWeights: activation };
+  if (d === 'q4' || d === 'q4f16') {
+    const blockSize = options.blockSize ?? DEFAULT_BLOCK_SIZE;
+    const accuracyLevel = options.accuracyLevel ?? DEFAULT_ACCURACY_LEVEL;
+    wrap(() => checkBlockSize(blockSize));
+    wrap(() => checkAccuracyLevel(accuracyLevel));
+    strategy.quantize = {
+      blockSize,
+      symmetric: options.symmetric ?? true,
+      accuracyLevel,
+      quantizeEmbeddings: options.quantizeEmbeddings ?? false,
+      quantizeLmHead: options.quantizeLmHead ?? true,
+    };
+  } else if (options.blockSize !== undefined || options.symmetric === false || options.quantizeEmbeddings) {
+    throw new ConvertError(`Quantization options (block size, asymmetric, quantized embeddings) need --dtype q4 or q4f16, not ${d}.`);
+  }
+  return strategy;
+}
+
+function wrap(check: () => void): void {
+  try {
+    check();
+  } catch (error) {
+    throw new ConvertError((error as Error).message);
+  }
+}
+
+/** The manifest's description of the quantization (null for float models). */
+export function quantizationInfo(strategy: DtypeStrategy): QuantizationInfo | null {
+  const q = strategy.quantize;
+  if (!q) return null;
+  const floatName = strategy.floatWeights === 'float16' ? 'fp16' : 'fp32';
+  return {
+    method: 'MatMulNBits',
+    bits: 4,
+    blockSize: q.blockSize,
+    symmetric: q.symmetric,
+    accuracyLevel: q.accuracyLevel,
+    // An unquantized embedding is stored float16 in both q4 and q4f16 (a Cast follows in q4): it is the largest tensor.
+    embeddings: q.quantizeEmbeddings ? 'q4' : 'fp16',
+    lmHead: q.quantizeLmHead ? 'q4' : floatName === 'fp32' ? 'fp16' : floatName,
+  };
+}
+
+export const isLinearWeight = (name: string): boolean => /\.(q|k|v|o|gate|up|down)_proj\.weight$/.test(name) || name === 'lm_head.weight';
+
+/** Bytes of the ONNX external data this conversion will write (used for the free-disk check). */
+export function estimateOutputBytes(config: ModelConfig, strategy: DtypeStrategy): number {
+  const q = strategy.quantize;
+  const floatBytes = strategy.floatWeights === 'float16' ? 2 : 4;
+  const scaleBytes = strategy.activation === 'float16' ? 2 : 4;
+  let total = 0;
+  for (const [name, shape] of expectedWeightShapes(config)) {
+    const count = shape.reduce((a, b) => a * b, 1);
+    const isEmbedding = name === 'model.embed_tokens.weight';
+    const quantized = q && ((isLinearWeight(name) && (name !== 'lm_head.weight' || q.quantizeLmHead)) || (isEmbedding && q.quantizeEmbeddings));
+    if (quantized) {
+      const s = quantizedSizes(shape[0], shape[1], q.blockSize, q.symmetric, scaleBytes);
+      total += s.packedBytes + s.scaleBytes + s.zeroPointBytes;
+    } else if (q && (isEmbedding || name === 'lm_head.weight')) {
+      total += count * 2;
+    } else {
+      total += count * floatBytes;
+    }
+  }
+  // A tied lm_head reuses the embedding in float models but is written separately when quantized.
+  if (config.tieWordEmbeddings && q?.quantizeLmHead) {
+    const s = quantizedSizes(config.vocabSize, config.hiddenSize, q.blockSize, q.symmetric, scaleBytes);
+    total += s.packedBytes + s.scaleBytes + s.zeroPointBytes;
+  }
+  return total;
+}

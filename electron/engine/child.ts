@@ -1,0 +1,29 @@
+/**
+ * The host's view of an engine process, whatever started it. The Node implementation (child_process.fork) lives in
+ * ./spawn-node; the Electron main wraps utilityProcess.fork in the same interface.
+ */
+import type { HostToEngine } from './protocol';
+
+export interface EngineExit {
+  code: number | null;
+  signal: string | null;
+  /** Set when the process failed to start or its IPC channel failed. */
+  error?: string;
+}
+
+export interface EngineChild {
+  readonly pid: number | undefined;
+  postMessage(message: HostToEngine): void;
+  onMessage(listener: (message: unknown) => void): void;
+  /** Called exactly once, when the process has gone (exit, signal or failure to start). */
+  onExit(listener: (exit: EngineExit) => void): void;
+  kill(signal?: NodeJS.Signals): void;
+}
+
+export type SpawnEngine = () => EngineChild;
+
+export function describeExit(exit: EngineExit): string {
+  if (exit.error) return exit.error;
+  if (exit.signal) return `signal ${exit.signal}`;
+  return `exit code ${exit.code ?? 'unknown'}`;
+}

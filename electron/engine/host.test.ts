@@ -1,0 +1,102 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { EngineStatus } from '../contract/api';
+import { EngineHost } from './host';
+import { nodeEngineSpawner } from './spawn-node';
+import type { DummyProgress, DummyResult } from './handlers/dummy';
+import type { EngineInfoResult } from './handlers/info';
+
+// One real engine process (forked through tsx) shared by these tests: process start-up is the slow part.
+describe('EngineHost with a real forked engine', () => {
+  let host: EngineHost;
+  const output: string[] = [];
+
+  beforeAll(async () => {
+    host = new EngineHost({ spawn: nodeEngineSpawner({ onOutput: (text) => output.push(text) }), restartDelaysMs: [50] });
+    await host.start();
+  });
+  afterAll(async () => {
+    await host.stop();
+  });
+
+  it('answers info with the ORT version, providers and machine facts', async () => {
+    const info = await host.request<EngineInfoResult>('info');
+    expect(info.ortVersion).toBe('1.30.0');
+    const cpu = info.executionProviders.find((p) => p.name === 'cpu');
+    expect(cpu?.available).toBe(true);
+    const cuda = info.executionProviders.find((p) => p.name === 'cuda');
+    if (cuda && !cuda.available) expect(cuda.detail).toContain('ONNXRUNTIME_NODE_INSTALL=cuda12');
+    expect(info.cpuCount).toBeGreaterThan(0);
+    expect(info.totalMemoryBytes).toBeGreaterThan(info.freeMemoryBytes * 0.99);
+    expect(info.pid).toBe(host.status().pid);
+    expect(info.pid).not.toBe(process.pid);
+  });
+
+  it('streams dummy progress events in order and returns the result', async () => {
+    const progress: DummyProgress[] = [];
+    const result = await host.request<DummyResult>(
+      'dummy',
+      { steps: 5, stepMs: 5 },
+      { onEvent: (event, data) => event === 'progress' && progress.push(data as DummyProgress) },
+    );
+    expect(result.steps).toBe(5);
+    expect(progress.map((p) => p.step)).toEqual([1, 2, 3, 4, 5]);
+    expect(progress.at(-1)?.fraction).toBe(1);
+  });
+
+  it('exposes events as an async iterable through stream()', async () => {
+    const call = host.stream<DummyResult>('dummy', { steps: 3, stepMs: 1 });
+    const seen: string[] = [];
+    for await (const { event } of call.events) seen.push(event);
+    expect(seen).toEqual(['progress', 'progress', 'progress']);
+    await expect(call.result).resolves.toMatchObject({ steps: 3 });
+  });
+
+  it('cancels a running dummy job after its first progress event', async () => {
+    let cancelAt = 0;
+    const call = host.stream('dummy', { steps: 1000, stepMs: 20 });
+    for await (const { data } of call.events) {
+      cancelAt = (data as DummyProgress).step;
+      call.cancel();
+    }
+    await expect(call.result).rejects.toMatchObject({ code: 'cancelled' });
+    expect(cancelAt).toBeGreaterThanOrEqual(1);
+    expect(cancelAt).toBeLessThan(10);
+  });
+
+  it('cancels through an AbortSignal and rejects bad calls with codes', async () => {
+    const controller = new AbortController();
+    const pending = host.request('dummy', { steps: 100, stepMs: 50 }, { signal: controller.signal });
+    setTimeout(() => controller.abort(), 30);
+    await expect(pending).rejects.toMatchObject({ code: 'cancelled' });
+    await expect(host.request('nope')).rejects.toMatchObject({ code: 'unknown_method' });
+    await expect(host.request('dummy', { steps: -1, stepMs: 1 })).rejects.toMatchObject({ code: 'bad_request' });
+    await expect(host.request('dummy', { steps: 100, stepMs: 50 }, { timeoutMs: 40 })).rejects.toMatchObject({
+      code: 'timeout',
+    });
+  });
+
+  it('notices kill -9, rejects the pending call, restarts and serves new calls', async () => {
+    const states: EngineStatus['state'][] = [];
+    const unsubscribe = host.onStatus((status) => states.push(status.state));
+    const oldPid = host.status().pid!;
+    const pending = host.request('dummy', { steps: 1000, stepMs: 20 });
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    process.kill(oldPid, 'SIGKILL');
+
+    const error = await pending.then(
+      () => undefined,
+      (e: Error & { code?: string }) => e,
+    );
+    expect(error?.code).toBe('engine_crashed');
+    expect(error?.message).toContain('SIGKILL');
+    expect(error?.message).toContain("'dummy'");
+
+    await host.start(); // waits for the automatic restart
+    unsubscribe();
+    expect(states).toEqual(['crashed', 'restarting', 'ready']);
+    expect(host.status()).toMatchObject({ state: 'ready', restarts: 1 });
+    const info = await host.request<EngineInfoResult>('info');
+    expect(info.pid).not.toBe(oldPid);
+    expect(output.join('')).not.toContain('Error');
+  });
+});

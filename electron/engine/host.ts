@@ -1,0 +1,345 @@
+/**
+ * EngineHost: the host side of the engine process. Sends requests, routes streamed events and answers back to their
+ * callers, cancels, and notices when the engine dies: every pending request is rejected with a clear error and the
+ * engine is restarted with backoff (at most `maxRestarts` in `restartWindowMs`, then state 'crashed' until restart()).
+ */
+import type { EngineStatus } from '../contract/api';
+import { describeExit, type EngineChild, type EngineExit, type SpawnEngine } from './child';
+import { EngineError, EngineErrorCode, parseEngineMessage, type EngineToHost, type LogLevel } from './protocol';
+import { EventQueue } from './event-queue';
+
+export interface EngineHostOptions {
+  spawn: SpawnEngine;
+  /** Delay before the n-th automatic restart in a window (the last value repeats). */
+  restartDelaysMs?: number[];
+  maxRestarts?: number;
+  restartWindowMs?: number;
+  /** How long a starting engine may take to say 'ready' before it counts as crashed. */
+  readyTimeoutMs?: number;
+  /** How long stop() waits after SIGTERM before SIGKILL. */
+  stopTimeoutMs?: number;
+}
+
+export interface RequestOptions {
+  onEvent?: (event: string, data: unknown) => void;
+  signal?: AbortSignal;
+  /** Reject with code 'timeout' (and cancel in the engine) after this long. */
+  timeoutMs?: number;
+}
+
+export interface EngineStreamEvent {
+  event: string;
+  data: unknown;
+}
+
+export interface EngineCall<T> {
+  id: string;
+  result: Promise<T>;
+  /** The request's streamed events; ends when the request settles. */
+  events: AsyncIterable<EngineStreamEvent>;
+  cancel(): void;
+}
+
+export interface EngineLog {
+  level: LogLevel;
+  message: string;
+}
+
+interface Pending {
+  id: string;
+  method: string;
+  params: unknown;
+  sent: boolean;
+  onEvent?: (event: string, data: unknown) => void;
+  resolve(value: unknown): void;
+  reject(error: Error): void;
+  cleanup(): void;
+}
+
+export class EngineHost {
+  private readonly options: Required<EngineHostOptions>;
+  private child: EngineChild | undefined;
+  private readonly pending = new Map<string, Pending>();
+  private readonly statusListeners = new Set<(status: EngineStatus) => void>();
+  private readonly logListeners = new Set<(log: EngineLog) => void>();
+  private current: EngineStatus = { state: 'stopped', restarts: 0, since: Date.now() };
+  private crashTimes: number[] = [];
+  private restartTimer: NodeJS.Timeout | undefined;
+  private readyTimer: NodeJS.Timeout | undefined;
+  private nextId = 0;
+  private methods: string[] = [];
+
+  constructor(options: EngineHostOptions) {
+    this.options = {
+      restartDelaysMs: [250, 1000, 3000],
+      maxRestarts: 5,
+      restartWindowMs: 60_000,
+      readyTimeoutMs: 30_000,
+      stopTimeoutMs: 3000,
+      ...options,
+    };
+  }
+
+  status(): EngineStatus {
+    return { ...this.current };
+  }
+
+  /** Methods the running engine registered (from its 'ready' message). */
+  availableMethods(): string[] {
+    return [...this.methods];
+  }
+
+  onStatus(listener: (status: EngineStatus) => void): () => void {
+    this.statusListeners.add(listener);
+    return () => this.statusListeners.delete(listener);
+  }
+
+  onLog(listener: (log: EngineLog) => void): () => void {
+    this.logListeners.add(listener);
+    return () => this.logListeners.delete(listener);
+  }
+
+  /** Starts the engine if it is stopped; resolves when it is ready. */
+  async start(): Promise<EngineStatus> {
+    if (this.current.state === 'stopped') this.launch('starting');
+    await this.whenReady();
+    return this.status();
+  }
+
+  /** Manual restart: also the way out of 'crashed'. Kills a live engine first (its pending requests are rejected). */
+  async restart(): Promise<EngineStatus> {
+    this.crashTimes = [];
+    clearTimeout(this.restartTimer);
+    const old = this.child;
+    this.child = undefined;
+    if (old) {
+      this.rejectAll(() => new EngineError(EngineErrorCode.stopped, 'The engine was restarted; try again.'));
+      old.kill('SIGKILL');
+    }
+    this.launch('restarting');
+    await this.whenReady();
+    return this.status();
+  }
+
+  async stop(): Promise<void> {
+    clearTimeout(this.restartTimer);
+    clearTimeout(this.readyTimer);
+    const child = this.child;
+    this.child = undefined;
+    this.rejectAll(() => new EngineError(EngineErrorCode.stopped, 'The engine was stopped.'));
+    this.setStatus({ state: 'stopped', restarts: this.current.restarts });
+    if (!child) return;
+    await new Promise<void>((resolve) => {
+      const force = setTimeout(() => child.kill('SIGKILL'), this.options.stopTimeoutMs);
+      child.onExit(() => {
+        clearTimeout(force);
+        resolve();
+      });
+      child.kill('SIGTERM');
+    });
+  }
+
+  request<T = unknown>(method: string, params: unknown = {}, options: RequestOptions = {}): Promise<T> {
+    return this.send<T>(method, params, options).result;
+  }
+
+  /** Like request(), with the streamed events as an async iterable. */
+  stream<T = unknown>(method: string, params: unknown = {}, options: Omit<RequestOptions, 'onEvent'> = {}): EngineCall<T> {
+    const queue = new EventQueue<EngineStreamEvent>();
+    const call = this.send<T>(method, params, { ...options, onEvent: (event, data) => queue.push({ event, data }) });
+    call.result.then(
+      () => queue.end(),
+      () => queue.end(),
+    );
+    return { ...call, events: queue };
+  }
+
+  cancel(id: string): void {
+    const pending = this.pending.get(id);
+    if (!pending) return;
+    if (pending.sent && this.child) {
+      this.post({ type: 'cancel', id });
+    } else {
+      this.settle(id, undefined, new EngineError(EngineErrorCode.cancelled, 'Cancelled.'));
+    }
+  }
+
+  private send<T>(method: string, params: unknown, options: RequestOptions): Omit<EngineCall<T>, 'events'> {
+    const id = `r${++this.nextId}`;
+    const result = new Promise<T>((resolve, reject) => {
+      const refusal = this.refusal();
+      if (refusal) return reject(refusal);
+      if (options.signal?.aborted) return reject(new EngineError(EngineErrorCode.cancelled, 'Cancelled.'));
+      const onAbort = () => this.cancel(id);
+      options.signal?.addEventListener('abort', onAbort, { once: true });
+      const timer = options.timeoutMs
+        ? setTimeout(() => this.timeOut(id, method, options.timeoutMs!), options.timeoutMs)
+        : undefined;
+      this.pending.set(id, {
+        id,
+        method,
+        params,
+        sent: false,
+        onEvent: options.onEvent,
+        resolve: resolve as (value: unknown) => void,
+        reject,
+        cleanup: () => {
+          clearTimeout(timer);
+          options.signal?.removeEventListener('abort', onAbort);
+        },
+      });
+      if (this.current.state === 'ready') this.dispatch(id);
+    });
+    return { id, result, cancel: () => this.cancel(id) };
+  }
+
+  private refusal(): EngineError | undefined {
+    if (this.current.state === 'stopped') {
+      return new EngineError(EngineErrorCode.stopped, 'The engine is not running; start it first.');
+    }
+    if (this.current.state === 'crashed' && !this.restartTimer) {
+      return new EngineError(
+        EngineErrorCode.crashed,
+        `The engine crashed too often (${this.current.lastError ?? 'unknown cause'}) and was not restarted. ` +
+          'Restart it (Settings → Restart engine, or the engine.restart call).',
+      );
+    }
+    return undefined;
+  }
+
+  private timeOut(id: string, method: string, timeoutMs: number): void {
+    if (!this.pending.has(id)) return;
+    if (this.pending.get(id)!.sent) this.post({ type: 'cancel', id });
+    this.settle(id, undefined, new EngineError(EngineErrorCode.timeout, `'${method}' took longer than ${timeoutMs} ms.`));
+  }
+
+  private dispatch(id: string): void {
+    const pending = this.pending.get(id);
+    if (!pending || pending.sent) return;
+    pending.sent = true;
+    this.post({ type: 'request', id, method: pending.method, params: pending.params });
+  }
+
+  private post(message: Parameters<EngineChild['postMessage']>[0]): void {
+    try {
+      this.child?.postMessage(message);
+    } catch (error) {
+      // The channel is closing: the exit handler will reject this request.
+      this.emitLog('warn', `engine: could not send ${message.type}: ${(error as Error).message}`);
+    }
+  }
+
+  private settle(id: string, value: unknown, error?: Error): void {
+    const pending = this.pending.get(id);
+    if (!pending) return;
+    this.pending.delete(id);
+    pending.cleanup();
+    if (error) pending.reject(error);
+    else pending.resolve(value);
+  }
+
+  private rejectAll(makeError: (pending: Pending) => Error): void {
+    for (const pending of [...this.pending.values()]) this.settle(pending.id, undefined, makeError(pending));
+  }
+
+  private launch(state: 'starting' | 'restarting'): void {
+    clearTimeout(this.restartTimer);
+    this.restartTimer = undefined;
+    const child = this.options.spawn();
+    this.child = child;
+    this.setStatus({ state, pid: child.pid, restarts: this.current.restarts, lastError: this.current.lastError });
+    child.onMessage((raw) => {
+      if (this.child === child) this.onMessage(raw);
+    });
+    child.onExit((exit) => {
+      if (this.child === child) this.onCrash(exit);
+    });
+    clearTimeout(this.readyTimer);
+    this.readyTimer = setTimeout(() => {
+      if (this.child !== child || this.current.state === 'ready') return;
+      this.emitLog('error', `engine: not ready after ${this.options.readyTimeoutMs} ms; killing it`);
+      child.kill('SIGKILL');
+    }, this.options.readyTimeoutMs);
+  }
+
+  private onMessage(raw: unknown): void {
+    const message = parseEngineMessage(raw);
+    if (!message) {
+      this.emitLog('warn', 'engine: dropped a malformed message from the engine');
+      return;
+    }
+    this.handle(message);
+  }
+
+  private handle(message: EngineToHost): void {
+    switch (message.type) {
+      case 'ready':
+        clearTimeout(this.readyTimer);
+        this.methods = message.methods;
+        this.setStatus({ state: 'ready', pid: message.pid, restarts: this.current.restarts });
+        for (const id of [...this.pending.keys()]) this.dispatch(id);
+        return;
+      case 'response':
+        if (message.ok) this.settle(message.id, message.result);
+        else this.settle(message.id, undefined, new EngineError(message.error.code, message.error.message));
+        return;
+      case 'event':
+        this.pending.get(message.id)?.onEvent?.(message.event, message.data);
+        return;
+      case 'log':
+        this.emitLog(message.level, message.message);
+        return;
+    }
+  }
+
+  private onCrash(exit: EngineExit): void {
+    clearTimeout(this.readyTimer);
+    this.child = undefined;
+    const cause = describeExit(exit);
+    const now = Date.now();
+    this.crashTimes = [...this.crashTimes.filter((t) => now - t < this.options.restartWindowMs), now];
+    const willRestart = this.crashTimes.length <= this.options.maxRestarts;
+    const next = willRestart ? 'it is being restarted; try again in a moment' : 'restart it from Settings';
+    this.rejectAll(
+      (pending) =>
+        new EngineError(EngineErrorCode.crashed, `The engine stopped (${cause}) while running '${pending.method}'; ${next}.`),
+    );
+    if (willRestart) {
+      const delays = this.options.restartDelaysMs;
+      const delay = delays[Math.min(this.crashTimes.length - 1, delays.length - 1)] ?? 0;
+      // Set before the 'crashed' status goes out, so listeners can tell a restart is coming.
+      this.restartTimer = setTimeout(() => {
+        this.current = { ...this.current, restarts: this.current.restarts + 1 };
+        this.launch('restarting');
+      }, delay);
+    }
+    this.setStatus({ state: 'crashed', restarts: this.current.restarts, lastError: `engine exited with ${cause}` });
+  }
+
+  private whenReady(): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const check = (status: EngineStatus) => {
+        if (status.state === 'ready') {
+          unsubscribe();
+          resolve();
+        } else if (status.state === 'stopped' || (status.state === 'crashed' && !this.restartTimer)) {
+          unsubscribe();
+          reject(new EngineError(EngineErrorCode.crashed, `The engine did not start: ${status.lastError ?? status.state}.`));
+        }
+      };
+      const unsubscribe = this.onStatus(check);
+      check(this.current);
+    });
+  }
+
+  private setStatus(status: Omit<EngineStatus, 'since'>): void {
+    this.current = { ...status, since: Date.now() };
+    if (this.current.pid === undefined) delete this.current.pid;
+    if (this.current.lastError === undefined) delete this.current.lastError;
+    for (const listener of [...this.statusListeners]) listener(this.status());
+  }
+
+  private emitLog(level: LogLevel, message: string): void {
+    for (const listener of [...this.logListeners]) listener({ level, message });
+  }
+}

@@ -1,0 +1,24 @@
+/**
+ * The engine process entry point. It owns every ONNX Runtime session, so that session.run() never blocks the
+ * Electron main process or the HTTP server.
+ *
+ * Started as an Electron utilityProcess (out/main/engine.js, built by electron-vite) or with child_process.fork
+ * (headless/CLI: electron/engine/main.ts through tsx). See ./entry.ts.
+ */
+import './handlers';
+import { startEngineDispatcher } from './dispatcher';
+import { detectParentPort } from './parent-port';
+
+const port = detectParentPort();
+
+process.on('uncaughtException', (error) => {
+  port.postMessage({ type: 'log', level: 'error', message: `engine: uncaught exception: ${error.stack ?? error}` });
+  // State may be corrupt: exit and let the host restart a clean engine.
+  setTimeout(() => process.exit(70), 50);
+});
+process.on('unhandledRejection', (reason) => {
+  port.postMessage({ type: 'log', level: 'error', message: `engine: unhandled rejection: ${String(reason)}` });
+});
+port.onDisconnect(() => process.exit(0));
+
+startEngineDispatcher(port);

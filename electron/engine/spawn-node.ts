@@ -1,0 +1,67 @@
+/** EngineChild on child_process.fork: used by the headless server, the CLI and the tests. */
+import { fork } from 'node:child_process';
+import type { Readable } from 'node:stream';
+import type { EngineChild, EngineExit, SpawnEngine } from './child';
+import { resolveEngineEntry, type EngineEntry } from './entry';
+
+export interface NodeSpawnOptions {
+  entry?: EngineEntry;
+  env?: NodeJS.ProcessEnv;
+  /** Where the engine's stdout/stderr go (native libraries may print). Default: this process's stderr. */
+  onOutput?: (text: string) => void;
+}
+
+export function nodeEngineSpawner(options: NodeSpawnOptions = {}): SpawnEngine {
+  return () => forkEngine(options);
+}
+
+export function forkEngine(options: NodeSpawnOptions = {}): EngineChild {
+  const { entry, execArgv } = options.entry ?? resolveEngineEntry();
+  const onOutput = options.onOutput ?? ((text: string) => process.stderr.write(text));
+  const child = fork(entry, [], {
+    execArgv,
+    env: options.env ?? process.env,
+    // 'advanced' = structured clone, like Electron's utilityProcess: typed arrays cross intact.
+    serialization: 'advanced',
+    stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+  });
+  forward(child.stdout, onOutput);
+  forward(child.stderr, onOutput);
+
+  const exitListeners: Array<(exit: EngineExit) => void> = [];
+  let exited: EngineExit | undefined;
+  const finish = (exit: EngineExit) => {
+    if (exited) return;
+    exited = exit;
+    for (const listener of exitListeners) listener(exit);
+  };
+  child.once('exit', (code, signal) => finish({ code, signal }));
+  child.on('error', (error) => {
+    // 'error' without a pid means the process never started; otherwise an IPC send failed and 'exit' follows.
+    if (child.pid === undefined) finish({ code: null, signal: null, error: `failed to start: ${error.message}` });
+  });
+
+  return {
+    get pid() {
+      return child.pid;
+    },
+    postMessage(message) {
+      if (child.connected) child.send(message);
+    },
+    onMessage(listener) {
+      child.on('message', listener);
+    },
+    onExit(listener) {
+      if (exited) listener(exited);
+      else exitListeners.push(listener);
+    },
+    kill(signal = 'SIGTERM') {
+      if (!exited) child.kill(signal);
+    },
+  };
+}
+
+function forward(stream: Readable | null, onOutput: (text: string) => void): void {
+  stream?.setEncoding('utf8');
+  stream?.on('data', (chunk: string) => onOutput(chunk));
+}

@@ -1,0 +1,97 @@
+/**
+ * Engine handlers for inference: load/unload models (sessions keyed by model id), list them, and generate with
+ * streamed `text` events. Registered by importing this module (see electron/engine/handlers/index.ts).
+ */
+import { z } from 'zod';
+import { EngineError } from '../engine/protocol';
+import { registerHandler } from '../engine/registry';
+import { generate, MAX_NEW_TOKENS, type GenerationResult } from './generator';
+import { ModelFolderError } from './model-files';
+import { ModelLoadError, ModelPool, type LoadedModelInfo } from './model-pool';
+import type { StreamEvent } from './r1-stream';
+
+export const pool = new ModelPool();
+
+const ModelId = z.string().min(1).max(200);
+
+export const LoadParams = z.object({
+  modelId: ModelId,
+  dir: z.string().min(1),
+  provider: z.string().optional(),
+  dtype: z.string().optional(),
+  contextLength: z.number().int().min(16).max(131_072).optional(),
+  ignoreMemoryCheck: z.boolean().optional(),
+});
+export type LoadParams = z.infer<typeof LoadParams>;
+
+export const GenerateOptionsSchema = z.object({
+  maxNewTokens: z.number().int().min(1).max(MAX_NEW_TOKENS).optional(),
+  temperature: z.number().min(0).max(5).optional(),
+  topP: z.number().gt(0).max(1).optional(),
+  topK: z.number().int().min(0).optional(),
+  repetitionPenalty: z.number().min(0.5).max(5).optional(),
+  seed: z.number().int().min(0).max(2 ** 32 - 1).optional(),
+  thinkingBudget: z.number().int().min(0).optional(),
+});
+
+export const ChatTurnSchema = z.object({ role: z.enum(['system', 'user', 'assistant']), content: z.string() });
+
+export const GenerateParams = z.object({
+  modelId: ModelId,
+  /** Loads the model first when it is not loaded yet. */
+  load: LoadParams.omit({ modelId: true }).optional(),
+  messages: z.array(ChatTurnSchema).min(1),
+  options: GenerateOptionsSchema.default({}),
+});
+export type GenerateParams = z.infer<typeof GenerateParams>;
+
+/** Streamed during `generate.run`: one event per piece of text. */
+export type GenerateTextEvent = StreamEvent;
+
+function asEngineError(err: unknown): unknown {
+  if (err instanceof ModelLoadError) return new EngineError(err.code, err.message);
+  if (err instanceof ModelFolderError) return new EngineError(err.code, err.message);
+  return err;
+}
+
+registerHandler<LoadParams, LoadedModelInfo>({
+  method: 'generate.load',
+  params: LoadParams,
+  async handle(params) {
+    return pool.load(params).catch((err) => Promise.reject(asEngineError(err)));
+  },
+});
+
+registerHandler<{ modelId: string }, { unloaded: boolean }>({
+  method: 'generate.unload',
+  params: z.object({ modelId: ModelId }),
+  async handle({ modelId }) {
+    return { unloaded: await pool.unload(modelId) };
+  },
+});
+
+registerHandler<Record<string, never>, LoadedModelInfo[]>({
+  method: 'generate.loaded',
+  async handle() {
+    return pool.list();
+  },
+});
+
+registerHandler<GenerateParams, GenerationResult & { model: LoadedModelInfo }>({
+  method: 'generate.run',
+  params: GenerateParams,
+  async handle(params, ctx) {
+    try {
+      if (params.load) await pool.load({ modelId: params.modelId, ...params.load });
+      return await pool.run(params.modelId, async (model, info) => {
+        const result = await generate(model, { messages: params.messages }, params.options, {
+          signal: ctx.signal,
+          onEvent: (event) => ctx.emit('text', event),
+        });
+        return { ...result, model: info };
+      });
+    } catch (err) {
+      throw asEngineError(err);
+    }
+  },
+});

@@ -1,0 +1,141 @@
+/**
+ * The models loaded in the engine, keyed by model id. Each has one session and one KV cache, so generations on the
+ * same model run one after another (a per-model queue), while generations on different models (Compare) run at once
+ * and alternate their steps.
+ */
+import type * as ort from 'onnxruntime-node';
+import type { GenerationModel } from './generator';
+import { availableMemoryBytes, estimateMemory, refusalMessage, type MemoryEstimate } from './memory';
+import { inspectModelFolder, pickVariant } from './model-files';
+import { OrtDecoder } from './ort-decoder';
+import { createSessionWithFallback, type ProviderFallback, type SessionFactory } from './providers';
+import { loadModelTokenizer } from './tokenizer';
+
+export const DEFAULT_CONTEXT = 32_768;
+const PREFILL_CHUNK = 256;
+
+export interface LoadRequest {
+  modelId: string;
+  dir: string;
+  /** 'auto' (default) or a provider name. */
+  provider?: string;
+  dtype?: string;
+  contextLength?: number;
+  /** Load even when the estimate says it will not fit. */
+  ignoreMemoryCheck?: boolean;
+}
+
+export interface LoadedModelInfo {
+  modelId: string;
+  dir: string;
+  provider: string;
+  dtype: string;
+  contextLength: number;
+  fallbacks: ProviderFallback[];
+  estimate: MemoryEstimate;
+  loadMs: number;
+}
+
+interface Entry {
+  info: LoadedModelInfo;
+  model: GenerationModel;
+  session: ort.InferenceSession;
+  queue: Promise<unknown>;
+}
+
+export class ModelLoadError extends Error {
+  constructor(
+    readonly code: 'insufficient_memory' | 'model_invalid' | 'not_loaded',
+    message: string,
+  ) {
+    super(message);
+    this.name = 'ModelLoadError';
+  }
+}
+
+export interface ModelPoolOptions {
+  sessionFactory?: SessionFactory;
+  availableMemory?: () => number;
+}
+
+export class ModelPool {
+  private readonly entries = new Map<string, Entry>();
+  private readonly loading = new Map<string, Promise<LoadedModelInfo>>();
+
+  constructor(private readonly options: ModelPoolOptions = {}) {}
+
+  list(): LoadedModelInfo[] {
+    return [...this.entries.values()].map((e) => e.info);
+  }
+
+  async load(request: LoadRequest): Promise<LoadedModelInfo> {
+    const existing = this.entries.get(request.modelId);
+    if (existing && sameLoad(existing.info, request)) return existing.info;
+    if (existing) await this.unload(request.modelId);
+    const pending = this.loading.get(request.modelId);
+    if (pending) return pending;
+    const started = this.loadNow(request).finally(() => this.loading.delete(request.modelId));
+    this.loading.set(request.modelId, started);
+    return started;
+  }
+
+  private async loadNow(request: LoadRequest): Promise<LoadedModelInfo> {
+    const started = performance.now();
+    const folder = inspectModelFolder(request.dir);
+    const gpu = request.provider !== undefined && request.provider !== 'auto' && request.provider !== 'cpu';
+    const variant = pickVariant(folder, request.dtype, gpu);
+    const contextLength = Math.min(request.contextLength ?? DEFAULT_CONTEXT, folder.shape.maxPositions);
+    const kvBytes = variant.dtype.includes('16') ? 2 : 4;
+    const reservedByOthers = this.list().reduce((sum, m) => sum + m.estimate.kvCacheBytes + m.estimate.activationBytes, 0);
+    const available = (this.options.availableMemory ?? availableMemoryBytes)() - reservedByOthers;
+    const estimate = estimateMemory(folder.shape, variant.bytes, contextLength, kvBytes, PREFILL_CHUNK, available);
+    if (!estimate.fits && !request.ignoreMemoryCheck) {
+      throw new ModelLoadError('insufficient_memory', refusalMessage(folder.name, estimate, contextLength));
+    }
+    const tokenizer = await loadModelTokenizer(folder.dir, folder.eosIds);
+    const choice = await createSessionWithFallback(variant.onnxPath, request.provider, { factory: this.options.sessionFactory });
+    const decoder = new OrtDecoder(choice.session, folder.shape, { prefillChunk: PREFILL_CHUNK });
+    const info: LoadedModelInfo = {
+      modelId: request.modelId,
+      dir: folder.dir,
+      provider: choice.provider,
+      dtype: variant.dtype,
+      contextLength,
+      fallbacks: choice.fallbacks,
+      estimate,
+      loadMs: Math.round(performance.now() - started),
+    };
+    const model: GenerationModel = { decoder, tokenizer, provider: choice.provider, dtype: variant.dtype, contextLength };
+    this.entries.set(request.modelId, { info, model, session: choice.session, queue: Promise.resolve() });
+    return info;
+  }
+
+  async unload(modelId: string): Promise<boolean> {
+    const entry = this.entries.get(modelId);
+    if (!entry) return false;
+    this.entries.delete(modelId);
+    await entry.queue.catch(() => undefined);
+    await entry.session.release();
+    return true;
+  }
+
+  /** Runs `fn` with the model once the generations queued before it on the same model are done. */
+  run<T>(modelId: string, fn: (model: GenerationModel, info: LoadedModelInfo) => Promise<T>): Promise<T> {
+    const entry = this.entries.get(modelId);
+    if (!entry) {
+      return Promise.reject(new ModelLoadError('not_loaded', `Model "${modelId}" is not loaded: load it first.`));
+    }
+    const next = entry.queue.catch(() => undefined).then(() => fn(entry.model, entry.info));
+    entry.queue = next;
+    return next;
+  }
+}
+
+function sameLoad(info: LoadedModelInfo, request: LoadRequest): boolean {
+  const wantsProvider = request.provider && request.provider !== 'auto' ? request.provider : info.provider;
+  return (
+    info.provider === wantsProvider &&
+    (request.dtype === undefined || request.dtype === info.dtype) &&
+    (request.contextLength === undefined || Math.min(request.contextLength, info.contextLength) === request.contextLength)
+  );
+}

@@ -1,0 +1,113 @@
+/**
+ * One decoder session with its KV cache: feed token ids, get the logits of the last position.
+ *
+ * I/O is the transformers.js decoder convention (onnx-runtime-notes.md): input_ids, attention_mask, position_ids
+ * (optional), past_key_values.{i}.key|value → logits, present.{i}.key|value. The presents of one run are the pasts of
+ * the next. The prompt is prefilled in chunks, so logits stay [1, chunk, vocab] instead of [1, prompt, vocab]
+ * (an 8k prompt would otherwise produce 5 GB of logits).
+ */
+import * as ort from 'onnxruntime-node';
+import { f16ToF32Array } from '../model/dtypes';
+import type { DecoderShape } from './model-files';
+
+export interface DecoderModel {
+  /** Appends `ids` to the context and returns the logits that predict the token after the last one. */
+  forward(ids: number[]): Promise<Float32Array>;
+  /** Tokens in the KV cache. */
+  readonly length: number;
+  /** Forgets the context (next forward starts from position 0). */
+  reset(): void;
+}
+
+export interface OrtDecoderOptions {
+  prefillChunk?: number;
+}
+
+type KvType = 'float32' | 'float16';
+
+export class OrtDecoder implements DecoderModel {
+  private past = new Map<string, ort.Tensor>();
+  private cached = 0;
+  private readonly kvType: KvType;
+  private readonly hasPositionIds: boolean;
+  private readonly prefillChunk: number;
+
+  constructor(
+    readonly session: ort.InferenceSession,
+    private readonly shape: DecoderShape,
+    options: OrtDecoderOptions = {},
+  ) {
+    this.prefillChunk = options.prefillChunk ?? 512;
+    this.hasPositionIds = session.inputNames.includes('position_ids');
+    this.kvType = detectKvType(session);
+    for (const name of ['input_ids', 'attention_mask', 'past_key_values.0.key']) {
+      if (!session.inputNames.includes(name)) {
+        throw new Error(`The model has no "${name}" input: it is not a decoder with a KV cache in transformers.js layout. Re-convert it with Distillery.`);
+      }
+    }
+    this.reset();
+  }
+
+  get length(): number {
+    return this.cached;
+  }
+
+  reset(): void {
+    this.cached = 0;
+    const { kvHeads, headDim } = this.shape;
+    const empty = this.kvType === 'float16' ? new Uint16Array(0) : new Float32Array(0);
+    this.past = new Map();
+    for (let i = 0; i < this.shape.layers; i++) {
+      for (const kind of ['key', 'value']) {
+        this.past.set(`past_key_values.${i}.${kind}`, new ort.Tensor(this.kvType, empty, [1, kvHeads, 0, headDim]));
+      }
+    }
+  }
+
+  async forward(ids: number[]): Promise<Float32Array> {
+    if (ids.length === 0) throw new Error('forward() needs at least one token.');
+    let logits: Float32Array | undefined;
+    for (let start = 0; start < ids.length; start += this.prefillChunk) {
+      logits = await this.runChunk(ids.slice(start, start + this.prefillChunk));
+    }
+    return logits as Float32Array;
+  }
+
+  private async runChunk(ids: number[]): Promise<Float32Array> {
+    const seq = ids.length;
+    const total = this.cached + seq;
+    const feeds: Record<string, ort.Tensor> = {
+      input_ids: new ort.Tensor('int64', BigInt64Array.from(ids, BigInt), [1, seq]),
+      attention_mask: new ort.Tensor('int64', new BigInt64Array(total).fill(1n), [1, total]),
+    };
+    if (this.hasPositionIds) {
+      const positions = new BigInt64Array(seq);
+      for (let i = 0; i < seq; i++) positions[i] = BigInt(this.cached + i);
+      feeds.position_ids = new ort.Tensor('int64', positions, [1, seq]);
+    }
+    for (const [name, tensor] of this.past) feeds[name] = tensor;
+    const out = await this.session.run(feeds);
+    for (const name of this.past.keys()) {
+      const present = out[name.replace('past_key_values.', 'present.')];
+      if (!present) throw new Error(`The model did not return ${name.replace('past_key_values.', 'present.')}: re-convert it.`);
+      this.past.set(name, present);
+    }
+    this.cached = total;
+    return lastRow(out.logits, seq);
+  }
+}
+
+function detectKvType(session: ort.InferenceSession): KvType {
+  const meta = session.inputMetadata.find((m) => m.name === 'past_key_values.0.key');
+  return meta && meta.isTensor && meta.type === 'float16' ? 'float16' : 'float32';
+}
+
+/** Logits [1, seq, vocab] (float32 or float16) → the last position's row as float32. */
+function lastRow(logits: ort.Tensor | undefined, seq: number): Float32Array {
+  if (!logits) throw new Error('The model returned no "logits" output: re-convert it.');
+  const vocab = Number(logits.dims[logits.dims.length - 1]);
+  const rows = logits.dims.length === 3 ? Number(logits.dims[1]) : seq;
+  const offset = (rows - 1) * vocab;
+  if (logits.type === 'float16') return f16ToF32Array((logits.data as Uint16Array).subarray(offset, offset + vocab));
+  return (logits.data as Float32Array).slice(offset, offset + vocab);
+}

@@ -1,0 +1,92 @@
+import { describe, expect, it } from 'vitest';
+import { Sampler, argmax, candidateDistribution, createRng } from './sampler';
+
+const logitsOf = (probs: number[]) => Float32Array.from(probs.map((p) => Math.log(p)));
+
+function frequencies(sampler: Sampler, logits: Float32Array, draws: number): number[] {
+  const counts = new Array(logits.length).fill(0);
+  for (let i = 0; i < draws; i++) counts[sampler.sample(logits)]++;
+  return counts.map((c) => c / draws);
+}
+
+describe('candidateDistribution', () => {
+  const probs = [0.5, 0.3, 0.15, 0.05];
+
+  it('temperature 1, top-p 1 returns the softmax', () => {
+    const d = candidateDistribution(logitsOf(probs), { temperature: 1, topP: 1 });
+    expect(d.map((c) => c.id)).toEqual([0, 1, 2, 3]);
+    d.forEach((c, i) => expect(c.prob).toBeCloseTo(probs[i], 6));
+  });
+
+  it('top-p keeps the smallest prefix with mass ≥ p and renormalises', () => {
+    const d = candidateDistribution(logitsOf(probs), { temperature: 1, topP: 0.8 });
+    expect(d.map((c) => c.id)).toEqual([0, 1]);
+    expect(d[0].prob).toBeCloseTo(0.625, 6);
+    expect(d[1].prob).toBeCloseTo(0.375, 6);
+    expect(candidateDistribution(logitsOf(probs), { temperature: 1, topP: 0.81 }).length).toBe(3);
+  });
+
+  it('temperature 0.5 squares the probabilities', () => {
+    const d = candidateDistribution(logitsOf(probs), { temperature: 0.5, topP: 1 });
+    const sq = probs.map((p) => p * p);
+    const z = sq.reduce((a, b) => a + b, 0);
+    d.forEach((c) => expect(c.prob).toBeCloseTo(sq[c.id] / z, 6));
+  });
+
+  it('top-k truncates', () => {
+    const d = candidateDistribution(logitsOf(probs), { temperature: 1, topP: 1, topK: 3 });
+    expect(d.map((c) => c.id)).toEqual([0, 1, 2]);
+    expect(d[2].prob).toBeCloseTo(0.15 / 0.95, 6);
+  });
+
+  it('is exact on a large flat-ish vocabulary (threshold lowering path)', () => {
+    const n = 5000;
+    const logits = new Float32Array(n).map((_, i) => -i * 1e-4); // nearly uniform: nucleus is most of the vocab
+    const d = candidateDistribution(logits, { temperature: 1, topP: 0.95 });
+    // reference: full sort
+    const w = Array.from(logits, (l) => Math.exp(l));
+    const total = w.reduce((a, b) => a + b, 0);
+    let mass = 0;
+    let k = 0;
+    while (mass < 0.95 * total) mass += w[k++];
+    expect(d.length).toBe(k);
+  });
+});
+
+describe('Sampler', () => {
+  it('greedy (temperature 0) picks the argmax', () => {
+    const s = new Sampler({ temperature: 0, topP: 0.95 });
+    expect(s.sample(Float32Array.from([0.1, 3, 2.9, -1]))).toBe(1);
+    expect(argmax([1, 5, 5])).toBe(1);
+  });
+
+  it('draws match the distribution (top-p 0.8 → 0.625 / 0.375)', () => {
+    const f = frequencies(new Sampler({ temperature: 1, topP: 0.8, seed: 7 }), logitsOf([0.5, 0.3, 0.15, 0.05]), 20000);
+    expect(Math.abs(f[0] - 0.625)).toBeLessThan(0.015);
+    expect(Math.abs(f[1] - 0.375)).toBeLessThan(0.015);
+    expect(f[2] + f[3]).toBe(0);
+  });
+
+  it('the same seed gives the same sequence; another seed another', () => {
+    const logits = new Float32Array(1000).map((_, i) => Math.sin(i) * 2);
+    const seq = (seed: number) => {
+      const s = new Sampler({ temperature: 0.6, topP: 0.95, seed });
+      return Array.from({ length: 50 }, () => s.sample(logits));
+    };
+    expect(seq(42)).toEqual(seq(42));
+    expect(seq(42)).not.toEqual(seq(43));
+  });
+
+  it('repetition penalty is off by default and lowers repeated tokens when set', () => {
+    const logits = Float32Array.from([2, 1.9]);
+    expect(new Sampler({ temperature: 0, topP: 1 }).sample(logits, [0])).toBe(0);
+    expect(new Sampler({ temperature: 0, topP: 1, repetitionPenalty: 1.2 }).sample(logits, [0])).toBe(1);
+  });
+
+  it('rng is uniform enough', () => {
+    const r = createRng(1);
+    let sum = 0;
+    for (let i = 0; i < 10000; i++) sum += r();
+    expect(Math.abs(sum / 10000 - 0.5)).toBeLessThan(0.02);
+  });
+});

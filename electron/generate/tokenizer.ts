@@ -1,0 +1,53 @@
+/**
+ * A model folder's tokenizer through transformers.js (offline): the chat template renders the prompt (it forces
+ * `<think>\n` and strips earlier reasoning), and the think-tag and eos ids come from the files, never from constants.
+ */
+import { AutoTokenizer, env, type PreTrainedTokenizer } from '@huggingface/transformers';
+import type { R1SpecialIds, TokenTextDecoder } from './r1-stream';
+
+export interface ChatTurn {
+  role: 'system' | 'user' | 'assistant';
+  content: string;
+}
+
+export interface ModelTokenizer extends TokenTextDecoder {
+  readonly special: R1SpecialIds;
+  /** Prompt ids for a conversation, ending with the generation prompt (`<｜Assistant｜><think>\n`). */
+  encodeChat(messages: ChatTurn[]): number[];
+  /** Plain text, no bos. */
+  encode(text: string): number[];
+}
+
+export async function loadModelTokenizer(dir: string, eosIds: number[]): Promise<ModelTokenizer> {
+  env.allowRemoteModels = false;
+  let tok: PreTrainedTokenizer;
+  try {
+    tok = await AutoTokenizer.from_pretrained(dir, { local_files_only: true });
+  } catch (err) {
+    throw new Error(`Could not load the tokenizer in ${dir}: ${(err as Error).message}. Check tokenizer.json and tokenizer_config.json.`);
+  }
+  return wrapTokenizer(tok, eosIds);
+}
+
+export function wrapTokenizer(tok: PreTrainedTokenizer, eosIds: number[]): ModelTokenizer {
+  const [think, endThink] = tok.convert_tokens_to_ids(['<think>', '</think>']);
+  if (typeof think !== 'number' || typeof endThink !== 'number' || think === tok.unk_token_id) {
+    throw new Error('The tokenizer has no <think>/</think> tokens: this does not look like an R1 distill.');
+  }
+  const eos = eosIds.length > 0 ? eosIds : [tok.eos_token_id];
+  return {
+    special: { think, endThink, eos },
+    decode: (ids) => (ids.length === 0 ? '' : tok.decode(ids, { skip_special_tokens: false })),
+    encode: (text) => (text.length === 0 ? [] : tok.encode(text, { add_special_tokens: false })),
+    encodeChat(messages) {
+      if (!tok.chat_template) throw new Error('tokenizer_config.json has no chat_template: re-convert the model.');
+      const ids = tok.apply_chat_template(messages, {
+        add_generation_prompt: true,
+        tokenize: true,
+        return_tensor: false,
+        return_dict: false,
+      }) as unknown as number[];
+      return Array.from(ids, Number);
+    },
+  };
+}

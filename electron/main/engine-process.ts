@@ -1,0 +1,68 @@
+/**
+ * H1's EngineChild on Electron's utilityProcess: the engine (out/main/engine.js) runs as a Node service process
+ * that dies with the app. utilityProcess reports only an exit code, and its kill() only sends SIGTERM, so SIGKILL
+ * goes through process.kill with the pid.
+ */
+import { utilityProcess } from 'electron';
+import type { EngineChild, EngineExit, SpawnEngine } from '../engine';
+
+export interface UtilitySpawnOptions {
+  entry: string;
+  env?: NodeJS.ProcessEnv;
+  onOutput?: (text: string) => void;
+}
+
+export function utilityEngineSpawner(options: UtilitySpawnOptions): SpawnEngine {
+  return () => forkUtilityEngine(options);
+}
+
+function forkUtilityEngine(options: UtilitySpawnOptions): EngineChild {
+  const child = utilityProcess.fork(options.entry, [], {
+    serviceName: 'Distillery engine',
+    stdio: 'pipe',
+    env: options.env ?? process.env,
+  });
+  const onOutput = options.onOutput ?? ((text: string) => process.stderr.write(text));
+  for (const stream of [child.stdout, child.stderr]) {
+    stream?.on('data', (chunk: Buffer | string) => onOutput(chunk.toString()));
+  }
+
+  const exitListeners: ((exit: EngineExit) => void)[] = [];
+  let exited: EngineExit | undefined;
+  let fatal: string | undefined;
+  child.on('error', (type, location) => {
+    fatal = `${type} at ${location}`;
+  });
+  child.once('exit', (code) => {
+    exited = { code, signal: null, ...(fatal ? { error: `engine ${fatal} (exit code ${code})` } : {}) };
+    for (const listener of exitListeners) listener(exited);
+  });
+
+  return {
+    get pid() {
+      return child.pid;
+    },
+    postMessage(message) {
+      if (!exited) child.postMessage(message);
+    },
+    onMessage(listener) {
+      child.on('message', listener);
+    },
+    onExit(listener) {
+      if (exited) listener(exited);
+      else exitListeners.push(listener);
+    },
+    kill(signal = 'SIGTERM') {
+      if (exited) return;
+      if (signal === 'SIGKILL' && child.pid !== undefined) {
+        try {
+          process.kill(child.pid, 'SIGKILL');
+          return;
+        } catch {
+          // already gone, or not permitted: fall back to Electron's own kill
+        }
+      }
+      child.kill();
+    },
+  };
+}

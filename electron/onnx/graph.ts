@@ -1,0 +1,234 @@
+/**
+ * A small typed IR for ONNX graphs. Every value carries its dtype and (possibly symbolic) shape so later passes
+ * (autodiff, quantization) know shapes statically. Names are hierarchical, like onnxruntime-genai's builder:
+ * node `/model/layers.0/attn/q_proj/MatMul`, its outputs `/model/layers.0/attn/q_proj/MatMul/output_0`.
+ */
+import { f32ToF16Bits } from '../model/dtypes';
+
+export type DType = 'float32' | 'float16' | 'float64' | 'int64' | 'int32' | 'uint8' | 'bool';
+/** A dimension: a fixed size, or a symbolic name ('batch', 'seq', 'past_seq', 'total_seq', or an expression). */
+export type Dim = number | string;
+
+export interface Value {
+  name: string;
+  dtype: DType;
+  shape: Dim[];
+}
+
+export type TypedData = Float32Array | Float64Array | Uint16Array | Int32Array | BigInt64Array | Uint8Array;
+
+/** A tensor held in memory. float16 data is raw bits in a Uint16Array; bool is a Uint8Array of 0/1. */
+export interface Tensor {
+  dtype: DType;
+  dims: number[];
+  data: TypedData;
+}
+
+/**
+ * A tensor whose bytes are produced only when the writer needs them (streamed one at a time to the external-data
+ * file), so a converter never holds a whole model in memory.
+ */
+export interface LazyTensor {
+  dtype: DType;
+  dims: number[];
+  /** Raw little-endian bytes in `dtype` (byteLength = product(dims) × bytes per element). */
+  bytes: () => Uint8Array | Promise<Uint8Array>;
+}
+
+export type TensorSource = Tensor | LazyTensor;
+
+export function isLazy(source: TensorSource): source is LazyTensor {
+  return typeof (source as LazyTensor).bytes === 'function';
+}
+
+/** Marks a float attribute (plain numbers are written as INT attributes). */
+export class FloatAttr {
+  constructor(readonly value: number) {}
+}
+export class FloatsAttr {
+  constructor(readonly values: number[]) {}
+}
+export const float = (value: number): FloatAttr => new FloatAttr(value);
+export const floats = (values: number[]): FloatsAttr => new FloatsAttr(values);
+
+export type AttrValue = number | number[] | string | string[] | FloatAttr | FloatsAttr | Tensor;
+
+export interface Node {
+  opType: string;
+  /** '' for the default ONNX domain, 'com.microsoft' for ORT contrib ops. */
+  domain: string;
+  name: string;
+  /** `undefined` marks an omitted optional input. */
+  inputs: (Value | undefined)[];
+  outputs: Value[];
+  attrs: Record<string, AttrValue>;
+}
+
+export interface Initializer {
+  value: Value;
+  source: TensorSource;
+  /** 'weight' = named model parameter; 'constant' = small deduplicated literal made by the builder. */
+  kind: 'weight' | 'constant';
+}
+
+export interface NodeOptions {
+  domain?: string;
+  /** Base node name inside the current scope (default: the op type). */
+  name?: string;
+}
+
+export const DTYPE_BYTES: Record<DType, number> = {
+  float32: 4, float16: 2, float64: 8, int64: 8, int32: 4, uint8: 1, bool: 1,
+};
+
+export function elementCount(dims: readonly number[]): number {
+  return dims.reduce((a, b) => a * b, 1);
+}
+
+export class Graph {
+  readonly nodes: Node[] = [];
+  readonly inputs: Value[] = [];
+  readonly outputs: Value[] = [];
+  readonly initializers = new Map<string, Initializer>();
+  private readonly scopes: string[] = [];
+  private readonly usedNames = new Set<string>();
+  private readonly constantsByKey = new Map<string, Value>();
+  private readonly producers = new Map<string, Node>();
+
+  constructor(readonly name = 'main_graph') {}
+
+  input(name: string, dtype: DType, shape: Dim[]): Value {
+    this.claim(name);
+    const value = { name, dtype, shape: [...shape] };
+    this.inputs.push(value);
+    return value;
+  }
+
+  /** A named weight. `dims` of the source are the value's shape. */
+  initializer(name: string, source: TensorSource): Value {
+    this.claim(name);
+    const value = { name, dtype: source.dtype, shape: [...source.dims] };
+    this.initializers.set(name, { value, source, kind: 'weight' });
+    return value;
+  }
+
+  /** A small literal tensor; identical constants (dtype, dims, values) share one initializer. */
+  constant(dtype: DType, dims: number[], values: ArrayLike<number | bigint | boolean>): Value {
+    const tensor = makeTensor(dtype, dims, values);
+    const key = `${dtype}|${dims.join(',')}|${Buffer.from(tensor.data.buffer, tensor.data.byteOffset, tensor.data.byteLength).toString('base64')}`;
+    const existing = this.constantsByKey.get(key);
+    if (existing) return existing;
+    const name = this.uniqueName(`/constants/${dtype}/[${dims.join(',')}]`);
+    this.usedNames.add(name);
+    const value = { name, dtype, shape: [...dims] };
+    this.initializers.set(name, { value, source: tensor, kind: 'constant' });
+    this.constantsByKey.set(key, value);
+    return value;
+  }
+
+  /** Scalar constant helper (shape []). */
+  scalar(dtype: DType, value: number | bigint | boolean): Value {
+    return this.constant(dtype, [], [value]);
+  }
+
+  /**
+   * Append a node. `outputs` gives each output's dtype and shape; names are `{node name}/output_{i}`.
+   * Returns the output values.
+   */
+  node(
+    opType: string,
+    inputs: (Value | undefined)[],
+    outputs: { dtype: DType; shape: Dim[] }[],
+    attrs: Record<string, AttrValue> = {},
+    options: NodeOptions = {},
+  ): Value[] {
+    const nodeName = this.uniqueName(this.scoped(options.name ?? opType));
+    this.usedNames.add(nodeName);
+    const outputValues = outputs.map((spec, i) => {
+      const name = `${nodeName}/output_${i}`;
+      this.claim(name);
+      return { name, dtype: spec.dtype, shape: [...spec.shape] };
+    });
+    const node: Node = { opType, domain: options.domain ?? '', name: nodeName, inputs: [...inputs], outputs: outputValues, attrs };
+    this.nodes.push(node);
+    for (const out of outputValues) this.producers.set(out.name, node);
+    return outputValues;
+  }
+
+  /** Mark a value as a graph output; a different `name` adds an Identity so the output gets that name. */
+  output(value: Value, name?: string, shape?: Dim[]): Value {
+    let out = value;
+    if (name !== undefined && name !== value.name) {
+      this.claim(name);
+      out = { name, dtype: value.dtype, shape: [...(shape ?? value.shape)] };
+      const node: Node = { opType: 'Identity', domain: '', name: this.uniqueName(`/outputs/${name}/Identity`), inputs: [value], outputs: [out], attrs: {} };
+      this.usedNames.add(node.name);
+      this.nodes.push(node);
+      this.producers.set(out.name, node);
+    } else if (shape) {
+      out = { ...value, shape: [...shape] };
+    }
+    this.outputs.push(out);
+    return out;
+  }
+
+  /** Run `fn` with `name` appended to the node-name prefix (`/model/layers.0/attn/...`). */
+  scope<T>(name: string, fn: () => T): T {
+    this.scopes.push(name);
+    try {
+      return fn();
+    } finally {
+      this.scopes.pop();
+    }
+  }
+
+  /** The node producing `value`, if any (undefined for inputs and initializers). */
+  producer(value: Value): Node | undefined {
+    return this.producers.get(value.name);
+  }
+
+  /** The in-memory data of a constant or eager initializer (undefined for lazy weights and computed values). */
+  constantData(value: Value): Tensor | undefined {
+    const init = this.initializers.get(value.name);
+    if (!init || isLazy(init.source)) return undefined;
+    return init.source;
+  }
+
+  /** Domains used by the nodes (for opset imports). */
+  domains(): Set<string> {
+    return new Set(this.nodes.map((n) => n.domain));
+  }
+
+  private scoped(base: string): string {
+    return `/${[...this.scopes, base].join('/')}`;
+  }
+
+  private uniqueName(base: string): string {
+    if (!this.usedNames.has(base)) return base;
+    for (let i = 1; ; i++) {
+      const candidate = `${base}_${i}`;
+      if (!this.usedNames.has(candidate)) return candidate;
+    }
+  }
+
+  private claim(name: string): void {
+    if (this.usedNames.has(name)) throw new Error(`Graph: the name "${name}" is already used by another value.`);
+    this.usedNames.add(name);
+  }
+}
+
+/** Build an in-memory tensor of `dtype` from plain numbers (float16 values are converted to half bits). */
+export function makeTensor(dtype: DType, dims: number[], values: ArrayLike<number | bigint | boolean>): Tensor {
+  const count = elementCount(dims);
+  if (values.length !== count) throw new Error(`makeTensor: ${values.length} values for dims [${dims.join(', ')}] (need ${count}).`);
+  const numbers = Array.from(values, (v) => (typeof v === 'boolean' ? (v ? 1 : 0) : v));
+  switch (dtype) {
+    case 'float32': return { dtype, dims, data: Float32Array.from(numbers, Number) };
+    case 'float64': return { dtype, dims, data: Float64Array.from(numbers, Number) };
+    case 'float16': return { dtype, dims, data: Uint16Array.from(numbers, (v) => f32ToF16Bits(Number(v))) };
+    case 'int64': return { dtype, dims, data: BigInt64Array.from(numbers, (v) => BigInt(v)) };
+    case 'int32': return { dtype, dims, data: Int32Array.from(numbers, Number) };
+    case 'uint8':
+    case 'bool': return { dtype, dims, data: Uint8Array.from(numbers, Number) };
+  }
+}

@@ -1,0 +1,255 @@
+/**
+ * ONNX op helpers (opset 17 semantics) that compute each output's dtype and static shape.
+ * One op = one function: `add(g, a, b)` appends an Add node to `g` and returns its output value.
+ */
+import { type AttrValue, type DType, type Dim, type Graph, type Tensor, type Value } from './graph';
+import { addDims, broadcastAll, broadcastShapes, normalizeAxis, reshapeTarget, shapeToString } from './shape';
+
+export const DEFAULT_OPSET = 17;
+
+const ONNX_DTYPE_CODE: Record<DType, number> = {
+  float32: 1, uint8: 2, int32: 6, int64: 7, bool: 9, float16: 10, float64: 11,
+};
+
+function one(g: Graph, opType: string, inputs: (Value | undefined)[], dtype: DType, shape: Dim[], attrs: Record<string, AttrValue> = {}): Value {
+  return g.node(opType, inputs, [{ dtype, shape }], attrs)[0];
+}
+
+function sameDtype(op: string, a: Value, b: Value): void {
+  if (a.dtype !== b.dtype) throw new Error(`${op}: ${a.name} is ${a.dtype} but ${b.name} is ${b.dtype}; insert a cast.`);
+}
+
+function ints(g: Graph, values: readonly number[]): Value {
+  return g.constant('int64', [values.length], values);
+}
+
+// ---- elementwise binary ----------------------------------------------------------------------------------------
+
+function binary(op: string, g: Graph, a: Value, b: Value, outDtype?: DType): Value {
+  sameDtype(op, a, b);
+  return one(g, op, [a, b], outDtype ?? a.dtype, broadcastShapes(a.shape, b.shape, `${op}(${a.name}, ${b.name})`));
+}
+
+export const add = (g: Graph, a: Value, b: Value): Value => binary('Add', g, a, b);
+export const sub = (g: Graph, a: Value, b: Value): Value => binary('Sub', g, a, b);
+export const mul = (g: Graph, a: Value, b: Value): Value => binary('Mul', g, a, b);
+export const div = (g: Graph, a: Value, b: Value): Value => binary('Div', g, a, b);
+export const max = (g: Graph, a: Value, b: Value): Value => binary('Max', g, a, b);
+export const min = (g: Graph, a: Value, b: Value): Value => binary('Min', g, a, b);
+export const equal = (g: Graph, a: Value, b: Value): Value => binary('Equal', g, a, b, 'bool');
+export const less = (g: Graph, a: Value, b: Value): Value => binary('Less', g, a, b, 'bool');
+export const lessOrEqual = (g: Graph, a: Value, b: Value): Value => binary('LessOrEqual', g, a, b, 'bool');
+export const greater = (g: Graph, a: Value, b: Value): Value => binary('Greater', g, a, b, 'bool');
+export const greaterOrEqual = (g: Graph, a: Value, b: Value): Value => binary('GreaterOrEqual', g, a, b, 'bool');
+export const and = (g: Graph, a: Value, b: Value): Value => binary('And', g, a, b, 'bool');
+export const or = (g: Graph, a: Value, b: Value): Value => binary('Or', g, a, b, 'bool');
+
+/** Pow allows a different exponent type; the output takes the base's type. */
+export function pow(g: Graph, base: Value, exponent: Value): Value {
+  return one(g, 'Pow', [base, exponent], base.dtype, broadcastShapes(base.shape, exponent.shape, 'Pow'));
+}
+
+// ---- elementwise unary -----------------------------------------------------------------------------------------
+
+function unary(op: string, g: Graph, x: Value, outDtype?: DType): Value {
+  return one(g, op, [x], outDtype ?? x.dtype, x.shape);
+}
+
+export const sqrt = (g: Graph, x: Value): Value => unary('Sqrt', g, x);
+export const reciprocal = (g: Graph, x: Value): Value => unary('Reciprocal', g, x);
+export const neg = (g: Graph, x: Value): Value => unary('Neg', g, x);
+export const exp = (g: Graph, x: Value): Value => unary('Exp', g, x);
+export const log = (g: Graph, x: Value): Value => unary('Log', g, x);
+export const abs = (g: Graph, x: Value): Value => unary('Abs', g, x);
+export const sin = (g: Graph, x: Value): Value => unary('Sin', g, x);
+export const cos = (g: Graph, x: Value): Value => unary('Cos', g, x);
+export const tanh = (g: Graph, x: Value): Value => unary('Tanh', g, x);
+export const sigmoid = (g: Graph, x: Value): Value => unary('Sigmoid', g, x);
+export const relu = (g: Graph, x: Value): Value => unary('Relu', g, x);
+export const not = (g: Graph, x: Value): Value => unary('Not', g, x, 'bool');
+export const identity = (g: Graph, x: Value): Value => unary('Identity', g, x);
+
+export function cast(g: Graph, x: Value, to: DType): Value {
+  if (x.dtype === to) return x;
+  return one(g, 'Cast', [x], to, x.shape, { to: ONNX_DTYPE_CODE[to] });
+}
+
+export function softmax(g: Graph, x: Value, axis = -1): Value {
+  return one(g, 'Softmax', [x], x.dtype, x.shape, { axis });
+}
+
+export function logSoftmax(g: Graph, x: Value, axis = -1): Value {
+  return one(g, 'LogSoftmax', [x], x.dtype, x.shape, { axis });
+}
+
+// ---- matmul & reductions ---------------------------------------------------------------------------------------
+
+/** a [..., M, K] × b [..., K, N] → [..., M, N] (batch dims broadcast; 1-D operands follow numpy rules). */
+export function matMul(g: Graph, a: Value, b: Value): Value {
+  sameDtype('MatMul', a, b);
+  const aShape = a.shape.length === 1 ? [1, a.shape[0]] : a.shape;
+  const bShape = b.shape.length === 1 ? [b.shape[0], 1] : b.shape;
+  const k1 = aShape[aShape.length - 1];
+  const k2 = bShape[bShape.length - 2];
+  if (typeof k1 === 'number' && typeof k2 === 'number' && k1 !== k2) {
+    throw new Error(`MatMul: inner dims differ: ${a.name} ${shapeToString(a.shape)} × ${b.name} ${shapeToString(b.shape)}.`);
+  }
+  const batch = broadcastShapes(aShape.slice(0, -2), bShape.slice(0, -2), 'MatMul batch dims');
+  const shape = [...batch, aShape[aShape.length - 2], bShape[bShape.length - 1]];
+  if (a.shape.length === 1) shape.splice(shape.length - 2, 1);
+  if (b.shape.length === 1) shape.splice(shape.length - 1, 1);
+  return one(g, 'MatMul', [a, b], a.dtype, shape);
+}
+
+function reducedShape(shape: readonly Dim[], axes: readonly number[], keepdims: boolean): Dim[] {
+  const normalized = axes.map((a) => normalizeAxis(a, shape.length, 'reduce axis'));
+  const out: Dim[] = [];
+  shape.forEach((d, i) => {
+    if (!normalized.includes(i)) out.push(d);
+    else if (keepdims) out.push(1);
+  });
+  return out;
+}
+
+/** ReduceMean/ReduceMax/ReduceMin take `axes` as an attribute in opset 17. */
+function reduceWithAttr(op: string, g: Graph, x: Value, axes: number[], keepdims: boolean): Value {
+  return one(g, op, [x], x.dtype, reducedShape(x.shape, axes, keepdims), { axes, keepdims: keepdims ? 1 : 0 });
+}
+
+export const reduceMean = (g: Graph, x: Value, axes: number[], keepdims = true): Value => reduceWithAttr('ReduceMean', g, x, axes, keepdims);
+export const reduceMax = (g: Graph, x: Value, axes: number[], keepdims = true): Value => reduceWithAttr('ReduceMax', g, x, axes, keepdims);
+export const reduceMin = (g: Graph, x: Value, axes: number[], keepdims = true): Value => reduceWithAttr('ReduceMin', g, x, axes, keepdims);
+
+/** ReduceSum takes `axes` as an input since opset 13. */
+export function reduceSum(g: Graph, x: Value, axes: number[], keepdims = true): Value {
+  return one(g, 'ReduceSum', [x, ints(g, axes)], x.dtype, reducedShape(x.shape, axes, keepdims), { keepdims: keepdims ? 1 : 0 });
+}
+
+// ---- shape manipulation ----------------------------------------------------------------------------------------
+
+/**
+ * Reshape to `target`: a static list (0 = copy that input dim, -1 = infer) or an int64 value computed in the graph
+ * (then give `outShape`, unless the value is a constant).
+ */
+export function reshape(g: Graph, x: Value, target: readonly number[] | Value, outShape?: Dim[]): Value {
+  if (Array.isArray(target)) {
+    const staticTarget = target as number[];
+    return one(g, 'Reshape', [x, ints(g, staticTarget)], x.dtype, outShape ?? reshapeTarget(x.shape, staticTarget));
+  }
+  const shapeValue = target as Value;
+  const known = g.constantData(shapeValue);
+  const shape = outShape ?? (known ? reshapeTarget(x.shape, Array.from(known.data as BigInt64Array, Number)) : undefined);
+  if (!shape) throw new Error(`reshape(${x.name}): the target shape is computed at run time; pass outShape.`);
+  return one(g, 'Reshape', [x, shapeValue], x.dtype, shape);
+}
+
+export function transpose(g: Graph, x: Value, perm: number[]): Value {
+  if (perm.length !== x.shape.length) throw new Error(`Transpose: perm [${perm}] does not match rank ${x.shape.length} of ${x.name}.`);
+  return one(g, 'Transpose', [x], x.dtype, perm.map((p) => x.shape[p]), { perm });
+}
+
+export function unsqueeze(g: Graph, x: Value, axes: number[]): Value {
+  const rank = x.shape.length + axes.length;
+  const normalized = axes.map((a) => normalizeAxis(a, rank, 'Unsqueeze axis')).sort((a, b) => a - b);
+  const shape: Dim[] = [...x.shape];
+  for (const a of normalized) shape.splice(a, 0, 1);
+  return one(g, 'Unsqueeze', [x, ints(g, axes)], x.dtype, shape);
+}
+
+export function squeeze(g: Graph, x: Value, axes: number[]): Value {
+  const normalized = axes.map((a) => normalizeAxis(a, x.shape.length, 'Squeeze axis'));
+  return one(g, 'Squeeze', [x, ints(g, axes)], x.dtype, x.shape.filter((_, i) => !normalized.includes(i)));
+}
+
+export function concat(g: Graph, xs: Value[], axis: number): Value {
+  if (xs.length === 0) throw new Error('Concat needs at least one input.');
+  const rank = xs[0].shape.length;
+  const a = normalizeAxis(axis, rank, 'Concat axis');
+  const shape = [...xs[0].shape];
+  for (const x of xs.slice(1)) {
+    sameDtype('Concat', xs[0], x);
+    shape[a] = addDims(shape[a], x.shape[a]);
+  }
+  return one(g, 'Concat', xs, xs[0].dtype, shape, { axis });
+}
+
+/**
+ * Slice with static starts/ends along `axes` (steps default 1). Static sizes are computed when the dim is known;
+ * otherwise pass `outDims` for the sliced axes (e.g. 'seq').
+ */
+export function slice(g: Graph, x: Value, starts: number[] | Value, ends: number[] | Value, axes: number[], outDims?: Dim[], steps?: number[]): Value {
+  const toValue = (v: number[] | Value): Value => (Array.isArray(v) ? ints(g, v) : v);
+  const shape = [...x.shape];
+  axes.forEach((axis, i) => {
+    const a = normalizeAxis(axis, shape.length, 'Slice axis');
+    if (outDims) shape[a] = outDims[i];
+    else if (Array.isArray(starts) && Array.isArray(ends) && typeof shape[a] === 'number') {
+      shape[a] = sliceLength(shape[a] as number, starts[i], ends[i], steps?.[i] ?? 1);
+    } else {
+      throw new Error(`Slice(${x.name}): the size along axis ${axis} is not static; pass outDims.`);
+    }
+  });
+  const inputs = [x, toValue(starts), toValue(ends), ints(g, axes)];
+  if (steps) inputs.push(ints(g, steps));
+  return one(g, 'Slice', inputs, x.dtype, shape);
+}
+
+function sliceLength(dim: number, start: number, end: number, step: number): number {
+  const clamp = (v: number, lo: number, hi: number): number => Math.min(Math.max(v, lo), hi);
+  const s = start < 0 ? start + dim : start;
+  const e = end < 0 ? end + dim : end;
+  if (step > 0) return Math.max(0, Math.ceil((clamp(e, 0, dim) - clamp(s, 0, dim)) / step));
+  return Math.max(0, Math.ceil((clamp(s, -1, dim - 1) - clamp(e, -1, dim - 1)) / -step));
+}
+
+/** Gather along `axis`: out shape = data[:axis] + indices + data[axis+1:]. */
+export function gather(g: Graph, data: Value, indices: Value, axis = 0): Value {
+  const a = normalizeAxis(axis, data.shape.length, 'Gather axis');
+  const shape = [...data.shape.slice(0, a), ...indices.shape, ...data.shape.slice(a + 1)];
+  return one(g, 'Gather', [data, indices], data.dtype, shape, { axis });
+}
+
+/** GatherElements: out shape = indices shape (used to pick target log-probs). */
+export function gatherElements(g: Graph, data: Value, indices: Value, axis: number): Value {
+  return one(g, 'GatherElements', [data, indices], data.dtype, indices.shape, { axis });
+}
+
+/** Expand `x` to broadcast with the int64 `shape` value; `outShape` is the static result. */
+export function expand(g: Graph, x: Value, shape: Value | number[], outShape?: Dim[]): Value {
+  const shapeValue = Array.isArray(shape) ? ints(g, shape) : shape;
+  const known = Array.isArray(shape) ? shape : undefined;
+  const result = outShape ?? (known ? broadcastShapes(x.shape, known, 'Expand') : undefined);
+  if (!result) throw new Error(`expand(${x.name}): the target shape is computed at run time; pass outShape.`);
+  return one(g, 'Expand', [x, shapeValue], x.dtype, result);
+}
+
+export function where(g: Graph, condition: Value, a: Value, b: Value): Value {
+  sameDtype('Where', a, b);
+  return one(g, 'Where', [condition, a, b], a.dtype, broadcastAll([condition.shape, a.shape, b.shape], 'Where'));
+}
+
+/** Shape of `x` as int64 [rank] (or the [start, end) part). */
+export function shape(g: Graph, x: Value, start?: number, end?: number): Value {
+  const attrs: Record<string, AttrValue> = {};
+  if (start !== undefined) attrs.start = start;
+  if (end !== undefined) attrs.end = end;
+  const rank = x.shape.length;
+  const s = start === undefined ? 0 : start < 0 ? start + rank : start;
+  const e = end === undefined ? rank : end < 0 ? end + rank : end;
+  return one(g, 'Shape', [x], 'int64', [Math.max(0, e - s)], attrs);
+}
+
+/** A tensor of `outShape` filled with `value` (a one-element tensor fixing the dtype). */
+export function constantOfShape(g: Graph, shapeValue: Value, value: Tensor, outShape: Dim[]): Value {
+  return one(g, 'ConstantOfShape', [shapeValue], value.dtype, outShape, { value });
+}
+
+/** Range(start, limit, delta) of scalars → 1-D of `length` (symbolic when computed at run time). */
+export function range(g: Graph, start: Value, limit: Value, delta: Value, length: Dim): Value {
+  return one(g, 'Range', [start, limit, delta], start.dtype, [length]);
+}
+
+/** Keep the upper (or lower) triangle relative to diagonal `k` of the last two dims; zero the rest. */
+export function trilu(g: Graph, x: Value, upper: boolean, k?: Value): Value {
+  return one(g, 'Trilu', k ? [x, k] : [x], x.dtype, x.shape, { upper: upper ? 1 : 0 });
+}

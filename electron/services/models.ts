@@ -1,0 +1,161 @@
+/**
+ * models.* methods: the registry of model folders (validated when added and again at load) and loading them in the
+ * engine. What runs (provider, dtype, fallbacks) is remembered per model while the engine lives.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import type { LoadedModel, ModelInfo } from '../contract/inference';
+import { MANIFEST_FILE, readManifest } from '../convert/manifest';
+import type { LoadedModelInfo } from '../generate/model-pool';
+import { inspectModelFolder, ModelFolderError, pickVariant, type ModelFolderInfo } from '../generate/model-files';
+import type { ModelRecord } from '../store';
+import type { ServiceContext, ServiceModule } from './context';
+import { ApiError } from './errors';
+
+/** Settings keys: the default provider (Settings screen) and per-model overrides. */
+export const PROVIDER_SETTING = 'inference.provider';
+export const modelProviderSetting = (modelId: string) => `models.${modelId}.provider`;
+
+export interface EngineLoadParams {
+  dir: string;
+  provider?: string;
+  dtype?: string;
+  contextLength?: number;
+}
+
+const LOAD_TIMEOUT_MS = 15 * 60_000;
+
+/** Validates a folder the way `models.add` does; ApiError 'model_invalid' names the missing or corrupt file. */
+export async function validateModelFolder(dir: string): Promise<ModelFolderInfo> {
+  let info: ModelFolderInfo;
+  try {
+    info = inspectModelFolder(dir);
+  } catch (err) {
+    if (err instanceof ModelFolderError) throw new ApiError('model_invalid', err.message);
+    throw err;
+  }
+  if (fs.existsSync(path.join(info.dir, MANIFEST_FILE))) {
+    try {
+      const manifest = await readManifest(info.dir);
+      if (!info.variants.some((v) => path.relative(info.dir, v.onnxPath) === manifest.modelFile)) {
+        throw new Error(`${MANIFEST_FILE} names ${manifest.modelFile}, which is missing. Convert the model again.`);
+      }
+    } catch (err) {
+      throw new ApiError('model_invalid', (err as Error).message);
+    }
+  }
+  return info;
+}
+
+export function modelsRegistry(ctx: ServiceContext) {
+  const loaded = new Map<string, LoadedModel>();
+  const unsubscribe = ctx.engine.onStatus((status) => {
+    if (status.state !== 'ready') loaded.clear(); // a restarted engine has nothing loaded
+  });
+
+  const record = (modelId: string): ModelRecord => {
+    const found = ctx.store.models.get(modelId);
+    if (!found) throw new ApiError('not_found', `There is no model with id ${modelId}. Add it first (models add <folder>).`);
+    return found;
+  };
+
+  const toInfo = (r: ModelRecord): ModelInfo => {
+    const dtypes = Array.isArray(r.manifest?.dtypes) ? (r.manifest.dtypes as string[]) : [r.dtype];
+    const info: ModelInfo = {
+      id: r.id, name: r.name, path: r.path, arch: r.arch, dtype: r.dtype, dtypes,
+      sizeBytes: r.sizeBytes, source: r.source, addedAt: r.addedAt,
+    };
+    if (r.derivedFrom) info.derivedFrom = r.derivedFrom;
+    const now = loaded.get(r.id);
+    if (now) info.loaded = now;
+    return info;
+  };
+
+  /** What the engine needs to (re)load a model: folder, and provider from the call, the model or Settings. */
+  const loadParams = (modelId: string, overrides: { provider?: string; dtype?: string; contextLength?: number } = {}): EngineLoadParams => {
+    const r = record(modelId);
+    const provider =
+      overrides.provider ?? ctx.store.settings.get<string>(modelProviderSetting(modelId)) ?? ctx.store.settings.get<string>(PROVIDER_SETTING);
+    const params: EngineLoadParams = { dir: r.path };
+    if (provider) params.provider = provider;
+    if (overrides.dtype) params.dtype = overrides.dtype;
+    if (overrides.contextLength) params.contextLength = overrides.contextLength;
+    return params;
+  };
+
+  const remember = (info: LoadedModelInfo): LoadedModel => {
+    const summary: LoadedModel = {
+      modelId: info.modelId,
+      provider: info.provider,
+      dtype: info.dtype,
+      contextLength: info.contextLength,
+      fallbacks: info.fallbacks,
+      estimatedBytes: info.estimate.totalBytes,
+      loadMs: info.loadMs,
+    };
+    loaded.set(info.modelId, summary);
+    return summary;
+  };
+
+  const add = async (folder: string, name?: string): Promise<ModelInfo> => {
+    const info = await validateModelFolder(folder);
+    const existing = ctx.store.models.getByPath(info.dir);
+    if (existing) return toInfo(existing);
+    const best = pickVariant(info, undefined, false);
+    const created = ctx.store.models.add({
+      name: name ?? info.name,
+      path: info.dir,
+      arch: info.shape.arch,
+      dtype: best.dtype,
+      sizeBytes: info.variants.reduce((sum, v) => sum + v.bytes, 0),
+      source: fs.existsSync(path.join(info.dir, MANIFEST_FILE)) ? 'converted' : 'imported',
+      manifest: { dtypes: info.variants.map((v) => v.dtype), shape: { ...info.shape } },
+    });
+    return toInfo(created);
+  };
+
+  const load = async (modelId: string, overrides: { provider?: string; dtype?: string; contextLength?: number } = {}) => {
+    const params = loadParams(modelId, overrides);
+    await validateModelFolder(params.dir); // files may have changed since they were added
+    const info = await ctx.engine.request<LoadedModelInfo>('generate.load', { modelId, ...params }, { timeoutMs: LOAD_TIMEOUT_MS });
+    return remember(info);
+  };
+
+  const unload = async (modelId: string) => {
+    loaded.delete(modelId);
+    return ctx.engine.request<{ unloaded: boolean }>('generate.unload', { modelId });
+  };
+
+  return { record, toInfo, loadParams, remember, add, load, unload, loaded, dispose: unsubscribe };
+}
+
+export type ModelsRegistry = ReturnType<typeof modelsRegistry>;
+
+/** One registry per services instance, shared by the models and chats modules. */
+const registries = new WeakMap<ServiceContext, ModelsRegistry>();
+export function registryFor(ctx: ServiceContext): ModelsRegistry {
+  let registry = registries.get(ctx);
+  if (!registry) {
+    registry = modelsRegistry(ctx);
+    registries.set(ctx, registry);
+  }
+  return registry;
+}
+
+export const modelsService: ServiceModule = (ctx) => {
+  const registry = registryFor(ctx);
+  return {
+    handlers: {
+      'models.list': async () => ctx.store.models.list().map(registry.toInfo),
+      'models.add': ({ path: folder, name }) => registry.add(folder, name),
+      'models.remove': async ({ modelId }) => {
+        registry.record(modelId);
+        if (registry.loaded.has(modelId)) await registry.unload(modelId).catch(() => undefined);
+        return { removed: ctx.store.models.remove(modelId) };
+      },
+      'models.load': ({ modelId, ...overrides }) => registry.load(modelId, overrides),
+      'models.unload': ({ modelId }) => registry.unload(modelId),
+    },
+    dispose: registry.dispose,
+  };
+};

@@ -1,0 +1,112 @@
+/**
+ * Ready-made model folders for other tests, cached in os.tmpdir(): a folder is keyed by its options and by the
+ * source of the code that writes it, so a change to the factory (or the converter) gives a fresh folder, and
+ * parallel test workers share finished ones. Writers build into a private temp folder and rename it into place.
+ */
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { writeTinyCheckpoint, type TinyCheckpointOptions } from './factory';
+import type { Arch, ModelShape } from './hf-config';
+import type { ScriptPlan } from './scripted';
+import { planScriptText, writeScriptedCheckpoint } from './scripted-checkpoint';
+
+export const FIXTURE_ROOT = path.join(os.tmpdir(), 'distillery-fixtures');
+const ELECTRON_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const COMPLETE_MARKER = '.fixture-complete';
+const STALE_MS = 6 * 60 * 60 * 1000;
+
+const sourceHashes = new Map<string, string>();
+
+/** Hash of the non-test .ts sources under electron/<folder> for each folder. */
+export function sourceHash(folders: string[]): string {
+  const key = folders.join(',');
+  let hash = sourceHashes.get(key);
+  if (hash) return hash;
+  const digest = crypto.createHash('sha256');
+  for (const folder of folders) {
+    const dir = path.join(ELECTRON_DIR, folder);
+    if (!fs.existsSync(dir)) continue;
+    for (const file of fs.readdirSync(dir).sort()) {
+      if (!file.endsWith('.ts') || file.endsWith('.test.ts')) continue;
+      digest.update(file).update(fs.readFileSync(path.join(dir, file)));
+    }
+  }
+  hash = digest.digest('hex').slice(0, 12);
+  sourceHashes.set(key, hash);
+  return hash;
+}
+
+function pruneStale(kind: string, keep: string): void {
+  if (!fs.existsSync(FIXTURE_ROOT)) return;
+  for (const name of fs.readdirSync(FIXTURE_ROOT)) {
+    if (!name.startsWith(`${kind}-`) || name === keep) continue;
+    const full = path.join(FIXTURE_ROOT, name);
+    try {
+      if (Date.now() - fs.statSync(full).mtimeMs > STALE_MS) fs.rmSync(full, { recursive: true, force: true });
+    } catch {
+      // Another worker may be pruning the same folder.
+    }
+  }
+}
+
+/** Returns a finished folder for (kind, key), building it with `build(dir)` the first time. */
+export async function cachedFolder(kind: string, key: unknown, folders: string[], build: (dir: string) => void | Promise<void>): Promise<string> {
+  const hash = crypto.createHash('sha256').update(JSON.stringify(key)).update(sourceHash(folders)).digest('hex').slice(0, 16);
+  const name = `${kind}-${hash}`;
+  const dir = path.join(FIXTURE_ROOT, name);
+  if (fs.existsSync(path.join(dir, COMPLETE_MARKER))) return dir;
+  fs.mkdirSync(FIXTURE_ROOT, { recursive: true });
+  pruneStale(kind, name);
+  const staging = fs.mkdtempSync(path.join(FIXTURE_ROOT, `.staging-${name}-`));
+  try {
+    await build(staging);
+    fs.writeFileSync(path.join(staging, COMPLETE_MARKER), '');
+    fs.renameSync(staging, dir);
+  } catch (error) {
+    fs.rmSync(staging, { recursive: true, force: true });
+    // A parallel worker finished the same folder first: use it.
+    if (fs.existsSync(path.join(dir, COMPLETE_MARKER))) return dir;
+    throw error;
+  }
+  return dir;
+}
+
+const CHECKPOINT_SOURCES = ['testing', 'tokenizer', 'model'];
+
+/** A tiny random R1-style Hugging Face folder (see writeTinyCheckpoint for the defaults). */
+export async function makeTinyModel(options: TinyCheckpointOptions): Promise<{ hfDir: string; shape: ModelShape }> {
+  let shape: ModelShape | undefined;
+  const hfDir = await cachedFolder('tiny', options, CHECKPOINT_SOURCES, (dir) => {
+    shape = writeTinyCheckpoint(dir, options);
+  });
+  const config = JSON.parse(fs.readFileSync(path.join(hfDir, 'config.json'), 'utf8')) as Record<string, unknown>;
+  return { hfDir, shape: shape ?? shapeFromConfig(options.arch, config) };
+}
+
+function shapeFromConfig(arch: Arch, config: Record<string, unknown>): ModelShape {
+  return {
+    arch,
+    hidden: config.hidden_size as number,
+    layers: config.num_hidden_layers as number,
+    heads: config.num_attention_heads as number,
+    kvHeads: config.num_key_value_heads as number,
+    intermediate: config.intermediate_size as number,
+    vocabSize: config.vocab_size as number,
+  };
+}
+
+export const DEFAULT_SCRIPT = 'Let me add.\n</think>\n\nThe answer is \\boxed{4}.';
+
+/**
+ * A model whose greedy reply to any R1 prompt is `script` then eos. Generate with do_sample: false (the folder's
+ * generation_config.json keeps DeepSeek's sampling defaults).
+ */
+export async function makeScriptedModel(script: string = DEFAULT_SCRIPT, arch: Arch = 'qwen2'): Promise<{ hfDir: string; plan: ScriptPlan }> {
+  const hfDir = await cachedFolder('scripted', { script, arch }, CHECKPOINT_SOURCES, (dir) => {
+    writeScriptedCheckpoint(dir, { arch, script });
+  });
+  return { hfDir, plan: planScriptText(arch, script) };
+}

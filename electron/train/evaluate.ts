@@ -1,0 +1,56 @@
+/**
+ * Greedy decoding with the trained tensors fed as inputs (a forward graph built with keepLogits), to measure what
+ * a run taught: exact match of generated completions before and after training.
+ */
+import * as ort from 'onnxruntime-node';
+import { writeModel } from '../onnx/write';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { NamedTensor } from './adapter';
+import type { TrainingGraph } from './lora-graph';
+
+export class GreedyDecoder {
+  private constructor(private session: ort.InferenceSession, private training: TrainingGraph, private dir: string) {}
+
+  /** `training` must be built with keepLogits (and typically forwardOnly). */
+  static async create(training: TrainingGraph): Promise<GreedyDecoder> {
+    if (!training.graph.outputs.some((o) => o.name === 'logits')) throw new Error('GreedyDecoder needs a graph built with keepLogits: true');
+    const dir = mkdtempSync(join(tmpdir(), 'distillery-eval-'));
+    await writeModel(training.graph, join(dir, 'eval.onnx'));
+    const session = await ort.InferenceSession.create(join(dir, 'eval.onnx'), { graphOptimizationLevel: 'all' });
+    return new GreedyDecoder(session, training, dir);
+  }
+
+  /** Appends up to maxNew argmax tokens to the prompt, stopping after `stopId`. */
+  async generate(prompt: number[], params: Map<string, NamedTensor>, maxNew: number, stopId?: number): Promise<number[]> {
+    const ids = [...prompt];
+    const generated: number[] = [];
+    for (let step = 0; step < maxNew; step++) {
+      const n = ids.length;
+      const i64 = (values: number[]) => new ort.Tensor('int64', BigInt64Array.from(values.map(BigInt)), [1, n]);
+      const feeds: Record<string, ort.Tensor> = {
+        input_ids: i64(ids), attention_mask: i64(ids.map(() => 1)), position_ids: i64(ids.map((_, t) => t)),
+        loss_weights: new ort.Tensor('float32', new Float32Array(n), [1, n]),
+      };
+      for (const t of this.training.trainables) {
+        const value = params.get(t.name)!;
+        feeds[t.name] = t.dtype === 'float64' ? new ort.Tensor('float64', Float64Array.from(value.data), t.shape) : new ort.Tensor('float32', value.data, t.shape);
+      }
+      const logits = (await this.session.run(feeds, ['logits'])).logits;
+      const vocab = logits.dims[2];
+      const last = (logits.data as Float32Array).subarray((n - 1) * vocab, n * vocab);
+      let best = 0;
+      for (let v = 1; v < vocab; v++) if (last[v] > last[best]) best = v;
+      ids.push(best);
+      generated.push(best);
+      if (best === stopId) break;
+    }
+    return generated;
+  }
+
+  async release(): Promise<void> {
+    await this.session.release();
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,154 @@
+/**
+ * Training graphs for a decoder: LoRA branches through the decoder's `linear` hook (or every weight trainable for
+ * full fine-tuning), the weighted token-NLL loss, and the backward pass appended by autodiff.
+ *
+ * I/O: input_ids, attention_mask (segment ids: packed records never see each other), position_ids — int64
+ * [batch, seq]; loss_weights — float32 [batch, seq], the weight of predicting token t+1 at position t (the last
+ * position is ignored); one input per trained tensor (LoRA: PEFT key, [r, in] / [out, r]).
+ * Outputs: `loss` = Σ loss_weights · NLL (no normalisation inside) and `grad:<name>` per trained tensor.
+ */
+import type { DType, Graph, TensorSource, Value } from '../onnx/graph';
+import * as O from '../onnx/ops';
+import type { ModelConfig } from '../model/config';
+import { buildDecoder } from '../model/decoder';
+import { defaultLinear, type LinearContext, moduleScope } from '../model/layers';
+import type { WeightSource } from '../model/weights';
+import { type LoraSettings, loraScaling, moduleName, peftKey } from './adapter';
+import { appendBackward } from './autodiff';
+import { castTo } from './emit';
+
+export interface TrainingGraphOptions {
+  /** float32 (default), float16 frozen base (mixed precision: LoRA and loss in float32), float64 for FD checks. */
+  dtype?: 'float32' | 'float16' | 'float64';
+  /** LoRA settings; omit with `full: true` for full fine-tuning. */
+  lora?: LoraSettings;
+  /** Train every weight (they become graph inputs named as in the checkpoint, linears stored [in, out]). */
+  full?: boolean;
+  /** Only the forward (loss), no gradients: evaluation graphs and the B≠0 equality check. */
+  forwardOnly?: boolean;
+  /** Keep the decoder's `logits` output (evaluation by greedy decoding); training graphs drop it. */
+  keepLogits?: boolean;
+}
+
+export interface TrainableTensor {
+  name: string; // graph input name (PEFT key for LoRA)
+  shape: number[];
+  dtype: DType;
+  module?: string; // LoRA: 'model.layers.0.self_attn.q_proj'
+  which?: 'A' | 'B';
+}
+
+export interface TrainingGraph {
+  graph: Graph;
+  trainables: TrainableTensor[];
+  loss: Value;
+  /** LoRA scaling actually used (alpha/r or alpha/√r). */
+  scaling: number;
+  /** Full fine-tuning: where each trained weight's starting value comes from (linears laid out [in, out]). */
+  initial: Map<string, TensorSource>;
+}
+
+export function buildTrainingGraph(config: ModelConfig, weights: WeightSource, options: TrainingGraphOptions): TrainingGraph {
+  if (!options.lora && !options.full) throw new Error('buildTrainingGraph: pass LoRA settings or full: true');
+  const dtype = options.dtype ?? 'float32';
+  const paramDtype: DType = dtype === 'float64' ? 'float64' : 'float32';
+  const trainables: TrainableTensor[] = [];
+  const params: Value[] = [];
+  const scaling = options.lora ? loraScaling(options.lora) : 1;
+  if (options.full && dtype === 'float16') throw new Error('full fine-tuning needs float32 (or float64) weights, not float16');
+  const linear = options.lora
+    ? (ctx: LinearContext) => loraLinear(ctx, options.lora!, scaling, paramDtype, (t, v) => { trainables.push(t); params.push(v); })
+    : config.tieWordEmbeddings ? tiedHead : undefined;
+  const decoder = buildDecoder(config, weights, {
+    dtype, computeDtype: dtype === 'float64' ? 'float64' : 'float32', kvCache: false, maskMode: 'segments', linear,
+  });
+  const g = decoder.graph;
+  const logits = options.keepLogits ? decoder.logits : detachLogitsOutput(g, decoder.logits); // [batch, seq, vocab]
+  const initial = new Map<string, TensorSource>();
+  if (options.full) {
+    for (const p of promoteWeightsToInputs(g)) {
+      trainables.push(p.tensor);
+      params.push(p.value);
+      initial.set(p.tensor.name, p.source);
+    }
+  }
+  const lossWeights = g.input('loss_weights', 'float32', ['batch', 'seq']);
+  const loss = g.scope('loss', () => weightedNll(g, logits, decoder.inputIds, lossWeights));
+  if (!options.forwardOnly) {
+    const grads = appendBackward(g, params, loss);
+    g.output(loss, 'loss');
+    for (const t of trainables) g.output(grads.get(t.name)!, `grad:${t.name}`);
+  } else {
+    g.output(loss, 'loss');
+  }
+  return { graph: g, trainables, loss, scaling, initial };
+}
+
+/** y = base(x) + scaling · (x·Aᵀ)·Bᵀ on target modules, computed in the parameter dtype. */
+function loraLinear(
+  ctx: LinearContext, lora: LoraSettings, scaling: number, paramDtype: DType,
+  register: (t: TrainableTensor, v: Value) => void,
+): Value {
+  const base = defaultLinear(ctx); // [..., out]
+  if (!(lora.targets as string[]).includes(moduleName(ctx.module))) return base;
+  const g = ctx.graph;
+  return g.scope(`${moduleScope(ctx.module)}_lora`, () => {
+    const r = lora.rank;
+    const aName = peftKey(ctx.module, 'A');
+    const bName = peftKey(ctx.module, 'B');
+    const a = g.input(aName, paramDtype, [r, ctx.inFeatures]); // [r, in]
+    const b = g.input(bName, paramDtype, [ctx.outFeatures, r]); // [out, r]
+    register({ name: aName, shape: [r, ctx.inFeatures], dtype: paramDtype, module: ctx.module, which: 'A' }, a);
+    register({ name: bName, shape: [ctx.outFeatures, r], dtype: paramDtype, module: ctx.module, which: 'B' }, b);
+    const x = castTo(g, ctx.x, paramDtype); // [..., in]
+    const down = O.matMul(g, x, O.transpose(g, a, [1, 0])); // [..., r]
+    const up = O.matMul(g, down, O.transpose(g, b, [1, 0])); // [..., out]
+    const delta = castTo(g, O.mul(g, up, g.scalar(paramDtype, scaling)), base.dtype);
+    return O.add(g, base, delta);
+  });
+}
+
+/** Tied embeddings: lm_head multiplies by the embedding matrix itself, so full fine-tuning keeps them one tensor. */
+function tiedHead(ctx: LinearContext): Value {
+  if (ctx.module !== 'lm_head') return defaultLinear(ctx);
+  const g = ctx.graph;
+  const embeddings = g.initializers.get('model.embed_tokens.weight')?.value; // [vocab, hidden]
+  if (!embeddings) return defaultLinear(ctx);
+  return g.scope('lm_head', () => O.matMul(g, ctx.x, O.transpose(g, embeddings, [1, 0]))); // [..., vocab]
+}
+
+/** The decoder marks its logits as the graph output 'logits'; a training graph outputs only loss and gradients. */
+function detachLogitsOutput(g: Graph, logits: Value): Value {
+  const identity = g.producer(logits);
+  const source = identity?.opType === 'Identity' ? identity.inputs[0]! : logits;
+  const outputIndex = g.outputs.indexOf(logits);
+  if (outputIndex >= 0) g.outputs.splice(outputIndex, 1);
+  if (identity?.opType === 'Identity') g.nodes.splice(g.nodes.indexOf(identity), 1);
+  return source;
+}
+
+/** Σ_t w[t] · −log p(input_ids[t+1] | ≤ t); the last position's weight is ignored. */
+function weightedNll(g: Graph, logits: Value, inputIds: Value, lossWeights: Value): Value {
+  const end = 2 ** 62;
+  const nextIds = O.slice(g, inputIds, [1], [end], [1], ['seq - 1']); // [batch, seq-1]
+  const padId = O.slice(g, inputIds, [0], [1], [1], [1]); // [batch, 1] (a placeholder target for the last position)
+  const targets = O.unsqueeze(g, O.concat(g, [nextIds, padId], 1), [-1]); // [batch, seq, 1]
+  const lastZero = O.mul(g, O.slice(g, lossWeights, [-1], [end], [1], [1]), g.scalar('float32', 0)); // [batch, 1]
+  const weights = O.concat(g, [O.slice(g, lossWeights, [0], [-1], [1], ['seq - 1']), lastZero], 1); // [batch, seq]
+  const logProbs = O.logSoftmax(g, castTo(g, logits, logits.dtype === 'float64' ? 'float64' : 'float32'), -1); // [batch, seq, vocab]
+  const picked = O.squeeze(g, O.gatherElements(g, logProbs, targets, 2), [2]); // [batch, seq]
+  const weighted = O.mul(g, picked, castTo(g, weights, picked.dtype)); // [batch, seq]
+  return O.neg(g, O.reduceSum(g, weighted, [0, 1], false)); // []
+}
+
+/** Full fine-tuning: every weight initializer becomes a graph input of the same name (and a trained tensor). */
+function promoteWeightsToInputs(g: Graph): { tensor: TrainableTensor; value: Value; source: TensorSource }[] {
+  const promoted: { tensor: TrainableTensor; value: Value; source: TensorSource }[] = [];
+  for (const [name, init] of [...g.initializers]) {
+    if (init.kind !== 'weight') continue;
+    g.initializers.delete(name);
+    g.inputs.push(init.value);
+    promoted.push({ tensor: { name, shape: init.source.dims, dtype: init.value.dtype }, value: init.value, source: init.source });
+  }
+  return promoted;
+}

@@ -1,0 +1,18 @@
+/**
+ * THE gradient table: op type → backward rule. An op missing here cannot be on a path from a trained parameter
+ * to the loss; the walk names it in its error.
+ */
+import { elementwiseRules } from './elementwise';
+import { matmulRules } from './matmul';
+import { reduceRules } from './reduce';
+import { shapeRules } from './shape';
+import type { GradRule } from './types';
+
+export const gradRules: Readonly<Record<string, GradRule>> = {
+  ...elementwiseRules,
+  ...matmulRules,
+  ...reduceRules,
+  ...shapeRules,
+};
+
+export type { GradContext, GradRule } from './types';

@@ -1,0 +1,69 @@
+import { useCallback, useEffect, useState } from 'react';
+import type { Job } from '../../electron/contract/api';
+import { errorMessage } from '../api';
+import { useApi, useConnection } from './ApiContext';
+import { isActive, mergeJobLists, upsertJob } from './jobs';
+
+/** While a job runs, the list is also re-read at this pace in case an update event was missed. */
+const ACTIVE_POLL_MS = 3000;
+
+export interface JobsState {
+  jobs: Job[];
+  error: string | null;
+  startDummy(steps: number, stepMs: number): Promise<void>;
+  cancel(jobId: string): Promise<void>;
+}
+
+export function useJobs(): JobsState {
+  const api = useApi();
+  const connection = useConnection();
+  const [jobs, setJobs] = useState<Job[]>([]);
+  const [error, setError] = useState<string | null>(null);
+  const anyActive = jobs.some(isActive);
+
+  useEffect(() => api.on('job.update', (job) => setJobs((list) => upsertJob(list, job))), [api]);
+
+  useEffect(() => {
+    if (connection !== 'connected') return;
+    let alive = true;
+    const load = () =>
+      api.call('jobs.list', {}).then(
+        (fresh) => alive && setJobs((list) => mergeJobLists(list, fresh)),
+        (reason: unknown) => alive && setError(errorMessage(reason)),
+      );
+    void load();
+    const timer = anyActive ? setInterval(load, ACTIVE_POLL_MS) : undefined;
+    return () => {
+      alive = false;
+      clearInterval(timer);
+    };
+  }, [api, connection, anyActive]);
+
+  const startDummy = useCallback(
+    async (steps: number, stepMs: number) => {
+      setError(null);
+      try {
+        const job = await api.call('jobs.startDummy', { steps, stepMs });
+        setJobs((list) => upsertJob(list, job));
+      } catch (reason) {
+        setError(errorMessage(reason));
+      }
+    },
+    [api],
+  );
+
+  const cancel = useCallback(
+    async (jobId: string) => {
+      setError(null);
+      try {
+        const job = await api.call('jobs.cancel', { jobId });
+        setJobs((list) => upsertJob(list, job));
+      } catch (reason) {
+        setError(errorMessage(reason));
+      }
+    },
+    [api],
+  );
+
+  return { jobs, error, startDummy, cancel };
+}
