@@ -48,3 +48,17 @@ test('a reload keeps the screen and keeps working without the token in the URL',
   await expect(app.getByTestId('engine-info')).toContainText('ONNX Runtime');
   await expect(app.getByTestId('engine-status')).toContainText('Engine ready');
 });
+
+test('the app loads under the strict CSP with no console errors', async ({ page, server }) => {
+  const errors: string[] = [];
+  page.on('console', (message) => {
+    if (message.type() === 'error') errors.push(message.text());
+  });
+  page.on('pageerror', (error) => errors.push(error.message));
+  const response = await page.goto(server.url);
+  expect(response?.headers()['content-security-policy']).toContain("script-src 'self'");
+  await expect(page.getByTestId('engine-status')).toContainText('Engine ready', { timeout: 60_000 });
+  for (const key of ['1', '2', '3', '4', '5']) await page.keyboard.press(`Control+${key}`);
+  await expect(page.getByTestId('engine-info')).toBeVisible();
+  expect(errors).toEqual([]);
+});

@@ -3,7 +3,7 @@ import type { ApiMethod, ApiOutput } from '../../electron/contract/api';
 import { startServer, type ServerHandle } from './server';
 
 export interface Fixtures {
-  /** A page that opened the printed URL and shows the app frame. */
+  /** A page that opened the printed URL and shows the app frame with the engine ready. */
   app: Page;
   /** Calls the API directly (as a script would), with the token. */
   callApi: <M extends ApiMethod>(method: M, input?: unknown) => Promise<ApiOutput<M>>;
@@ -23,6 +23,8 @@ export const test = base.extend<Fixtures, { server: ServerHandle }>({
   app: async ({ page, server }, use, testInfo) => {
     await page.goto(server.url);
     await expect(page.getByRole('navigation', { name: 'Main' })).toBeVisible();
+    // A fresh server's engine is still starting (it loads ONNX Runtime): tests begin from a ready engine.
+    await expect(page.getByTestId('engine-status')).toContainText('Engine ready', { timeout: 60_000 });
     await use(page);
     if (testInfo.status !== testInfo.expectedStatus) {
       await testInfo.attach('distillery-serve-stderr', { body: server.logs(), contentType: 'text/plain' });

@@ -64,7 +64,7 @@ describe('distillery CLI', () => {
       expect(app.status).toBe(200);
       expect(await app.json()).toEqual({ version, dataDir: home, transport: 'http' });
       const info = await fetch(`${base}/api/call/engine.info?token=${token}`, { method: 'POST', body: '{}' });
-      expect((await info.json()).ortVersion).toBe('1.30.0');
+      expect(((await info.json()) as { ortVersion: string }).ortVersion).toBe('1.30.0');
       expect((await fetch(`${base}/api/call/app.info`, { method: 'POST', body: '{}' })).status).toBe(401);
     } finally {
       const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));

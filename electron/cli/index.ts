@@ -11,8 +11,9 @@ import { modelsCommand } from './commands/models';
 import { runCommand } from './commands/run';
 import { chatCommand } from './commands/chat';
 import { convertCommand } from './commands/convert';
+import { trainCommand } from './commands/train';
 
-export const commands: CliCommand[] = [serveCommand, infoCommand, modelsCommand, runCommand, chatCommand, convertCommand];
+export const commands: CliCommand[] = [serveCommand, infoCommand, modelsCommand, runCommand, chatCommand, convertCommand, trainCommand];
 
 export function buildProgram(): Command {
   const program = new Command('distillery')

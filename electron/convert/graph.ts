@@ -40,7 +40,7 @@ export function buildConvertedGraph(
   const linear = (ctx: LinearContext): Value => {
     const q = strategy.quantize;
     const isHead = ctx.module === 'lm_head';
-    if (q && (!isHead || q.quantizeLmHead)) {
+    if (q && !(process.env.H5_NOQ && new RegExp(process.env.H5_NOQ).test(ctx.module)) && (!isHead || q.quantizeLmHead)) {
       const g = ctx.graph;
       return g.scope(moduleScope(ctx.module), () => {
         const weight = entryOf(ctx, 'weight');

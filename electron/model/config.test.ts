@@ -25,6 +25,7 @@ describe('model config', () => {
     expect(bad({ rms_norm_eps: 'small' })).toThrow(/"rms_norm_eps" must be a positive number, got "small"/);
     expect(bad({ rope_scaling: { rope_type: 'yarn', factor: 4 } })).toThrow(/rope_scaling type "yarn" is not supported/);
     expect(bad({ rope_scaling: { rope_type: 'llama3', factor: 8, low_freq_factor: 1, high_freq_factor: 4 } }, 'llama')).toThrow(/rope_scaling.original_max_position_embeddings must be a positive number, got undefined/);
+    expect(bad({ use_sliding_window: true })).toThrow(/use_sliding_window is true/);
     expect(bad({ hidden_act: 'gelu' })).toThrow(/hidden_act "gelu" is not supported/);
     expect(bad({ tie_word_embeddings: 'yes' })).toThrow(/"tie_word_embeddings" must be true or false/);
     expect(() => parseModelConfig([1, 2])).toThrow(/expected a JSON object/);

@@ -93,6 +93,9 @@ export function parseModelConfig(json: unknown, source = 'config.json'): ModelCo
   if (headDim % 2 !== 0) fail(`head_dim ${headDim} must be even for rotary embeddings.`);
   const hiddenAct = raw.hidden_act ?? 'silu';
   if (hiddenAct !== 'silu') fail(`hidden_act ${JSON.stringify(hiddenAct)} is not supported (only "silu").`);
+  if (optionalBool(raw, 'use_sliding_window', false, fail)) {
+    fail('use_sliding_window is true: sliding-window attention is not supported (the R1 distills set it to false).');
+  }
   const attentionBias = optionalBool(raw, 'attention_bias', false, fail);
   return {
     modelType: modelType as ModelType,

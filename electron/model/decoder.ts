@@ -11,7 +11,7 @@ import { buildAttentionMask, groupedQueryAttention, type MaskMode } from './atte
 import type { ModelConfig } from './config';
 import { defaultLinear, type LinearFn, rmsNorm, swiGluMlp } from './layers';
 import { rotaryCosSin } from './rope';
-import { lazyWeight, type WeightSource } from './weights';
+import { lazyWeight, validateWeights, type WeightSource } from './weights';
 
 export interface DecoderOptions {
   /** Activations, KV cache and default weight storage (default float32; float64 for finite-difference checks). */
@@ -43,7 +43,9 @@ export const DECODER_INPUT_NAMES = { inputIds: 'input_ids', attentionMask: 'atte
 export const pastName = (layer: number, kind: 'key' | 'value'): string => `past_key_values.${layer}.${kind}`;
 export const presentName = (layer: number, kind: 'key' | 'value'): string => `present.${layer}.${kind}`;
 
+/** Build the decoder graph. Checks the weights against the config first (a ConfigError names the bad tensor). */
 export function buildDecoder(config: ModelConfig, weights: WeightSource, options: DecoderOptions = {}): DecoderGraph {
+  validateWeights(config, weights);
   const dtype = options.dtype ?? 'float32';
   const computeDtype = options.computeDtype ?? (dtype === 'float64' ? 'float64' : 'float32');
   const kvCache = options.kvCache ?? true;
@@ -51,9 +53,9 @@ export function buildDecoder(config: ModelConfig, weights: WeightSource, options
   const weight = (name: string) => weights.get(name);
   const g = new Graph();
   const totalDim = kvCache ? 'total_seq' : 'seq';
-  const inputIds = g.input('input_ids', 'int64', ['batch', 'seq']);
-  const attentionMask = g.input('attention_mask', 'int64', ['batch', totalDim]);
-  const positionIds = g.input('position_ids', 'int64', ['batch', 'seq']);
+  const inputIds = g.input(DECODER_INPUT_NAMES.inputIds, 'int64', ['batch', 'seq']);
+  const attentionMask = g.input(DECODER_INPUT_NAMES.attentionMask, 'int64', ['batch', totalDim]);
+  const positionIds = g.input(DECODER_INPUT_NAMES.positionIds, 'int64', ['batch', 'seq']);
   const pastValues = kvCache ? declarePast(g, config, dtype) : [];
 
   const { hidden, presents } = g.scope('model', () => {
@@ -89,12 +91,13 @@ export function buildDecoder(config: ModelConfig, weights: WeightSource, options
     weight: () => weight(headWeight),
   }); // [batch, seq, vocab]
   const logits = g.output(op.cast(g, projected, options.logitsDtype ?? computeDtype), 'logits');
-  presents.forEach((present, i) => {
-    if (!kvCache) return;
+  if (kvCache) {
     const shape = ['batch', config.numKvHeads, 'total_seq', config.headDim];
-    g.output(present.key, presentName(i, 'key'), shape);
-    g.output(present.value, presentName(i, 'value'), shape);
-  });
+    presents.forEach((present, i) => {
+      g.output(present.key, presentName(i, 'key'), shape);
+      g.output(present.value, presentName(i, 'value'), shape);
+    });
+  }
   return { graph: g, inputIds, attentionMask, positionIds, hidden, logits };
 }
 

@@ -24,8 +24,12 @@ export interface SafetensorsEntry {
   byteLength: number;
   /** Raw little-endian bytes, exactly as stored. */
   readBytes(): Uint8Array;
+  /** Raw bytes of `count` rows (along the first dim) from row `start`. */
+  readRowBytes(start: number, count: number): Uint8Array;
   /** Values widened to float32 (F32/F16/BF16 only). */
   readFloat32(): Float32Array;
+  /** `count` rows from row `start`, widened to float32: lets a converter stream a huge tensor in blocks. */
+  readFloat32Rows(start: number, count: number): Float32Array;
 }
 
 export class SafetensorsError extends Error {
@@ -122,14 +126,16 @@ function checkNoOverlap(file: string, ranges: { name: string; begin: number; end
 }
 
 function makeEntry(file: string, name: string, dtype: SafetensorsDType, shape: number[], offset: number, byteLength: number): SafetensorsEntry {
-  const readBytes = (): Uint8Array => {
-    const bytes = new Uint8Array(byteLength);
+  const rowBytes = shape.length ? byteLength / Math.max(shape[0], 1) : byteLength;
+  const what = `${file}: tensor "${name}"`;
+  const readRange = (start: number, length: number): Uint8Array => {
+    const bytes = new Uint8Array(length);
     const fd = openOrThrow(file);
     try {
       let done = 0;
-      while (done < byteLength) {
-        const n = readSync(fd, bytes, done, Math.min(byteLength - done, 1 << 30), offset + done);
-        if (n === 0) throw new SafetensorsError(`${file}: tensor "${name}" is cut short (the file shrank while reading?).`);
+      while (done < length) {
+        const n = readSync(fd, bytes, done, Math.min(length - done, 1 << 30), offset + start + done);
+        if (n === 0) throw new SafetensorsError(`${what} is cut short (the file shrank while reading?).`);
         done += n;
       }
     } finally {
@@ -137,9 +143,17 @@ function makeEntry(file: string, name: string, dtype: SafetensorsDType, shape: n
     }
     return bytes;
   };
+  const readRowBytes = (start: number, count: number): Uint8Array => {
+    const rows = shape.length ? shape[0] : 1;
+    if (start < 0 || count < 0 || start + count > rows) throw new SafetensorsError(`${what}: rows ${start}..${start + count} are outside its ${rows} rows.`);
+    return readRange(start * rowBytes, count * rowBytes);
+  };
   return {
-    name, dtype, shape, file, offset, byteLength, readBytes,
-    readFloat32: () => bytesToFloat32(readBytes(), dtype, `${file}: tensor "${name}"`),
+    name, dtype, shape, file, offset, byteLength,
+    readBytes: () => readRange(0, byteLength),
+    readRowBytes,
+    readFloat32: () => bytesToFloat32(readRange(0, byteLength), dtype, what),
+    readFloat32Rows: (start, count) => bytesToFloat32(readRowBytes(start, count), dtype, what),
   };
 }
 

@@ -4,7 +4,7 @@
  */
 import type { DType, LazyTensor } from '../onnx/graph';
 import { validateWeightShapes, type ModelConfig } from './config';
-import { f32ToF16Array } from './dtypes';
+import { f32ToF16Bits } from './dtypes';
 import { SafetensorsCheckpoint, type SafetensorsDType } from './safetensors';
 
 export interface Weight {
@@ -13,6 +13,8 @@ export interface Weight {
   shape: number[];
   /** Values widened to float32 (bf16/f16 are exact in f32). */
   readFloat32(): Float32Array;
+  /** `count` rows (first dim) from row `start`, widened to float32. */
+  readFloat32Rows(start: number, count: number): Float32Array;
 }
 
 export interface WeightSource {
@@ -30,6 +32,10 @@ export function checkpointWeights(folder: string): WeightSource {
 export function memoryWeights(tensors: Record<string, { shape: number[]; data: Float32Array }>): WeightSource {
   const entries = new Map<string, Weight>(Object.entries(tensors).map(([name, t]) => [name, {
     name, dtype: 'F32', shape: t.shape, readFloat32: () => t.data,
+    readFloat32Rows: (start: number, count: number) => {
+      const rowSize = t.shape.slice(1).reduce((a, b) => a * b, 1);
+      return t.data.subarray(start * rowSize, (start + count) * rowSize);
+    },
   }]));
   return {
     names: () => [...entries.keys()],
@@ -47,36 +53,54 @@ export function validateWeights(config: ModelConfig, source: WeightSource, label
   validateWeightShapes(config, source.names(), (name) => source.get(name).shape, label);
 }
 
+/** Elements converted per block: bounds the float32 scratch memory when streaming a huge tensor. */
+const BLOCK_ELEMENTS = 1 << 24;
+/** Columns per tile of the transpose, so the rows written stay in cache. */
+const TILE = 64;
+
 /**
  * A lazy graph tensor of `weight` in `dtype`, optionally transposed from [rows, cols] to [cols, rows]
- * (Hugging Face stores linears [out, in]; MatMul wants [in, out]).
+ * (Hugging Face stores linears [out, in]; MatMul wants [in, out]). Reads the weight in row blocks, so only the
+ * output bytes and one block of float32 are in memory at a time.
  */
-export function lazyWeight(weight: Weight, dtype: DType, transposed = false): LazyTensor {
+export function lazyWeight(weight: Weight, dtype: DType, transposed = false, blockElements = BLOCK_ELEMENTS): LazyTensor {
+  if (transposed && weight.shape.length !== 2) throw new Error(`Weight "${weight.name}" must be 2-D to transpose; it is [${weight.shape.join(', ')}].`);
   const dims = transposed ? [weight.shape[1], weight.shape[0]] : [...weight.shape];
-  return {
-    dtype,
-    dims,
-    bytes: () => {
-      const values = weight.readFloat32();
-      const laidOut = transposed ? transpose2d(values, weight.shape[0], weight.shape[1]) : values;
-      return encodeAs(laidOut, dtype, weight.name);
-    },
-  };
+  return { dtype, dims, bytes: () => convertInBlocks(weight, dtype, transposed, blockElements) };
 }
 
-function transpose2d(values: Float32Array, rows: number, cols: number): Float32Array {
-  const out = new Float32Array(values.length);
-  for (let r = 0; r < rows; r++) {
-    for (let c = 0; c < cols; c++) out[c * rows + r] = values[r * cols + c];
+type OutputArray = Float32Array | Float64Array | Uint16Array;
+
+function convertInBlocks(weight: Weight, dtype: DType, transposed: boolean, blockElements: number): Uint8Array {
+  const rows = weight.shape.length ? weight.shape[0] : 1;
+  const rowSize = weight.shape.slice(1).reduce((a, b) => a * b, 1);
+  const out = allocate(dtype, rows * rowSize, weight.name);
+  const blockRows = Math.max(1, Math.floor(blockElements / Math.max(rowSize, 1)));
+  for (let start = 0; start < rows; start += blockRows) {
+    const count = Math.min(blockRows, rows - start);
+    const raw = weight.shape.length ? weight.readFloat32Rows(start, count) : weight.readFloat32();
+    const block = out instanceof Uint16Array ? Uint16Array.from(raw, f32ToF16Bits) : raw;
+    if (transposed) transposeInto(out, block, start, count, rowSize, rows);
+    else out.set(block, start * rowSize);
   }
-  return out;
+  return new Uint8Array(out.buffer, out.byteOffset, out.byteLength);
 }
 
-function encodeAs(values: Float32Array, dtype: DType, name: string): Uint8Array {
-  const typed = dtype === 'float32' ? values
-    : dtype === 'float64' ? Float64Array.from(values)
-      : dtype === 'float16' ? f32ToF16Array(values)
-        : undefined;
-  if (!typed) throw new Error(`Weight "${name}": cannot store as ${dtype} (float32, float16 or float64 only).`);
-  return new Uint8Array(typed.buffer, typed.byteOffset, typed.byteLength);
+/** out[c, start + r] = block[r, c] for a block of `count` rows of the [rows, cols] source. */
+function transposeInto(out: OutputArray, block: ArrayLike<number>, start: number, count: number, cols: number, rows: number): void {
+  for (let c0 = 0; c0 < cols; c0 += TILE) {
+    const c1 = Math.min(c0 + TILE, cols);
+    for (let r = 0; r < count; r++) {
+      const source = r * cols;
+      const target = start + r;
+      for (let c = c0; c < c1; c++) out[c * rows + target] = block[source + c];
+    }
+  }
+}
+
+function allocate(dtype: DType, count: number, name: string): OutputArray {
+  if (dtype === 'float32') return new Float32Array(count);
+  if (dtype === 'float64') return new Float64Array(count);
+  if (dtype === 'float16') return new Uint16Array(count);
+  throw new Error(`Weight "${name}": cannot store as ${dtype} (float32, float16 or float64 only).`);
 }

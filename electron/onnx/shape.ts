@@ -51,7 +51,7 @@ export function mulDims(a: Dim, b: Dim): Dim {
 }
 
 function wrap(d: Dim): string {
-  return typeof d === 'string' && /[+\-]/.test(d) ? `(${d})` : String(d);
+  return typeof d === 'string' && /[+-]/.test(d) ? `(${d})` : String(d);
 }
 
 /**

@@ -42,8 +42,11 @@ export function createServices(options: CreateServicesOptions): Services {
   const paths = ensureDataDirs(options.dataDir);
   const store = openDatabase(paths.db, { nativeBinding: options.nativeBinding });
   const logFile = createWriteStream(path.join(paths.logs, 'distillery.log'), { flags: 'a' });
-  const log: ServiceContext['log'] = (level, message) =>
-    logFile.write(`${new Date().toISOString()} ${level} ${message}\n`);
+  // Logging must never take the app down (disk full, closed stream): drop the line instead.
+  logFile.on('error', () => undefined);
+  const log: ServiceContext['log'] = (level, message) => {
+    if (!logFile.writableEnded) logFile.write(`${new Date().toISOString()} ${level} ${message}\n`);
+  };
   const unsubscribeLog = options.engineHost.onLog(({ level, message }) => log(level === 'debug' ? 'info' : level, message));
   const events = new ServiceEvents((message) => log('error', message));
   const context: ServiceContext = {

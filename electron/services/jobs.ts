@@ -107,7 +107,7 @@ function failure(error: unknown): { state: JobState; message: string } {
   const message = error instanceof Error ? error.message : String(error);
   if (code === EngineErrorCode.cancelled) return { state: 'cancelled', message: 'Cancelled.' };
   if (code === EngineErrorCode.crashed || code === EngineErrorCode.stopped) {
-    return { state: 'interrupted', message: `${message.replace(/;.*$/, '')}. Start the job again.` };
+    return { state: 'interrupted', message: `${message.replace(/;.*$/, '').replace(/\.$/, '')}. Start the job again.` };
   }
   return { state: 'failed', message };
 }

@@ -8,6 +8,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { exportModelFolder } from '../model/export';
 import { writeTinyCheckpoint, type TinyCheckpointOptions } from './factory';
 import type { Arch, ModelShape } from './hf-config';
 import type { ScriptPlan } from './scripted';
@@ -109,4 +110,27 @@ export async function makeScriptedModel(script: string = DEFAULT_SCRIPT, arch: A
     writeScriptedCheckpoint(dir, { arch, script });
   });
   return { hfDir, plan: planScriptText(arch, script) };
+}
+
+const CONVERTER_SOURCES = ['model', 'onnx', 'convert'];
+
+/** The ONNX (transformers.js) folder converted from a Hugging Face folder, e.g. one from makeTinyModel. */
+export async function convertedModel(hfDir: string, options: { dtype?: string } = {}): Promise<{ onnxDir: string }> {
+  const dtype = options.dtype ?? 'fp32';
+  const key = { hfDir: path.resolve(hfDir), dtype, files: folderFingerprint(hfDir) };
+  const onnxDir = await cachedFolder('onnx', key, CONVERTER_SOURCES, async (dir) => {
+    await exportModelFolder(hfDir, dir, { dtype });
+  });
+  return { onnxDir };
+}
+
+/** Names, sizes and modification times: a folder rewritten in place gets a new conversion. */
+function folderFingerprint(dir: string): string[] {
+  return fs
+    .readdirSync(dir)
+    .sort()
+    .map((name) => {
+      const stat = fs.statSync(path.join(dir, name));
+      return `${name}:${stat.size}:${stat.mtimeMs}`;
+    });
 }

@@ -52,7 +52,7 @@ function contextIsEnough(sequence: number[], k: number): boolean {
     for (let j = 2; j < sequence.length - 1; j++) {
       if (sequence[i + 1] === sequence[j + 1]) continue;
       // When j > i the pattern of j reaches the slot where i's context holds <｜Assistant｜>, so it cannot match.
-      if (j > i && i < k - 1) continue;
+      if (j > i && i < k) continue;
       if (patternMatchesAt(sequence, j, i, k)) return false;
     }
   }

@@ -5,6 +5,7 @@
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { SafetensorsCheckpoint, writeSafetensors } from '../model/safetensors';
+import { Rng } from './rng';
 
 export const LORA_MODULES = ['q_proj', 'k_proj', 'v_proj', 'o_proj', 'gate_proj', 'up_proj', 'down_proj'] as const;
 export type LoraModule = (typeof LORA_MODULES)[number];
@@ -117,4 +118,19 @@ export function readAdapter(dir: string): { config: PeftAdapterConfig; tensors: 
     tensors.set(name, { shape: entry.shape, data: entry.readFloat32().slice() });
   }
   return { config, tensors };
+}
+
+/** PEFT's init: A ~ kaiming-uniform(a = √5) = U(−1/√in, 1/√in), B = 0 — the adapted model starts equal to the base. */
+export function initLoraTensors(trainables: { name: string; shape: number[]; which?: 'A' | 'B' }[], seed: number): Map<string, NamedTensor> {
+  const rng = new Rng(seed);
+  const tensors = new Map<string, NamedTensor>();
+  for (const t of trainables) {
+    const data = new Float32Array(t.shape[0] * t.shape[1]);
+    if (t.which === 'A') {
+      const bound = 1 / Math.sqrt(t.shape[1]);
+      for (let i = 0; i < data.length; i++) data[i] = rng.uniform(-bound, bound);
+    }
+    tensors.set(t.name, { shape: [...t.shape], data });
+  }
+  return tensors;
 }

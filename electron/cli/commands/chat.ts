@@ -43,8 +43,8 @@ export const chatCommand: CliCommand = (program) => {
           }
           let resolve!: (m: ChatMessage) => void;
           const done = new Promise<ChatMessage>((r) => (resolve = r));
+          // readline keeps reading while a reply streams, so Ctrl+C reaches the SIGINT handler above
           replying = { done, resolve };
-          rl.pause();
           try {
             const settings = Object.fromEntries(
               Object.entries({ maxNewTokens, temperature, topP, seed, thinkingBudget, provider: options.provider, dtype: options.dtype }).filter(([, v]) => v !== undefined),
@@ -60,7 +60,6 @@ export const chatCommand: CliCommand = (program) => {
             process.stdout.write(`Error: ${(error as Error).message}\n`);
           }
           replying = undefined;
-          rl.resume();
           rl.prompt();
         }
         process.stdout.write('\n');

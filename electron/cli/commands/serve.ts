@@ -33,7 +33,11 @@ export const serveCommand: CliCommand = (program) => {
           void server
             .close()
             .then(() => backend.close())
-            .finally(resolve);
+            .finally(() => {
+              // Should something still hold the event loop open, do not hang the terminal.
+              setTimeout(() => process.exit(process.exitCode ?? 0), 2000).unref();
+              resolve();
+            });
         };
         process.once('SIGINT', shutdown);
         process.once('SIGTERM', shutdown);

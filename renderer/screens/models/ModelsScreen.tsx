@@ -9,7 +9,7 @@ export function ModelsScreen() {
       <EmptyState
         icon={<ModelsIcon width={32} height={32} />}
         title="No models yet"
-        description="Distillery builds its own ONNX decoders from the official R1-Distill checkpoints: Qwen 1.5B, 7B, 14B, 32B and Llama 8B, 70B."
+        description={`Distillery builds its own ONNX decoders from the official R1\u2011Distill checkpoints: Qwen 1.5B, 7B, 14B, 32B and Llama 8B, 70B.`}
         points={[
           'Point it at a downloaded checkpoint folder and pick fp32, fp16 or int4',
           'See each model’s size, precision and what it was derived from',

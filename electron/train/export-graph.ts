@@ -1,0 +1,39 @@
+/** Writes a model's LoRA (or full) training graph to an .onnx file with external weights, to inspect or run elsewhere. */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { loadModelConfig } from '../model/config';
+import { checkpointWeights, validateWeights } from '../model/weights';
+import { writeModel } from '../onnx/write';
+import type { LoraSettings } from './adapter';
+import { buildTrainingGraph, type TrainingGraph } from './lora-graph';
+
+export interface ExportGraphOptions {
+  lora?: LoraSettings;
+  full?: boolean;
+  dtype?: 'float32' | 'float16';
+}
+
+export interface ExportGraphResult {
+  onnxFile: string;
+  dataFiles: string[];
+  training: TrainingGraph;
+  trainableParameters: number;
+}
+
+export function loadTrainingGraph(modelFolder: string, options: ExportGraphOptions): TrainingGraph {
+  if (!existsSync(join(modelFolder, 'config.json'))) {
+    throw new Error(`${modelFolder} has no config.json: give the folder of a Hugging Face checkpoint (config.json + *.safetensors)`);
+  }
+  const config = loadModelConfig(modelFolder);
+  const weights = checkpointWeights(modelFolder);
+  validateWeights(config, weights, modelFolder);
+  return buildTrainingGraph(config, weights, { lora: options.lora, full: options.full, dtype: options.dtype ?? 'float32' });
+}
+
+export async function exportTrainingGraph(modelFolder: string, outFile: string, options: ExportGraphOptions): Promise<ExportGraphResult> {
+  if (!outFile.endsWith('.onnx')) throw new Error(`--out must name an .onnx file (got ${outFile})`);
+  const training = loadTrainingGraph(modelFolder, options);
+  const written = await writeModel(training.graph, outFile);
+  const trainableParameters = training.trainables.reduce((n, t) => n + t.shape.reduce((a, b) => a * b, 1), 0);
+  return { onnxFile: outFile, dataFiles: written.dataFiles, training, trainableParameters };
+}
