@@ -9,11 +9,19 @@ import path from 'node:path';
 import { _electron as electron, expect, test, type ElectronApplication, type Page } from '@playwright/test';
 import { repoRoot } from '../support/server';
 
+/**
+ * The Electron binary's path, or null when it was never downloaded. Read from the electron package's path.txt rather
+ * than require('electron'): since Electron 4x that require starts a download when the binary is missing.
+ */
 function electronBinary(): string | null {
   try {
-    // The electron package exports the binary's path, and throws when the binary was never downloaded.
-    const binary = createRequire(path.join(repoRoot, 'package.json'))('electron') as unknown;
-    return typeof binary === 'string' && existsSync(binary) ? binary : null;
+    const packageDir = path.dirname(createRequire(path.join(repoRoot, 'package.json')).resolve('electron/package.json'));
+    const pathFile = path.join(packageDir, 'path.txt');
+    if (!existsSync(pathFile)) return null;
+    const executable = readFileSync(pathFile, 'utf8').trim();
+    const distDir = process.env.ELECTRON_OVERRIDE_DIST_PATH || path.join(packageDir, 'dist');
+    const binary = path.join(distDir, executable);
+    return existsSync(binary) ? binary : null;
   } catch {
     return null;
   }

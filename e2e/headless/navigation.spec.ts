@@ -35,6 +35,9 @@ test('Ctrl+1..5 jump to each screen', async ({ app }) => {
 test('screens owned by later features say what they will do', async ({ app }) => {
   await app.getByRole('link', { name: 'Models' }).click();
   await expect(app.getByRole('heading', { name: 'No models yet' })).toBeVisible();
+  const hub = app.getByRole('link', { name: /checkpoints on Hugging Face/ });
+  await expect(hub).toHaveAttribute('href', 'https://huggingface.co/deepseek-ai');
+  await expect(hub).toHaveAttribute('rel', 'noopener noreferrer');
   await app.getByRole('link', { name: 'Chat' }).click();
   await app.getByRole('button', { name: 'Go to Models' }).click();
   await expect(app.getByRole('heading', { level: 1, name: 'Models' })).toBeVisible();

@@ -9,7 +9,7 @@ import { quantizeMatMulNBits, dequantizeMatMulNBits } from './quantize';
 import { isLinearWeight } from './settings';
 const root = mkdtempSync(join(tmpdir(), 'h5-scratch-'));
 const hf = join(root, 'hf');
-writeTinyCheckpoint(hf, { arch: 'llama', seed: 3 });
+writeTinyCheckpoint(hf, { arch: 'llama', seed: 3, layers: 1 });
 const dq = join(root, 'dq');
 const ck = SafetensorsCheckpoint.open(hf);
 const tensors: Record<string, any> = {};
@@ -29,7 +29,7 @@ async function logits(file: string, opt: any = {}) {
   const ids = BigInt64Array.from({ length: T }, (_, i) => BigInt((i * 7919) % 128000));
   const feeds: Record<string, ort.Tensor> = { input_ids: new ort.Tensor('int64', ids, [1, T]), attention_mask: new ort.Tensor('int64', new BigInt64Array(T).fill(1n), [1, T]), position_ids: new ort.Tensor('int64', BigInt64Array.from({ length: T }, (_, i) => BigInt(i)), [1, T]) };
   for (const n of s.inputNames) if (n.startsWith('past')) feeds[n] = new ort.Tensor('float32', new Float32Array(0), [1, 2, 0, 16]);
-  return (await s.run(feeds)).logits.data as Float32Array;
+  const o = await s.run(feeds); (globalThis as any).last = o; console.log(Object.keys(o)); return o['logits'].data as Float32Array;
 }
 const a = await logits((await convertCheckpoint(dq, join(root, 'dq32'), { dtype: 'fp32' })).modelFile);
 const b = await logits((await convertCheckpoint(hf, join(root, 'q4'), { dtype: 'q4', accuracyLevel: 0, quantizeLmHead: true })).modelFile);

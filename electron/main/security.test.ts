@@ -1,3 +1,4 @@
+import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
@@ -49,5 +50,15 @@ describe('isAppUrl', () => {
     const dev = { rendererFile, devServerUrl: 'http://localhost:5173' };
     expect(isAppUrl('http://localhost:5173/#/chat', dev)).toBe(true);
     expect(isAppUrl('http://localhost:5174/', dev)).toBe(false);
+  });
+});
+
+describe('links in the renderer', () => {
+  it('all point at allow-listed sites, so the desktop app can open them', () => {
+    const rendererDir = path.resolve(import.meta.dirname, '..', '..', 'renderer');
+    const sources = readdirSync(rendererDir, { recursive: true, encoding: 'utf8' }).filter((file) => /\.tsx?$/.test(file));
+    const urls = sources.flatMap((file) => readFileSync(path.join(rendererDir, file), 'utf8').match(/https:\/\/[^\s'"`)<>]+/g) ?? []);
+    expect(urls.length).toBeGreaterThan(0);
+    for (const url of urls) expect(isAllowedExternalUrl(url), url).toBe(true);
   });
 });

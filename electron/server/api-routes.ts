@@ -23,7 +23,7 @@ export function eventsRoute(heartbeatMs = SSE_HEARTBEAT_MS): Route {
     method: 'GET',
     path: '/api/events',
     handle(ctx: RouteContext) {
-      const { req, res, services } = ctx;
+      const { res, services } = ctx;
       res.writeHead(200, {
         'Content-Type': 'text/event-stream; charset=utf-8',
         'Cache-Control': 'no-store',
@@ -43,7 +43,7 @@ export function eventsRoute(heartbeatMs = SSE_HEARTBEAT_MS): Route {
         if (!res.writableEnded) res.end();
       };
       const offClose = ctx.onServerClose(stop);
-      req.on('close', stop);
+      res.on('close', stop); // the client went away (res 'close' is reliable; req 'close' fires when its body is read)
     },
   };
 }

@@ -161,6 +161,32 @@ describe('headless server', () => {
     expect(events.filter((e) => e.event === 'job.update').at(0)?.data).toMatchObject({ id: jobId, state: 'running' });
   });
 
+  it('sends SSE heartbeats and detaches from the services when the client goes', async () => {
+    const fast = await startServer({ services, heartbeatMs: 20, staticDir: path.join(root, 'renderer') });
+    const before = services.events.listenerCount();
+    try {
+      const received = await new Promise<string>((resolve, reject) => {
+        const req = http.get({ host: '127.0.0.1', port: fast.port, path: `/api/events?token=${fast.token}` }, (res) => {
+          let text = '';
+          res.on('data', (chunk) => {
+            text += chunk;
+            if (text.includes(': heartbeat')) {
+              req.destroy();
+              resolve(text);
+            }
+          });
+        });
+        req.on('error', (error) => (error.message.includes('aborted') || error.message.includes('socket hang up') ? undefined : reject(error)));
+      });
+      expect(received).toContain('event: engine.status');
+      const deadline = Date.now() + 5000;
+      while (services.events.listenerCount() > before && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+      expect(services.events.listenerCount()).toBe(before);
+    } finally {
+      await fast.close();
+    }
+  });
+
   it('serves the renderer with CSP, SPA fallback and no path traversal', async () => {
     const index = await rawRequest(server.port, { path: '/?token=abc' });
     expect(index.status).toBe(200);

@@ -23,6 +23,11 @@ export class ServiceEvents {
     return () => this.listeners.delete(listener);
   }
 
+  /** How many listeners are attached (transports must detach theirs when a client goes). */
+  listenerCount(): number {
+    return this.listeners.size;
+  }
+
   emit<E extends EventName>(name: E, payload: EventPayload<E>): void {
     const checked = events[name].safeParse(payload);
     if (!checked.success) {

@@ -11,6 +11,8 @@ export interface ExportGraphOptions {
   lora?: LoraSettings;
   full?: boolean;
   dtype?: 'float32' | 'float16';
+  /** Loss only, no backward pass (evaluation, benchmarks). */
+  forwardOnly?: boolean;
 }
 
 export interface ExportGraphResult {
@@ -27,7 +29,7 @@ export function loadTrainingGraph(modelFolder: string, options: ExportGraphOptio
   const config = loadModelConfig(modelFolder);
   const weights = checkpointWeights(modelFolder);
   validateWeights(config, weights, modelFolder);
-  return buildTrainingGraph(config, weights, { lora: options.lora, full: options.full, dtype: options.dtype ?? 'float32' });
+  return buildTrainingGraph(config, weights, { lora: options.lora, full: options.full, dtype: options.dtype ?? 'float32', forwardOnly: options.forwardOnly });
 }
 
 export async function exportTrainingGraph(modelFolder: string, outFile: string, options: ExportGraphOptions): Promise<ExportGraphResult> {

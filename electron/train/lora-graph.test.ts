@@ -118,3 +118,33 @@ function weightedNll(logits: Float64Array, feeds: Record<string, FeedTensor>, vo
   }
   return loss;
 }
+
+describe('mixed precision (float16 frozen base, float32 LoRA and loss)', () => {
+  it('gives the float32 graph\'s loss and gradients to float16 accuracy', async () => {
+    const json = tinyConfigJson('qwen2');
+    const config = parseModelConfig(json);
+    const weights = memoryWeights(randomWeights(json, 3));
+    const feeds = toOrt(batchFeeds(config.vocabSize));
+    const results = [];
+    for (const dtype of ['float32', 'float16'] as const) {
+      const training = buildTrainingGraph(config, weights, { dtype, lora });
+      const values = loraValues(training.trainables, 9);
+      const params: Record<string, ort.Tensor> = {};
+      for (const t of training.trainables) params[t.name] = new ort.Tensor('float32', Float32Array.from(values.get(t.name)!), t.shape);
+      const session = await ort.InferenceSession.create(await serializeModel(training.graph));
+      results.push(await session.run({ ...feeds, ...params }));
+      await session.release();
+    }
+    const [full, half] = results;
+    expect(half.loss.type).toBe('float32');
+    expect(Math.abs(Number(half.loss.data[0]) - Number(full.loss.data[0])) / Number(full.loss.data[0])).toBeLessThan(1e-2);
+    for (const name of Object.keys(full).filter((k) => k.startsWith('grad:'))) {
+      const [a, b] = [full[name].data as Float32Array, half[name].data as Float32Array];
+      expect(half[name].type).toBe('float32');
+      let dot = 0, na = 0, nb = 0;
+      for (let i = 0; i < a.length; i++) { dot += a[i] * b[i]; na += a[i] * a[i]; nb += b[i] * b[i]; }
+      expect(dot / Math.sqrt(na * nb), name).toBeGreaterThan(0.99);
+    }
+  });
+});
+

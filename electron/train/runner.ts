@@ -32,11 +32,12 @@ export class OrtStepRunner implements StepRunner {
     const dir = options.workDir ?? mkdtempSync(join(tmpdir(), 'distillery-train-'));
     const file = join(dir, 'train.onnx');
     await writeModel(training.graph, file);
-    const session = await ort.InferenceSession.create(file, {
+    const sessionOptions: ort.InferenceSession.SessionOptions = {
       executionProviders: options.executionProviders ?? ['cpu'],
-      intraOpNumThreads: options.intraOpNumThreads,
       graphOptimizationLevel: 'all',
-    });
+    };
+    if (options.intraOpNumThreads !== undefined) sessionOptions.intraOpNumThreads = options.intraOpNumThreads;
+    const session = await ort.InferenceSession.create(file, sessionOptions);
     const cleanup = options.workDir ? () => {} : () => rmSync(dir, { recursive: true, force: true });
     return new OrtStepRunner(session, training, cleanup);
   }

@@ -1,4 +1,5 @@
 import { EmptyState } from '../../components/EmptyState';
+import { ExternalLink } from '../../components/ExternalLink';
 import { ModelsIcon } from '../../components/Icons';
 import { ScreenHeader } from '../../components/ScreenHeader';
 
@@ -15,6 +16,7 @@ export function ModelsScreen() {
           'See each model’s size, precision and what it was derived from',
           'Conversions run as background jobs with progress you can cancel',
         ]}
+        action={<ExternalLink href="https://huggingface.co/deepseek-ai">The R1-Distill checkpoints on Hugging Face</ExternalLink>}
       />
     </div>
   );

@@ -1,0 +1,37 @@
+/** A fine-tuning run over a checkpoint folder ends with a PEFT adapter (LoRA) or a converted model (full). */
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { randomWeights, tinyConfigJson, writeTinyCheckpoint } from '../model/fixtures';
+import { readAdapter } from './adapter';
+import { runFineTune } from './job';
+import type { TrainingRecord } from './packing';
+import type { TrainConfig } from './trainer';
+
+const dir = mkdtempSync(join(tmpdir(), 'distillery-job-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+const json = tinyConfigJson('qwen2');
+const model = join(dir, 'hf');
+writeTinyCheckpoint(model, json, randomWeights(json, 4), { dtype: 'BF16' });
+for (const file of ['tokenizer.json', 'tokenizer_config.json']) writeFileSync(join(model, file), '{}');
+const records: TrainingRecord[] = Array.from({ length: 12 }, (_, i) => ({ inputIds: [1, 10 + i, 20 + i, 30 + i, 2], targetMask: [0, 0, 1, 1, 1] }));
+const config: TrainConfig = { seed: 1, epochs: 1, rowsPerBatch: 2, seqLen: 16, gradAccumulation: 1, lr: 1e-3, warmupSteps: 1, checkpointEvery: 1 };
+
+describe('runFineTune', () => {
+  it('LoRA: writes a PEFT adapter whose B factors moved away from zero', async () => {
+    const result = await runFineTune({ modelFolder: model, outDir: join(dir, 'lora'), records, lora: { rank: 2, alpha: 4, targets: ['q_proj', 'v_proj'] }, config });
+    expect(result.outcome.status).toBe('completed');
+    const { config: peft, tensors } = readAdapter(result.output!);
+    expect(peft.base_model_name_or_path).toBe(model);
+    const b = tensors.get('base_model.model.model.layers.0.self_attn.q_proj.lora_B.weight')!;
+    expect(b.data.some((v) => v !== 0)).toBe(true);
+  });
+
+  it('full: writes a converted model folder derived from the base', async () => {
+    const result = await runFineTune({ modelFolder: model, outDir: join(dir, 'full'), records, full: true, config });
+    expect(result.outcome.status).toBe('completed');
+    expect(existsSync(join(result.output!, 'onnx', 'model.onnx'))).toBe(true);
+    expect(existsSync(join(result.output!, 'distillery_derived.json'))).toBe(true);
+  });
+});
