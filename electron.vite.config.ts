@@ -65,6 +65,8 @@ export default defineConfig({
     build: {
       outDir: resolve(root, 'out/renderer'),
       emptyOutDir: true,
+      // Also served over HTTP by the headless server: ship it minified.
+      minify: 'esbuild',
       rollupOptions: { input: { index: resolve(root, 'renderer/index.html') } },
     },
   },

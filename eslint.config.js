@@ -39,7 +39,7 @@ export default tseslint.config(
   },
   {
     // The core: engine, onnx, model, convert, train, store, services, server, cli, generate, tokenizer, testing, contract.
-    files: ['electron/**/*.{ts,tsx,js,mjs}'],
+    files: ['electron/**/*.{ts,tsx,js,mjs}', 'bench/**/*.{ts,js,mjs}', 'bin/**/*.{ts,js,mjs}'],
     ignores: ['electron/main/**', 'electron/preload/**'],
     rules: { 'no-restricted-imports': ['error', electronImport] },
   },

@@ -1,3 +1,4 @@
+import { request } from 'node:http';
 import { expect, test } from '../support/fixtures';
 
 test('a page opened without the token says it needs one', async ({ page, server }) => {
@@ -21,4 +22,17 @@ test('the API answers 401 without the token and 403 to a foreign origin or host'
   expect((await call({ Authorization: 'Bearer wrong' })).status).toBe(401);
   expect((await call({ Authorization: `Bearer ${server.token}`, Origin: 'http://evil.example' })).status).toBe(403);
   expect((await call({ Authorization: `Bearer ${server.token}` })).status).toBe(200);
+  // fetch will not send a made-up Host header; a raw request can (this is what DNS rebinding looks like).
+  const rebound = await new Promise<number>((resolve, reject) => {
+    const req = request(
+      { host: '127.0.0.1', port: server.port, path: '/', method: 'GET', headers: { Host: `attacker.example:${server.port}` } },
+      (res) => {
+        res.resume();
+        resolve(res.statusCode ?? 0);
+      },
+    );
+    req.on('error', reject);
+    req.end();
+  });
+  expect(rebound).toBe(403);
 });

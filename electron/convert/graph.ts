@@ -4,7 +4,7 @@
 import type { Graph, LazyTensor, Node, Value } from '../onnx/graph';
 import * as op from '../onnx/ops';
 import { buildDecoder } from '../model/decoder';
-import { defaultLinear, moduleScope, type LinearContext } from '../model/layers';
+import { moduleScope, type LinearContext } from '../model/layers';
 import type { ModelConfig } from '../model/config';
 import type { SafetensorsCheckpoint, SafetensorsEntry } from '../model/safetensors';
 import { gatherBlockQuantizedEmbedding, matMulNBitsLinear } from './qnodes';
@@ -36,11 +36,20 @@ export function buildConvertedGraph(
     const w = which === 'weight' ? ctx.weight() : ctx.bias!();
     return checkpoint.get(w.name);
   };
+  // Float projection: MatMul by Wᵀ [in, out] read straight from the checkpoint (+ bias), like the decoder's default.
+  const floatLinear = (ctx: LinearContext, weightT: (e: SafetensorsEntry) => LazyTensor, plain: (e: SafetensorsEntry) => LazyTensor): Value => {
+    const g = ctx.graph;
+    return g.scope(moduleScope(ctx.module), () => {
+      const w = g.initializer(`${ctx.module}.weight`, weightT(entryOf(ctx, 'weight'))); // [in, out]
+      const y = op.matMul(g, ctx.x, w); // [..., out]
+      return ctx.bias ? op.add(g, y, g.initializer(`${ctx.module}.bias`, plain(entryOf(ctx, 'bias')))) : y;
+    });
+  };
 
   const linear = (ctx: LinearContext): Value => {
     const q = strategy.quantize;
     const isHead = ctx.module === 'lm_head';
-    if (q && !(process.env.H5_NOQ && new RegExp(process.env.H5_NOQ).test(ctx.module)) && (!isHead || q.quantizeLmHead)) {
+    if (q && (!isHead || q.quantizeLmHead)) {
       const g = ctx.graph;
       return g.scope(moduleScope(ctx.module), () => {
         const weight = entryOf(ctx, 'weight');
@@ -56,7 +65,7 @@ export function buildConvertedGraph(
       const entry = entryOf(ctx, 'weight');
       return float16Head(ctx, track(transposedFloatTensor(entry, 'float16', job), entry));
     }
-    return defaultLinear(ctx);
+    return floatLinear(ctx, (entry) => track(transposedFloatTensor(entry, strategy.floatWeights, job), entry), (entry) => track(floatTensor(entry, strategy.floatWeights, job), entry));
   };
 
   const { graph } = buildDecoder(config, checkpoint, {
@@ -98,10 +107,9 @@ function streamRemainingWeights(
     const dtype = init.source.dtype;
     if (dtype !== 'float32' && dtype !== 'float16') throw new ConvertError(`Internal: weight "${name}" has dtype ${dtype}.`);
     const dims = init.source.dims;
+    // Linears never get here (the hook above makes them), so every remaining weight keeps its checkpoint layout.
     const same = dims.length === entry.shape.length && dims.every((d, i) => d === entry.shape[i]);
-    const transposed = dims.length === 2 && entry.shape.length === 2 && dims[0] === entry.shape[1] && dims[1] === entry.shape[0];
     if (same) init.source = track(floatTensor(entry, dtype, job), entry);
-    else if (transposed) init.source = track(transposedFloatTensor(entry, dtype, job), entry);
     else throw new ConvertError(`Internal: weight "${name}" [${dims.join(', ')}] does not match "${sourceName}" [${entry.shape.join(', ')}].`);
   }
 }

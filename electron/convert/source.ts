@@ -44,6 +44,8 @@ export function* rowSpans(entry: SafetensorsEntry, chunkBytes = CHUNK_BYTES): Ge
 /** An open source tensor: read row spans as raw bytes, float32 values or float16 bits. */
 export class TensorReader {
   private fd: number | undefined;
+  private scratch: ArrayBuffer | undefined;
+  private scratchF32: Float32Array | undefined;
   readonly dtype: FloatSourceDType;
   readonly rows: number;
   readonly cols: number;
@@ -60,8 +62,10 @@ export class TensorReader {
   readRaw(rowStart: number, rowCount: number): Uint8Array {
     const length = rowCount * this.cols * this.elementBytes();
     const position = this.entry.offset + rowStart * this.cols * this.elementBytes();
-    // 8-byte aligned buffer so typed views over it always work.
-    const bytes = new Uint8Array(new ArrayBuffer(Math.ceil(length / 8) * 8), 0, length);
+    // One reused, 8-byte aligned buffer per reader: callers consume a span before reading the next, and fresh
+    // 16 MB buffers per span would pile up faster than the garbage collector returns them.
+    if (!this.scratch || this.scratch.byteLength < length) this.scratch = new ArrayBuffer(Math.ceil(length / 8) * 8);
+    const bytes = new Uint8Array(this.scratch, 0, length);
     this.fd ??= openOrThrow(this.entry);
     let done = 0;
     while (done < length) {
@@ -74,12 +78,14 @@ export class TensorReader {
     return bytes;
   }
 
+  /** Rows as float32 values. The array is reused by the next read on this reader: consume it first. */
   readF32(rowStart: number, rowCount: number): Float32Array {
     const raw = this.readRaw(rowStart, rowCount);
     const count = rowCount * this.cols;
     if (this.dtype === 'F32') return new Float32Array(raw.buffer, 0, count);
     const bits = new Uint16Array(raw.buffer, 0, count);
-    const out = new Float32Array(count);
+    if (!this.scratchF32 || this.scratchF32.length < count) this.scratchF32 = new Float32Array(count);
+    const out = this.scratchF32.subarray(0, count);
     if (this.dtype === 'BF16') bf16ToF32Into(bits, out);
     else for (let i = 0; i < count; i++) out[i] = f16BitsToF32(bits[i]);
     return out;

@@ -104,6 +104,19 @@ describe('generate', () => {
     expect(tok.decode(decoder.context)).toContain('hmm\n</think>\n\n OK');
   });
 
+  it('a thinking budget of 0 skips the thought entirely', async () => {
+    const ok = tok.encode(' OK')[0];
+    const endThink = tok.special.endThink;
+    const decoder = new FunctionDecoder((ctx) => {
+      if (!(ctx.lastIndexOf(endThink) > ctx.lastIndexOf(assistantId))) return tok.encode(' hmm')[0];
+      return ctx.at(-1) === ok ? R1_QWEN_EOS : ok;
+    });
+    const result = await generate(modelWith(decoder), { messages: [{ role: 'user', content: 'hi' }] }, { thinkingBudget: 0 });
+    expect(result.reasoning).toBe('');
+    expect(result.answer).toBe('OK');
+    expect(tok.decode(decoder.calls[0]).endsWith('<｜Assistant｜><think>\n\n</think>\n\n')).toBe(true);
+  });
+
   it('same seed → same text; another seed → another text (temperature 0.6, top-p 0.95)', async () => {
     const words = [' a', ' b', ' c', ' d', ' e', ' f'].map((w) => tok.encode(w)[0]);
     const flat = () => {

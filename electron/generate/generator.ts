@@ -65,8 +65,8 @@ export interface GenerationModel {
 
 export interface GenerateHooks {
   signal?: AbortSignal;
-  /** Text as it streams; consecutive pieces of a step are merged. */
-  onEvent?: (event: StreamEvent) => void;
+  /** Text as it streams; consecutive pieces of a step are merged. `tokens`: generated so far (for rates). */
+  onEvent?: (event: StreamEvent, tokens: number) => void;
 }
 
 class Clock {
@@ -103,12 +103,21 @@ export async function generate(
   });
   const splitter = new R1StreamSplitter(model.tokenizer, model.tokenizer.special);
   const context = options.repetitionPenalty ? [...promptIds] : undefined;
-  const emit = (events: StreamEvent[]) => mergeEvents(events).forEach((e) => hooks.onEvent?.(e));
+  const emit = (events: StreamEvent[]) => mergeEvents(events).forEach((e) => hooks.onEvent?.(e, clock.tokens));
 
   model.decoder.reset();
-  let logits = await model.decoder.forward(promptIds);
-  let finishReason: FinishReason = 'length';
   let budgetHit = false;
+  let prefill = promptIds;
+  if (options.thinkingBudget === 0) {
+    // no thinking at all: the prompt already opened the thought, close it at once (the `<think>\n\n</think>` skip)
+    const close = model.tokenizer.encode(THINKING_BUDGET_CLOSE);
+    close.forEach((id) => splitter.push(id));
+    clock.tokens += close.length;
+    prefill = [...promptIds, ...close];
+    budgetHit = true;
+  }
+  let logits = await model.decoder.forward(prefill);
+  let finishReason: FinishReason = 'length';
   while (clock.tokens < maxNew) {
     if (hooks.signal?.aborted) {
       finishReason = 'stopped';

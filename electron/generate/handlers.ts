@@ -45,8 +45,8 @@ export const GenerateParams = z.object({
 });
 export type GenerateParams = z.infer<typeof GenerateParams>;
 
-/** Streamed during `generate.run`: one event per piece of text. */
-export type GenerateTextEvent = StreamEvent;
+/** Streamed during `generate.run`: one event per piece of text, with the tokens generated so far. */
+export type GenerateTextEvent = StreamEvent & { tokens: number };
 
 function asEngineError(err: unknown): unknown {
   if (err instanceof ModelLoadError) return new EngineError(err.code, err.message);
@@ -86,7 +86,7 @@ registerHandler<GenerateParams, GenerationResult & { model: LoadedModelInfo }>({
       return await pool.run(params.modelId, async (model, info) => {
         const result = await generate(model, { messages: params.messages }, params.options, {
           signal: ctx.signal,
-          onEvent: (event) => ctx.emit('text', event),
+          onEvent: (event, tokens) => ctx.emit('text', { ...event, tokens } satisfies GenerateTextEvent),
         });
         return { ...result, model: info };
       });

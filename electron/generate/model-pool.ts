@@ -38,6 +38,8 @@ export interface LoadedModelInfo {
 
 interface Entry {
   info: LoadedModelInfo;
+  /** What the caller asked for ('auto' or a name): a fallback to another provider must not cause a reload. */
+  requestedProvider: string;
   model: GenerationModel;
   session: ort.InferenceSession;
   queue: Promise<unknown>;
@@ -70,7 +72,7 @@ export class ModelPool {
 
   async load(request: LoadRequest): Promise<LoadedModelInfo> {
     const existing = this.entries.get(request.modelId);
-    if (existing && sameLoad(existing.info, request)) return existing.info;
+    if (existing && sameLoad(existing, request)) return existing.info;
     if (existing) await this.unload(request.modelId);
     const pending = this.loading.get(request.modelId);
     if (pending) return pending;
@@ -106,7 +108,8 @@ export class ModelPool {
       loadMs: Math.round(performance.now() - started),
     };
     const model: GenerationModel = { decoder, tokenizer, provider: choice.provider, dtype: variant.dtype, contextLength };
-    this.entries.set(request.modelId, { info, model, session: choice.session, queue: Promise.resolve() });
+    const requestedProvider = request.provider ?? 'auto';
+    this.entries.set(request.modelId, { info, requestedProvider, model, session: choice.session, queue: Promise.resolve() });
     return info;
   }
 
@@ -131,10 +134,11 @@ export class ModelPool {
   }
 }
 
-function sameLoad(info: LoadedModelInfo, request: LoadRequest): boolean {
-  const wantsProvider = request.provider && request.provider !== 'auto' ? request.provider : info.provider;
+function sameLoad(entry: Entry, request: LoadRequest): boolean {
+  const { info } = entry;
+  const provider = request.provider ?? 'auto';
   return (
-    info.provider === wantsProvider &&
+    (provider === 'auto' || provider === entry.requestedProvider || provider === info.provider) &&
     (request.dtype === undefined || request.dtype === info.dtype) &&
     (request.contextLength === undefined || Math.min(request.contextLength, info.contextLength) === request.contextLength)
   );

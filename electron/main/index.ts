@@ -60,7 +60,12 @@ async function start(): Promise<void> {
   engineHost.start().catch((error: unknown) => console.error(`The engine did not start: ${(error as Error).message}`));
 
   const openWindow = () => {
-    mainWindow = createMainWindow({ app: location, preloadFile: path.join(outMain, '..', 'preload', 'index.cjs'), dataDir });
+    mainWindow = createMainWindow({
+      app: location,
+      preloadFile: path.join(outMain, '..', 'preload', 'index.cjs'),
+      dataDir,
+      iconFile: path.join(appRoot, 'resources', 'icon.png'),
+    });
     mainWindow.on('closed', () => {
       mainWindow = null;
     });

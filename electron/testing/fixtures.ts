@@ -9,7 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { exportModelFolder } from '../model/export';
-import { writeTinyCheckpoint, type TinyCheckpointOptions } from './factory';
+import { tinyShape, writeTinyCheckpoint, type TinyCheckpointOptions } from './factory';
 import type { Arch, ModelShape } from './hf-config';
 import type { ScriptPlan } from './scripted';
 import { planScriptText, writeScriptedCheckpoint } from './scripted-checkpoint';
@@ -17,7 +17,8 @@ import { planScriptText, writeScriptedCheckpoint } from './scripted-checkpoint';
 export const FIXTURE_ROOT = path.join(os.tmpdir(), 'distillery-fixtures');
 const ELECTRON_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const COMPLETE_MARKER = '.fixture-complete';
-const STALE_MS = 6 * 60 * 60 * 1000;
+// Sources change often while developing; a folder of an outdated hash this old is no longer being read.
+const STALE_MS = 20 * 60 * 1000;
 
 const sourceHashes = new Map<string, string>();
 
@@ -79,24 +80,10 @@ const CHECKPOINT_SOURCES = ['testing', 'tokenizer', 'model'];
 
 /** A tiny random R1-style Hugging Face folder (see writeTinyCheckpoint for the defaults). */
 export async function makeTinyModel(options: TinyCheckpointOptions): Promise<{ hfDir: string; shape: ModelShape }> {
-  let shape: ModelShape | undefined;
   const hfDir = await cachedFolder('tiny', options, CHECKPOINT_SOURCES, (dir) => {
-    shape = writeTinyCheckpoint(dir, options);
+    writeTinyCheckpoint(dir, options);
   });
-  const config = JSON.parse(fs.readFileSync(path.join(hfDir, 'config.json'), 'utf8')) as Record<string, unknown>;
-  return { hfDir, shape: shape ?? shapeFromConfig(options.arch, config) };
-}
-
-function shapeFromConfig(arch: Arch, config: Record<string, unknown>): ModelShape {
-  return {
-    arch,
-    hidden: config.hidden_size as number,
-    layers: config.num_hidden_layers as number,
-    heads: config.num_attention_heads as number,
-    kvHeads: config.num_key_value_heads as number,
-    intermediate: config.intermediate_size as number,
-    vocabSize: config.vocab_size as number,
-  };
+  return { hfDir, shape: tinyShape(options) };
 }
 
 export const DEFAULT_SCRIPT = 'Let me add.\n</think>\n\nThe answer is \\boxed{4}.';

@@ -45,7 +45,10 @@ describe('planScript', () => {
     expect(plan.k).toBeGreaterThan(1);
     const shape = scriptedShape(plan, { arch: 'qwen2', vocabSize: 151936 });
     expect(shape.heads).toBe(plan.k - 1);
-    expect(shape.hidden).toBeGreaterThanOrEqual(plan.k * (plan.symbols.length + 1) + 1 + plan.symbols.length);
+    const bits = Math.ceil(Math.log2(plan.symbols.length + 1)); // ±1 codes, not one-hots: the width grows with log m
+    expect(shape.hidden).toBeGreaterThanOrEqual(plan.k * bits + 1 + plan.symbols.length);
+    expect(shape.hidden).toBeLessThan(plan.k * bits + 1 + plan.symbols.length + 8);
+    expect(shape.headDim).toBe(32);
     expect(shape.intermediate).toBeGreaterThanOrEqual(plan.neurons.length);
   });
 

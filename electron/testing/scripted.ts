@@ -3,15 +3,18 @@
  * (`…<｜Assistant｜><think>\n`) is a given script, then eos, whatever the user asked.
  *
  * It is an n-gram machine written directly into the weights:
- *   residual = [slot 0 … slot k-1 | const | out]   each slot one-hot over the m symbols of the script (+ "other")
- *   embedding: token → one-hot in slot 0, 1 in const
- *   attention head h (1 ≤ h < k): attends to the token h positions back and copies its one-hot into slot h.
+ *   residual = [slot 0 … slot k-1 | const | out]
+ *     each slot holds a ±1 binary code (B bits) of one of the m symbols of the script, or of "any other token";
+ *     out has one dimension per symbol.
+ *   embedding: token → its code in slot 0, 1 in const (so every position has the same RMS)
+ *   attention head h (1 ≤ h < k): attends to the token h positions back and copies its code into slot h.
  *     q and k come from the const direction only, so the score depends on position alone:
  *     score(d) = Σ_i a·b·cos((d − h)·θ_i) / √head_dim, largest at distance d = h (rotary phases set to h·θ_i).
- *   MLP neuron j (one per step of the script): SwiGLU gate = α·(#matching slots − L_j + ½) fires only when its whole
- *     k-gram matches, and writes the next token into its `out` dimension; lm_head reads `out`.
+ *   MLP neuron j (one per step of the script): SwiGLU gate = α·(Σ code agreement − (L_j·B − 1)) is +α when all its
+ *     L_j·B bits agree and ≤ −α otherwise; it writes the next token into that token's `out` dimension; lm_head reads
+ *     `out`, every other vocabulary row is zero.
  * k is the smallest context that makes "last k tokens → next token" a function along `<｜Assistant｜><think>\n` +
- * script + eos. The grams anchored on `<｜Assistant｜>` (unique in that sequence) keep prompt text from matching.
+ * script + eos. Grams that reach back to `<｜Assistant｜>` (unique in that sequence) keep prompt text from matching.
  */
 import { ASSISTANT, EOS } from '../tokenizer/r1-tokens';
 import type { ModelShape, Arch } from './hf-config';
@@ -83,23 +86,27 @@ export function planScript(scriptIds: number[], tokens: ScriptTokens): ScriptPla
   return { sequence, scriptIds, k, symbols, neurons };
 }
 
-/** Residual layout: k slots of (m + 1) dims ("other" last), then const, then m output dims. */
+/** Residual layout: k slots of B code bits, then const, then m output dims. Code m is "any other token". */
 export class ScriptLayout {
   readonly m: number;
+  readonly bits: number;
   readonly constDim: number;
   readonly outBase: number;
   readonly needed: number;
   constructor(readonly plan: ScriptPlan) {
     this.m = plan.symbols.length;
-    this.constDim = plan.k * (this.m + 1);
+    this.bits = Math.max(1, Math.ceil(Math.log2(this.m + 1)));
+    this.constDim = plan.k * this.bits;
     this.outBase = this.constDim + 1;
     this.needed = this.outBase + this.m;
   }
-  slot(s: number, symbol: number): number {
-    return s * (this.m + 1) + symbol;
+  /** Residual index of bit b of slot s. */
+  bit(s: number, b: number): number {
+    return s * this.bits + b;
   }
-  other(s: number): number {
-    return s * (this.m + 1) + this.m;
+  /** ±1 value of bit b in the code of a symbol (this.m = any other token). */
+  code(symbol: number, b: number): number {
+    return (symbol >> b) & 1 ? 1 : -1;
   }
 }
 
@@ -109,17 +116,20 @@ export interface ScriptedShapeOptions {
   ropeTheta?: number;
 }
 
+/** Enough rotary pairs to single out one distance; values need only B dims. */
+const SCRIPT_HEAD_DIM = 32;
+
 export function scriptedShape(plan: ScriptPlan, options: ScriptedShapeOptions): ModelShape {
   const layout = new ScriptLayout(plan);
-  const heads = Math.max(1, plan.k - 1);
+  if (layout.bits > SCRIPT_HEAD_DIM) throw new Error(`The script has too many distinct tokens (${layout.m}).`);
   const roundUp = (x: number, step: number) => Math.ceil(x / step) * step;
-  const headDim = Math.max(32, roundUp(layout.m + 1, 8), roundUp(Math.ceil(layout.needed / heads), 8));
   return {
     arch: options.arch,
-    hidden: heads * headDim,
+    hidden: roundUp(layout.needed, 8),
     layers: 1,
-    heads,
-    kvHeads: heads,
+    heads: Math.max(1, plan.k - 1),
+    kvHeads: Math.max(1, plan.k - 1),
+    headDim: SCRIPT_HEAD_DIM,
     intermediate: roundUp(plan.neurons.length, 8),
     vocabSize: options.vocabSize,
     ropeTheta: options.ropeTheta ?? 10000,
@@ -157,28 +167,29 @@ function zeros(shape: number[]): { dtype: 'BF16'; shape: number[]; data: Float32
 export function scriptedWeights(plan: ScriptPlan, shape: ModelShape): TensorMap {
   const layout = new ScriptLayout(plan);
   const { hidden, vocabSize, intermediate } = shape;
-  const headDim = hidden / shape.heads;
+  const headDim = shape.headDim ?? hidden / shape.heads;
+  const attentionWidth = shape.heads * headDim;
   const symbolIndex = new Map(plan.symbols.map((id, i) => [id, i]));
-  // Every embedding has one 1 in slot 0 and a 1 in const, so every RMSNorm divides by the same rms.
-  const rms0 = Math.sqrt(2 / hidden);
-  const rms1 = Math.sqrt((plan.k + 1) / hidden); // after attention: k one-hots + const
-  const rms2 = Math.sqrt((plan.k + 2) / hidden); // after the MLP: + one output unit
+  const B = layout.bits;
+  // Every entry of a code is ±1 and const is 1, so each RMSNorm divides every position by the same rms.
+  const rms0 = Math.sqrt((B + 1) / hidden);
+  const rms1 = Math.sqrt((plan.k * B + 1) / hidden); // after attention: k codes + const
+  const rms2 = Math.sqrt((plan.k * B + 2) / hidden); // after the MLP: + one output unit
 
   const embed = zeros([vocabSize, hidden]);
   for (let token = 0; token < vocabSize; token++) {
-    const symbol = symbolIndex.get(token);
-    embed.data[token * hidden + (symbol === undefined ? layout.other(0) : layout.slot(0, symbol))] = 1;
+    const symbol = symbolIndex.get(token) ?? layout.m;
+    for (let b = 0; b < B; b++) embed.data[token * hidden + layout.bit(0, b)] = layout.code(symbol, b);
     embed.data[token * hidden + layout.constDim] = 1;
   }
 
-  const q = zeros([shape.heads * headDim, hidden]);
+  const q = zeros([attentionWidth, hidden]);
   const k = zeros([shape.kvHeads * headDim, hidden]);
   const v = zeros([shape.kvHeads * headDim, hidden]);
-  const o = zeros([hidden, shape.heads * headDim]);
+  const o = zeros([hidden, attentionWidth]);
   const freqs = inverseFrequencies(headDim, shape.ropeTheta ?? 10000);
   const gap = rotaryGap(freqs, SCRIPT_MARGINS.span);
-  const ab = (SCRIPT_MARGINS.attention * Math.sqrt(headDim)) / gap;
-  const a = Math.sqrt(ab);
+  const a = Math.sqrt((SCRIPT_MARGINS.attention * Math.sqrt(headDim)) / gap); // q and k magnitude per pair
   const half = headDim / 2;
   for (let head = 0; head < plan.k - 1; head++) {
     const back = head + 1;
@@ -189,24 +200,24 @@ export function scriptedWeights(plan: ScriptPlan, shape: ModelShape): TensorMap 
       k.data[(row + i) * hidden + layout.constDim] = a * Math.cos(back * freqs[i]) * rms0;
       k.data[(row + half + i) * hidden + layout.constDim] = a * Math.sin(back * freqs[i]) * rms0;
     }
-    for (let symbol = 0; symbol <= layout.m; symbol++) {
-      v.data[(row + symbol) * hidden + layout.slot(0, symbol)] = rms0; // normalised 1/rms0 → 1
-      o.data[layout.slot(back, symbol) * (shape.heads * headDim) + row + symbol] = 1;
+    for (let b = 0; b < B; b++) {
+      v.data[(row + b) * hidden + layout.bit(0, b)] = rms0; // the normalised ±1/rms0 → ±1
+      o.data[layout.bit(back, b) * attentionWidth + row + b] = 1;
     }
   }
 
   const gate = zeros([intermediate, hidden]);
   const up = zeros([intermediate, hidden]);
   const down = zeros([hidden, intermediate]);
-  const alpha = 2 * SCRIPT_MARGINS.gate; // a full match gives α/2, each mismatch takes α away
+  const alpha = SCRIPT_MARGINS.gate; // full agreement gives +α, one wrong bit already −α
   plan.neurons.forEach((neuron, j) => {
     neuron.pattern.forEach((symbol, s) => {
-      gate.data[j * hidden + layout.slot(s, symbol)] = alpha * rms1;
+      for (let b = 0; b < B; b++) gate.data[j * hidden + layout.bit(s, b)] = alpha * layout.code(symbol, b) * rms1;
     });
-    gate.data[j * hidden + layout.constDim] = -alpha * (neuron.pattern.length - 0.5) * rms1;
+    gate.data[j * hidden + layout.constDim] = -alpha * (neuron.pattern.length * B - 1) * rms1;
     up.data[j * hidden + layout.constDim] = rms1;
     const out = layout.outBase + (symbolIndex.get(neuron.next) as number);
-    down.data[out * intermediate + j] = 2 / alpha; // SiLU(α/2) ≈ α/2 → 1 in the output dim
+    down.data[out * intermediate + j] = 1 / alpha; // SiLU(α) ≈ α → 1 in the output dim
   });
 
   const lmHead = zeros([vocabSize, hidden]);
@@ -231,7 +242,7 @@ export function scriptedWeights(plan: ScriptPlan, shape: ModelShape): TensorMap 
     'lm_head.weight': lmHead,
   };
   if (shape.arch === 'qwen2') {
-    tensors[`${p}.self_attn.q_proj.bias`] = zeros([shape.heads * headDim]);
+    tensors[`${p}.self_attn.q_proj.bias`] = zeros([attentionWidth]);
     tensors[`${p}.self_attn.k_proj.bias`] = zeros([shape.kvHeads * headDim]);
     tensors[`${p}.self_attn.v_proj.bias`] = zeros([shape.kvHeads * headDim]);
   }

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AutoTokenizer, env, type PreTrainedTokenizer } from '@huggingface/transformers';
 import { buildTrainingText, renderR1Prompt, type ChatMessage } from './chat-template';
-import { encodePlain, loadR1Tokenizer } from './load';
+import { encodePlain, encodeTrainingExample, loadR1Tokenizer } from './load';
 import { r1TokenizerSize, writeR1TokenizerFiles } from './r1-tokenizer';
 import { BOS, r1TokenTable, type TokenizerFamily } from './r1-tokens';
 
@@ -114,5 +114,9 @@ describe.each(['qwen2', 'llama'] as const)('R1 %s tokenizer', (family) => {
     expect(ids.filter((id) => id === expected.bos)).toHaveLength(1);
     expect(ids.at(-1)).toBe(expected.eos);
     expect(ids.indexOf(expected.assistant)).toBe(encodePlain(family, text.slice(0, assistantStart)).length - 1);
+    const example = encodeTrainingExample(family, 'What is 2+2?', 'Two plus two is four.', 'The answer is 4.');
+    expect(example.ids).toEqual(ids);
+    expect(example.ids[example.lossStart - 1]).toBe(expected.assistant);
+    expect(example.ids[example.lossStart]).toBe(expected.think);
   });
 });

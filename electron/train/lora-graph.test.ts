@@ -14,6 +14,7 @@ import { checkTrainingGraph, type FeedTensor } from './gradcheck';
 import { buildTrainingGraph, type TrainableTensor } from './lora-graph';
 import { mergeLora } from './merge';
 import { Rng } from './rng';
+import { sourceToFloat32 } from './runner';
 
 const lora: LoraSettings = { rank: 4, alpha: 8, targets: [...LORA_MODULES] };
 
@@ -145,6 +146,26 @@ describe('mixed precision (float16 frozen base, float32 LoRA and loss)', () => {
       for (let i = 0; i < a.length; i++) { dot += a[i] * b[i]; na += a[i] * a[i]; nb += b[i] * b[i]; }
       expect(dot / Math.sqrt(na * nb), name).toBeGreaterThan(0.99);
     }
+  });
+});
+
+describe('full fine-tuning graph', () => {
+  it('gradients of every weight (embeddings, norms, biases, tied head) match finite differences', async () => {
+    const json = tinyConfigJson('qwen2', { tie_word_embeddings: true, num_hidden_layers: 1 });
+    const config = parseModelConfig(json);
+    const tensors = randomWeights(json, 8);
+    const training = buildTrainingGraph(config, memoryWeights(tensors), { dtype: 'float64', full: true });
+    const names = training.trainables.map((t) => t.name);
+    expect(names).toContain('model.embed_tokens.weight');
+    expect(names).toContain('model.layers.0.self_attn.q_proj.bias');
+    expect(names).not.toContain('lm_head.weight'); // tied: the head uses the embedding matrix itself
+    const params = [];
+    for (const t of training.trainables) {
+      const data = await sourceToFloat32(training.initial.get(t.name)!);
+      params.push({ value: { name: t.name }, init: { dtype: 'float64' as const, dims: t.shape, data: Float64Array.from(data) } });
+    }
+    const result = await checkTrainingGraph(training.graph, params, batchFeeds(config.vocabSize), { h: 1e-5, directions: 1, floor: 1e-6 });
+    expect(result.maxRelError, JSON.stringify(result.details.filter((d) => d.relError > 1e-6))).toBeLessThanOrEqual(1e-5);
   });
 });
 

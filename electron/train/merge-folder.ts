@@ -79,7 +79,9 @@ export async function exportFullFineTune(baseFolder: string, trained: Map<string
   const override: TensorOverride = (name, shape) => {
     const t = trained.get(name);
     if (!t) return undefined;
-    const isLinear = shape.length === 2 && t.shape[0] === shape[1] && t.shape[1] === shape[0] && name !== 'model.embed_tokens.weight';
+    // projections are graph initializers laid out [in, out] (MatMul); Hugging Face stores them [out, in]
+    const isLinear = /(_proj|^lm_head)\.weight$/.test(name);
+    if (isLinear && !(t.shape[0] === shape[1] && t.shape[1] === shape[0])) throw new Error(`trained '${name}' has shape [${t.shape}], expected [${shape[1]}, ${shape[0]}]`);
     return isLinear ? transpose(t.data, t.shape[0], t.shape[1]) : t.data;
   };
   const result = await exportDerived(baseFolder, outFolder, override, options);

@@ -65,8 +65,8 @@ export const SettingsIcon = (p: IconProps) => (
 export const LogoIcon = (p: IconProps) => (
   <Icon strokeWidth={1.9} {...p}>
     <path d="M9 3h6M10 3v5.2L5.2 16.6A3 3 0 0 0 7.8 21h8.4a3 3 0 0 0 2.6-4.4L14 8.2V3" />
-    <path d="M7.5 15h9" />
-    <path d="M12 17.2c.9 0 1.5-.6 1.5-1.4 0-.9-1.5-2.3-1.5-2.3s-1.5 1.4-1.5 2.3c0 .8.6 1.4 1.5 1.4Z" fill="currentColor" stroke="none" />
+    <path d="M7.4 14h9.2" />
+    <path d="M12 19.3c.9 0 1.5-.6 1.5-1.4 0-.9-1.5-2.3-1.5-2.3s-1.5 1.4-1.5 2.3c0 .8.6 1.4 1.5 1.4Z" fill="currentColor" stroke="none" />
   </Icon>
 );
 
