@@ -1,11 +1,12 @@
 /** `distillery train export-graph` writes a graph ORT loads with the documented I/O; bad flags give clear errors. */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import { runCli } from '../cli/index';
 import { randomWeights, tinyConfigJson, writeTinyCheckpoint } from '../model/fixtures';
+import { writeTinyCheckpoint as writeFactoryCheckpoint } from '../testing/factory';
 
 const dir = mkdtempSync(join(tmpdir(), 'distillery-train-cli-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -40,4 +41,28 @@ describe('distillery train export-graph', () => {
     expect(printed).toMatch(/unknown LoRA target 'foo'/);
     expect(printed).toMatch(/has no config\.json: give the folder of a Hugging Face checkpoint/);
   });
+
+  it('train run: fine-tunes a tiny real-vocabulary model on a JSONL of traces, reports bad lines, writes the adapter', async () => {
+    const model = join(dir, 'tiny-qwen');
+    writeFactoryCheckpoint(model, { arch: 'qwen2', hidden: 32, layers: 1, heads: 4, kvHeads: 2, intermediate: 48 });
+    const data = join(dir, 'traces.jsonl');
+    const lines = Array.from({ length: 8 }, (_, i) => JSON.stringify({ question: `What is ${i} + ${i}?`, reasoning: `${i} plus ${i} is ${2 * i}.`, answer: `\\boxed{${2 * i}}` }));
+    writeFileSync(data, [...lines.slice(0, 4), '{broken', JSON.stringify({ question: 'q' }), ...lines.slice(4)].join('\n'));
+    const out = join(dir, 'run');
+    const stdout = vi.spyOn(process.stdout, 'write').mockImplementation(() => true);
+    const stderr = vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
+    const code = await runCli(['node', 'distillery', 'train', 'run', '--model', model, '--data', data, '--out', out, '--rank', '2',
+      '--targets', 'q_proj,v_proj', '--epochs', '1', '--seq', '64', '--batch', '2', '--accum', '1', '--lr', '1e-3', '--val-fraction', '0.25']);
+    const printed = stdout.mock.calls.map((c) => String(c[0])).join('');
+    const errors = stderr.mock.calls.map((c) => String(c[0])).join('');
+    stdout.mockRestore();
+    stderr.mockRestore();
+    expect(code, printed + errors).toBe(0);
+    expect(errors).toMatch(/traces\.jsonl:5: not valid JSON/);
+    expect(errors).toMatch(/traces\.jsonl:6: missing text field "reasoning"/);
+    expect(printed).toMatch(/6 training records, 2 validation records/);
+    expect(printed).toMatch(/step 1\/\d+ +loss \d/);
+    expect(existsSync(join(out, 'adapter', 'adapter_model.safetensors'))).toBe(true);
+  }, 120_000);
 });
+

@@ -3,9 +3,13 @@
  * adapter into its base and convert the result).
  */
 import type { Command } from 'commander';
+import { loadModelConfig } from '../../model/config';
 import { parseTargets } from '../../train/adapter';
 import { exportTrainingGraph } from '../../train/export-graph';
+import { runFineTune } from '../../train/job';
 import { mergeAdapterIntoModel } from '../../train/merge-folder';
+import { loadTraceRecords, splitValidation } from '../../train/records';
+import type { TrainEvent } from '../../train/trainer';
 import { CliError, type CliCommand } from '../command';
 
 const positiveInt = (flag: string) => (value: string): number => {
@@ -50,6 +54,69 @@ async function mergeAction(flags: MergeFlags): Promise<void> {
   process.stdout.write(`Merged ${flags.adapter} into ${flags.model}: ${result.outFolder} (${flags.dtype})\n`);
 }
 
+interface RunFlags {
+  model: string; data: string; out: string; rank: number; alpha?: number; targets: string; rslora?: boolean; full?: boolean;
+  epochs: number; maxSteps?: number; lr: number; warmup: number; seq: number; batch: number; accum: number; seed: number;
+  valFraction: number; checkpointEvery: number; resume?: boolean; dtype: string;
+}
+
+function printEvent(event: TrainEvent): void {
+  if (event.type === 'step') {
+    process.stdout.write(`step ${event.step}/${event.totalSteps}  loss ${event.loss.toFixed(4)}  lr ${event.lr.toExponential(2)}  grad-norm ${event.gradNorm.toFixed(3)}  epoch ${event.epoch + 1}\n`);
+  } else if (event.type === 'validation') {
+    process.stdout.write(`validation loss ${event.loss.toFixed(4)} at step ${event.step}\n`);
+  } else if (event.type === 'resumed') {
+    process.stdout.write(`resumed from ${event.dir} (step ${event.step})\n`);
+  }
+}
+
+async function runAction(flags: RunFlags): Promise<void> {
+  const config = (() => {
+    try {
+      return loadModelConfig(flags.model);
+    } catch (error) {
+      throw new CliError((error as Error).message);
+    }
+  })();
+  let targets;
+  try {
+    targets = parseTargets(flags.targets);
+  } catch (error) {
+    throw new CliError((error as Error).message);
+  }
+  const loaded = loadTraceRecords(flags.data, config.modelType, flags.seq);
+  for (const s of loaded.skipped.slice(0, 20)) process.stderr.write(`skipped ${flags.data}:${s.line}: ${s.reason}\n`);
+  if (loaded.skipped.length > 20) process.stderr.write(`… and ${loaded.skipped.length - 20} more skipped lines\n`);
+  if (loaded.truncated.count) process.stderr.write(`${loaded.truncated.count} records are longer than --seq ${flags.seq}: ${loaded.truncated.tokensCut} tokens will be cut\n`);
+  if (!loaded.records.length) throw new CliError(`${flags.data} has no usable records: each line must be {"question", "reasoning", "answer"}`);
+  const { train, validation } = splitValidation(loaded.records, flags.valFraction);
+  process.stdout.write(`${train.length} training records, ${validation.length} validation records\n`);
+  const abort = new AbortController();
+  const onSigint = () => {
+    process.stderr.write('stopping after this step (checkpoint kept; resume with --resume)\n');
+    abort.abort();
+  };
+  process.once('SIGINT', onSigint);
+  try {
+    const result = await runFineTune({
+      modelFolder: flags.model, outDir: flags.out, records: train, validation,
+      lora: flags.full ? undefined : { rank: flags.rank, alpha: flags.alpha ?? 2 * flags.rank, targets, useRslora: !!flags.rslora },
+      full: !!flags.full, dtype: flags.dtype === 'fp16' ? 'float16' : 'float32', resume: !!flags.resume, signal: abort.signal, onEvent: printEvent,
+      config: {
+        seed: flags.seed, epochs: flags.epochs, maxSteps: flags.maxSteps, rowsPerBatch: flags.batch, seqLen: flags.seq,
+        gradAccumulation: flags.accum, lr: flags.lr, warmupSteps: flags.warmup, minLrRatio: 0.1, maxGradNorm: 1,
+        validateEvery: flags.checkpointEvery, checkpointEvery: flags.checkpointEvery,
+      },
+    });
+    const { outcome } = result;
+    if (outcome.status === 'diverged') throw new CliError(outcome.message);
+    if (outcome.status === 'cancelled') process.stdout.write(`stopped at step ${outcome.loop.step}; checkpoint ${outcome.checkpoint}\n`);
+    else process.stdout.write(`done: ${result.output}\n`);
+  } finally {
+    process.off('SIGINT', onSigint);
+  }
+}
+
 export const trainCommand: CliCommand = (program: Command) => {
   const train = program.command('train').description('Fine-tuning tools: training graphs, adapter merge');
   train
@@ -64,6 +131,30 @@ export const trainCommand: CliCommand = (program: Command) => {
     .option('--full', 'train every weight instead of LoRA adapters')
     .option('--dtype <dtype>', 'frozen base weights: fp32 or fp16 (mixed precision)', 'fp32')
     .action(exportGraphAction);
+  train
+    .command('run')
+    .description('Fine-tune on a JSONL file of {question, reasoning, answer} traces (LoRA by default); writes <out>/adapter')
+    .requiredOption('--model <hf-folder>', 'Hugging Face checkpoint folder (config.json + safetensors)')
+    .requiredOption('--data <file.jsonl>', 'one {"question", "reasoning", "answer"} object per line')
+    .requiredOption('--out <folder>', 'run folder: checkpoints/ and adapter/ (or model/ with --full)')
+    .option('--rank <r>', 'LoRA rank', positiveInt('--rank'), 16)
+    .option('--alpha <alpha>', 'LoRA alpha (default 2·rank)', positiveNumber('--alpha'))
+    .option('--targets <list>', 'modules to adapt (or all-linear)', 'all-linear')
+    .option('--rslora', 'scale by alpha/√r')
+    .option('--full', 'train every weight instead of LoRA adapters (small models)')
+    .option('--epochs <n>', 'passes over the data', positiveInt('--epochs'), 2)
+    .option('--max-steps <n>', 'stop after this many optimizer steps', positiveInt('--max-steps'))
+    .option('--lr <lr>', 'peak learning rate', positiveNumber('--lr'), 2e-4)
+    .option('--warmup <steps>', 'warm-up steps', (v: string) => Number(v), 10)
+    .option('--seq <tokens>', 'row length; records are packed into rows and longer ones cut', positiveInt('--seq'), 2048)
+    .option('--batch <rows>', 'rows per micro-batch', positiveInt('--batch'), 1)
+    .option('--accum <n>', 'micro-batches per optimizer step', positiveInt('--accum'), 8)
+    .option('--seed <n>', 'data order and adapter init', (v: string) => Number(v), 0)
+    .option('--val-fraction <f>', 'share of records held out for validation loss', (v: string) => Number(v), 0.05)
+    .option('--checkpoint-every <steps>', 'checkpoint and validate every N steps', positiveInt('--checkpoint-every'), 50)
+    .option('--resume', 'continue from the latest checkpoint in --out')
+    .option('--dtype <dtype>', 'frozen base weights: fp32 or fp16 (mixed precision)', 'fp32')
+    .action(runAction);
   train
     .command('merge')
     .description('Merge a PEFT LoRA adapter into its base model (W + scaling·B·A) and convert the result')
