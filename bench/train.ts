@@ -3,7 +3,7 @@
  * exact R1-Distill-Qwen-1.5B shapes (fewer layers; random weights, generated, not committed) on this machine's CPU.
  * Reports training tokens/s, step time, forward time and their ratio, and the process's peak RSS.
  *
- *   npx tsx bench/train.ts [--layers 2] [--seq 512] [--rank 16] [--targets all-linear] [--steps 3] [--dtype fp32|fp16]
+ *   npx tsx bench/train.ts [--layers 2] [--seq 512] [--rank 16] [--targets all-linear] [--steps 3] [--dtype fp32|fp16|q4]
  */
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -21,7 +21,7 @@ export interface TrainBenchOptions {
   rank: number;
   targets: string;
   steps: number;
-  dtype: 'float32' | 'float16';
+  dtype: 'float32' | 'float16' | 'q4';
   executionProviders?: string[];
 }
 
@@ -72,7 +72,9 @@ export async function runTrainBench(options: TrainBenchOptions): Promise<TrainBe
     const lora = { rank: options.rank, alpha: 2 * options.rank, targets: parseTargets(options.targets) };
     const batch = syntheticBatch(options.seq, R1_QWEN_1_5B.vocabSize);
 
-    const training = loadTrainingGraph(join(dir, 'hf'), { lora, dtype: options.dtype });
+    const graphDtype = options.dtype === 'float16' ? 'float16' : 'float32';
+    const q4Base = options.dtype === 'q4';
+    const training = loadTrainingGraph(join(dir, 'hf'), { lora, dtype: graphDtype, q4Base });
     const params = initLoraTensors(training.trainables, 1);
     for (const t of params.values()) t.data.forEach((_, i, a) => { if (a[i] === 0) a[i] = 1e-3; }); // B ≠ 0: full backward
     const trainRunner = await OrtStepRunner.create(training, { executionProviders: options.executionProviders, workDir: mkdtempSync(join(dir, 'train-')) });
@@ -81,7 +83,7 @@ export async function runTrainBench(options: TrainBenchOptions): Promise<TrainBe
     await trainRunner.release();
 
     // the same graph without the backward pass: the forward a step has to do anyway
-    const forward = loadTrainingGraph(join(dir, 'hf'), { lora, dtype: options.dtype, forwardOnly: true });
+    const forward = loadTrainingGraph(join(dir, 'hf'), { lora, dtype: graphDtype, q4Base, forwardOnly: true });
     const forwardRunner = await OrtStepRunner.create(forward, { executionProviders: options.executionProviders, workDir: mkdtempSync(join(dir, 'fwd-')) });
     const forwardSeconds = await timeRuns(options.steps, () => forwardRunner.loss(batch, params));
     await forwardRunner.release();
@@ -112,7 +114,7 @@ if (isMain) {
   });
   const result = await runTrainBench({
     layers: Number(values.layers), seq: Number(values.seq), rank: Number(values.rank), targets: values.targets!, steps: Number(values.steps),
-    dtype: values.dtype === 'fp16' ? 'float16' : 'float32', executionProviders: values.ep!.split(','),
+    dtype: values.dtype === 'fp16' ? 'float16' : values.dtype === 'q4' ? 'q4' : 'float32', executionProviders: values.ep!.split(','),
   });
   console.log(`train bench: ${result.model}`);
   console.log(`  ${result.tokensPerStep} tokens/step · step ${result.stepSeconds.toFixed(2)} s · forward ${result.forwardSeconds.toFixed(2)} s · ` +

@@ -63,6 +63,7 @@ export const MessageStats = z
     answerTokens: z.number(),
     completionTokens: z.number(),
     decodeTokensPerSecond: z.number(),
+    loopOverheadPct: z.number(),
     totalMs: z.number(),
     provider: z.string(),
     dtype: z.string(),

@@ -78,7 +78,7 @@ describe.each(['qwen2', 'llama'] as const)('%s conversions', (arch) => {
     expect(manifest.source.files.every((f) => /^[0-9a-f]{64}$/.test(f.sha256) && f.bytes > 0)).toBe(true);
     // Nothing half-done left beside the output.
     expect(readdirSync(dirname(result.outDir)).filter((n) => n.includes('.partial-'))).toEqual([]);
-  });
+  }, 120_000);
 
   // Bounds: fp16 only rounds weights/activations (measured max abs ≈ 3e-3 on logits of magnitude ≈ 6);
   // 4-bit weights of random tiny models lose more (measured cosine ≈ 0.96–0.98, top-1 ≈ 0.6–0.75: random logits over a
@@ -88,6 +88,8 @@ describe.each(['qwen2', 'llama'] as const)('%s conversions', (arch) => {
     { name: 'q4', options: { dtype: 'q4' }, maxAbs: 2, minCos: 0.95, minTop1: 0.5 },
     { name: 'q4f16', options: { dtype: 'q4f16' }, maxAbs: 2, minCos: 0.95, minTop1: 0.5 },
     { name: 'q4-asym-qemb', options: { dtype: 'q4', symmetric: false, quantizeEmbeddings: true, blockSize: 16, accuracyLevel: 0 }, maxAbs: 2.5, minCos: 0.93, minTop1: 0.45 },
+    { name: 'q4-fp16-head', options: { dtype: 'q4', quantizeLmHead: false }, maxAbs: 2, minCos: 0.95, minTop1: 0.5 },
+    { name: 'q4f16-qemb-fp16-head', options: { dtype: 'q4f16', quantizeEmbeddings: true, quantizeLmHead: false, blockSize: 64 }, maxAbs: 2.5, minCos: 0.93, minTop1: 0.45 },
   ];
   for (const c of cases) {
     it(`${c.name} logits vs fp32 on ${T} positions: max abs ≤ ${c.maxAbs}, cosine ≥ ${c.minCos}, top-1 ≥ ${c.minTop1}`, async () => {
@@ -103,10 +105,11 @@ describe.each(['qwen2', 'llama'] as const)('%s conversions', (arch) => {
       if (c.options.dtype !== 'fp16') {
         expect(manifest.quantization).toMatchObject({
           method: 'MatMulNBits', bits: 4, blockSize: c.options.blockSize ?? 32, symmetric: c.options.symmetric ?? true,
-          accuracyLevel: c.options.accuracyLevel ?? 4, embeddings: c.options.quantizeEmbeddings ? 'q4' : 'fp16', lmHead: 'q4',
+          accuracyLevel: c.options.accuracyLevel ?? 4, embeddings: c.options.quantizeEmbeddings ? 'q4' : 'fp16',
+          lmHead: c.options.quantizeLmHead === false ? 'fp16' : 'q4',
         });
       }
-    });
+    }, 240_000);
   }
 
   it('every dtype loads and generates greedily in transformers.js (offline, dtype option)', async () => {

@@ -22,6 +22,8 @@ export interface ConvertOptions extends StrategyOptions {
   overwrite?: boolean;
   signal?: AbortSignal;
   onProgress?: ProgressListener;
+  /** Minimum ms between progress events (default 200; the first and last of each phase always come). */
+  progressIntervalMs?: number;
   /** Free-space probe (tests inject one). */
   freeSpace?: FreeSpaceFn;
   /** Start a new external-data file past this many bytes (default 2e9). */
@@ -52,7 +54,7 @@ export async function convertCheckpoint(hfDir: string, outDir: string, options: 
   await mkdir(dirname(target), { recursive: true });
   const temp = await mkdtemp(join(dirname(target), `.${basename(target)}.partial-`));
   try {
-    const tracker = new ProgressTracker('checksum', 0, 0, options.onProgress);
+    const tracker = new ProgressTracker('checksum', 0, 0, options.onProgress, options.progressIntervalMs);
     const sourceFiles = await sourceFileNames(source, checkpoint);
     const files = await checksumSources(source, sourceFiles, tracker, options.signal);
     const counts: ConversionCounts = { overflowed: 0, flushedToZero: 0 };
@@ -129,7 +131,12 @@ async function checksumSources(source: string, names: string[], tracker: Progres
   for (const name of names) total += (await stat(join(source, name))).size;
   tracker.restart('checksum', names.length, total);
   try {
-    return await describeSourceFiles(source, names, (n) => tracker.addBytes(n), signal);
+    const files = [];
+    for (const name of names) {
+      files.push(...(await describeSourceFiles(source, [name], (n) => tracker.addBytes(n), signal)));
+      tracker.tensorDone();
+    }
+    return files;
   } catch (error) {
     if (signal?.aborted) throw new CancelledError();
     throw error;

@@ -127,3 +127,21 @@ describe('progress', () => {
     expect(seen.at(-1)).toMatchObject({ fraction: 1, tensorsDone: 2, etaMs: 0 });
   });
 });
+
+describe('transposed linear weights', () => {
+  it('writes [in, out] for MatMul, float16 and float32, across chunks and tiles', async () => {
+    const { transposedFloatTensor } = await import('./tensors');
+    const { f16BitsToF32 } = await import('./fp16');
+    const entry = SafetensorsCheckpoint.open(dir).get('f'); // [37, 96]
+    const t32 = transposedFloatTensor(entry, 'float32', job());
+    expect(t32.dims).toEqual([K, N]);
+    const out32 = new Float32Array((await t32.bytes()).buffer);
+    const out16 = new Uint16Array((await transposedFloatTensor(entry, 'float16', job()).bytes()).buffer);
+    for (let n = 0; n < N; n++) {
+      for (let k = 0; k < K; k++) {
+        expect(out32[k * N + n]).toBe(values[n * K + k]);
+        expect(Math.abs(f16BitsToF32(out16[k * N + n]) - values[n * K + k])).toBeLessThanOrEqual(Math.abs(values[n * K + k]) * 2 ** -11);
+      }
+    }
+  });
+});

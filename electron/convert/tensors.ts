@@ -77,16 +77,37 @@ export function transposedFloatTensor(entry: SafetensorsEntry, dtype: 'float32' 
     bytes: async () => {
       checkFloatWeight(entry);
       const out = dtype === 'float16' ? new Uint16Array(rows * cols) : new Float32Array(rows * cols);
+      let half: Uint16Array | undefined;
       await forEachSpan(entry, job, (reader, row, n) => {
-        const chunk = dtype === 'float16' ? new Uint16Array(n * cols) : reader.readF32(row, n);
-        if (dtype === 'float16') reader.readF16Into(row, n, chunk as Uint16Array, job.counts);
-        for (let r = 0; r < n; r++) {
-          for (let c = 0; c < cols; c++) out[c * rows + row + r] = chunk[r * cols + c];
+        let chunk: Uint16Array | Float32Array;
+        if (dtype === 'float16') {
+          if (!half || half.length < n * cols) half = new Uint16Array(n * cols);
+          chunk = half.subarray(0, n * cols);
+          reader.readF16Into(row, n, chunk, job.counts);
+        } else {
+          chunk = reader.readF32(row, n);
         }
+        transposeInto(chunk, n, cols, out, rows, row);
       });
       return new Uint8Array(out.buffer);
     },
   };
+}
+
+const TILE = 32;
+
+// out[c, rowOffset + r] = chunk[r, c], in 32×32 tiles so both sides stay in cache.
+function transposeInto(chunk: ArrayLike<number>, n: number, cols: number, out: Uint16Array | Float32Array, rows: number, rowOffset: number): void {
+  for (let r0 = 0; r0 < n; r0 += TILE) {
+    const r1 = Math.min(n, r0 + TILE);
+    for (let c0 = 0; c0 < cols; c0 += TILE) {
+      const c1 = Math.min(cols, c0 + TILE);
+      for (let c = c0; c < c1; c++) {
+        const base = c * rows + rowOffset;
+        for (let r = r0; r < r1; r++) out[base + r] = chunk[r * cols + c];
+      }
+    }
+  }
 }
 
 export interface QuantizedTensors {

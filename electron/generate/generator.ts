@@ -37,6 +37,8 @@ export interface GenerationStats {
   completionTokens: number;
   /** Tokens after the first, per second of decoding (prefill excluded). */
   decodeTokensPerSecond: number;
+  /** Share of the decoding time spent outside the model (sampling, splitting, events), in percent. */
+  loopOverheadPct: number;
   totalMs: number;
   provider: string;
   dtype: string;
@@ -75,6 +77,8 @@ class Clock {
   lastTokenAt?: number;
   thinkingEndAt?: number;
   tokens = 0;
+  /** Time inside the model's forward passes during decoding (prefill excluded). */
+  forwardMs = 0;
 
   token(): void {
     const now = performance.now();
@@ -144,7 +148,9 @@ export async function generate(
     context?.push(...feed);
     emit(events);
     if (clock.tokens >= maxNew) break;
+    const forwardStart = performance.now();
     logits = await model.decoder.forward(feed);
+    clock.forwardMs += performance.now() - forwardStart;
     await yieldToEventLoop();
   }
   emit(splitter.finish());
@@ -180,6 +186,7 @@ function collectStats(
     answerTokens: splitter.answerTokens,
     completionTokens: clock.tokens,
     decodeTokensPerSecond: decodeSeconds > 0 ? round((clock.tokens - 1) / decodeSeconds) : 0,
+    loopOverheadPct: decodeSeconds > 0 ? round(100 * (1 - clock.forwardMs / 1000 / decodeSeconds)) : 0,
     totalMs: round(end - clock.start),
     provider: model.provider,
     dtype: model.dtype,

@@ -83,7 +83,7 @@ describe('PEFT adapter folder', () => {
     const i64 = (v: number[]) => new ort.Tensor('int64', BigInt64Array.from(v.map(BigInt)), [1, n]);
     const common = { input_ids: i64(ids), attention_mask: i64(ids.map(() => 1)), position_ids: i64(ids.map((_, t) => t)) };
 
-    const merged = await ort.InferenceSession.create(result.onnxFile);
+    const merged = await ort.InferenceSession.create(result.modelFile);
     const past: Record<string, ort.Tensor> = {};
     for (let i = 0; i < config.numLayers; i++) for (const kind of ['key', 'value']) {
       past[`past_key_values.${i}.${kind}`] = new ort.Tensor('float32', new Float32Array(0), [1, config.numKvHeads, 0, config.headDim]);
@@ -108,5 +108,15 @@ describe('PEFT adapter folder', () => {
     let baseDiff = 0;
     for (let i = 0; i < baseLogits.length; i++) baseDiff = Math.max(baseDiff, Math.abs(baseLogits[i] - mergedLogits[i]));
     expect(baseDiff).toBeGreaterThan(1e-2);
+
+    // the same merge converted to q4 (the converter's MatMulNBits): loads, runs, stays close to the float merge
+    const q4 = await mergeAdapterIntoModel(base, adapterDir, join(tempDir(), 'merged-q4'), { dtype: 'q4' });
+    expect(q4.manifest.dtype).toBe('q4');
+    const q4Session = await ort.InferenceSession.create(q4.modelFile);
+    const q4Logits = (await q4Session.run({ ...common, ...past })).logits.data as Float32Array;
+    await q4Session.release();
+    let dot = 0, na = 0, nb = 0;
+    for (let i = 0; i < q4Logits.length; i++) { dot += q4Logits[i] * mergedLogits[i]; na += q4Logits[i] ** 2; nb += mergedLogits[i] ** 2; }
+    expect(dot / Math.sqrt(na * nb)).toBeGreaterThan(0.95);
   });
 });

@@ -13,6 +13,8 @@ export interface ExportGraphOptions {
   dtype?: 'float32' | 'float16';
   /** Loss only, no backward pass (evaluation, benchmarks). */
   forwardOnly?: boolean;
+  /** QLoRA: 4-bit frozen `*_proj` weights (dtype float32). */
+  q4Base?: boolean;
 }
 
 export interface ExportGraphResult {
@@ -29,7 +31,9 @@ export function loadTrainingGraph(modelFolder: string, options: ExportGraphOptio
   const config = loadModelConfig(modelFolder);
   const weights = checkpointWeights(modelFolder);
   validateWeights(config, weights, modelFolder);
-  return buildTrainingGraph(config, weights, { lora: options.lora, full: options.full, dtype: options.dtype ?? 'float32', forwardOnly: options.forwardOnly });
+  return buildTrainingGraph(config, weights, { lora: options.lora, full: options.full, dtype: options.dtype ?? 'float32', forwardOnly: options.forwardOnly,
+    quantizedBase: options.q4Base ? {} : undefined,
+  });
 }
 
 export async function exportTrainingGraph(modelFolder: string, outFile: string, options: ExportGraphOptions): Promise<ExportGraphResult> {

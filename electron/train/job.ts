@@ -19,7 +19,8 @@ export interface FineTuneOptions {
   lora?: LoraSettings; // omit with full: true
   full?: boolean;
   config: TrainConfig;
-  dtype?: 'float32' | 'float16';
+  /** Frozen base: float32, float16 (mixed precision) or q4 (QLoRA: 4-bit projections, float32 activations). */
+  dtype?: 'float32' | 'float16' | 'q4';
   executionProviders?: string[];
   resume?: boolean;
   signal?: AbortSignal;
@@ -33,7 +34,9 @@ export interface FineTuneResult {
 }
 
 export async function runFineTune(options: FineTuneOptions): Promise<FineTuneResult> {
-  const training = loadTrainingGraph(options.modelFolder, { lora: options.lora, full: options.full, dtype: options.dtype });
+  const q4Base = options.dtype === 'q4';
+  const dtype = options.dtype === 'float16' ? 'float16' : 'float32';
+  const training = loadTrainingGraph(options.modelFolder, { lora: options.lora, full: options.full, dtype, q4Base });
   const params = options.lora ? initLoraTensors(training.trainables, options.config.seed) : await fullInitial(training.trainables, training.initial);
   const runner = await OrtStepRunner.create(training, { executionProviders: options.executionProviders });
   const peftConfig = options.lora ? adapterConfig(options.lora, options.modelFolder) : undefined;

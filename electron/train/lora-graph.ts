@@ -16,6 +16,7 @@ import type { WeightSource } from '../model/weights';
 import { type LoraSettings, loraScaling, moduleName, peftKey } from './adapter';
 import { appendBackward } from './autodiff';
 import { castTo } from './emit';
+import { q4Linear, type Q4BaseSettings } from './qlora';
 
 export interface TrainingGraphOptions {
   /** float32 (default), float16 frozen base (mixed precision: LoRA and loss in float32), float64 for FD checks. */
@@ -26,6 +27,8 @@ export interface TrainingGraphOptions {
   full?: boolean;
   /** Only the forward (loss), no gradients: evaluation graphs and the B≠0 equality check. */
   forwardOnly?: boolean;
+  /** QLoRA: frozen `*_proj` weights stored 4-bit (MatMulNBits); needs dtype float32. */
+  quantizedBase?: Q4BaseSettings;
   /** Keep the decoder's `logits` output (evaluation by greedy decoding); training graphs drop it. */
   keepLogits?: boolean;
 }
@@ -56,8 +59,9 @@ export function buildTrainingGraph(config: ModelConfig, weights: WeightSource, o
   const params: Value[] = [];
   const scaling = options.lora ? loraScaling(options.lora) : 1;
   if (options.full && dtype === 'float16') throw new Error('full fine-tuning needs float32 (or float64) weights, not float16');
+  if (options.quantizedBase && (options.full || dtype !== 'float32')) throw new Error('a 4-bit frozen base needs LoRA with dtype float32');
   const linear = options.lora
-    ? (ctx: LinearContext) => loraLinear(ctx, options.lora!, scaling, paramDtype, (t, v) => { trainables.push(t); params.push(v); })
+    ? (ctx: LinearContext) => loraLinear(ctx, options.lora!, scaling, paramDtype, (t, v) => { trainables.push(t); params.push(v); }, options.quantizedBase)
     : config.tieWordEmbeddings ? tiedHead : undefined;
   const decoder = buildDecoder(config, weights, {
     dtype, computeDtype: dtype === 'float64' ? 'float64' : 'float32', kvCache: false, maskMode: 'segments', linear,
@@ -87,9 +91,9 @@ export function buildTrainingGraph(config: ModelConfig, weights: WeightSource, o
 /** y = base(x) + scaling · (x·Aᵀ)·Bᵀ on target modules, computed in the parameter dtype. */
 function loraLinear(
   ctx: LinearContext, lora: LoraSettings, scaling: number, paramDtype: DType,
-  register: (t: TrainableTensor, v: Value) => void,
+  register: (t: TrainableTensor, v: Value) => void, quantizedBase?: Q4BaseSettings,
 ): Value {
-  const base = defaultLinear(ctx); // [..., out]
+  const base = quantizedBase ? q4Linear(ctx, quantizedBase) : defaultLinear(ctx); // [..., out]
   if (!(lora.targets as string[]).includes(moduleName(ctx.module))) return base;
   const g = ctx.graph;
   return g.scope(`${moduleScope(ctx.module)}_lora`, () => {

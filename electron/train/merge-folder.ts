@@ -1,13 +1,13 @@
 /**
  * Writes trained weights back as a model: LoRA merged into the base (W + scaling·B·A) or full fine-tuned weights,
  * first as a Hugging Face folder (sharded safetensors; untouched tensors copied byte for byte, one shard in memory
- * at a time), then converted by exportModelFolder into a folder the app runs. `distillery_derived.json` records
+ * at a time), then converted by the converter (fp32/fp16/q4/q4f16, with its manifest) into a folder the app runs. `distillery_derived.json` records
  * the base and the adapter so the registry can list the result as derived from its base.
  */
 import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { loadModelConfig, validateWeightShapes } from '../model/config';
-import { exportModelFolder, type ExportResult } from '../model/export';
+import { convertCheckpoint, type ConvertResult } from '../convert/convert';
 import { SafetensorsCheckpoint, type SafetensorsInput, writeSafetensors } from '../model/safetensors';
 import { loraScaling, readAdapter } from './adapter';
 import { adapterPairs, mergedWeight } from './merge';
@@ -52,12 +52,12 @@ export function writeDerivedCheckpoint(baseFolder: string, outFolder: string, ov
 }
 
 export interface MergeOptions {
-  dtype?: string; // an export dtype (fp32 default; fp16/q4 where the converter registers them)
-  onProgress?: (event: { tensor: string; done: number; total: number }) => void;
+  dtype?: string; // the converter's dtypes: fp32 (default), fp16, q4, q4f16
+  signal?: AbortSignal;
 }
 
 /** Merges a PEFT adapter into its base model and converts the result into `outFolder`. */
-export async function mergeAdapterIntoModel(baseFolder: string, adapterDir: string, outFolder: string, options: MergeOptions = {}): Promise<ExportResult> {
+export async function mergeAdapterIntoModel(baseFolder: string, adapterDir: string, outFolder: string, options: MergeOptions = {}): Promise<ConvertResult> {
   const { config: adapterConfig, tensors } = readAdapter(adapterDir);
   const scaling = loraScaling({ rank: adapterConfig.r, alpha: adapterConfig.lora_alpha, useRslora: adapterConfig.use_rslora });
   const pairs = adapterPairs(tensors);
@@ -70,12 +70,12 @@ export async function mergeAdapterIntoModel(baseFolder: string, adapterDir: stri
     return pair ? mergedWeight(base.get(name).readFloat32(), shape, pair.a, pair.b, scaling, name) : undefined;
   };
   const result = await exportDerived(baseFolder, outFolder, override, options);
-  writeDerivedInfo(outFolder, { base: resolve(baseFolder), adapter: resolve(adapterDir), method: 'lora-merge', r: adapterConfig.r, lora_alpha: adapterConfig.lora_alpha, scaling, target_modules: adapterConfig.target_modules });
+  writeDerivedInfo(outFolder, { base: resolve(baseFolder), dtype: options.dtype ?? 'fp32', adapter: resolve(adapterDir), method: 'lora-merge', r: adapterConfig.r, lora_alpha: adapterConfig.lora_alpha, scaling, target_modules: adapterConfig.target_modules });
   return result;
 }
 
 /** Full fine-tuning result (trained tensors named as in the training graph: linears [in, out]) as a model folder. */
-export async function exportFullFineTune(baseFolder: string, trained: Map<string, { shape: number[]; data: Float32Array }>, outFolder: string, options: MergeOptions = {}): Promise<ExportResult> {
+export async function exportFullFineTune(baseFolder: string, trained: Map<string, { shape: number[]; data: Float32Array }>, outFolder: string, options: MergeOptions = {}): Promise<ConvertResult> {
   const override: TensorOverride = (name, shape) => {
     const t = trained.get(name);
     if (!t) return undefined;
@@ -85,11 +85,11 @@ export async function exportFullFineTune(baseFolder: string, trained: Map<string
     return isLinear ? transpose(t.data, t.shape[0], t.shape[1]) : t.data;
   };
   const result = await exportDerived(baseFolder, outFolder, override, options);
-  writeDerivedInfo(outFolder, { base: resolve(baseFolder), method: 'full-fine-tune' });
+  writeDerivedInfo(outFolder, { base: resolve(baseFolder), dtype: options.dtype ?? 'fp32', method: 'full-fine-tune' });
   return result;
 }
 
-async function exportDerived(baseFolder: string, outFolder: string, override: TensorOverride, options: MergeOptions): Promise<ExportResult> {
+async function exportDerived(baseFolder: string, outFolder: string, override: TensorOverride, options: MergeOptions): Promise<ConvertResult> {
   const config = loadModelConfig(baseFolder);
   const parent = dirname(resolve(outFolder));
   mkdirSync(parent, { recursive: true });
@@ -98,7 +98,7 @@ async function exportDerived(baseFolder: string, outFolder: string, override: Te
     writeDerivedCheckpoint(baseFolder, staging, override);
     const merged = SafetensorsCheckpoint.open(staging);
     validateWeightShapes(config, merged.names(), (n) => merged.get(n).shape, staging);
-    return await exportModelFolder(staging, outFolder, { dtype: options.dtype, onProgress: options.onProgress });
+    return await convertCheckpoint(staging, outFolder, { dtype: options.dtype ?? 'fp32', signal: options.signal });
   } finally {
     rmSync(staging, { recursive: true, force: true });
   }

@@ -7,38 +7,16 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { parseModelConfig } from '../model/config';
-import { randomWeights, tinyConfigJson } from '../model/fixtures';
-import { memoryWeights } from '../model/weights';
-import { LORA_MODULES, type NamedTensor, initLoraTensors } from './adapter';
+import { spawn } from 'node:child_process';
+import type { NamedTensor } from './adapter';
 import { GreedyDecoder } from './evaluate';
 import { buildTrainingGraph, type TrainingGraph } from './lora-graph';
-import type { TrainingRecord } from './packing';
-import { Rng } from './rng';
 import { OrtStepRunner, sourceToFloat32 } from './runner';
+import { EOS, heldOut, runLoraTask, taskConfig, taskWeights, toRecord, trainSet } from './task-fixture';
 import { type TrainConfig, train } from './trainer';
 
-const [BOS, EOS, THINK, END_THINK, Q] = [1, 2, 3, 4, 5];
-const digit = (d: number) => 6 + d;
-
-/** <bos> Q a b c d <think> d c b a </think> d c b a <eos>; the model learns everything after <think>. */
-function example(rng: Rng): { prompt: number[]; completion: number[] } {
-  const digits = Array.from({ length: 4 }, () => digit(Math.floor(rng.next() * 10)));
-  const reversed = [...digits].reverse();
-  return { prompt: [BOS, Q, ...digits, THINK], completion: [...reversed, END_THINK, ...reversed, EOS] };
-}
-
-const toRecord = ({ prompt, completion }: { prompt: number[]; completion: number[] }): TrainingRecord => ({
-  inputIds: [...prompt, ...completion],
-  targetMask: [...prompt.map(() => 0), ...completion.map(() => 1)],
-});
-
-const json = tinyConfigJson('qwen2', { vocab_size: 16, hidden_size: 32, intermediate_size: 64, num_hidden_layers: 2 });
-const config = parseModelConfig(json);
-const weights = memoryWeights(randomWeights(json, 17));
-const rng = new Rng(1234);
-const trainSet = Array.from({ length: 2400 }, () => example(rng));
-const heldOut = Array.from({ length: 24 }, () => example(rng));
+const config = taskConfig;
+const weights = taskWeights;
 
 async function initialParams(training: TrainingGraph): Promise<Map<string, NamedTensor>> {
   const params = new Map<string, NamedTensor>();
@@ -94,30 +72,36 @@ describe('training a tiny model on a synthetic trace task (full fine-tuning thro
     }
   }, 300_000);
 
-  it('LoRA: a run killed midway and resumed gives the same loss curve as an uninterrupted run', async () => {
-    const training = buildTrainingGraph(config, weights, { lora: { rank: 4, alpha: 8, targets: [...LORA_MODULES] } });
-    const records = trainSet.slice(0, 400).map(toRecord);
-    const cfg: TrainConfig = { ...trainConfig, epochs: 1, maxSteps: 12, lr: 5e-3, warmupSteps: 3, checkpointEvery: 3, gradAccumulation: 2, validateEvery: 0 };
-    const init = initLoraTensors(training.trainables, 3);
-    const runOnce = async (job: { checkpointDir: string; resume?: boolean; stopAt?: number }) => {
-      const runner = await OrtStepRunner.create(training, { intraOpNumThreads: 1 });
-      const abort = new AbortController();
-      try {
-        return await train({
-          records, params: init, runner, config: cfg, checkpointDir: job.checkpointDir, resume: job.resume, signal: abort.signal,
-          onEvent: (e) => { if (e.type === 'step' && e.step === job.stopAt) abort.abort(); },
-        });
-      } finally {
-        await runner.release();
-      }
-    };
-    const full = await runOnce({ checkpointDir: tempDir() });
-    const dir = tempDir();
-    const killed = await runOnce({ checkpointDir: dir, stopAt: 7 });
-    expect(killed.status).toBe('cancelled');
-    const resumed = await runOnce({ checkpointDir: dir, resume: true });
-    expect(resumed.loop.history.map((h) => h.loss)).toEqual(full.loop.history.map((h) => h.loss));
-    expect(full.loop.history.length).toBe(12);
-    expect(full.loop.history.at(-1)!.loss).toBeLessThan(full.loop.history[0].loss);
+  it('LoRA: a run stopped, crashed or killed (SIGKILL) midway and resumed gives the uninterrupted loss curve', async () => {
+    const full = await runLoraTask({ checkpointDir: tempDir() });
+    const curve = full.loop.history.map((h) => h.loss);
+    expect(curve).toHaveLength(12);
+    expect(curve.at(-1)!).toBeLessThan(curve[0]);
+
+    // stopped (cancel saves a checkpoint at step 7)
+    const stopDir = tempDir();
+    const abort = new AbortController();
+    const stopped = await runLoraTask({ checkpointDir: stopDir, signal: abort.signal, onEvent: (e) => { if (e.type === 'step' && e.step === 7) abort.abort(); } });
+    expect(stopped.status).toBe('cancelled');
+    expect((await runLoraTask({ checkpointDir: stopDir, resume: true })).loop.history.map((h) => h.loss)).toEqual(curve);
+
+    // crashed at step 8 without saving: resumes from the step-6 checkpoint and recomputes steps 7–8 identically
+    const crashDir = tempDir();
+    await expect(runLoraTask({ checkpointDir: crashDir, onEvent: (e) => { if (e.type === 'step' && e.step === 8) throw new Error('simulated crash'); } })).rejects.toThrow('simulated crash');
+    expect((await runLoraTask({ checkpointDir: crashDir, resume: true })).loop.history.map((h) => h.loss)).toEqual(curve);
+
+    // a separate process killed with SIGKILL right after its step-9 checkpoint started
+    const killDir = tempDir();
+    await new Promise<void>((resolvePromise, reject) => {
+      const child = spawn(process.execPath, ['--import', 'tsx', join(import.meta.dirname, 'task-child.ts'), killDir], { stdio: ['ignore', 'pipe', 'inherit'] });
+      let out = '';
+      child.stdout.on('data', (chunk) => {
+        out += String(chunk);
+        if (out.includes('step 10 ')) child.kill('SIGKILL');
+      });
+      child.on('exit', (code, signal) => (signal === 'SIGKILL' ? resolvePromise() : reject(new Error(`child exited ${code}: ${out}`))));
+    });
+    const afterKill = await runLoraTask({ checkpointDir: killDir, resume: true });
+    expect(afterKill.loop.history.map((h) => h.loss)).toEqual(curve);
   }, 300_000);
 });

@@ -110,6 +110,16 @@ describe('training loop', () => {
     expect(Array.from(kept.params.get('w')!.data).every(Number.isFinite)).toBe(true);
   });
 
+  it('gradient accumulation: 2 micro-batches of 1 row train like 1 micro-batch of 2 rows', async () => {
+    // every record fills a row exactly, so both settings group the same records into each optimizer step
+    const full = records(16, 4).map((r) => ({ inputIds: [...r.inputIds, 1, 2, 3, 4, 5, 6, 7].slice(0, 8), targetMask: new Array(8).fill(1) }));
+    const base = { ...config, seqLen: 8, checkpointEvery: 0, validateEvery: 0, epochs: 2 };
+    const accumulated = await train({ records: full, params: initial(), runner: tableRunner(), config: { ...base, rowsPerBatch: 1, gradAccumulation: 2 }, checkpointDir: tempDir() });
+    const batched = await train({ records: full, params: initial(), runner: tableRunner(), config: { ...base, rowsPerBatch: 2, gradAccumulation: 1 }, checkpointDir: tempDir() });
+    expect(accumulated.loop.history.length).toBe(batched.loop.history.length);
+    accumulated.loop.history.forEach((h, i) => expect(h.loss).toBeCloseTo(batched.loop.history[i].loss, 5));
+  });
+
   it('refuses a data set with nothing to learn', async () => {
     const none = [{ inputIds: [1, 2], targetMask: [0, 0] }];
     await expect(train({ records: none, params: initial(), runner: tableRunner(), config, checkpointDir: tempDir() })).rejects.toThrow(/no training records with target tokens/);

@@ -2,12 +2,30 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { ConfigError } from '../../model/config';
-import { exportDtypes, exportModelFolder, type ExportResult } from '../../model/export';
 import { SafetensorsError } from '../../model/safetensors';
+import { convertCheckpoint } from '../../convert/convert';
+import { convertProgressPrinter } from '../../convert/cli-progress';
+import { MODEL_DTYPES } from '../../convert/settings';
+import { ConvertError } from '../../convert/source';
+import { CancelledError } from '../../convert/tensors';
 import { CliError, type CliCommand } from '../command';
 
 export interface ConvertOptions {
   dtype: string;
+  /** q4/q4f16 only (H5). */
+  blockSize?: string | number;
+  asymmetric?: boolean;
+  accuracyLevel?: string | number;
+  quantizeEmbeddings?: boolean;
+  /** Keep lm_head float16 instead of 4-bit. */
+  floatLmHead?: boolean;
+}
+
+export interface ConvertFolderResult {
+  onnxFile: string;
+  dataFiles: string[];
+  externalBytes: number;
+  config: { modelType: string; numLayers: number };
 }
 
 /** The output may be new, empty, or an earlier conversion (it has onnx/): never a folder holding something else. */
@@ -49,17 +67,49 @@ export function progressPrinter(stream: NodeJS.WriteStream = process.stderr): (e
   };
 }
 
-export async function convertFolder(hfFolder: string, outFolder: string, options: ConvertOptions): Promise<ExportResult> {
-  if (!exportDtypes().includes(options.dtype)) {
-    throw new CliError(`Unknown --dtype "${options.dtype}": use one of ${exportDtypes().join(', ')}.`);
+const optionalNumber = (value: string | number | undefined, flag: string): number | undefined => {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!Number.isInteger(n)) throw new CliError(`${flag} must be an integer, got "${value}".`);
+  return n;
+};
+
+export async function convertFolder(hfFolder: string, outFolder: string, options: ConvertOptions): Promise<ConvertFolderResult> {
+  if (!MODEL_DTYPES.includes(options.dtype as (typeof MODEL_DTYPES)[number])) {
+    throw new CliError(`Unknown --dtype "${options.dtype}": use one of ${MODEL_DTYPES.join(', ')}.`);
   }
   checkSourceFolder(hfFolder);
   checkOutputFolder(hfFolder, outFolder);
+  // Ctrl-C cancels cleanly: the partial output is removed before exiting.
+  const controller = new AbortController();
+  const onSigint = () => controller.abort();
+  process.once('SIGINT', onSigint);
   try {
-    return await exportModelFolder(hfFolder, outFolder, { dtype: options.dtype, onProgress: progressPrinter() });
+    const result = await convertCheckpoint(hfFolder, outFolder, {
+      dtype: options.dtype,
+      blockSize: optionalNumber(options.blockSize, '--block-size'),
+      symmetric: options.asymmetric ? false : undefined,
+      accuracyLevel: optionalNumber(options.accuracyLevel, '--accuracy-level'),
+      quantizeEmbeddings: options.quantizeEmbeddings || undefined,
+      quantizeLmHead: options.floatLmHead ? false : undefined,
+      // checkOutputFolder allowed only an empty folder or an earlier conversion: replacing it is what the user asked.
+      overwrite: true,
+      signal: controller.signal,
+      onProgress: convertProgressPrinter(),
+    });
+    const dataFiles = fs.readdirSync(path.dirname(result.modelFile)).filter((f) => f.startsWith(`${path.basename(result.modelFile)}_data`));
+    return {
+      onnxFile: result.modelFile,
+      dataFiles,
+      externalBytes: result.manifest.outputBytes,
+      config: { modelType: result.manifest.architecture, numLayers: JSON.parse(fs.readFileSync(path.join(result.outDir, 'config.json'), 'utf8')).num_hidden_layers },
+    };
   } catch (error) {
-    if (error instanceof ConfigError || error instanceof SafetensorsError) throw new CliError(error.message);
+    if (error instanceof CancelledError) throw new CliError('Conversion cancelled; the partial output was removed.');
+    if (error instanceof ConfigError || error instanceof SafetensorsError || error instanceof ConvertError) throw new CliError(error.message);
     throw error;
+  } finally {
+    process.removeListener('SIGINT', onSigint);
   }
 }
 
@@ -73,7 +123,12 @@ export const convertCommand: CliCommand = (program) => {
     .description('Convert a Hugging Face qwen2/llama checkpoint folder into an ONNX model folder the app can run')
     .argument('<hf-folder>', 'folder with config.json, *.safetensors and the tokenizer files')
     .argument('<out-folder>', 'new or empty folder to write the model into')
-    .option('--dtype <dtype>', `weight type (${exportDtypes().join(', ')})`, 'fp32')
+    .option('--dtype <dtype>', `weight type (${MODEL_DTYPES.join(', ')})`, 'fp32')
+    .option('--block-size <n>', 'q4/q4f16: weights per quantization block, a power of two ≥ 16 (default 32)')
+    .option('--asymmetric', 'q4/q4f16: store zero points (default symmetric)')
+    .option('--accuracy-level <n>', 'q4/q4f16: MatMulNBits accuracy_level 0–4 (default 4: int8 activations, fastest on CPU)')
+    .option('--quantize-embeddings', 'q4/q4f16: store the token embedding in 4 bits (GatherBlockQuantized) instead of float16')
+    .option('--float-lm-head', 'q4/q4f16: keep lm_head in float16 instead of 4 bits')
     .action(async (hfFolder: string, outFolder: string, options: ConvertOptions) => {
       const started = Date.now();
       const result = await convertFolder(hfFolder, outFolder, options);

@@ -26,7 +26,8 @@ const positiveNumber = (flag: string) => (value: string): number => {
 interface ExportGraphFlags { model: string; out: string; rank: number; alpha?: number; targets: string; rslora?: boolean; full?: boolean; dtype: string }
 
 async function exportGraphAction(flags: ExportGraphFlags): Promise<void> {
-  if (flags.dtype !== 'fp32' && flags.dtype !== 'fp16') throw new CliError(`--dtype must be fp32 or fp16 (got "${flags.dtype}")`);
+  if (!['fp32', 'fp16', 'q4'].includes(flags.dtype)) throw new CliError(`--dtype must be fp32, fp16 or q4 (got "${flags.dtype}")`);
+  if (flags.full && flags.dtype !== 'fp32') throw new CliError('--full trains every weight: use --dtype fp32');
   let targets;
   try {
     targets = parseTargets(flags.targets);
@@ -34,7 +35,7 @@ async function exportGraphAction(flags: ExportGraphFlags): Promise<void> {
     throw new CliError((error as Error).message);
   }
   const lora = flags.full ? undefined : { rank: flags.rank, alpha: flags.alpha ?? 2 * flags.rank, targets, useRslora: !!flags.rslora };
-  const result = await exportTrainingGraph(flags.model, flags.out, { lora, full: !!flags.full, dtype: flags.dtype === 'fp16' ? 'float16' : 'float32' })
+  const result = await exportTrainingGraph(flags.model, flags.out, { lora, full: !!flags.full, dtype: flags.dtype === 'fp16' ? 'float16' : 'float32', q4Base: flags.dtype === 'q4' })
     .catch((error: Error) => { throw new CliError(error.message); });
   const lines = [
     `Wrote ${result.onnxFile}${result.dataFiles.length ? ` (+ ${result.dataFiles.join(', ')})` : ''}`,
@@ -51,7 +52,7 @@ interface MergeFlags { model: string; adapter: string; out: string; dtype: strin
 async function mergeAction(flags: MergeFlags): Promise<void> {
   const result = await mergeAdapterIntoModel(flags.model, flags.adapter, flags.out, { dtype: flags.dtype })
     .catch((error: Error) => { throw new CliError(error.message); });
-  process.stdout.write(`Merged ${flags.adapter} into ${flags.model}: ${result.outFolder} (${flags.dtype})\n`);
+  process.stdout.write(`Merged ${flags.adapter} into ${flags.model} → ${result.outDir} (${flags.dtype}): ${result.modelFile}\n`);
 }
 
 interface RunFlags {
@@ -84,6 +85,7 @@ async function runAction(flags: RunFlags): Promise<void> {
   } catch (error) {
     throw new CliError((error as Error).message);
   }
+  if (!['fp32', 'fp16', 'q4'].includes(flags.dtype)) throw new CliError(`--dtype must be fp32, fp16 or q4 (got "${flags.dtype}")`);
   const loaded = loadTraceRecords(flags.data, config.modelType, flags.seq);
   for (const s of loaded.skipped.slice(0, 20)) process.stderr.write(`skipped ${flags.data}:${s.line}: ${s.reason}\n`);
   if (loaded.skipped.length > 20) process.stderr.write(`… and ${loaded.skipped.length - 20} more skipped lines\n`);
@@ -101,7 +103,7 @@ async function runAction(flags: RunFlags): Promise<void> {
     const result = await runFineTune({
       modelFolder: flags.model, outDir: flags.out, records: train, validation,
       lora: flags.full ? undefined : { rank: flags.rank, alpha: flags.alpha ?? 2 * flags.rank, targets, useRslora: !!flags.rslora },
-      full: !!flags.full, dtype: flags.dtype === 'fp16' ? 'float16' : 'float32', resume: !!flags.resume, signal: abort.signal, onEvent: printEvent,
+      full: !!flags.full, dtype: flags.dtype === 'fp16' ? 'float16' : flags.dtype === 'q4' ? 'q4' : 'float32', resume: !!flags.resume, signal: abort.signal, onEvent: printEvent,
       config: {
         seed: flags.seed, epochs: flags.epochs, maxSteps: flags.maxSteps, rowsPerBatch: flags.batch, seqLen: flags.seq,
         gradAccumulation: flags.accum, lr: flags.lr, warmupSteps: flags.warmup, minLrRatio: 0.1, maxGradNorm: 1,
@@ -129,7 +131,7 @@ export const trainCommand: CliCommand = (program: Command) => {
     .option('--targets <list>', 'modules to adapt: q_proj,k_proj,v_proj,o_proj,gate_proj,up_proj,down_proj or all-linear', 'q_proj,v_proj')
     .option('--rslora', 'scale by alpha/√r instead of alpha/r')
     .option('--full', 'train every weight instead of LoRA adapters')
-    .option('--dtype <dtype>', 'frozen base weights: fp32 or fp16 (mixed precision)', 'fp32')
+    .option('--dtype <dtype>', 'frozen base weights: fp32, fp16 (mixed precision) or q4 (QLoRA: 4-bit projections)', 'fp32')
     .action(exportGraphAction);
   train
     .command('run')
@@ -153,7 +155,7 @@ export const trainCommand: CliCommand = (program: Command) => {
     .option('--val-fraction <f>', 'share of records held out for validation loss', (v: string) => Number(v), 0.05)
     .option('--checkpoint-every <steps>', 'checkpoint and validate every N steps', positiveInt('--checkpoint-every'), 50)
     .option('--resume', 'continue from the latest checkpoint in --out')
-    .option('--dtype <dtype>', 'frozen base weights: fp32 or fp16 (mixed precision)', 'fp32')
+    .option('--dtype <dtype>', 'frozen base weights: fp32, fp16 (mixed precision) or q4 (QLoRA: 4-bit projections)', 'fp32')
     .action(runAction);
   train
     .command('merge')
@@ -161,6 +163,6 @@ export const trainCommand: CliCommand = (program: Command) => {
     .requiredOption('--model <hf-folder>', 'the base model\'s Hugging Face folder')
     .requiredOption('--adapter <folder>', 'PEFT adapter folder (adapter_config.json + adapter_model.safetensors)')
     .requiredOption('--out <folder>', 'output model folder')
-    .option('--dtype <dtype>', 'output dtype (fp32; fp16/q4 where the converter provides them)', 'fp32')
+    .option('--dtype <dtype>', 'output dtype: fp32, fp16, q4 or q4f16', 'fp32')
     .action(mergeAction);
 };

@@ -5,3 +5,4 @@
 import './info';
 import './dummy';
 import '../../generate/handlers';
+import '../../convert/convert-handler';

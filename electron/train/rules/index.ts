@@ -4,6 +4,7 @@
  */
 import { elementwiseRules } from './elementwise';
 import { matmulRules } from './matmul';
+import { quantizedRules } from './quantized';
 import { reduceRules } from './reduce';
 import { shapeRules } from './shape';
 import type { GradRule } from './types';
@@ -11,6 +12,7 @@ import type { GradRule } from './types';
 export const gradRules: Readonly<Record<string, GradRule>> = {
   ...elementwiseRules,
   ...matmulRules,
+  ...quantizedRules,
   ...reduceRules,
   ...shapeRules,
 };

@@ -1,27 +1,187 @@
+import { useCallback, useEffect, useState } from 'react';
 import { Button } from '../../components/Button';
+import { Composer } from '../../components/chat/Composer';
+import { MessageList } from '../../components/chat/MessageList';
+import { ModelPicker } from '../../components/chat/ModelPicker';
+import { SettingsPopover } from '../../components/chat/SettingsPopover';
 import { EmptyState } from '../../components/EmptyState';
 import { ChatIcon } from '../../components/Icons';
-import { ScreenHeader } from '../../components/ScreenHeader';
+import '../../components/chat/chat.css';
+import { useChatList } from '../../state/chatList';
+import { chatAfterDelete } from '../../state/chatMessages';
+import { useChatSession } from '../../state/chatSession';
+import { loadSettingsForm, parseSettings, saveSettingsForm, type SettingsForm } from '../../state/chatSettings';
+import { pickModelId } from '../../state/models';
+import { useModels } from '../../state/modelsStore';
+import { ChatSidebar } from './ChatSidebar';
+
+const OPEN_CHAT_KEY = 'distillery.chat.open';
+
+function storedOpenChat(): string | null {
+  try {
+    return localStorage.getItem(OPEN_CHAT_KEY);
+  } catch {
+    return null;
+  }
+}
+
+function rememberOpenChat(chatId: string | null): void {
+  try {
+    if (chatId) localStorage.setItem(OPEN_CHAT_KEY, chatId);
+    else localStorage.removeItem(OPEN_CHAT_KEY);
+  } catch {
+    // Storage disabled: the app just opens a new chat next time.
+  }
+}
+
+/** Ctrl+N (Cmd+N on macOS) starts a new chat. */
+function useNewChatShortcut(onNew: () => void): void {
+  useEffect(() => {
+    const onKey = (event: KeyboardEvent) => {
+      if ((event.ctrlKey || event.metaKey) && !event.altKey && !event.shiftKey && event.key.toLowerCase() === 'n') {
+        event.preventDefault();
+        onNew();
+      }
+    };
+    window.addEventListener('keydown', onKey);
+    return () => window.removeEventListener('keydown', onKey);
+  }, [onNew]);
+}
 
 export function ChatScreen({ onOpenModels }: { onOpenModels(): void }) {
+  const list = useChatList();
+  const models = useModels();
+  const [selectedId, setSelectedId] = useState<string | null>(storedOpenChat);
+  const [pickedModel, setPickedModel] = useState<string | undefined>();
+  const [form, setForm] = useState<SettingsForm>(() => loadSettingsForm());
+  const session = useChatSession(selectedId);
+  const selectedChat = list.chats.find((c) => c.id === selectedId);
+  const modelId = pickModelId(models.models, pickedModel ?? selectedChat?.modelId);
+
+  // A stored chat that no longer exists (deleted elsewhere) opens a new chat instead.
+  useEffect(() => {
+    if (list.loaded && selectedId && !list.chats.some((c) => c.id === selectedId) && session.loadError) setSelectedId(null);
+  }, [list.loaded, list.chats, selectedId, session.loadError]);
+
+  useEffect(() => rememberOpenChat(selectedId), [selectedId]);
+
+  // What runs (provider, dtype) is known once a reply finished: re-read the models then.
+  const { refresh: refreshModels } = models;
+  const streamingId = session.streaming?.id;
+  useEffect(() => {
+    if (!streamingId) refreshModels();
+  }, [streamingId, refreshModels]);
+
+  const newChat = useCallback(() => {
+    setSelectedId(null);
+    setPickedModel(undefined);
+  }, []);
+  useNewChatShortcut(newChat);
+
+  const selectChat = (chatId: string) => {
+    setSelectedId(chatId);
+    setPickedModel(undefined);
+  };
+
+  const pickModel = (id: string) => {
+    setPickedModel(id);
+    const model = models.models.find((m) => m.id === id);
+    if (model && !model.loaded) void models.load(id);
+  };
+
+  const updateForm = (next: SettingsForm) => {
+    setForm(next);
+    saveSettingsForm(next);
+  };
+
+  const send = async (content: string): Promise<boolean> => {
+    const parsed = parseSettings(form);
+    if (!parsed.ok || !modelId) return false;
+    let chatId = selectedId;
+    if (!chatId) {
+      const chat = await list.create(modelId);
+      if (!chat) return false;
+      chatId = chat.id;
+      setSelectedId(chatId);
+    }
+    return session.send({ chatId, content, modelId, settings: parsed.settings });
+  };
+
+  const remove = async (chatId: string) => {
+    const next = chatAfterDelete(list.chats, chatId);
+    if (await list.remove(chatId)) {
+      if (chatId === selectedId) setSelectedId(next);
+    }
+  };
+
+  const settingsInvalid = !parseSettings(form).ok;
+  const noModels = !models.loading && models.models.length === 0;
   return (
-    <div className="screen">
-      <ScreenHeader title="Chat" subtitle="Talk to an R1 distill offline and watch it reason." />
-      <EmptyState
-        icon={<ChatIcon width={32} height={32} />}
-        title="No model to chat with yet"
-        description="Chat runs a local DeepSeek-R1 distill on this machine. Nothing leaves your computer."
-        points={[
-          'Streams the model’s reasoning in a collapsible “thinking” panel, then its answer',
-          'Keeps every conversation in a local history you can search and resume',
-          'Shows tokens per second, time to first token and context use for each reply',
-        ]}
-        action={
-          <Button variant="primary" onClick={onOpenModels}>
-            Go to Models
-          </Button>
-        }
+    <div className="chat-screen">
+      <ChatSidebar
+        chats={list.chats}
+        selectedId={selectedId}
+        onSelect={selectChat}
+        onNew={newChat}
+        onDelete={remove}
+        onRename={async (chatId, title) => void (await list.rename(chatId, title))}
+        error={list.error}
       />
+      <section className="chat-main" aria-label="Conversation">
+        <header className="chat-toolbar">
+          <ModelPicker
+            models={models.models}
+            value={modelId}
+            onChange={pickModel}
+            busy={modelId ? models.busy[modelId] : undefined}
+            error={modelId ? models.errors[modelId] : undefined}
+          />
+          <SettingsPopover form={form} onChange={updateForm} />
+        </header>
+        {noModels ? (
+          <div className="chat-empty-wrap">
+            <EmptyState
+              icon={<ChatIcon width={32} height={32} />}
+              title="No model to chat with yet"
+              description="Chat runs a local DeepSeek-R1 distill on this machine. Nothing leaves your computer. Add a model folder first."
+              action={
+                <Button variant="primary" onClick={onOpenModels}>
+                  Go to Models
+                </Button>
+              }
+            />
+          </div>
+        ) : (
+          <MessageList
+            messages={session.state.chatId === selectedId ? session.state.messages : []}
+            live={session.state.live}
+            onRetry={(prompt) => void send(prompt)}
+            empty={
+              <div className="chat-hello">
+                <ChatIcon width={28} height={28} />
+                <h2>{selectedId ? 'This chat is empty' : 'New chat'}</h2>
+                <p>The model thinks first — its reasoning streams in a panel you can fold — then answers.</p>
+              </div>
+            }
+          />
+        )}
+        {session.loadError && selectedId && <div className="inline-error chat-inline-error">{session.loadError}</div>}
+        {session.sendError && (
+          <div className="inline-error chat-inline-error" role="alert" data-testid="send-error">
+            {session.sendError}
+          </div>
+        )}
+        <div className="chat-composer-wrap">
+          <Composer
+            onSend={send}
+            onStop={() => void session.stop()}
+            streaming={session.streaming !== undefined}
+            disabled={noModels || !modelId || settingsInvalid}
+            disabledReason={noModels ? 'Add a model on the Models screen first' : settingsInvalid ? 'Fix the generation settings first' : undefined}
+            autoFocusKey={selectedId}
+          />
+        </div>
+      </section>
     </div>
   );
 }

@@ -1,0 +1,146 @@
+// Every bad input is refused with a clear error, and nothing is left behind: no output folder, no partial folder.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, openSync, closeSync, readdirSync, readFileSync, rmSync, statSync, truncateSync, writeFileSync, writeSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { randomWeights, tinyShape, writeCheckpointFolder, type TensorMap } from '../testing/factory';
+import { convertCheckpoint, type ConvertOptions } from './convert';
+import { CancelledError } from './tensors';
+import type { ConvertProgress } from './progress';
+
+let root: string;
+let good: string;
+const shape = tinyShape({ arch: 'qwen2', vocabSize: 2048, layers: 2 });
+
+function checkpointWith(name: string, edit: (tensors: TensorMap) => void): string {
+  const tensors = randomWeights(shape, 9);
+  edit(tensors);
+  const dir = join(root, name);
+  writeCheckpointFolder(dir, shape, tensors);
+  return dir;
+}
+
+function copyOf(name: string): string {
+  const dir = join(root, name);
+  cpSync(good, dir, { recursive: true });
+  return dir;
+}
+
+/** Converting `src` fails with `message`, and the output folder's parent holds neither the output nor a partial. */
+async function expectRefused(src: string, message: RegExp, options: Partial<ConvertOptions> = {}) {
+  const parent = mkdtempSync(join(root, 'out-'));
+  const out = join(parent, 'model');
+  await expect(convertCheckpoint(src, out, { dtype: 'q4', ...options })).rejects.toThrow(message);
+  expect(readdirSync(parent)).toEqual([]);
+}
+
+beforeAll(() => {
+  root = mkdtempSync(join(tmpdir(), 'distillery-bad-input-'));
+  good = checkpointWith('good', () => {});
+});
+afterAll(() => rmSync(root, { recursive: true, force: true }));
+
+describe('bad input', () => {
+  it('the good checkpoint converts (so the failures below are caused by the damage alone)', async () => {
+    const out = join(root, 'good-out');
+    await convertCheckpoint(good, out, { dtype: 'q4' });
+    expect(existsSync(join(out, 'onnx', 'model_q4.onnx'))).toBe(true);
+  });
+
+  it('truncated shard', async () => {
+    const src = copyOf('truncated');
+    const file = join(src, 'model.safetensors');
+    truncateSync(file, statSync(file).size - 1000);
+    await expectRefused(src, /truncated/);
+  });
+
+  it('header length larger than the file (header/length mismatch)', async () => {
+    const src = copyOf('header-length');
+    const fd = openSync(join(src, 'model.safetensors'), 'r+');
+    const prefix = Buffer.alloc(8);
+    prefix.writeBigUInt64LE(BigInt(statSync(join(src, 'model.safetensors')).size + 10));
+    writeSync(fd, prefix, 0, 8, 0);
+    closeSync(fd);
+    await expectRefused(src, /header length \d+ exceeds the file size/);
+  });
+
+  it('tensor byte range that does not match its dtype and shape', async () => {
+    const src = checkpointWith('shape-lie', () => {});
+    // Rewrite the header so one tensor claims more rows than its bytes hold.
+    const file = join(src, 'model.safetensors');
+    const bytes = new Uint8Array(readFileSync(file));
+    const headerLength = Number(Buffer.from(bytes.slice(0, 8)).readBigUInt64LE(0));
+    const header = JSON.parse(Buffer.from(bytes.slice(8, 8 + headerLength)).toString('utf8'));
+    header['model.norm.weight'].shape = [shape.hidden * 2];
+    let text = JSON.stringify(header);
+    text += ' '.repeat(Math.max(0, headerLength - Buffer.byteLength(text)));
+    expect(Buffer.byteLength(text)).toBe(headerLength);
+    writeFileSync(file, Buffer.concat([bytes.slice(0, 8), Buffer.from(text), bytes.slice(8 + headerLength)]));
+    await expectRefused(src, /"model\.norm\.weight".*needs/);
+  });
+
+  it('missing tensor', async () => {
+    const src = checkpointWith('missing', (t) => delete t['model.layers.1.mlp.up_proj.weight']);
+    await expectRefused(src, /missing tensor "model\.layers\.1\.mlp\.up_proj\.weight"/);
+  });
+
+  it('extra tensor', async () => {
+    const src = checkpointWith('extra', (t) => {
+      t['model.layers.0.self_attn.extra_proj.weight'] = { dtype: 'BF16', shape: [4, 4], data: new Float32Array(16) };
+    });
+    await expectRefused(src, /unexpected tensor "model\.layers\.0\.self_attn\.extra_proj\.weight"/);
+  });
+
+  it('unexpected dtype', async () => {
+    const src = checkpointWith('int-weights', (t) => {
+      t['model.layers.0.input_layernorm.weight'] = { dtype: 'I32', shape: [shape.hidden], data: new Int32Array(shape.hidden) };
+    });
+    await expectRefused(src, /"model\.layers\.0\.input_layernorm\.weight".*dtype I32/);
+  });
+
+  it('not enough free disk, checked before starting, with the number of bytes needed', async () => {
+    let started = false;
+    await expectRefused(good, /Not enough free disk space .* needs about \d+ bytes \(.*\) but only 1000000 bytes/, {
+      dtype: 'fp16',
+      freeSpace: async () => 1_000_000,
+      onProgress: () => (started = true),
+    });
+    expect(started).toBe(false);
+  });
+
+  it('cancellation mid-conversion removes the partial output', async () => {
+    const controller = new AbortController();
+    const seen: ConvertProgress[] = [];
+    const parent = mkdtempSync(join(root, 'cancel-'));
+    const run = convertCheckpoint(good, join(parent, 'm'), {
+      dtype: 'fp16',
+      signal: controller.signal,
+      progressIntervalMs: 0,
+      onProgress: (p) => {
+        seen.push(p);
+        if (p.phase === 'convert' && p.tensorsDone >= 3) controller.abort();
+      },
+    });
+    await expect(run).rejects.toBeInstanceOf(CancelledError);
+    expect(seen.some((p) => p.phase === 'checksum')).toBe(true);
+    expect(seen.filter((p) => p.phase === 'convert').at(-1)!.tensorsDone).toBeLessThan(seen.find((p) => p.phase === 'convert')!.tensorsTotal);
+    expect(readdirSync(parent)).toEqual([]);
+  });
+
+  it('refuses a non-empty output folder unless overwrite, then replaces it whole', async () => {
+    const out = join(root, 'occupied');
+    mkdirSync(out);
+    writeFileSync(join(out, 'notes.txt'), 'keep');
+    await expect(convertCheckpoint(good, out, { dtype: 'fp16' })).rejects.toThrow(/already exists and is not empty.*--force/);
+    expect(readdirSync(out)).toEqual(['notes.txt']);
+    await convertCheckpoint(good, out, { dtype: 'fp16', overwrite: true });
+    expect(readdirSync(out).sort()).toEqual(['config.json', 'distillery.json', 'generation_config.json', 'onnx', 'tokenizer.json', 'tokenizer_config.json']);
+  });
+
+  it('rejects bad options with the allowed values', async () => {
+    await expectRefused(good, /Unknown dtype "int3"/, { dtype: 'int3' });
+    await expectRefused(good, /power of two/, { blockSize: 48 });
+    await expectRefused(good, /Accuracy level/, { accuracyLevel: 7 });
+    await expectRefused(good, /need --dtype q4 or q4f16/, { dtype: 'fp16', blockSize: 64 });
+  });
+});

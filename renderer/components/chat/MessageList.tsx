@@ -1,0 +1,56 @@
+import { useRef, type ReactNode } from 'react';
+import type { ChatMessage } from '../../../electron/contract/inference';
+import { promptFor, type LiveStats } from '../../state/chatMessages';
+import { useAutoScroll, useNow } from './hooks';
+import { MessageView } from './MessageView';
+
+/**
+ * A scrolling conversation, shared by Chat and Compare. Follows the stream to the bottom until the user scrolls up;
+ * a "Jump to latest" button brings it back.
+ */
+export function MessageList({
+  messages,
+  live,
+  onRetry,
+  empty,
+  testId,
+}: {
+  messages: ChatMessage[];
+  live: Record<string, LiveStats>;
+  onRetry?: (prompt: string) => void;
+  empty?: ReactNode;
+  testId?: string;
+}) {
+  const scroller = useRef<HTMLDivElement>(null);
+  const streaming = messages.some((m) => m.status === 'streaming');
+  const now = useNow(streaming);
+  const last = messages[messages.length - 1];
+  const contentKey = `${messages.length}:${last?.content.length ?? 0}:${last?.reasoning?.length ?? 0}:${last?.status}`;
+  const { pinned, scrollToBottom } = useAutoScroll(scroller, contentKey);
+  return (
+    <div className="message-scroll-wrap">
+      <div className="message-scroll" ref={scroller} data-testid={testId ?? 'message-list'}>
+        <div className="message-list">
+          {messages.length === 0 && empty}
+          {messages.map((message) => {
+            const prompt = onRetry && message.role === 'assistant' ? promptFor(messages, message.id) : undefined;
+            return (
+              <MessageView
+                key={message.id}
+                message={message}
+                live={live[message.id]}
+                now={now}
+                onRetry={prompt !== undefined && onRetry ? () => onRetry(prompt) : undefined}
+              />
+            );
+          })}
+        </div>
+      </div>
+      {!pinned && (
+        <button type="button" className="jump-latest" onClick={scrollToBottom}>
+          ↓ Jump to latest
+        </button>
+      )}
+    </div>
+  );
+}

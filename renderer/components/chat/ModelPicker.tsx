@@ -1,0 +1,67 @@
+import type { ModelInfo } from '../../../electron/contract/inference';
+import { fallbackNotes, runningLabel } from '../../state/models';
+import type { ModelAction } from '../../state/modelsStore';
+
+/**
+ * Picks a model and shows what runs it: provider and dtype once loaded, "Loading…" while it loads, the back end's
+ * words when loading failed, and why a better provider was not used.
+ */
+export function ModelPicker({
+  models,
+  value,
+  onChange,
+  busy,
+  error,
+  label = 'Model',
+  disabled,
+}: {
+  models: ModelInfo[];
+  value: string | undefined;
+  onChange(modelId: string): void;
+  busy?: ModelAction;
+  error?: string;
+  label?: string;
+  disabled?: boolean;
+}) {
+  const model = models.find((m) => m.id === value);
+  const running = runningLabel(model?.loaded);
+  const notes = fallbackNotes(model?.loaded);
+  return (
+    <div className="model-picker">
+      <label className="model-picker-row">
+        <span className="model-picker-label">{label}</span>
+        <select className="select" value={value ?? ''} onChange={(event) => onChange(event.target.value)} disabled={disabled || models.length === 0} aria-label={label}>
+          {models.length === 0 && <option value="">No models yet</option>}
+          {models.map((m) => (
+            <option key={m.id} value={m.id}>
+              {m.name}
+            </option>
+          ))}
+        </select>
+        {busy === 'loading' ? (
+          <span className="badge badge-running" data-testid="model-state">
+            Loading…
+          </span>
+        ) : running ? (
+          <span className="badge badge-ok" data-testid="model-state" title="Execution provider · dtype actually running">
+            {running}
+          </span>
+        ) : model ? (
+          <span className="badge" data-testid="model-state">
+            Not loaded
+          </span>
+        ) : null}
+      </label>
+      {error && (
+        <div className="model-picker-error" role="alert" data-testid="model-error">
+          {error}
+        </div>
+      )}
+      {notes.map((note) => (
+        <div key={note} className="model-picker-note" data-testid="model-fallback">
+          {note}
+        </div>
+      ))}
+    </div>
+  );
+}

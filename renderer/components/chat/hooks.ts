@@ -1,0 +1,88 @@
+import { useCallback, useEffect, useLayoutEffect, useRef, useState, type RefObject } from 'react';
+
+/** The current time, re-read every `intervalMs` while `active` (elapsed counters of a streaming reply). */
+export function useNow(active: boolean, intervalMs = 250): number {
+  const [now, setNow] = useState(() => Date.now());
+  useEffect(() => {
+    if (!active) return;
+    setNow(Date.now());
+    const timer = setInterval(() => setNow(Date.now()), intervalMs);
+    return () => clearInterval(timer);
+  }, [active, intervalMs]);
+  return active ? now : Date.now();
+}
+
+/** How close to the bottom (px) still counts as "at the bottom". */
+const STICK_THRESHOLD_PX = 48;
+
+/**
+ * Keeps a scroll container pinned to its bottom while content grows, until the user scrolls up; scrolling back
+ * down (or `reset`, e.g. on sending) pins it again.
+ */
+export function useAutoScroll(ref: RefObject<HTMLElement | null>, contentKey: unknown): { pinned: boolean; scrollToBottom(): void } {
+  const [pinned, setPinned] = useState(true);
+  const pinnedRef = useRef(true);
+
+  useEffect(() => {
+    const el = ref.current;
+    if (!el) return;
+    const onScroll = () => {
+      const atBottom = el.scrollHeight - el.scrollTop - el.clientHeight <= STICK_THRESHOLD_PX;
+      pinnedRef.current = atBottom;
+      setPinned(atBottom);
+    };
+    el.addEventListener('scroll', onScroll, { passive: true });
+    return () => el.removeEventListener('scroll', onScroll);
+  }, [ref]);
+
+  useLayoutEffect(() => {
+    const el = ref.current;
+    if (el && pinnedRef.current) el.scrollTop = el.scrollHeight;
+  }, [ref, contentKey]);
+
+  const scrollToBottom = useCallback(() => {
+    const el = ref.current;
+    pinnedRef.current = true;
+    setPinned(true);
+    if (el) el.scrollTop = el.scrollHeight;
+  }, [ref]);
+
+  return { pinned, scrollToBottom };
+}
+
+/** Open/closed choices for thinking blocks, per message id, kept for the whole session (switching chats keeps them). */
+const thinkingChoices = new Map<string, boolean>();
+
+export function useThinkingChoice(messageId: string): [boolean | undefined, (open: boolean) => void] {
+  const [choice, setChoice] = useState<boolean | undefined>(() => thinkingChoices.get(messageId));
+  const set = useCallback(
+    (open: boolean) => {
+      thinkingChoices.set(messageId, open);
+      setChoice(open);
+    },
+    [messageId],
+  );
+  return [choice, set];
+}
+
+/** Closes a popover on Escape or a click outside it. */
+export function useDismiss(ref: RefObject<HTMLElement | null>, open: boolean, close: () => void): void {
+  useEffect(() => {
+    if (!open) return;
+    const onKey = (event: KeyboardEvent) => {
+      if (event.key === 'Escape') {
+        event.stopPropagation();
+        close();
+      }
+    };
+    const onPointer = (event: PointerEvent) => {
+      if (ref.current && !ref.current.contains(event.target as Node)) close();
+    };
+    document.addEventListener('keydown', onKey, true);
+    document.addEventListener('pointerdown', onPointer, true);
+    return () => {
+      document.removeEventListener('keydown', onKey, true);
+      document.removeEventListener('pointerdown', onPointer, true);
+    };
+  }, [ref, open, close]);
+}

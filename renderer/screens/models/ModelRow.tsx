@@ -1,0 +1,95 @@
+import { useState } from 'react';
+import type { ModelInfo } from '../../../electron/contract/inference';
+import { Button } from '../../components/Button';
+import { CloseIcon, PlayIcon, StopIcon } from '../../components/Icons';
+import { TrashIcon } from '../../components/chat/icons';
+import { formatMs } from '../../state/chatMessages';
+import { formatBytes } from '../../state/format';
+import { fallbackNotes, modelSummary, runningLabel } from '../../state/models';
+import type { ModelAction } from '../../state/modelsStore';
+
+const ACTION_LABELS: Record<ModelAction, string> = { loading: 'Loading…', unloading: 'Unloading…', removing: 'Removing…' };
+
+export function ModelRow({
+  model,
+  busy,
+  error,
+  onLoad,
+  onUnload,
+  onRemove,
+  onDismissError,
+}: {
+  model: ModelInfo;
+  busy?: ModelAction;
+  error?: string;
+  onLoad(): void;
+  onUnload(): void;
+  onRemove(): void;
+  onDismissError(): void;
+}) {
+  const [confirming, setConfirming] = useState(false);
+  const running = runningLabel(model.loaded);
+  return (
+    <li className="model-row" data-testid="model-row" data-model-id={model.id}>
+      <div className="model-row-head">
+        <span className="model-row-name">{model.name}</span>
+        {busy ? (
+          <span className="badge badge-running">{ACTION_LABELS[busy]}</span>
+        ) : running ? (
+          <span className="badge badge-ok" title="Execution provider · dtype actually running" data-testid="model-running">
+            {running}
+          </span>
+        ) : (
+          <span className="badge">Not loaded</span>
+        )}
+        <div className="model-row-actions">
+          {confirming ? (
+            <>
+              <span className="muted">Forget this model? The folder stays on disk.</span>
+              <Button variant="danger" onClick={() => (setConfirming(false), onRemove())}>
+                Remove
+              </Button>
+              <Button variant="ghost" onClick={() => setConfirming(false)}>
+                Cancel
+              </Button>
+            </>
+          ) : (
+            <>
+              {model.loaded ? (
+                <Button variant="secondary" icon={<StopIcon />} onClick={onUnload} disabled={busy !== undefined}>
+                  Unload
+                </Button>
+              ) : (
+                <Button variant="secondary" icon={<PlayIcon />} onClick={onLoad} disabled={busy !== undefined}>
+                  Load
+                </Button>
+              )}
+              <Button variant="ghost" icon={<TrashIcon />} onClick={() => setConfirming(true)} disabled={busy !== undefined} aria-label={`Remove ${model.name}`}>
+                Remove
+              </Button>
+            </>
+          )}
+        </div>
+      </div>
+      <div className="model-row-meta">
+        {modelSummary(model)}
+        {model.derivedFrom ? ` · from ${model.derivedFrom}` : ''} · {model.source}
+        {model.loaded ? ` · context ${model.loaded.contextLength} · ~${formatBytes(model.loaded.estimatedBytes)} · loaded in ${formatMs(model.loaded.loadMs)}` : ''}
+      </div>
+      <div className="model-row-path">{model.path}</div>
+      {fallbackNotes(model.loaded).map((note) => (
+        <div key={note} className="model-picker-note">
+          {note}
+        </div>
+      ))}
+      {error && (
+        <div className="model-picker-error model-row-error" role="alert" data-testid="model-error">
+          <span>{error}</span>
+          <button type="button" className="icon-button" aria-label="Dismiss error" onClick={onDismissError}>
+            <CloseIcon width={14} height={14} />
+          </button>
+        </div>
+      )}
+    </li>
+  );
+}

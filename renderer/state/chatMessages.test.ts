@@ -1,0 +1,145 @@
+import { describe, expect, it } from 'vitest';
+import type { ChatMessage } from '../../electron/contract/inference';
+import {
+  applyDelta,
+  applyMessage,
+  chatAfterDelete,
+  emptyConversation,
+  promptFor,
+  statsParts,
+  statusNote,
+  streamingReply,
+  thinkingOpen,
+  thinkingSummary,
+  upsertChat,
+} from './chatMessages';
+
+const msg = (over: Partial<ChatMessage> & Pick<ChatMessage, 'id'>): ChatMessage => ({
+  chatId: 'c1',
+  role: 'assistant',
+  content: '',
+  reasoning: '',
+  status: 'streaming',
+  createdAt: 100,
+  updatedAt: 100,
+  ...over,
+});
+
+const delta = (messageId: string, type: 'reasoning' | 'answer', text: string, chatId = 'c1') => ({ chatId, messageId, type, text });
+
+describe('applyDelta', () => {
+  it('appends reasoning then answer pieces and counts them', () => {
+    let s = applyMessage(emptyConversation('c1'), msg({ id: 'a' }), 1000);
+    s = applyDelta(s, delta('a', 'reasoning', 'Let me '), 1100);
+    s = applyDelta(s, delta('a', 'reasoning', 'add.'), 1200);
+    s = applyDelta(s, delta('a', 'answer', 'The answer'), 1500);
+    s = applyDelta(s, delta('a', 'answer', ' is 4.'), 1600);
+    expect(s.messages[0]).toMatchObject({ reasoning: 'Let me add.', content: 'The answer is 4.', status: 'streaming' });
+    expect(s.live.a).toEqual({ startedAt: 1000, firstTokenAt: 1100, answerStartedAt: 1500, reasoningPieces: 2, answerPieces: 2 });
+  });
+
+  it('ignores pieces of other chats and of finished messages', () => {
+    const s = applyMessage(emptyConversation('c1'), msg({ id: 'a', status: 'stopped', reasoning: 'x' }), 1);
+    expect(applyDelta(s, delta('a', 'reasoning', 'more'), 2)).toBe(s);
+    expect(applyDelta(s, delta('b', 'reasoning', 'other', 'c2'), 2)).toBe(s);
+  });
+
+  it('starts a placeholder when a piece arrives before the message itself', () => {
+    const s = applyDelta(emptyConversation('c1'), delta('a', 'reasoning', 'Hm'), 50);
+    expect(s.messages).toHaveLength(1);
+    expect(s.messages[0]).toMatchObject({ id: 'a', role: 'assistant', status: 'streaming', reasoning: 'Hm' });
+    // The real record then arrives with less (saved) text: the streamed text is kept.
+    const merged = applyMessage(s, msg({ id: 'a', reasoning: '', createdAt: 40 }), 60);
+    expect(merged.messages[0].reasoning).toBe('Hm');
+  });
+});
+
+describe('applyMessage', () => {
+  it('keeps the longer streamed text while streaming, takes the final text when done', () => {
+    let s = applyMessage(emptyConversation('c1'), msg({ id: 'a' }), 0);
+    s = applyDelta(s, delta('a', 'reasoning', 'abcdef'), 1);
+    s = applyMessage(s, msg({ id: 'a', reasoning: 'abc' }), 2);
+    expect(s.messages[0].reasoning).toBe('abcdef');
+    s = applyMessage(s, msg({ id: 'a', reasoning: 'abcdefg', content: 'four', status: 'complete', stats: { answerTokens: 1 } }), 3);
+    expect(s.messages[0]).toMatchObject({ reasoning: 'abcdefg', content: 'four', status: 'complete' });
+    expect(streamingReply(s)).toBeUndefined();
+  });
+
+  it('never lets a stale streaming copy undo a final state', () => {
+    let s = applyMessage(emptyConversation('c1'), msg({ id: 'a', status: 'stopped', reasoning: 'partial' }), 0);
+    s = applyMessage(s, msg({ id: 'a', status: 'streaming', reasoning: 'partial and more' }), 1);
+    expect(s.messages[0].status).toBe('stopped');
+  });
+
+  it('orders messages by time, the question before its reply', () => {
+    let s = applyMessage(emptyConversation('c1'), msg({ id: 'r', createdAt: 5 }), 0);
+    s = applyMessage(s, msg({ id: 'u', role: 'user', content: 'hi', status: 'complete', createdAt: 5 }), 0);
+    s = applyMessage(s, msg({ id: 'old', role: 'user', content: 'first', status: 'complete', createdAt: 1 }), 0);
+    expect(s.messages.map((m) => m.id)).toEqual(['old', 'u', 'r']);
+    expect(promptFor(s.messages, 'r')).toBe('hi');
+  });
+
+  it('ignores messages of another chat', () => {
+    const s = emptyConversation('c1');
+    expect(applyMessage(s, msg({ id: 'x', chatId: 'c2' }), 0)).toBe(s);
+  });
+});
+
+describe('thinking block', () => {
+  it('is open while thinking, closes when the answer starts, and a click wins', () => {
+    const thinking = msg({ id: 'a', reasoning: 'hmm' });
+    expect(thinkingOpen(thinking, undefined)).toBe(true);
+    const answering = { ...thinking, content: 'The' };
+    expect(thinkingOpen(answering, undefined)).toBe(false);
+    expect(thinkingOpen(answering, true)).toBe(true);
+    expect(thinkingOpen(thinking, false)).toBe(false);
+  });
+
+  it('stays open when a reply ended with a thought and no answer', () => {
+    expect(thinkingOpen(msg({ id: 'a', reasoning: 'half a thought', status: 'stopped' }), undefined)).toBe(true);
+    expect(thinkingOpen(msg({ id: 'a', reasoning: 'done', content: '4', status: 'complete' }), undefined)).toBe(false);
+  });
+
+  it('counts time and tokens live, then shows the engine figures', () => {
+    const live = { startedAt: 1000, firstTokenAt: 1100, reasoningPieces: 12, answerPieces: 0 };
+    expect(thinkingSummary(msg({ id: 'a' }), live, 4000)).toEqual({ seconds: 3, tokens: 12, approximate: true });
+    expect(thinkingSummary(msg({ id: 'a' }), { ...live, answerStartedAt: 2500 }, 9000)).toEqual({ seconds: 1.5, tokens: 12, approximate: true });
+    const done = msg({ id: 'a', status: 'complete', stats: { thinkingTokens: 40, thinkingMs: 2000 } });
+    expect(thinkingSummary(done, live, 9000)).toEqual({ seconds: 2, tokens: 40, approximate: false });
+  });
+});
+
+describe('stats and status', () => {
+  it('formats the stats line', () => {
+    const parts = statsParts({
+      timeToFirstTokenMs: 120.4,
+      thinkingTokens: 310,
+      thinkingMs: 4200,
+      answerTokens: 52,
+      decodeTokensPerSecond: 18.33,
+      provider: 'cpu',
+      dtype: 'fp32',
+    });
+    expect(parts).toEqual(['TTFT 120 ms', 'thought 310 tok in 4.2 s', 'answer 52 tok', '18.3 tok/s', 'cpu', 'fp32']);
+    expect(statsParts(undefined)).toEqual([]);
+  });
+
+  it('labels replies that ended early', () => {
+    expect(statusNote(msg({ id: 'a', status: 'stopped' }))?.label).toBe('Stopped');
+    expect(statusNote(msg({ id: 'a', status: 'error' }))?.tone).toBe('error');
+    expect(statusNote(msg({ id: 'a', status: 'interrupted' }))?.label).toBe('Interrupted');
+    expect(statusNote(msg({ id: 'a', status: 'complete', stats: { finishReason: 'length' } }))?.label).toBe('Token limit reached');
+    expect(statusNote(msg({ id: 'a', status: 'complete' }))).toBeUndefined();
+  });
+});
+
+describe('chat list', () => {
+  const chat = (id: string, updatedAt: number) => ({ id, title: id, createdAt: 0, updatedAt });
+  it('keeps the most recent first and picks a neighbour after a delete', () => {
+    const list = upsertChat(upsertChat([chat('a', 1), chat('b', 3)], chat('c', 2)), chat('a', 5));
+    expect(list.map((c) => c.id)).toEqual(['a', 'b', 'c']);
+    expect(chatAfterDelete(list, 'b')).toBe('c');
+    expect(chatAfterDelete(list, 'c')).toBe('b');
+    expect(chatAfterDelete([chat('a', 1)], 'a')).toBeNull();
+  });
+});

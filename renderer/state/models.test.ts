@@ -1,0 +1,51 @@
+import { describe, expect, it } from 'vitest';
+import type { LoadedModel, ModelInfo } from '../../electron/contract/inference';
+import { fallbackNotes, modelSummary, pickModelId, pickSecondModelId, runningLabel, withLoaded, withUnloaded } from './models';
+
+const model = (id: string, over: Partial<ModelInfo> = {}): ModelInfo => ({
+  id,
+  name: `Model ${id}`,
+  path: `/models/${id}`,
+  arch: 'qwen2',
+  dtype: 'fp32',
+  dtypes: ['fp32', 'q4'],
+  sizeBytes: 1536 * 1024 * 1024,
+  source: 'converted',
+  addedAt: 0,
+  ...over,
+});
+
+const loaded: LoadedModel = {
+  modelId: 'b',
+  provider: 'cpu',
+  dtype: 'q4',
+  contextLength: 4096,
+  fallbacks: [{ provider: 'cuda', reason: 'The CUDA provider libraries are not installed.' }],
+  estimatedBytes: 1,
+  loadMs: 10,
+};
+
+describe('models', () => {
+  it('summarises a model and what runs', () => {
+    expect(modelSummary(model('a'))).toBe('qwen2 · fp32, q4 · 1.5 GB');
+    expect(runningLabel(loaded)).toBe('cpu · q4');
+    expect(runningLabel(undefined)).toBeUndefined();
+    expect(fallbackNotes(loaded)).toEqual(['cuda not used: The CUDA provider libraries are not installed.']);
+  });
+
+  it('applies load and unload results to the list', () => {
+    const list = withLoaded([model('a'), model('b')], loaded);
+    expect(list[1].loaded).toEqual(loaded);
+    expect(list[0].loaded).toBeUndefined();
+    expect(withUnloaded(list, 'b')[1]).not.toHaveProperty('loaded');
+  });
+
+  it('preselects sensibly', () => {
+    const list = [model('a'), model('b', { loaded })];
+    expect(pickModelId(list, 'a')).toBe('a');
+    expect(pickModelId(list, 'gone')).toBe('b');
+    expect(pickModelId([], undefined)).toBeUndefined();
+    expect(pickSecondModelId(list, 'a', undefined)).toBe('b');
+    expect(pickSecondModelId([model('a')], 'a', undefined)).toBe('a');
+  });
+});
