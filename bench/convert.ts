@@ -2,7 +2,7 @@
 // os.tmpdir(), deleted afterwards) converted to fp16 and q4 (and fp32 for the decode comparison); seconds and peak RSS
 // of each conversion measured in a child process; then decode tokens/s of q4 vs fp32 with a bare ORT greedy loop.
 // Optional (--70b): a 70B-shaped checkpoint with one layer, to check that peak RSS follows the largest tensor.
-//   npx tsx bench/convert.ts [--70b] [--keep]
+//   npx tsx bench/convert.ts [--70b] [--keep] [--convert-only]
 import { spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -62,7 +62,7 @@ async function childDecode(file: string, layers: string, kvHeads: string, headDi
   console.log(JSON.stringify({ tokensPerSecond: r.tokensPerSecond, prefillMs: r.prefillMs, loadSeconds: r.loadMs / 1000, peakRssMB: maxRssMB() }));
 }
 
-export async function runConvertBench(options: { with70b?: boolean; keep?: boolean; log?: (line: string) => void } = {}) {
+export async function runConvertBench(options: { with70b?: boolean; keep?: boolean; convertOnly?: boolean; log?: (line: string) => void } = {}) {
   const log = options.log ?? ((line: string) => console.log(line));
   const root = await mkdtemp(join(tmpdir(), 'distillery-bench-convert-'));
   const conversions: ConvertBenchRow[] = [];
@@ -72,13 +72,13 @@ export async function runConvertBench(options: { with70b?: boolean; keep?: boole
     let t = performance.now();
     const bytes = writeSyntheticCheckpoint(src, R1_QWEN_1_5B);
     log(`synthesized 1.5B-shaped checkpoint: ${(bytes / 1e9).toFixed(2)} GB in ${((performance.now() - t) / 1000).toFixed(1)} s`);
-    for (const dtype of ['fp16', 'q4', 'fp32']) {
+    for (const dtype of options.convertOnly ? ['fp16', 'q4'] : ['fp16', 'q4', 'fp32']) {
       const r = await child(['--child-convert', src, join(root, `out-${dtype}`), dtype, '']);
       conversions.push({ model: 'qwen-1.5b', dtype, seconds: r.seconds, peakRssMB: r.peakRssMB, outputMB: r.outputMB });
       log(`convert 1.5B → ${dtype}: ${r.seconds.toFixed(1)} s, peak RSS ${r.peakRssMB.toFixed(0)} MB, output ${r.outputMB.toFixed(0)} MB`);
     }
     const files: Record<string, string> = { q4: 'model_q4.onnx', fp32: 'model.onnx', fp16: 'model_fp16.onnx' };
-    for (const dtype of ['q4', 'fp32', 'fp16']) {
+    for (const dtype of options.convertOnly ? [] : ['q4', 'fp32', 'fp16']) {
       t = performance.now();
       const file = join(root, `out-${dtype}`, 'onnx', files[dtype]);
       const r = await child(['--child-decode', file, String(R1_QWEN_1_5B.layers), String(R1_QWEN_1_5B.kvHeads), String(R1_QWEN_1_5B.hidden / R1_QWEN_1_5B.heads)]);
@@ -108,7 +108,7 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   else if (mode === '--child-decode') await childDecode(rest[0], rest[1], rest[2], rest[3]);
   else {
     const args = process.argv.slice(2);
-    const result = await runConvertBench({ with70b: args.includes('--70b'), keep: args.includes('--keep') });
+    const result = await runConvertBench({ with70b: args.includes('--70b'), keep: args.includes('--keep'), convertOnly: args.includes('--convert-only') });
     console.log(JSON.stringify(result, null, 2));
   }
 }

@@ -58,11 +58,12 @@ function syntheticBatch(seq: number, vocab: number): PackedBatch {
   };
 }
 
-async function timeRuns(n: number, fn: () => Promise<unknown>): Promise<number> {
-  await fn(); // warm-up
+const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+async function seconds(fn: () => Promise<unknown>): Promise<number> {
   const start = performance.now();
-  for (let i = 0; i < n; i++) await fn();
-  return (performance.now() - start) / 1000 / n;
+  await fn();
+  return (performance.now() - start) / 1000;
 }
 
 export async function runTrainBench(options: TrainBenchOptions): Promise<TrainBenchResult> {
@@ -78,15 +79,24 @@ export async function runTrainBench(options: TrainBenchOptions): Promise<TrainBe
     const params = initLoraTensors(training.trainables, 1);
     for (const t of params.values()) t.data.forEach((_, i, a) => { if (a[i] === 0) a[i] = 1e-3; }); // B ≠ 0: full backward
     const trainRunner = await OrtStepRunner.create(training, { executionProviders: options.executionProviders, workDir: mkdtempSync(join(dir, 'train-')) });
-    const stepSeconds = await timeRuns(options.steps, () => trainRunner.run(batch, params));
-    const peak = peakRssGiB();
-    await trainRunner.release();
+    await trainRunner.run(batch, params); // warm-up
+    const peak = peakRssGiB(); // before the forward-only session adds its own copy of the weights
 
     // the same graph without the backward pass: the forward a step has to do anyway
     const forward = loadTrainingGraph(join(dir, 'hf'), { lora, dtype: graphDtype, q4Base, forwardOnly: true });
     const forwardRunner = await OrtStepRunner.create(forward, { executionProviders: options.executionProviders, workDir: mkdtempSync(join(dir, 'fwd-')) });
-    const forwardSeconds = await timeRuns(options.steps, () => forwardRunner.loss(batch, params));
+    await forwardRunner.loss(batch, params); // warm-up
+    // interleaved, medians: on a shared machine the load drifts, and both timings should see the same drift
+    const steps: number[] = [];
+    const forwards: number[] = [];
+    for (let i = 0; i < options.steps; i++) {
+      steps.push(await seconds(() => trainRunner.run(batch, params)));
+      forwards.push(await seconds(() => forwardRunner.loss(batch, params)));
+    }
+    await trainRunner.release();
     await forwardRunner.release();
+    const stepSeconds = median(steps);
+    const forwardSeconds = median(forwards);
 
     return {
       model: `R1-Distill-Qwen-1.5B shapes, ${options.layers} of 28 layers, ${options.dtype}, LoRA r=${options.rank} on ${lora.targets.join(',')}`,

@@ -15,6 +15,8 @@ export interface ChatModelFolders {
   scripted: string;
   /** Random weights: rambles inside its thought until the token limit (time to stop it or kill the engine). */
   tiny: string;
+  /** Answers "<img src=x onerror=alert(1)> [click](javascript:alert(2)) <script>alert(3)</script> \boxed{7}". */
+  hostile: string;
 }
 
 /** Builds (or reuses, from the os.tmpdir() cache) the two model folders. Can take a minute the first time. */

@@ -4,6 +4,7 @@ import { buildChatModels, copyModelFolder, forgetModelsAndChats, openChat, pickM
 
 const SCRIPTED = 'Scripted R1';
 const RAMBLER = 'Tiny rambler';
+const HOSTILE = 'Hostile output';
 
 test.describe.configure({ mode: 'serial' });
 
@@ -11,11 +12,12 @@ test.beforeAll(async ({ server }) => {
   test.setTimeout(360_000);
   const folders = buildChatModels();
   await serverCall(server, 'models.add', { path: folders.scripted, name: SCRIPTED });
+  await serverCall(server, 'models.add', { path: folders.tiny, name: RAMBLER });
+  await serverCall(server, 'models.add', { path: folders.hostile, name: HOSTILE });
+});
 
 test.afterAll(async ({ server }) => {
   await forgetModelsAndChats(server);
-});
-  await serverCall(server, 'models.add', { path: folders.tiny, name: RAMBLER });
 });
 
 test('a reply streams its thinking, then the answer; stats show; reload finds the chat intact', async ({ app }) => {
@@ -40,10 +42,42 @@ test('a reply streams its thinking, then the answer; stats show; reload finds th
   await expect(app.getByTestId('model-state')).toHaveText('cpu · fp32');
   await expect(app.getByTestId('chat-list')).toContainText('What is 2 + 2?');
   await screenshot(app, 'chat-light');
+  await app.emulateMedia({ colorScheme: 'dark' });
+  await app.getByRole('button', { name: /Settings/ }).click();
+  await expect(app.getByRole('dialog', { name: 'Generation settings' })).toBeVisible();
+  await screenshot(app, 'chat-settings-dark');
+  await app.keyboard.press('Escape');
+  await expect(app.getByRole('dialog', { name: 'Generation settings' })).toHaveCount(0);
+  await app.emulateMedia({ colorScheme: 'light' });
 
   await app.reload();
   await expect(app.getByTestId('message-assistant').last().getByTestId('answer')).toHaveText('The answer is 4.', { timeout: 30_000 });
   await expect(app.getByTestId('message-user')).toHaveCount(1);
+});
+
+test('hostile model output is shown as text: no HTML elements, no handlers, no javascript: links', async ({ app }) => {
+  test.setTimeout(180_000);
+  const dialogs: string[] = [];
+  app.on('dialog', (dialog) => {
+    dialogs.push(dialog.message());
+    void dialog.dismiss();
+  });
+  await openChat(app);
+  await app.keyboard.press('Control+n');
+  await pickModel(app, HOSTILE);
+  await setSettings(app, { Temperature: '0' });
+  await sendPrompt(app, 'Say something nasty.');
+  const reply = app.getByTestId('message-assistant').last();
+  await expect(reply).toHaveAttribute('data-status', 'complete', { timeout: 120_000 });
+  const answer = reply.getByTestId('answer');
+  await expect(answer).toContainText('<img src=x onerror=alert(1)>');
+  await expect(answer).toContainText('<script>alert(3)</script>');
+  await expect(answer).toContainText('click');
+  await expect(answer.locator('img, script, iframe, [onerror], [onclick]')).toHaveCount(0);
+  await expect(answer.locator('a')).toHaveCount(0); // the javascript: link is inert text
+  await expect(answer.locator('.boxed-answer')).toHaveText('7');
+  await app.waitForTimeout(500);
+  expect(dialogs).toEqual([]);
 });
 
 test('the thinking block streams live; Stop keeps the partial reply, marked, across a reload', async ({ app }) => {
@@ -115,6 +149,29 @@ test('kill -9 of the engine mid-stream: the reply shows the error, keeps its tex
   // The failed reply is still there, with its text.
   await app.reload();
   await expect(app.locator('[data-testid="message-assistant"][data-status="error"]')).toHaveCount(1, { timeout: 30_000 });
+});
+
+test('Ctrl+N starts a new chat; deleting a chat asks first', async ({ app }) => {
+  test.setTimeout(120_000);
+  await openChat(app);
+  await app.keyboard.press('Control+n');
+  await expect(app.getByRole('heading', { name: 'New chat' })).toBeVisible();
+  await pickModel(app, SCRIPTED);
+  await setSettings(app, { Temperature: '0' });
+  await sendPrompt(app, 'Delete me later');
+  await expect(app.getByTestId('message-assistant').last()).toHaveAttribute('data-status', 'complete', { timeout: 120_000 });
+  const row = app.getByTestId('chat-row').filter({ hasText: 'Delete me later' });
+  await expect(row).toHaveCount(1);
+
+  await row.hover();
+  await row.getByRole('button', { name: 'Delete Delete me later' }).click();
+  await expect(row).toContainText('Delete “Delete me later”?');
+  await row.getByRole('button', { name: 'Cancel' }).click();
+  await row.hover();
+  await row.getByRole('button', { name: 'Delete Delete me later' }).click();
+  await row.getByRole('button', { name: 'Delete', exact: true }).click();
+  await expect(app.getByTestId('chat-row').filter({ hasText: 'Delete me later' })).toHaveCount(0);
+  await expect(app.getByTestId('message-user').filter({ hasText: 'Delete me later' })).toHaveCount(0);
 });
 
 test('a corrupt model gives a clear error: refused when added, and when it breaks after being added', async ({ app, server }) => {

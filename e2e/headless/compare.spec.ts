@@ -5,11 +5,11 @@ test.beforeAll(async ({ server }) => {
   test.setTimeout(360_000);
   const folders = buildChatModels();
   await serverCall(server, 'models.add', { path: folders.scripted, name: 'Scripted R1' });
+  await serverCall(server, 'models.add', { path: folders.tiny, name: 'Tiny rambler' });
+});
 
 test.afterAll(async ({ server }) => {
   await forgetModelsAndChats(server);
-});
-  await serverCall(server, 'models.add', { path: folders.tiny, name: 'Tiny rambler' });
 });
 
 test('one prompt streams into two columns side by side, each with its own thinking and stats; Stop stops both', async ({ app, callApi }) => {

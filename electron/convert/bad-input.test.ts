@@ -137,6 +137,13 @@ describe('bad input', () => {
     expect(readdirSync(out).sort()).toEqual(['config.json', 'distillery.json', 'generation_config.json', 'onnx', 'tokenizer.json', 'tokenizer_config.json']);
   });
 
+  it('never writes over its own source folder', async () => {
+    const src = copyOf('self');
+    await expect(convertCheckpoint(src, src, { dtype: 'q4', overwrite: true })).rejects.toThrow(/must not be \(or contain\) the Hugging Face folder/);
+    await expect(convertCheckpoint(src, root, { dtype: 'q4', overwrite: true })).rejects.toThrow(/must not be \(or contain\)/);
+    expect(existsSync(join(src, 'model.safetensors'))).toBe(true);
+  });
+
   it('rejects bad options with the allowed values', async () => {
     await expectRefused(good, /Unknown dtype "int3"/, { dtype: 'int3' });
     await expectRefused(good, /power of two/, { blockSize: 48 });

@@ -89,7 +89,7 @@ describe.each(['qwen2', 'llama'] as const)('%s conversions', (arch) => {
     { name: 'q4f16', options: { dtype: 'q4f16' }, maxAbs: 2, minCos: 0.95, minTop1: 0.5 },
     { name: 'q4-asym-qemb', options: { dtype: 'q4', symmetric: false, quantizeEmbeddings: true, blockSize: 16, accuracyLevel: 0 }, maxAbs: 2.5, minCos: 0.93, minTop1: 0.45 },
     { name: 'q4-fp16-head', options: { dtype: 'q4', quantizeLmHead: false }, maxAbs: 2, minCos: 0.95, minTop1: 0.5 },
-    { name: 'q4f16-qemb-fp16-head', options: { dtype: 'q4f16', quantizeEmbeddings: true, quantizeLmHead: false, blockSize: 64 }, maxAbs: 2.5, minCos: 0.93, minTop1: 0.45 },
+    { name: 'q4f16-qemb-fp16-head', options: { dtype: 'q4f16', quantizeEmbeddings: true, quantizeLmHead: false, blockSize: 64 }, maxAbs: 2.5, minCos: 0.9, minTop1: 0.45 },
   ];
   for (const c of cases) {
     it(`${c.name} logits vs fp32 on ${T} positions: max abs ≤ ${c.maxAbs}, cosine ≥ ${c.minCos}, top-1 ≥ ${c.minTop1}`, async () => {

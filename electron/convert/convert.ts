@@ -2,7 +2,7 @@
 // tensor, written into a temporary folder beside the target and renamed into place only when complete.
 import { existsSync } from 'node:fs';
 import { copyFile, mkdir, mkdtemp, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
-import { basename, dirname, join, resolve } from 'node:path';
+import { basename, dirname, join, resolve, sep } from 'node:path';
 import { writeModel } from '../onnx/write';
 import { loadModelConfig, expectedWeightShapes } from '../model/config';
 import { SafetensorsCheckpoint } from '../model/safetensors';
@@ -45,6 +45,9 @@ export async function convertCheckpoint(hfDir: string, outDir: string, options: 
   const started = Date.now();
   const source = resolve(hfDir);
   const target = resolve(outDir);
+  if (target === source || source.startsWith(target + sep)) {
+    throw new ConvertError(`The output folder ${target} must not be (or contain) the Hugging Face folder ${source}: pick a new folder.`);
+  }
   const strategy = resolveStrategy(options.dtype, options);
   const { config, checkpoint } = openAndValidate(source);
   await checkTarget(target, options.overwrite ?? false);

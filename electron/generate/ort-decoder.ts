@@ -109,5 +109,6 @@ function lastRow(logits: ort.Tensor | undefined, seq: number): Float32Array {
   const rows = logits.dims.length === 3 ? Number(logits.dims[1]) : seq;
   const offset = (rows - 1) * vocab;
   if (logits.type === 'float16') return f16ToF32Array((logits.data as Uint16Array).subarray(offset, offset + vocab));
-  return (logits.data as Float32Array).slice(offset, offset + vocab);
+  // a view, not a copy: the output buffer is this step's own and is not reused by ORT
+  return (logits.data as Float32Array).subarray(offset, offset + vocab);
 }

@@ -2,9 +2,7 @@
  * Next-token sampling over one row of logits: greedy, temperature, top-k, top-p (nucleus), an optional
  * repetition penalty, all driven by a seeded PRNG so the same seed gives the same text.
  *
- * Top-p is exact but avoids sorting the whole vocabulary (152k entries) each step: the nucleus is a prefix of the
- * tokens in descending probability, so when the tokens above a probability threshold already hold mass ≥ p, the
- * nucleus lies among them and only they need sorting. The threshold is lowered until that holds.
+ * Top-k and top-p are exact but never sort the whole vocabulary (152k entries) each step (see nucleus()).
  */
 
 export interface SamplingOptions {
@@ -51,54 +49,117 @@ export interface Candidate {
   prob: number;
 }
 
+/** Log-space buckets of width RANGE/BUCKETS below the top logit: a one-pass partial sort for top-k and top-p. */
+const BUCKETS = 512;
 /**
- * The renormalised distribution the sampler draws from (descending probability). Exposed for tests: it is the
+ * Tokens whose weight is below e^-37 (1e-16) of the top token's are dropped without computing exp(): together, over a
+ * 152k vocabulary, they hold < 2e-11 of the mass, far below the rounding of float32 logits.
+ */
+const LOG_RANGE = 37;
+const FAR = BUCKETS;
+
+interface Nucleus {
+  ids: number[];
+  weights: number[];
+  mass: number;
+}
+
+/** Per-vocabulary buffers reused across steps (a sampler draws one token at a time). */
+class Scratch {
+  weights = new Float64Array(0);
+  bucketOf = new Uint16Array(0);
+  order = new Int32Array(0);
+
+  ensure(n: number): void {
+    if (this.weights.length >= n) return;
+    this.weights = new Float64Array(n);
+    this.bucketOf = new Uint16Array(n);
+    this.order = new Int32Array(n);
+  }
+}
+
+/**
+ * The tokens kept by top-k then top-p (HF order: top-p applies to the top-k renormalised), with unnormalised weights.
+ * The nucleus is a prefix of the tokens in descending probability. One pass puts every token in a log-space bucket
+ * (exact masses per bucket); the bucket where the limit falls bounds the candidates, only those are collected, and
+ * only a bucket that a limit falls inside is sorted. A flat distribution over 152k tokens costs about as much as a
+ * peaked one.
+ */
+function nucleus(logits: ArrayLike<number>, opts: SamplingOptions, scratch = new Scratch()): Nucleus {
+  const n = logits.length;
+  scratch.ensure(n);
+  const { weights, bucketOf, order } = scratch;
+  let max = -Infinity;
+  for (let i = 0; i < n; i++) if (logits[i] > max) max = logits[i];
+  const invT = 1 / opts.temperature;
+  const scale = BUCKETS / LOG_RANGE;
+  const bucketMass = new Float64Array(BUCKETS);
+  const bucketCount = new Int32Array(BUCKETS);
+  let total = 0;
+  for (let i = 0; i < n; i++) {
+    const d = (max - logits[i]) * invT; // −log(weight)
+    if (!(d < LOG_RANGE)) {
+      bucketOf[i] = FAR;
+      continue;
+    }
+    const w = Math.exp(-d);
+    const b = (d * scale) | 0;
+    weights[i] = w;
+    bucketOf[i] = b;
+    bucketMass[b] += w;
+    bucketCount[b]++;
+    total += w;
+  }
+  const topK = opts.topK && opts.topK > 0 ? Math.min(opts.topK, n) : n;
+  const topP = Math.min(Math.max(opts.topP, 0), 1);
+  // last bucket that can hold a kept token: where the top-k count is reached, else where mass p·total is reached
+  let last = BUCKETS - 1;
+  for (let b = 0, count = 0, mass = 0; b < BUCKETS; b++) {
+    count += bucketCount[b];
+    mass += bucketMass[b];
+    if (topK < n ? count >= topK : topP < 1 && mass >= topP * total) {
+      last = b;
+      break;
+    }
+  }
+  // counting sort of the candidates by bucket (index order inside a bucket)
+  const start = new Int32Array(last + 2);
+  for (let b = 0; b <= last; b++) start[b + 1] = start[b] + bucketCount[b];
+  const fill = start.slice(0, last + 1);
+  for (let i = 0; i < n; i++) if (bucketOf[i] <= last) order[fill[bucketOf[i]]++] = i;
+
+  const walk = (maxCount: number, targetMass: number): Nucleus => {
+    const out: Nucleus = { ids: [], weights: [], mass: 0 };
+    for (let b = 0; b <= last; b++) {
+      if (start[b] === start[b + 1]) continue;
+      const members = Array.from(order.subarray(start[b], start[b + 1]));
+      const fits = out.ids.length + members.length <= maxCount && out.mass + bucketMass[b] < targetMass;
+      if (!fits) members.sort((x, y) => weights[y] - weights[x] || x - y);
+      for (const id of members) {
+        out.ids.push(id);
+        out.weights.push(weights[id]);
+        out.mass += weights[id];
+        if (out.ids.length >= maxCount || out.mass >= targetMass) return out;
+      }
+    }
+    return out;
+  };
+  const kMass = topK < n ? walk(topK, Infinity).mass : total;
+  return walk(topK, topP >= 1 ? Infinity : topP * kMass);
+}
+
+/**
+ * The renormalised distribution the sampler draws from, in descending probability. Exposed for tests: it is the
  * whole maths of the sampler apart from the final draw.
  */
 export function candidateDistribution(logits: ArrayLike<number>, opts: SamplingOptions): Candidate[] {
-  const temperature = opts.temperature;
-  let max = -Infinity;
-  for (let i = 0; i < logits.length; i++) if (logits[i] > max) max = logits[i];
-  const weights = new Float64Array(logits.length);
-  let total = 0;
-  for (let i = 0; i < logits.length; i++) {
-    const w = Math.exp((logits[i] - max) / temperature);
-    weights[i] = w;
-    total += w;
-  }
-  const topP = Math.min(Math.max(opts.topP, 0), 1);
-  const topK = opts.topK && opts.topK > 0 ? opts.topK : Infinity;
-  const sorted = topCandidates(weights, total, topP, topK);
-  const kept: Candidate[] = [];
-  let mass = 0;
-  for (const c of sorted) {
-    kept.push(c);
-    mass += c.prob;
-    if (kept.length >= topK || mass >= topP * total) break;
-  }
-  return kept.map((c) => ({ id: c.id, prob: c.prob / mass }));
-}
-
-/** Candidates sorted by weight, enough of them to cover mass topP·total (or topK of them). */
-function topCandidates(weights: Float64Array, total: number, topP: number, topK: number): Candidate[] {
-  // weights are ≤ 1 (the max is exp(0)), so a threshold of 1e-3 first keeps only plausible tokens
-  const wantsAll = topP >= 1 && topK === Infinity;
-  for (let threshold = wantsAll ? Number.MIN_VALUE : 1e-3; ; threshold *= 1e-3) {
-    const picked: Candidate[] = [];
-    let mass = 0;
-    for (let i = 0; i < weights.length; i++) {
-      if (weights[i] >= threshold) {
-        picked.push({ id: i, prob: weights[i] });
-        mass += weights[i];
-      }
-    }
-    const enough = mass >= topP * total || picked.length >= topK || threshold < 1e-300;
-    if (enough) return picked.sort((a, b) => b.prob - a.prob || a.id - b.id);
-  }
+  const { ids, weights, mass } = nucleus(logits, opts);
+  return ids.map((id, i) => ({ id, prob: weights[i] / mass })).sort((a, b) => b.prob - a.prob || a.id - b.id);
 }
 
 export class Sampler {
   private readonly rng: () => number;
+  private readonly scratch = new Scratch();
 
   constructor(private readonly opts: SamplingOptions) {
     const seed = opts.seed ?? Math.floor(Math.random() * 2 ** 32);
@@ -109,13 +170,13 @@ export class Sampler {
   sample(logits: Float32Array, previous?: Iterable<number>): number {
     const penalised = this.applyRepetitionPenalty(logits, previous);
     if (!(this.opts.temperature > 0)) return argmax(penalised);
-    const candidates = candidateDistribution(penalised, this.opts);
-    let u = this.rng();
-    for (const c of candidates) {
-      u -= c.prob;
-      if (u < 0) return c.id;
+    const { ids, weights, mass } = nucleus(penalised, this.opts, this.scratch);
+    let u = this.rng() * mass;
+    for (let i = 0; i < ids.length; i++) {
+      u -= weights[i];
+      if (u < 0) return ids[i];
     }
-    return candidates[candidates.length - 1].id;
+    return ids[ids.length - 1];
   }
 
   private applyRepetitionPenalty(logits: Float32Array, previous?: Iterable<number>): Float32Array {

@@ -1,8 +1,11 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
-import type { ChatMessage, GenerationSettings } from '../../electron/contract/inference';
+import type { ChatDelta, ChatMessage, GenerationSettings } from '../../electron/contract/inference';
 import { errorMessage } from '../api';
 import { useApi, useConnection } from './ApiContext';
 import { applyDelta, applyMessage, emptyConversation, streamingReply, type ConversationState } from './chatMessages';
+
+/** How often streamed pieces are applied (about one screen frame). */
+const FRAME_MS = 16;
 
 export interface ChatSession {
   state: ConversationState;
@@ -38,12 +41,30 @@ export function useChatSession(chatId: string | null): ChatSession {
     setSendError(null);
   }, [chatId]);
 
+  // Pieces arrive up to a few hundred a second: apply them once per frame, not once per piece. A message update
+  // first applies the pieces before it, so the order of events is kept.
   useEffect(() => {
-    const offDelta = api.on('chat.delta', (delta) => setState((s) => applyDelta(s, delta, Date.now())));
-    const offMessage = api.on('chat.message', (message) => setState((s) => applyMessage(s, message, Date.now())));
+    let pending: { delta: ChatDelta; at: number }[] = [];
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const flush = () => {
+      timer = undefined;
+      if (pending.length === 0) return;
+      const batch = pending;
+      pending = [];
+      setState((s) => batch.reduce((acc, { delta, at }) => applyDelta(acc, delta, at), s));
+    };
+    const offDelta = api.on('chat.delta', (delta) => {
+      pending.push({ delta, at: Date.now() });
+      timer ??= setTimeout(flush, FRAME_MS);
+    });
+    const offMessage = api.on('chat.message', (message) => {
+      flush();
+      setState((s) => applyMessage(s, message, Date.now()));
+    });
     return () => {
       offDelta();
       offMessage();
+      clearTimeout(timer);
     };
   }, [api]);
 

@@ -32,11 +32,26 @@ export function Composer({
   const [text, setText] = useState('');
   const [sending, setSending] = useState(false);
   const box = useRef<HTMLTextAreaElement>(null);
+  const stopRef = useRef(onStop);
+  stopRef.current = onStop;
   const canSend = !disabled && !streaming && !sending && text.trim().length > 0;
 
   useEffect(() => {
     box.current?.focus();
   }, [autoFocusKey]);
+
+  // Esc stops from anywhere on the screen, not only from the box (a popover that handles Esc itself stops it first).
+  useEffect(() => {
+    if (!streaming) return;
+    const onKey = (event: globalThis.KeyboardEvent) => {
+      if (event.key === 'Escape' && !event.defaultPrevented) {
+        event.preventDefault();
+        stopRef.current();
+      }
+    };
+    window.addEventListener('keydown', onKey);
+    return () => window.removeEventListener('keydown', onKey);
+  }, [streaming]);
 
   useEffect(() => {
     const el = box.current;
@@ -57,9 +72,6 @@ export function Composer({
     if (event.key === 'Enter' && !event.shiftKey && !event.nativeEvent.isComposing) {
       event.preventDefault();
       void send();
-    } else if (event.key === 'Escape' && streaming) {
-      event.preventDefault();
-      onStop();
     }
   };
 
