@@ -2,6 +2,7 @@ import { useRef, type ReactNode } from 'react';
 import type { ChatMessage } from '../../../electron/contract/inference';
 import { promptFor, type LiveStats } from '../../state/chatMessages';
 import { useAutoScroll, useNow } from './hooks';
+import './messages.css';
 import { MessageView } from './MessageView';
 
 /**

@@ -8,6 +8,7 @@ import { SettingsPopover } from '../../components/chat/SettingsPopover';
 import { EmptyState } from '../../components/EmptyState';
 import { CompareIcon } from '../../components/Icons';
 import '../../components/chat/chat.css';
+import '../../components/chat/screens.css';
 import { useCompare } from '../../state/chatCompare';
 import type { ChatSession } from '../../state/chatSession';
 import { loadSettingsForm, parseSettings, saveSettingsForm, type SettingsForm } from '../../state/chatSettings';

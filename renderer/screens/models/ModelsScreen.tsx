@@ -8,6 +8,7 @@ import { ModelsIcon } from '../../components/Icons';
 import { ScreenHeader } from '../../components/ScreenHeader';
 import { PlusIcon } from '../../components/chat/icons';
 import '../../components/chat/chat.css';
+import '../../components/chat/screens.css';
 import { useModels, type ModelsState } from '../../state/modelsStore';
 import { ModelRow } from './ModelRow';
 
