@@ -91,9 +91,15 @@ export async function runConvertBench(options: { with70b?: boolean; keep?: boole
       t = performance.now();
       const b = writeSyntheticCheckpoint(big, R1_LLAMA_70B, { layers: 1 });
       log(`synthesized 70B-shaped checkpoint (1 layer): ${(b / 1e9).toFixed(2)} GB in ${((performance.now() - t) / 1000).toFixed(1)} s`);
-      const r = await child(['--child-convert', big, join(root, 'out-70b-q4'), 'q4', JSON.stringify({ quantizeEmbeddings: true })]);
-      conversions.push({ model: 'llama-70b-1layer', dtype: 'q4 (q4 embeddings)', seconds: r.seconds, peakRssMB: r.peakRssMB, outputMB: r.outputMB });
-      log(`convert 70B-shaped (1 layer) → q4 + q4 embeddings: ${r.seconds.toFixed(1)} s, peak RSS ${r.peakRssMB.toFixed(0)} MB`);
+      // fp16 writes the 2.1 GB embedding and lm_head whole-size; q4 keeps the embedding fp16 (the default).
+      const runs: [string, string, Record<string, unknown>][] = [['fp16', 'fp16', {}], ['q4', 'q4', {}], ['q4 (q4 embeddings)', 'q4', { quantizeEmbeddings: true }]];
+      for (const [label, dtype, extra] of runs) {
+        const out = join(root, 'out-70b');
+        const r = await child(['--child-convert', big, out, dtype, JSON.stringify(extra)]);
+        await rm(out, { recursive: true, force: true });
+        conversions.push({ model: 'llama-70b-1layer', dtype: label, seconds: r.seconds, peakRssMB: r.peakRssMB, outputMB: r.outputMB });
+        log(`convert 70B-shaped (1 layer) → ${label}: ${r.seconds.toFixed(1)} s, peak RSS ${r.peakRssMB.toFixed(0)} MB, output ${r.outputMB.toFixed(0)} MB`);
+      }
     }
   } finally {
     if (!options.keep) await rm(root, { recursive: true, force: true });

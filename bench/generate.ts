@@ -3,7 +3,8 @@
  * model pool, sampler, R1 splitter, streamed events over IPC to the host) against a bare ONNX Runtime greedy loop
  * (one session, KV cache fed back, argmax) on the same model in the same run, at a short and a long context.
  *
- *   npx tsx bench/generate.ts [--model <converted folder>] [--tokens N] [--long-prompt N] [--reps N] [--json]
+ *   npx tsx bench/generate.ts [--model <converted folder>] [--provider cpu|cuda|webgpu|dml|coreml] [--tokens N]
+ *                             [--long-prompt N] [--reps N] [--json]
  *
  * Without --model it converts a synthetic qwen2 model (random weights, real 151,936 vocab) once into os.tmpdir().
  */
@@ -16,6 +17,7 @@ import type { GenerationResult } from '../electron/generate/generator';
 import type { GenerateTextEvent } from '../electron/generate/handlers';
 import { inspectModelFolder, pickVariant, type DecoderShape } from '../electron/generate/model-files';
 import { argmax } from '../electron/generate/sampler';
+import { f16ToF32Array } from '../electron/model/dtypes';
 import { loadModelTokenizer } from '../electron/generate/tokenizer';
 import { exportModelFolder } from '../electron/model/export';
 import { cachedFolder, makeTinyModel } from '../electron/testing/fixtures';
@@ -46,8 +48,13 @@ interface Timing {
 /** The baseline: what a minimal program does with the same model file. */
 async function bareGreedy(session: ort.InferenceSession, shape: DecoderShape, prompt: number[], tokens: number): Promise<Timing> {
   const past: Record<string, ort.Tensor> = {};
+  const meta = session.inputMetadata.find((m) => m.name === 'past_key_values.0.key');
+  const f16 = meta?.isTensor === true && meta.type === 'float16';
   for (let i = 0; i < shape.layers; i++) {
-    for (const kind of ['key', 'value']) past[`past_key_values.${i}.${kind}`] = new ort.Tensor('float32', new Float32Array(0), [1, shape.kvHeads, 0, shape.headDim]);
+    for (const kind of ['key', 'value']) {
+      const empty = f16 ? new ort.Tensor('float16', new Uint16Array(0), [1, shape.kvHeads, 0, shape.headDim]) : new ort.Tensor('float32', new Float32Array(0), [1, shape.kvHeads, 0, shape.headDim]);
+      past[`past_key_values.${i}.${kind}`] = empty;
+    }
   }
   const start = performance.now();
   let first = 0;
@@ -62,10 +69,10 @@ async function bareGreedy(session: ort.InferenceSession, shape: DecoderShape, pr
       ...past,
     });
     for (const name of Object.keys(past)) past[name] = out[name.replace('past_key_values.', 'present.')];
-    const logits = out.logits.data as Float32Array;
     const vocab = Number(out.logits.dims[2]);
+    const row = (out.logits.data as Float32Array | Uint16Array).subarray(out.logits.data.length - vocab);
     length = total;
-    ids = [argmax(logits.subarray(logits.length - vocab))];
+    ids = [argmax(out.logits.type === 'float16' ? f16ToF32Array(row as Uint16Array) : row)];
     if (produced === 0) first = performance.now();
   }
   return { ttftMs: first - start, tokS: (tokens - 1) / ((performance.now() - first) / 1000), produced: tokens };
@@ -75,11 +82,11 @@ async function bareGreedy(session: ort.InferenceSession, shape: DecoderShape, pr
  * The app path as the UI sees it: host → engine (IPC) → pool → generate() → streamed text events → result back.
  * Rates come from the host's clock at the streamed events, which carry the tokens generated so far.
  */
-async function appGreedy(engine: EngineHost, dir: string, content: string, tokens: number): Promise<Timing> {
+async function appGreedy(engine: EngineHost, dir: string, content: string, tokens: number, provider: string, dtype: string): Promise<Timing> {
   const start = performance.now();
   const call = engine.stream<GenerationResult>('generate.run', {
     modelId: 'bench',
-    load: { dir, provider: 'cpu', contextLength: 8192 },
+    load: { dir, provider, dtype, contextLength: 8192 },
     messages: [{ role: 'user', content }],
     options: { temperature: 0, maxNewTokens: tokens },
   });
@@ -104,10 +111,11 @@ export async function runGenerateBench(): Promise<void> {
   const tokens = Number(arg('tokens', '48'));
   const longPrompt = Number(arg('long-prompt', '1024'));
   const reps = Number(arg('reps', '3'));
+  const provider = arg('provider', 'cpu')!;
   const info = inspectModelFolder(dir);
-  const variant = pickVariant(info, undefined, false);
+  const variant = pickVariant(info, arg('dtype'), false);
   const tokenizer = await loadModelTokenizer(dir, info.eosIds);
-  const session = await ort.InferenceSession.create(variant.onnxPath, { executionProviders: ['cpu'], graphOptimizationLevel: 'all' });
+  const session = await ort.InferenceSession.create(variant.onnxPath, { executionProviders: [provider], graphOptimizationLevel: 'all' });
   const engine = new EngineHost({ spawn: nodeEngineSpawner() });
   await engine.start();
   const filler = 'The quick brown fox jumps over the lazy dog. ';
@@ -119,12 +127,12 @@ export async function runGenerateBench(): Promise<void> {
   try {
     for (const c of cases) {
       const prompt = tokenizer.encodeChat([{ role: 'user', content: c.content }]);
-      await appGreedy(engine, dir, c.content, 2); // warm-up both paths
+      await appGreedy(engine, dir, c.content, 2, provider, variant.dtype); // warm-up both paths
       await bareGreedy(session, info.shape, prompt, 2);
       const app: Timing[] = [];
       const bare: Timing[] = [];
       for (let r = 0; r < reps; r++) {
-        const a = await appGreedy(engine, dir, c.content, tokens);
+        const a = await appGreedy(engine, dir, c.content, tokens, provider, variant.dtype);
         app.push(a);
         bare.push(await bareGreedy(session, info.shape, prompt, a.produced)); // eos may come early: same count
       }
@@ -152,7 +160,7 @@ export async function runGenerateBench(): Promise<void> {
     process.stdout.write(`${JSON.stringify({ model: dir, dtype: variant.dtype, cpu: os.cpus()[0]?.model, rows }, null, 2)}\n`);
     return;
   }
-  process.stdout.write(`model ${dir} (${variant.dtype}, ${info.shape.layers} layers), CPU ${os.cpus()[0]?.model} ×${os.cpus().length}, ${reps} reps, medians\n`);
+  process.stdout.write(`model ${dir} (${variant.dtype}, ${info.shape.layers} layers) on ${provider}, CPU ${os.cpus()[0]?.model} ×${os.cpus().length}, ${reps} reps, medians\n`);
   for (const r of rows) {
     process.stdout.write(
       `${r.case.padEnd(28)} prompt ${String(r.promptTokens).padStart(5)}  new ${r.newTokens}  ` +

@@ -5,6 +5,7 @@
  * Later features add methods here: the transports pick them up without changes.
  */
 import { z } from 'zod';
+import { StartConvertInput } from './convert';
 import { inferenceApi, inferenceEvents } from './inference';
 
 export const ExecutionProviderInfo = z.object({
@@ -72,6 +73,8 @@ export const api = {
     output: Job,
   },
   'jobs.cancel': { input: z.object({ jobId: z.string().min(1).max(100) }).strict(), output: Job },
+  /** Converts a Hugging Face checkpoint folder as a job; see ./convert.ts. */
+  'jobs.startConvert': { input: StartConvertInput, output: Job },
   ...inferenceApi,
 } as const;
 

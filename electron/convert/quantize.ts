@@ -75,12 +75,15 @@ function toScaleDtype(x: number, dtype: ScaleDtype): number {
 /**
  * Quantize rows [rowStart, rowStart + rows) of an HF weight [N, K] given as float values (`weight` holds exactly those
  * rows, row-major). Writes into `out` at the matching offsets, so a big tensor can be quantized in row chunks.
+ * `packedFirstRow`: the row that `out.packed` starts at — a streaming caller passes rowStart and a packed buffer
+ * holding just this chunk, while scales and zero points stay whole-tensor.
  */
 export function quantizeRowsInto(
   weight: ArrayLike<number>,
   rowStart: number,
   rows: number,
   out: QuantizedWeight,
+  packedFirstRow = 0,
 ): void {
   const { K, blockSize, kBlocks, symmetric, scaleDtype } = out;
   const halfBlock = blockSize / 2;
@@ -94,7 +97,7 @@ export function quantizeRowsInto(
       for (let i = 0; i < blockSize; i++) block[i] = k0 + i < K ? weight[r * K + k0 + i] : 0;
       const { scale, zp } = symmetric ? symmetricParams(block, scaleDtype) : asymmetricParams(block, scaleDtype);
       const inv = scale === 0 ? 0 : 1 / scale;
-      const base = (n * kBlocks + b) * halfBlock;
+      const base = ((n - packedFirstRow) * kBlocks + b) * halfBlock;
       for (let j = 0; j < halfBlock; j++) {
         const lo = quantizeValue(block[2 * j], inv, zp);
         const hi = quantizeValue(block[2 * j + 1], inv, zp);

@@ -100,6 +100,36 @@ export class TensorReader {
     else convertF32ToF16(new Float32Array(raw.buffer, 0, count), dst, counts);
   }
 
+  /**
+   * Columns [colStart, colEnd) of rows [rowStart, rowStart + rowCount), converted to float32 values or float16 bits
+   * (by `dst`'s type) into `dst` as [rowCount, colEnd − colStart]. Only those columns are converted, so the fp16 loss
+   * counts stay exact when a tensor is read in column bands.
+   */
+  readColumnsInto(rowStart: number, rowCount: number, colStart: number, colEnd: number, dst: Float32Array | Uint16Array, counts?: ConversionCounts): void {
+    const raw = this.readRaw(rowStart, rowCount);
+    const count = rowCount * this.cols;
+    const src = this.dtype === 'F32' ? new Float32Array(raw.buffer, 0, count) : new Uint16Array(raw.buffer, 0, count);
+    const width = colEnd - colStart;
+    for (let r = 0; r < rowCount; r++) {
+      const from = src.subarray(r * this.cols + colStart, r * this.cols + colEnd);
+      const to = dst.subarray(r * width, (r + 1) * width);
+      if (to instanceof Uint16Array) this.toF16(from, to, counts);
+      else this.toF32(from, to);
+    }
+  }
+
+  private toF16(src: Float32Array | Uint16Array, dst: Uint16Array, counts?: ConversionCounts): void {
+    if (src instanceof Float32Array) convertF32ToF16(src, dst, counts);
+    else if (this.dtype === 'BF16') convertBf16ToF16(src, dst, counts);
+    else dst.set(src);
+  }
+
+  private toF32(src: Float32Array | Uint16Array, dst: Float32Array): void {
+    if (src instanceof Float32Array) dst.set(src);
+    else if (this.dtype === 'BF16') bf16ToF32Into(src, dst);
+    else for (let i = 0; i < src.length; i++) dst[i] = f16BitsToF32(src[i]);
+  }
+
   close(): void {
     if (this.fd !== undefined) closeSync(this.fd);
     this.fd = undefined;

@@ -33,12 +33,48 @@ export interface LazyTensor {
   dims: number[];
   /** Raw little-endian bytes in `dtype` (byteLength = product(dims) × bytes per element). */
   bytes: () => Uint8Array | Promise<Uint8Array>;
+  /**
+   * The same bytes as a stream of chunks, in order. The writer prefers it: a tensor of any size (the 70B's 2.1 GB
+   * embedding, a 4.2 GB fp32 lm_head) then reaches disk holding one chunk. A producer may reuse a chunk's memory once
+   * the next chunk is requested, so a consumer that keeps bytes must copy them.
+   */
+  chunks?: () => AsyncIterable<Uint8Array>;
 }
 
 export type TensorSource = Tensor | LazyTensor;
 
 export function isLazy(source: TensorSource): source is LazyTensor {
   return typeof (source as LazyTensor).bytes === 'function';
+}
+
+/** Bytes a tensor of this dtype and shape occupies. */
+export function sourceByteLength(source: { dtype: DType; dims: readonly number[] }): number {
+  return elementCount(source.dims) * DTYPE_BYTES[source.dtype];
+}
+
+/**
+ * A lazy tensor defined by its chunks; `bytes()` gathers them into one buffer (for inline writes and callers that
+ * need the whole tensor). `what` names the tensor in the length error.
+ */
+export function chunkedTensor(dtype: DType, dims: number[], chunks: () => AsyncIterable<Uint8Array>, what = 'tensor'): LazyTensor {
+  return { dtype, dims, chunks, bytes: () => collectChunks(chunks(), sourceByteLength({ dtype, dims }), `${what} ${dtype}[${dims.join(', ')}]`) };
+}
+
+/** Concatenate a chunk stream of exactly `expected` bytes (copying: producers may reuse chunk memory). */
+export async function collectChunks(chunks: AsyncIterable<Uint8Array>, expected: number, what: string): Promise<Uint8Array> {
+  const out = new Uint8Array(expected);
+  let filled = 0;
+  for await (const chunk of chunks) {
+    if (filled + chunk.byteLength > expected) throw chunkLengthError(what, filled + chunk.byteLength, expected, 'at least ');
+    out.set(chunk, filled);
+    filled += chunk.byteLength;
+  }
+  if (filled !== expected) throw chunkLengthError(what, filled, expected);
+  return out;
+}
+
+export function chunkLengthError(what: string, got: number, expected: number, qualifier = ''): Error {
+  return new Error(`${what}: the streamed data is ${qualifier}${got} bytes, but its dtype and shape need exactly ${expected}.`);
 }
 
 /** Marks a float attribute (plain numbers are written as INT attributes). */

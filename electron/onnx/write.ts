@@ -1,15 +1,16 @@
 /**
  * Serialize a Graph to an ONNX ModelProto (onnx-proto / protobufjs). Large initializers go to external-data sidecar
  * files (`model.onnx_data`, `model.onnx_data_1`, …, the names transformers.js looks for), written one tensor at a
- * time so a converter streams weights without holding the model in memory.
+ * time so a converter streams weights without holding the model in memory; a lazy tensor with `chunks()` is written
+ * chunk by chunk, so even a tensor larger than one buffer can be written.
  */
 import { closeSync, openSync, writeFileSync, writeSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import onnxProto from 'onnx-proto';
 import type { onnx as P } from 'onnx-proto';
 import {
-  type AttrValue, type DType, type Dim, DTYPE_BYTES, elementCount, FloatAttr, FloatsAttr, type Graph, type Initializer,
-  isLazy, type Node, type Tensor, type Value,
+  type AttrValue, chunkLengthError, type DType, type Dim, DTYPE_BYTES, elementCount, FloatAttr, FloatsAttr, type Graph,
+  type Initializer, isLazy, type Node, type Tensor, type Value,
 } from './graph';
 import { DEFAULT_OPSET } from './ops';
 
@@ -82,13 +83,14 @@ class ExternalDataSink {
   constructor(private folder: string, private baseName: string, private alignment: number, private chunkBytes: number) {}
 
   async append(init: Initializer, byteLength: number): Promise<P.ITensorProto> {
-    const bytes = await tensorBytes(init);
+    const source = init.source;
+    const streamed = isLazy(source) && source.chunks ? source.chunks() : undefined;
+    // A whole-buffer source is fetched (and its length checked) before a file is picked, as it always was.
+    const whole = streamed ? undefined : await tensorBytes(init);
     const file = this.fileFor(byteLength);
     const offset = alignUp(file.size, this.alignment);
-    let written = 0;
-    while (written < bytes.byteLength) {
-      written += writeSync(file.fd, bytes, written, bytes.byteLength - written, offset + written);
-    }
+    if (whole) writeFully(file.fd, whole, offset);
+    else await writeStream(file.fd, streamed!, offset, byteLength, tensorLabel(init));
     file.size = offset + byteLength;
     this.totalBytes += byteLength;
     return {
@@ -122,6 +124,31 @@ class ExternalDataSink {
     for (const f of this.files) closeSync(f.fd);
     this.files = this.files.map((f) => ({ ...f, fd: -1 }));
   }
+}
+
+function writeFully(fd: number, bytes: Uint8Array, position: number): void {
+  let written = 0;
+  while (written < bytes.byteLength) {
+    written += writeSync(fd, bytes, written, bytes.byteLength - written, position + written);
+  }
+}
+
+/**
+ * Each chunk is written before the next is requested (producers reuse chunk memory). The count is checked as it
+ * grows, so an over-long stream stops before it writes past its slot.
+ */
+async function writeStream(fd: number, chunks: AsyncIterable<Uint8Array>, offset: number, expected: number, what: string): Promise<void> {
+  let done = 0;
+  for await (const chunk of chunks) {
+    if (done + chunk.byteLength > expected) throw chunkLengthError(what, done + chunk.byteLength, expected, 'at least ');
+    writeFully(fd, chunk, offset + done);
+    done += chunk.byteLength;
+  }
+  if (done !== expected) throw chunkLengthError(what, done, expected);
+}
+
+function tensorLabel(init: Initializer): string {
+  return `Initializer "${init.value.name}" (${init.source.dtype}[${init.source.dims.join(', ')}])`;
 }
 
 function alignUp(n: number, alignment: number): number {

@@ -28,10 +28,10 @@ beforeAll(async () => {
 }, 600_000);
 
 afterAll(async () => {
-  await server.close();
-  await engine.stop();
-  await services.close();
-  fs.rmSync(dataDir, { recursive: true, force: true });
+  await server?.close();
+  await engine?.stop();
+  await services?.close();
+  if (dataDir) fs.rmSync(dataDir, { recursive: true, force: true });
 });
 
 type ReasoningDelta = { content?: string | null; reasoning_content?: string };

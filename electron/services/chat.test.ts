@@ -65,9 +65,9 @@ beforeAll(async () => {
 }, 600_000);
 
 afterAll(async () => {
-  await engine.stop();
-  await services.close();
-  fs.rmSync(dataDir, { recursive: true, force: true });
+  await engine?.stop();
+  await services?.close();
+  if (dataDir) fs.rmSync(dataDir, { recursive: true, force: true });
 });
 
 describe('models registry', () => {

@@ -97,7 +97,8 @@ export function modelsRegistry(ctx: ServiceContext) {
     return summary;
   };
 
-  const add = async (folder: string, name?: string): Promise<ModelInfo> => {
+  /** `origin`: the registered model it derives from (a model id), or the checkpoint folder it was converted from. */
+  const add = async (folder: string, name?: string, origin: { derivedFrom?: string; convertedFrom?: string } = {}): Promise<ModelInfo> => {
     const info = await validateModelFolder(folder);
     const existing = ctx.store.models.getByPath(info.dir);
     if (existing) return toInfo(existing);
@@ -109,7 +110,8 @@ export function modelsRegistry(ctx: ServiceContext) {
       dtype: best.dtype,
       sizeBytes: info.variants.reduce((sum, v) => sum + v.bytes, 0),
       source: fs.existsSync(path.join(info.dir, MANIFEST_FILE)) ? 'converted' : 'imported',
-      manifest: { dtypes: info.variants.map((v) => v.dtype), shape: { ...info.shape } },
+      manifest: { dtypes: info.variants.map((v) => v.dtype), shape: { ...info.shape }, ...(origin.convertedFrom ? { convertedFrom: origin.convertedFrom } : {}) },
+      ...(origin.derivedFrom ? { derivedFrom: origin.derivedFrom } : {}),
     });
     return toInfo(created);
   };

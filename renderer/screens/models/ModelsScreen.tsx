@@ -10,6 +10,7 @@ import { PlusIcon } from '../../components/chat/icons';
 import '../../components/chat/chat.css';
 import '../../components/chat/screens.css';
 import { useModels, type ModelsState } from '../../state/modelsStore';
+import { ConvertCard } from './ConvertCard';
 import { ModelRow } from './ModelRow';
 
 /** A model folder by path (the desktop app may add a native folder dialog later). Checked by the back end. */
@@ -74,13 +75,14 @@ export function ModelsScreen() {
         >
           <AddModelForm models={models} />
         </Card>
+        <ConvertCard onConverted={models.refresh} />
         <Card title="Your models" description="Loading keeps a model in memory for Chat and Compare; it loads by itself on the first message too." testId="models-card">
           {models.listError && <div className="inline-error">{models.listError}</div>}
           {models.models.length === 0 && !models.loading ? (
             <EmptyState
               icon={<ModelsIcon width={32} height={32} />}
               title="No models yet"
-              description="Add a converted model folder above, or from a terminal: npx distillery models add <folder>. Distillery builds its models from the official R1-Distill checkpoints (Qwen 1.5B, 7B, 14B, 32B; Llama 8B, 70B)."
+              description="Add a converted model folder or convert a checkpoint above, or from a terminal: npx distillery models add <folder>. Distillery builds its models from the official R1-Distill checkpoints (Qwen 1.5B, 7B, 14B, 32B; Llama 8B, 70B)."
               action={<ExternalLink href="https://huggingface.co/deepseek-ai">The R1-Distill checkpoints on Hugging Face</ExternalLink>}
             />
           ) : (

@@ -1,0 +1,67 @@
+/**
+ * The conversion part of the API contract: `jobs.startConvert` turns a Hugging Face R1-Distill folder into a model
+ * folder the app runs, as a job (progress, ETA, cancel through jobs.*). Used in ./api.ts; no Node or DOM imports here
+ * (the renderer imports it), so paths are checked with plain patterns rather than node:path.
+ */
+import { z } from 'zod';
+
+export const CONVERT_DTYPES = ['fp32', 'fp16', 'q4', 'q4f16'] as const;
+export const ConvertDtype = z.enum(CONVERT_DTYPES);
+export type ConvertDtype = z.infer<typeof ConvertDtype>;
+
+/** One line per dtype, for pickers and help text. */
+export const CONVERT_DTYPE_NOTES: Record<ConvertDtype, string> = {
+  q4: '4-bit weights, fp32 activations: about a quarter of the size and the fastest on CPU (recommended).',
+  q4f16: '4-bit weights, fp16 activations: smallest, for GPUs (CUDA, WebGPU, DirectML).',
+  fp16: '16-bit floats: half the size of fp32, full quality; best on GPUs.',
+  fp32: '32-bit floats: the reference, twice the size of the checkpoint; slow on CPU.',
+};
+
+/** The dtypes the advanced quantization settings apply to. */
+export function isQuantized(dtype: ConvertDtype): boolean {
+  return dtype === 'q4' || dtype === 'q4f16';
+}
+
+/** POSIX (/home/me/x), Windows drive (C:\x or C:/x) or UNC (\\server\share) absolute paths. */
+export function isAbsolutePath(value: string): boolean {
+  return /^\//.test(value) || /^[A-Za-z]:[\\/]/.test(value) || /^\\\\[^\\]+\\/.test(value);
+}
+
+const AbsolutePath = z
+  .string()
+  .trim()
+  .min(1)
+  .max(4096)
+  .refine(isAbsolutePath, { message: 'must be an absolute path, e.g. /home/me/DeepSeek-R1-Distill-Qwen-1.5B or C:\\models\\DeepSeek-R1-Distill-Qwen-1.5B' });
+
+export const StartConvertInput = z
+  .object({
+    /** The Hugging Face folder: config.json, tokenizer files, *.safetensors. */
+    hfDir: AbsolutePath,
+    /** Defaults to <dataDir>/models/<source folder name>-<dtype> (with -2, -3, … when that exists). */
+    outDir: AbsolutePath.optional(),
+    dtype: ConvertDtype,
+    /** int4 only: weights per quantization block, a power of two ≥ 16 (default 32). */
+    blockSize: z
+      .number()
+      .int()
+      .min(16)
+      .max(4096)
+      .refine((n) => (n & (n - 1)) === 0, { message: 'must be a power of two (16, 32, 64, 128, …)' })
+      .optional(),
+    /** int4 only: a zero point per block (default: symmetric, none). */
+    asymmetric: z.boolean().optional(),
+    /** int4 only: MatMulNBits accuracy_level 0–4 (default 4: int8 activations, fastest on CPU). */
+    accuracyLevel: z.number().int().min(0).max(4).optional(),
+    /** int4 only: the token embedding as 4-bit too (default: fp16). */
+    quantizeEmbeddings: z.boolean().optional(),
+    /** int4 only: lm_head as 4-bit (default true) or fp16. */
+    quantizeLmHead: z.boolean().optional(),
+    /** Add the result to the model list when it is done (default true). */
+    register: z.boolean().default(true),
+    /** Name in the model list (default: the output folder's name). */
+    name: z.string().trim().min(1).max(200).optional(),
+  })
+  .strict();
+export type StartConvertInput = z.input<typeof StartConvertInput>;
+export type StartConvertParams = z.output<typeof StartConvertInput>;
