@@ -6,3 +6,4 @@ import './info';
 import './dummy';
 import '../../generate/handlers';
 import '../../convert/convert-handler';
+import '../../train/train-handler';

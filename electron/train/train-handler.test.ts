@@ -1,0 +1,79 @@
+/** The engine's `train` job: runs in the forked engine, streams steps, cancels with a checkpoint kept, resumes. */
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { EngineHost } from '../engine/host';
+import { nodeEngineSpawner } from '../engine/spawn-node';
+import { makeTinyModel } from '../testing/fixtures';
+import { readAdapter } from './adapter';
+import type { TrainJobResult, TrainParams } from './train-handler';
+import type { TrainEvent } from './trainer';
+
+const dir = mkdtempSync(join(tmpdir(), 'distillery-train-job-'));
+const dataFile = join(dir, 'traces.jsonl');
+const lines = Array.from({ length: 8 }, (_, i) => JSON.stringify({ question: `What is ${i} + 1?`, reasoning: `${i} plus one is ${i + 1}.`, answer: `\\boxed{${i + 1}}` }));
+writeFileSync(dataFile, [...lines, '{broken json', JSON.stringify({ question: 'q' })].join('\n'));
+
+describe('engine train job', () => {
+  let host: EngineHost;
+  let modelFolder: string;
+  const params = (outDir: string, extra: Partial<TrainParams['config']> = {}): TrainParams => ({
+    modelFolder, dataFile, outDir, lora: { rank: 2, alpha: 4, targets: ['q_proj', 'v_proj'] }, valFraction: 0.25,
+    config: { seed: 3, epochs: 1, seqLen: 64, gradAccumulation: 1, warmupSteps: 1, checkpointEvery: 1, validateEvery: 0, lr: 1e-3, ...extra },
+  });
+
+  beforeAll(async () => {
+    modelFolder = (await makeTinyModel({ arch: 'qwen2', seed: 5, hidden: 32, layers: 1, heads: 2, kvHeads: 1, intermediate: 64 })).hfDir;
+    host = new EngineHost({ spawn: nodeEngineSpawner() });
+    await host.start();
+  });
+  afterAll(async () => {
+    await host.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('trains LoRA in the engine, streaming steps, skipping bad lines, writing a PEFT adapter', async () => {
+    const steps: TrainEvent[] = [];
+    const result = await host.request<TrainJobResult>('train', params(join(dir, 'run')), {
+      onEvent: (event, data) => event === 'progress' && steps.push(data as TrainEvent),
+    });
+    expect(result.status).toBe('completed');
+    expect(result.records).toEqual({ train: 6, validation: 2, skipped: 2, truncated: 0 });
+    expect(steps.filter((e) => e.type === 'step').length).toBe(result.steps);
+    expect(result.steps).toBeGreaterThan(0);
+    const adapter = readAdapter(result.output!);
+    expect(adapter.config.r).toBe(2);
+    expect([...adapter.tensors.keys()].some((k) => k.endsWith('q_proj.lora_B.weight'))).toBe(true);
+  });
+
+  it('cancel stops after a step with a checkpoint; resume finishes the run', async () => {
+    const outDir = join(dir, 'cancel');
+    const stream = host.stream<TrainJobResult>('train', params(outDir, { epochs: 3 }));
+    for await (const { event, data } of stream.events) {
+      if (event === 'progress' && (data as TrainEvent).type === 'checkpoint') break;
+    }
+    stream.cancel();
+    // a cancelled run is an answer, not an error: it names the checkpoint to resume from
+    const cancelled = await stream.result;
+    expect(cancelled.status).toBe('cancelled');
+    expect(cancelled.output).toBeUndefined();
+    expect(existsSync(cancelled.checkpoint!)).toBe(true);
+    const resumed: TrainEvent[] = [];
+    const result = await host.request<TrainJobResult>('train', { ...params(outDir, { epochs: 3 }), resume: true }, {
+      onEvent: (event, data) => event === 'progress' && resumed.push(data as TrainEvent),
+    });
+    expect(resumed[0]?.type).toBe('resumed');
+    expect(result.status).toBe('completed');
+    expect(existsSync(result.output!)).toBe(true);
+  });
+
+  it('refuses a data file with no usable records, naming the file', async () => {
+    const empty = join(dir, 'empty.jsonl');
+    writeFileSync(empty, 'not json\n');
+    await expect(host.request('train', { ...params(join(dir, 'none')), dataFile: empty })).rejects.toMatchObject({
+      code: 'train_failed',
+      message: expect.stringContaining('empty.jsonl has no usable records'),
+    });
+  });
+});
