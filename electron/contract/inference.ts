@@ -134,6 +134,7 @@ export const inferenceApi = {
   'chats.create': { input: z.object({ title: z.string().max(200).optional(), modelId: Id.optional() }).strict(), output: Chat },
   'chats.get': { input: z.object({ chatId: Id }).strict(), output: z.object({ chat: Chat, messages: z.array(ChatMessage) }) },
   'chats.delete': { input: z.object({ chatId: Id }).strict(), output: z.object({ deleted: z.boolean() }) },
+  'chats.rename': { input: z.object({ chatId: Id, title: z.string().trim().min(1).max(200) }).strict(), output: Chat },
   /**
    * Adds the user message and starts the reply; returns at once. The reply streams as `chat.delta` events and its
    * state changes (streaming → complete | stopped | error) arrive as `chat.message` events.

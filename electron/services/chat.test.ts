@@ -153,4 +153,13 @@ describe('chats', () => {
     const chat = await services.call('chats.create', {});
     await expect(services.call('chats.send', { chatId: chat.id, content: 'hi' })).rejects.toThrow(/no model/);
   });
+
+  it('renames a chat (title trimmed) and refuses an empty title', async () => {
+    const chat = await services.call('chats.create', { title: 'First' });
+    const renamed = await services.call('chats.rename', { chatId: chat.id, title: '  Adding numbers  ' });
+    expect(renamed.title).toBe('Adding numbers');
+    expect((await services.call('chats.get', { chatId: chat.id })).chat.title).toBe('Adding numbers');
+    await expect(services.dispatch('chats.rename', { chatId: chat.id, title: '   ' })).rejects.toMatchObject({ code: 'bad_request' });
+    await expect(services.call('chats.rename', { chatId: 'nope', title: 'x' })).rejects.toMatchObject({ code: 'not_found' });
+  });
 });

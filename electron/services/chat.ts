@@ -105,6 +105,10 @@ export const chatService: ServiceModule = (ctx) => {
         for (const [id, reply] of active) if (reply.chatId === chatId) await stop(id);
         return { deleted: ctx.store.chats.remove(chatId) };
       },
+      'chats.rename': async ({ chatId, title }) => {
+        chatOrThrow(chatId);
+        return toContractChat(ctx.store.chats.update(chatId, { title })!);
+      },
       'chats.send': send,
       'chats.stop': ({ messageId }) => stop(messageId),
     },

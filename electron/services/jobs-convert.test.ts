@@ -156,6 +156,20 @@ describe('convert job through the services and a real engine', () => {
     expect((await services.call('models.list', {})).length).toBe(before);
   }, 120_000);
 
+  it('an engine killed mid-conversion marks the job interrupted and its partial folder is removed', async () => {
+    // ~350 MB of weights: several seconds of converting, time to kill the engine in the middle.
+    const slow = (await makeTinyModel({ arch: 'qwen2', seed: 5, hidden: 512, layers: 8, heads: 8, kvHeads: 2, intermediate: 1536 })).hfDir;
+    const parent = mkdtempSync(path.join(dataDir, 'crash-'));
+    const job = await services.call('jobs.startConvert', { hfDir: slow, dtype: 'q4', outDir: path.join(parent, 'm') });
+    await waitFor(() => updates.some((u) => u.id === job.id && /^Converting layer/.test(u.message ?? '')));
+    expect(readdirSync(parent).some((name) => name.startsWith('.m.partial-'))).toBe(true);
+    process.kill(engine.status().pid!, 'SIGKILL');
+    const final = await finished(job.id);
+    expect(final).toMatchObject({ state: 'interrupted', message: expect.stringMatching(/Start the job again\.$/) });
+    expect(readdirSync(parent)).toEqual([]);
+    await waitFor(() => engine.status().state === 'ready');
+  }, 180_000);
+
   it('refuses relative paths before starting a job', async () => {
     await expect(services.call('jobs.startConvert', { hfDir: 'relative/folder', dtype: 'q4' })).rejects.toMatchObject({
       code: 'bad_request',

@@ -88,6 +88,8 @@ export function convertJobSpec(input: StartConvertParams, deps: ConvertJobDeps):
     method: 'convert',
     params: convertEngineParams(input, outDir),
     progress: (data) => convertJobProgress(data as ConvertProgress, layers),
+    // The converter removes its partial output on errors and cancel; an engine that died mid-way could not.
+    onFailure: (state) => (state === 'interrupted' ? removePartialOutput(outDir) : undefined),
     onSuccess: async (result) => {
       const took = `${input.dtype} in ${formatSeconds(result.seconds)}`;
       if (!input.register) {
@@ -105,6 +107,14 @@ export function convertJobSpec(input: StartConvertParams, deps: ConvertJobDeps):
       };
     },
   };
+}
+
+/** The converter writes into `.<name>.partial-XXXXXX` beside the output folder and renames it when complete. */
+export async function removePartialOutput(outDir: string): Promise<void> {
+  const parent = path.dirname(outDir);
+  const prefix = `.${path.basename(outDir)}.partial-`;
+  const entries = await fs.promises.readdir(parent).catch(() => [] as string[]);
+  await Promise.all(entries.filter((name) => name.startsWith(prefix)).map((name) => fs.promises.rm(path.join(parent, name), { recursive: true, force: true })));
 }
 
 function formatSeconds(seconds: number): string {

@@ -39,6 +39,8 @@ export interface EngineJobSpec<R = unknown> {
   progress(data: unknown, elapsedMs: number): JobProgress | undefined;
   /** Runs in the services once the engine succeeded. Throwing fails the job with the error's message. */
   onSuccess?(result: R): Promise<JobOutcome> | JobOutcome;
+  /** Runs after the job ended any other way (failed, cancelled, interrupted by an engine crash): clean up what it left. */
+  onFailure?(state: JobState): Promise<void> | void;
 }
 
 interface ActiveJob {
@@ -142,8 +144,18 @@ async function followJob<R>(
     }
   }
   const settled = await outcome;
-  const final = ctx.store.jobs.update(record.id, settled.ok ? await succeed(spec, settled.result) : failure(settled.error));
+  const end = settled.ok ? await succeed(spec, settled.result) : failure(settled.error);
+  if (end.state !== 'succeeded') await cleanUp(ctx, spec, end.state);
+  const final = ctx.store.jobs.update(record.id, end);
   if (final) ctx.events.emit('job.update', toContractJob(final));
+}
+
+async function cleanUp<R>(ctx: ServiceContext, spec: EngineJobSpec<R>, state: JobState): Promise<void> {
+  try {
+    await spec.onFailure?.(state);
+  } catch (error) {
+    ctx.log('warn', `cleaning up after job "${spec.title}" failed: ${(error as Error).message}`);
+  }
 }
 
 async function succeed<R>(spec: EngineJobSpec<R>, result: R): Promise<{ state: JobState; progress?: number; message: string; result?: unknown }> {
