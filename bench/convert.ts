@@ -1,7 +1,8 @@
 // Converter benchmark: a synthetic checkpoint with the exact R1-Distill-Qwen-1.5B shapes (random bf16, ~3.5 GB in
 // os.tmpdir(), deleted afterwards) converted to fp16 and q4 (and fp32 for the decode comparison); seconds and peak RSS
 // of each conversion measured in a child process; then decode tokens/s of q4 vs fp32 with a bare ORT greedy loop.
-// Optional (--70b): a 70B-shaped checkpoint with one layer, to check that peak RSS follows the largest tensor.
+// Optional (--70b): a 70B-shaped checkpoint with one layer (fp16, q4, q4 + q4 embeddings), to check that peak RSS
+// stays bounded although the embedding and lm_head are 2.1 GB each in fp16 (they are streamed in chunks).
 //   npx tsx bench/convert.ts [--70b] [--keep] [--convert-only]
 import { spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
