@@ -4,6 +4,7 @@
  *
  * Top-k and top-p are exact but never sort the whole vocabulary (152k entries) each step (see nucleus()).
  */
+import { mulberry32 } from '../util/prng';
 
 export interface SamplingOptions {
   /** 0 → greedy. R1 recommends 0.6. */
@@ -20,17 +21,8 @@ export interface SamplingOptions {
 
 export const R1_SAMPLING: SamplingOptions = { temperature: 0.6, topP: 0.95 };
 
-/** mulberry32: tiny, fast, good enough for sampling; returns floats in [0, 1). */
-export function createRng(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** Uniform floats in [0, 1) from a seed: mulberry32 is good enough for sampling. */
+export const createRng = mulberry32;
 
 export function argmax(logits: ArrayLike<number>): number {
   let best = 0;

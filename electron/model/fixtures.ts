@@ -6,20 +6,11 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expectedWeightShapes, parseModelConfig } from './config';
 import { writeSafetensors, type SafetensorsInput } from './safetensors';
+import { mulberry32 } from '../util/prng';
 
 export type TensorRecord = Record<string, { shape: number[]; data: Float32Array }>;
 
-/** mulberry32: small, fast, reproducible. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export const seededRandom = mulberry32;
 
 export function tinyConfigJson(modelType: 'qwen2' | 'llama', overrides: Record<string, unknown> = {}): Record<string, unknown> {
   const base: Record<string, unknown> = {
