@@ -8,12 +8,12 @@ export function FinetuneScreen() {
       <ScreenHeader title="Fine-tune" subtitle="Teach a distill your style with LoRA on R1 traces." />
       <EmptyState
         icon={<FinetuneIcon width={32} height={32} />}
-        title="Fine-tuning is not set up yet"
-        description="Train a LoRA adapter on a folder of R1 reasoning traces, on this machine, and chat with the result."
+        title="Fine-tuning runs from the command line for now"
+        description="The training engine is ready; this screen comes next. Train a LoRA adapter on JSONL traces of {question, reasoning, answer}, then merge it into a model you can chat with:"
         points={[
-          'Reads traces as JSONL or Parquet and checks them before training',
-          'Live loss curve, tokens per second and time left while it trains',
-          'Merge the adapter into a new model or keep it separate',
+          'npx distillery train run --model <hf-folder> --data traces.jsonl --out <run-folder>',
+          'npx distillery train merge --model <hf-folder> --adapter <run-folder>/adapter --out <model-folder> --dtype q4',
+          'Then add the merged folder on the Models screen and compare it with its base',
         ]}
       />
     </div>
