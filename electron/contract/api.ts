@@ -7,6 +7,7 @@
 import { z } from 'zod';
 import { StartConvertInput } from './convert';
 import { inferenceApi, inferenceEvents } from './inference';
+import { settingsApi } from './settings';
 
 export const ExecutionProviderInfo = z.object({
   name: z.string(), // cpu, cuda, webgpu, dml, coreml, ...
@@ -76,6 +77,7 @@ export const api = {
   /** Converts a Hugging Face checkpoint folder as a job; see ./convert.ts. */
   'jobs.startConvert': { input: StartConvertInput, output: Job },
   ...inferenceApi,
+  ...settingsApi,
 } as const;
 
 export const events = {

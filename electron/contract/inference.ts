@@ -33,7 +33,15 @@ export const ModelInfo = z.object({
   dtypes: z.array(z.string()),
   sizeBytes: z.number(),
   source: z.string(),
+  /** The registered model this one was fine-tuned from (its id), when that base is registered. */
   derivedFrom: z.string().optional(),
+  /** Fine-tuned models: the base's name (the registered model's, else the base folder's) and the base folder. */
+  baseName: z.string().optional(),
+  baseFolder: z.string().optional(),
+  /** The PEFT adapter folder merged into the base, when it was a LoRA merge. */
+  adapter: z.string().optional(),
+  /** This model's execution provider override (Models screen); absent: the Settings default applies. */
+  providerOverride: ProviderChoice.exclude(['auto']).optional(),
   addedAt: z.number(),
   loaded: LoadedModel.optional(),
 });

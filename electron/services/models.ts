@@ -4,7 +4,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import type { LoadedModel, ModelInfo } from '../contract/inference';
+import { ProviderChoice, type LoadedModel, type ModelInfo } from '../contract/inference';
 import { MANIFEST_FILE, readManifest } from '../convert/manifest';
 import type { LoadedModelInfo } from '../generate/model-pool';
 import { inspectModelFolder, ModelFolderError, pickVariant, type ModelFolderInfo } from '../generate/model-files';
@@ -24,6 +24,50 @@ export interface EngineLoadParams {
 }
 
 const LOAD_TIMEOUT_MS = 15 * 60_000;
+
+/** Written by the merge (electron/train/merge-folder.ts) into a fine-tuned model's folder. */
+export const DERIVED_FILE = 'distillery_derived.json';
+
+export interface DerivedInfo {
+  baseFolder: string;
+  adapter?: string;
+}
+
+/** The base folder and adapter a merged model records; undefined when the file is absent or unreadable. */
+export function readDerivedInfo(dir: string): DerivedInfo | undefined {
+  try {
+    const raw = JSON.parse(fs.readFileSync(path.join(dir, DERIVED_FILE), 'utf8')) as { base?: unknown; adapter?: unknown };
+    if (typeof raw.base !== 'string' || !raw.base) return undefined;
+    return { baseFolder: raw.base, ...(typeof raw.adapter === 'string' && raw.adapter ? { adapter: raw.adapter } : {}) };
+  } catch {
+    return undefined; // a missing or damaged note only loses the "fine-tuned from" link, never the model
+  }
+}
+
+/** One spelling per folder, so /tmp/x and its symlinked real path compare equal. */
+function sameFolder(a: string, b: string): boolean {
+  const canonical = (p: string) => {
+    try {
+      return fs.realpathSync(p);
+    } catch {
+      return path.resolve(p);
+    }
+  };
+  return canonical(a) === canonical(b);
+}
+
+/** The Hugging Face folders a registered model was converted from: the record's origin and its manifest's source. */
+function sourceFolders(r: ModelRecord): string[] {
+  const folders: string[] = [];
+  if (typeof r.manifest?.convertedFrom === 'string') folders.push(r.manifest.convertedFrom);
+  try {
+    const manifest = JSON.parse(fs.readFileSync(path.join(r.path, MANIFEST_FILE), 'utf8')) as { source?: { folder?: unknown } };
+    if (typeof manifest.source?.folder === 'string') folders.push(manifest.source.folder);
+  } catch {
+    // imported models have no manifest
+  }
+  return folders;
+}
 
 /** Validates a folder the way `models.add` does; ApiError 'model_invalid' names the missing or corrupt file. */
 export async function validateModelFolder(dir: string): Promise<ModelFolderInfo> {
@@ -59,6 +103,15 @@ export function modelsRegistry(ctx: ServiceContext) {
     return found;
   };
 
+  const providerOverride = (modelId: string) => {
+    const parsed = ProviderChoice.exclude(['auto']).safeParse(ctx.store.settings.get(modelProviderSetting(modelId)));
+    return parsed.success ? parsed.data : undefined;
+  };
+
+  /** The first registered model converted from `baseFolder`, if any. */
+  const findBase = (baseFolder: string): ModelRecord | undefined =>
+    ctx.store.models.list().find((r) => sourceFolders(r).some((folder) => sameFolder(folder, baseFolder)));
+
   const toInfo = (r: ModelRecord): ModelInfo => {
     const dtypes = Array.isArray(r.manifest?.dtypes) ? (r.manifest.dtypes as string[]) : [r.dtype];
     const info: ModelInfo = {
@@ -66,6 +119,13 @@ export function modelsRegistry(ctx: ServiceContext) {
       sizeBytes: r.sizeBytes, source: r.source, addedAt: r.addedAt,
     };
     if (r.derivedFrom) info.derivedFrom = r.derivedFrom;
+    const derived = r.manifest?.derived as DerivedInfo | undefined;
+    if (derived?.baseFolder) info.baseFolder = derived.baseFolder;
+    if (derived?.adapter) info.adapter = derived.adapter;
+    const baseName = (r.derivedFrom && ctx.store.models.get(r.derivedFrom)?.name) || (derived?.baseFolder && path.basename(derived.baseFolder));
+    if (baseName) info.baseName = baseName;
+    const override = providerOverride(r.id);
+    if (override) info.providerOverride = override;
     const now = loaded.get(r.id);
     if (now) info.loaded = now;
     return info;
@@ -103,15 +163,22 @@ export function modelsRegistry(ctx: ServiceContext) {
     const existing = ctx.store.models.getByPath(info.dir);
     if (existing) return toInfo(existing);
     const best = pickVariant(info, undefined, false);
+    const derived = readDerivedInfo(info.dir);
+    const derivedFrom = origin.derivedFrom ?? (derived ? findBase(derived.baseFolder)?.id : undefined);
     const created = ctx.store.models.add({
       name: name ?? info.name,
       path: info.dir,
       arch: info.shape.arch,
       dtype: best.dtype,
       sizeBytes: info.variants.reduce((sum, v) => sum + v.bytes, 0),
-      source: fs.existsSync(path.join(info.dir, MANIFEST_FILE)) ? 'converted' : 'imported',
-      manifest: { dtypes: info.variants.map((v) => v.dtype), shape: { ...info.shape }, ...(origin.convertedFrom ? { convertedFrom: origin.convertedFrom } : {}) },
-      ...(origin.derivedFrom ? { derivedFrom: origin.derivedFrom } : {}),
+      source: derived ? 'fine-tuned' : fs.existsSync(path.join(info.dir, MANIFEST_FILE)) ? 'converted' : 'imported',
+      manifest: {
+        dtypes: info.variants.map((v) => v.dtype),
+        shape: { ...info.shape },
+        ...(origin.convertedFrom ? { convertedFrom: origin.convertedFrom } : {}),
+        ...(derived ? { derived: { ...derived } } : {}),
+      },
+      ...(derivedFrom ? { derivedFrom } : {}),
     });
     return toInfo(created);
   };
@@ -128,7 +195,7 @@ export function modelsRegistry(ctx: ServiceContext) {
     return ctx.engine.request<{ unloaded: boolean }>('generate.unload', { modelId });
   };
 
-  return { record, toInfo, loadParams, remember, add, load, unload, loaded, dispose: unsubscribe };
+  return { record, toInfo, providerOverride, loadParams, remember, add, load, unload, loaded, dispose: unsubscribe };
 }
 
 export type ModelsRegistry = ReturnType<typeof modelsRegistry>;
@@ -153,6 +220,7 @@ export const modelsService: ServiceModule = (ctx) => {
       'models.remove': async ({ modelId }) => {
         registry.record(modelId);
         if (registry.loaded.has(modelId)) await registry.unload(modelId).catch(() => undefined);
+        ctx.store.settings.remove(modelProviderSetting(modelId));
         return { removed: ctx.store.models.remove(modelId) };
       },
       'models.load': ({ modelId, ...overrides }) => registry.load(modelId, overrides),

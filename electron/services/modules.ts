@@ -8,5 +8,6 @@ import { engineService } from './engine';
 import { jobsService } from './jobs';
 import { modelsService } from './models';
 import { chatService } from './chat';
+import { settingsService } from './settings';
 
-export const serviceModules: ServiceModule[] = [appService, engineService, jobsService, modelsService, chatService];
+export const serviceModules: ServiceModule[] = [appService, engineService, jobsService, modelsService, chatService, settingsService];

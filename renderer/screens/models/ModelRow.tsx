@@ -7,6 +7,9 @@ import { formatMs } from '../../state/chatMessages';
 import { formatBytes } from '../../state/format';
 import { fallbackNotes, modelSummary, runningLabel } from '../../state/models';
 import type { ModelAction } from '../../state/modelsStore';
+import { APPLIES_AT_NEXT_LOAD, derivedLabel } from '../../state/providerSettings';
+import { useModelProvider } from '../../state/useProviderSettings';
+import { ProviderSelect } from '../settings/ProviderSelect';
 
 const ACTION_LABELS: Record<ModelAction, string> = { loading: 'Loading…', unloading: 'Unloading…', removing: 'Removing…' };
 
@@ -29,6 +32,8 @@ export function ModelRow({
 }) {
   const [confirming, setConfirming] = useState(false);
   const running = runningLabel(model.loaded);
+  const provider = useModelProvider(model);
+  const fineTuned = derivedLabel(model);
   return (
     <li className="model-row" data-testid="model-row" data-model-id={model.id}>
       <div className="model-row-head">
@@ -73,10 +78,14 @@ export function ModelRow({
       </div>
       <div className="model-row-meta">
         {modelSummary(model)}
-        {model.derivedFrom ? ` · from ${model.derivedFrom}` : ''} · {model.source}
+        {fineTuned ? <span data-testid="model-derived"> · {fineTuned}</span> : ` · ${model.source}`}
         {model.loaded ? ` · context ${model.loaded.contextLength} · ~${formatBytes(model.loaded.estimatedBytes)} · loaded in ${formatMs(model.loaded.loadMs)}` : ''}
       </div>
       <div className="model-row-path">{model.path}</div>
+      <div className="model-row-provider" title={APPLIES_AT_NEXT_LOAD}>
+        <span className="muted">Provider{model.loaded ? ' (applies at the next load)' : ''}:</span>
+        <ProviderSelect setting={provider} label={`Execution provider for ${model.name}`} testId="model-provider" />
+      </div>
       {fallbackNotes(model.loaded).map((note) => (
         <div key={note} className="model-picker-note">
           {note}

@@ -2,6 +2,7 @@ import { ScreenHeader } from '../../components/ScreenHeader';
 import { AppearanceCard } from './AppearanceCard';
 import { DiagnosticsCard } from './DiagnosticsCard';
 import { EngineCard } from './EngineCard';
+import { InferenceCard } from './InferenceCard';
 import { StorageCard } from './StorageCard';
 import type { ThemeControl } from './AppearanceCard';
 
@@ -11,6 +12,7 @@ export function SettingsScreen({ theme }: { theme: ThemeControl }) {
       <ScreenHeader title="Settings" subtitle="The engine on this machine, appearance and diagnostics." />
       <div className="screen-body stack">
         <EngineCard />
+        <InferenceCard />
         <AppearanceCard theme={theme} />
         <DiagnosticsCard />
         <StorageCard />
