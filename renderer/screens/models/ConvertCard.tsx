@@ -1,4 +1,4 @@
-import { useEffect, useState, type FormEvent } from 'react';
+import { useState, type FormEvent } from 'react';
 import type { Job } from '../../../electron/contract/api';
 import { isQuantized } from '../../../electron/contract/convert';
 import { Button } from '../../components/Button';
@@ -9,18 +9,9 @@ import { ACCURACY_LEVELS, BLOCK_SIZES, DEFAULT_CONVERT_FORM, DTYPE_OPTIONS, type
 import { formatDuration, formatPercent } from '../../state/format';
 import { estimateEta, isActive, JOB_STATE_LABELS } from '../../state/jobs';
 import { useConvertJob } from '../../state/useConvertJob';
+import { useNow } from '../../state/useNow';
 import './convert.css';
 
-/** Re-renders every second while something runs, so the ETA counts down between progress events. */
-function useNow(active: boolean): number {
-  const [now, setNow] = useState(() => Date.now());
-  useEffect(() => {
-    if (!active) return;
-    const timer = setInterval(() => setNow(Date.now()), 1000);
-    return () => clearInterval(timer);
-  }, [active]);
-  return now;
-}
 
 function AdvancedSettings({ form, update }: { form: ConvertForm; update(patch: Partial<ConvertForm>): void }) {
   const quantized = isQuantized(form.dtype);

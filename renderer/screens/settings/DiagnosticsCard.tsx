@@ -1,4 +1,3 @@
-import { useEffect, useState } from 'react';
 import type { Job } from '../../../electron/contract/api';
 import { Button } from '../../components/Button';
 import { Card } from '../../components/Card';
@@ -7,19 +6,11 @@ import { ProgressBar } from '../../components/ProgressBar';
 import { formatDuration, formatPercent } from '../../state/format';
 import { estimateEta, isActive, JOB_STATE_LABELS } from '../../state/jobs';
 import { useJobs } from '../../state/useJobs';
+import { useNow } from '../../state/useNow';
 
 /** 100 steps of 100 ms: long enough to watch and cancel, short enough not to bore. */
 const TEST_JOB = { steps: 100, stepMs: 100 };
 
-function useNow(active: boolean): number {
-  const [now, setNow] = useState(() => Date.now());
-  useEffect(() => {
-    if (!active) return;
-    const timer = setInterval(() => setNow(Date.now()), 1000);
-    return () => clearInterval(timer);
-  }, [active]);
-  return now;
-}
 
 function JobRow({ job, now, onCancel }: { job: Job; now: number; onCancel(): void }) {
   const active = isActive(job);
