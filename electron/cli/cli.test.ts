@@ -48,7 +48,7 @@ describe('distillery CLI', () => {
   });
 
   it('serve prints one URL line, answers with the token, refuses without, and stops on SIGTERM', async () => {
-    const child = spawn(process.execPath, [bin, 'serve', '--port', '0'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [bin, 'serve', '--port', '0', '--no-build'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     child.stdout.on('data', (chunk) => (stdout += chunk));
     try {

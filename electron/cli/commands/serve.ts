@@ -2,8 +2,10 @@
  * `distillery serve [--port N] [--no-open]`: headless mode. Engine + services + HTTP server on 127.0.0.1, serving the
  * built renderer; prints exactly one line on stdout: `Distillery listening on http://127.0.0.1:PORT/?token=TOKEN`.
  */
-import { spawn } from 'node:child_process';
-import { startServer } from '../../server';
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { defaultStaticDir, startServer } from '../../server';
 import { startBackend } from '../backend';
 import { CliError, type CliCommand } from '../command';
 
@@ -13,7 +15,9 @@ export const serveCommand: CliCommand = (program) => {
     .description('Start headless mode: the app and its API on http://127.0.0.1 (always local only), with a token')
     .option('-p, --port <port>', 'port to listen on (0 = a free port)', parsePort, 0)
     .option('--no-open', 'do not open a browser')
-    .action(async (options: { port: number; open: boolean }) => {
+    .option('--no-build', 'do not build the interface when it is missing (the page then says how)')
+    .action(async (options: { port: number; open: boolean; build: boolean }) => {
+      if (options.build) buildInterfaceIfMissing(defaultStaticDir());
       const backend = await startBackend({ transport: 'http', waitForEngine: false });
       let server: Awaited<ReturnType<typeof startServer>>;
       try {
@@ -44,6 +48,20 @@ export const serveCommand: CliCommand = (program) => {
       });
     });
 };
+
+/**
+ * A fresh checkout has no built interface yet: build it once (a few seconds) so the printed URL opens the app.
+ * Build output goes to stderr, because stdout carries exactly the one URL line that scripts read.
+ */
+function buildInterfaceIfMissing(staticDir: string): void {
+  if (existsSync(path.join(staticDir, 'index.html'))) return;
+  const repo = path.resolve(staticDir, '..', '..');
+  const bin = path.join(repo, 'node_modules', 'electron-vite', 'bin', 'electron-vite.js');
+  if (!existsSync(bin)) return; // an installed package without build tools: the page itself says what to run
+  process.stderr.write('Building the interface (first run only)…\n');
+  const build = spawnSync(process.execPath, [bin, 'build'], { cwd: repo, stdio: ['ignore', process.stderr, process.stderr] });
+  if (build.status !== 0) throw new CliError('Building the interface failed (see above); run `npm run build` to retry.');
+}
 
 function parsePort(value: string): number {
   const port = Number(value);
