@@ -74,6 +74,15 @@ describe('EngineHost with a real forked engine', () => {
     });
   });
 
+  it("survives a terminal's Ctrl+C (SIGINT to the process group): the host decides how to stop", async () => {
+    const before = host.status();
+    process.kill(before.pid!, 'SIGINT');
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const info = await host.request<EngineInfoResult>('info');
+    expect(info.pid).toBe(before.pid);
+    expect(host.status()).toMatchObject({ state: 'ready', restarts: before.restarts });
+  });
+
   it('notices kill -9, rejects the pending call, restarts and serves new calls', async () => {
     const states: EngineStatus['state'][] = [];
     const unsubscribe = host.onStatus((status) => states.push(status.state));

@@ -20,5 +20,9 @@ process.on('unhandledRejection', (reason) => {
   port.postMessage({ type: 'log', level: 'error', message: `engine: unhandled rejection: ${String(reason)}` });
 });
 port.onDisconnect(() => process.exit(0));
+// A terminal's Ctrl+C reaches the whole process group, the forked engine included. The host decides what Ctrl+C
+// means (stop the reply and keep its text, then shut down), and stops the engine itself by cancel, SIGTERM or
+// disconnect; dying here would turn a stopped reply into an engine crash.
+process.on('SIGINT', () => undefined);
 
 startEngineDispatcher(port);

@@ -3,23 +3,19 @@
  * a run taught: exact match of generated completions before and after training.
  */
 import * as ort from 'onnxruntime-node';
-import { writeModel } from '../onnx/write';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { argmax } from '../generate/sampler';
 import type { NamedTensor } from './adapter';
 import type { TrainingGraph } from './lora-graph';
+import { createGraphSession, trainableFeeds } from './runner';
 
 export class GreedyDecoder {
-  private constructor(private session: ort.InferenceSession, private training: TrainingGraph, private dir: string) {}
+  private constructor(private session: ort.InferenceSession, private training: TrainingGraph, private cleanup: () => void) {}
 
   /** `training` must be built with keepLogits (and typically forwardOnly). */
   static async create(training: TrainingGraph): Promise<GreedyDecoder> {
     if (!training.graph.outputs.some((o) => o.name === 'logits')) throw new Error('GreedyDecoder needs a graph built with keepLogits: true');
-    const dir = mkdtempSync(join(tmpdir(), 'distillery-eval-'));
-    await writeModel(training.graph, join(dir, 'eval.onnx'));
-    const session = await ort.InferenceSession.create(join(dir, 'eval.onnx'), { graphOptimizationLevel: 'all' });
-    return new GreedyDecoder(session, training, dir);
+    const { session, cleanup } = await createGraphSession(training, 'eval', { graphOptimizationLevel: 'all' });
+    return new GreedyDecoder(session, training, cleanup);
   }
 
   /** Appends up to maxNew argmax tokens to the prompt, stopping after `stopId`. */
@@ -32,16 +28,11 @@ export class GreedyDecoder {
       const feeds: Record<string, ort.Tensor> = {
         input_ids: i64(ids), attention_mask: i64(ids.map(() => 1)), position_ids: i64(ids.map((_, t) => t)),
         loss_weights: new ort.Tensor('float32', new Float32Array(n), [1, n]),
+        ...trainableFeeds(this.training, params),
       };
-      for (const t of this.training.trainables) {
-        const value = params.get(t.name)!;
-        feeds[t.name] = t.dtype === 'float64' ? new ort.Tensor('float64', Float64Array.from(value.data), t.shape) : new ort.Tensor('float32', value.data, t.shape);
-      }
       const logits = (await this.session.run(feeds, ['logits'])).logits;
       const vocab = logits.dims[2];
-      const last = (logits.data as Float32Array).subarray((n - 1) * vocab, n * vocab);
-      let best = 0;
-      for (let v = 1; v < vocab; v++) if (last[v] > last[best]) best = v;
+      const best = argmax((logits.data as Float32Array).subarray((n - 1) * vocab, n * vocab));
       ids.push(best);
       generated.push(best);
       if (best === stopId) break;
@@ -51,6 +42,6 @@ export class GreedyDecoder {
 
   async release(): Promise<void> {
     await this.session.release();
-    rmSync(this.dir, { recursive: true, force: true });
+    this.cleanup();
   }
 }

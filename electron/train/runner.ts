@@ -29,16 +29,12 @@ export class OrtStepRunner implements StepRunner {
   ) {}
 
   static async create(training: TrainingGraph, options: RunnerOptions = {}): Promise<OrtStepRunner> {
-    const dir = options.workDir ?? mkdtempSync(join(tmpdir(), 'distillery-train-'));
-    const file = join(dir, 'train.onnx');
-    await writeModel(training.graph, file);
     const sessionOptions: ort.InferenceSession.SessionOptions = {
       executionProviders: options.executionProviders ?? ['cpu'],
       graphOptimizationLevel: 'all',
     };
     if (options.intraOpNumThreads !== undefined) sessionOptions.intraOpNumThreads = options.intraOpNumThreads;
-    const session = await ort.InferenceSession.create(file, sessionOptions);
-    const cleanup = options.workDir ? () => {} : () => rmSync(dir, { recursive: true, force: true });
+    const { session, cleanup } = await createGraphSession(training, 'train', sessionOptions, options.workDir);
     return new OrtStepRunner(session, training, cleanup);
   }
 
@@ -68,15 +64,43 @@ export class OrtStepRunner implements StepRunner {
       position_ids: new ort.Tensor('int64', batch.positionIds, dims),
       loss_weights: new ort.Tensor('float32', batch.lossWeights, dims),
     };
-    for (const t of this.training.trainables) {
-      const value = params.get(t.name);
-      if (!value) throw new Error(`no value for trained tensor '${t.name}'`);
-      feeds[t.name] = t.dtype === 'float64'
-        ? new ort.Tensor('float64', Float64Array.from(value.data), t.shape)
-        : new ort.Tensor('float32', value.data, t.shape);
-    }
-    return feeds;
+    return { ...feeds, ...trainableFeeds(this.training, params) };
   }
+}
+
+/**
+ * Writes a training (or evaluation) graph with its weights into a work folder and opens it. The folder can hold GBs
+ * of weights: it is removed on failure here, and by `cleanup` later, unless the caller gave its own `workDir`.
+ */
+export async function createGraphSession(
+  training: TrainingGraph,
+  name: string,
+  sessionOptions: ort.InferenceSession.SessionOptions,
+  workDir?: string,
+): Promise<{ session: ort.InferenceSession; cleanup: () => void }> {
+  const dir = workDir ?? mkdtempSync(join(tmpdir(), `distillery-${name}-`));
+  const cleanup = workDir ? () => {} : () => rmSync(dir, { recursive: true, force: true });
+  try {
+    const file = join(dir, `${name}.onnx`);
+    await writeModel(training.graph, file);
+    return { session: await ort.InferenceSession.create(file, sessionOptions), cleanup };
+  } catch (error) {
+    cleanup();
+    throw error;
+  }
+}
+
+/** One input per trained tensor (LoRA factors or full weights), in the graph's precision. */
+export function trainableFeeds(training: TrainingGraph, params: Map<string, NamedTensor>): Record<string, ort.Tensor> {
+  const feeds: Record<string, ort.Tensor> = {};
+  for (const t of training.trainables) {
+    const value = params.get(t.name);
+    if (!value) throw new Error(`no value for trained tensor '${t.name}'`);
+    feeds[t.name] = t.dtype === 'float64'
+      ? new ort.Tensor('float64', Float64Array.from(value.data), t.shape)
+      : new ort.Tensor('float32', value.data, t.shape);
+  }
+  return feeds;
 }
 
 function toFloat32(tensor: ort.Tensor): Float32Array {
