@@ -10,7 +10,7 @@ import { EngineHost } from '../engine/host';
 import { nodeEngineSpawner } from '../engine/spawn-node';
 import { makeTinyModel } from '../testing/fixtures';
 import { createServices, type Services } from './index';
-import { convertEngineParams, convertJobProgress, defaultOutDir } from './jobs-convert';
+import { convertEngineParams, convertJobProgress, convertJobSpec, defaultOutDir } from './jobs-convert';
 
 const progress = (p: Partial<ConvertProgress>): ConvertProgress => ({
   phase: 'convert', tensorsDone: 0, tensorsTotal: 0, bytesDone: 0, bytesTotal: 0, fraction: 0, elapsedMs: 0, ...p,
@@ -34,6 +34,26 @@ describe('convert job: pure parts', () => {
     expect(finish.fraction).toBeLessThan(1); // 1 means registered too: only the runner sets it
     expect(convertJobProgress(progress({ tensorsDone: 0, tensorsTotal: 339 }), 28).message).toBe('Converting layer 1/28');
     expect(convertJobProgress(progress({ tensorsDone: 5, tensorsTotal: 10 })).message).toBe('Converting tensor 5/10');
+  });
+
+  it('never gives two running conversions the same output folder', () => {
+    const models = mkdtempSync(path.join(os.tmpdir(), 'distillery-outdir-'));
+    const deps = { modelsDir: models, registry: { add: async () => { throw new Error('not called'); } } };
+    const input = { hfDir: '/ckpt/R1-1.5B', dtype: 'q4' as const, register: true };
+    try {
+      const first = convertJobSpec(input, deps);
+      const second = convertJobSpec(input, deps);
+      expect(first.params).toMatchObject({ outDir: path.join(models, 'R1-1.5B-q4') });
+      expect(second.params).toMatchObject({ outDir: path.join(models, 'R1-1.5B-q4-2') });
+      const explicit = { ...input, outDir: path.join(models, 'R1-1.5B-q4') };
+      expect(() => convertJobSpec(explicit, deps)).toThrow(/Another conversion is writing to/);
+      first.onSettled!();
+      second.onSettled!();
+      const third = convertJobSpec(explicit, deps); // released: the folder can be used again
+      third.onSettled!();
+    } finally {
+      rmSync(models, { recursive: true, force: true });
+    }
   });
 
   it('picks a free default output folder in the models folder', () => {

@@ -8,6 +8,7 @@ import path from 'node:path';
 import type { StartConvertParams } from '../contract/convert';
 import type { ConvertJobResult } from '../convert/convert-handler';
 import { formatBytes, type ConvertProgress } from '../convert/progress';
+import { ApiError } from './errors';
 import type { EngineJobSpec, JobProgress } from './jobs-runner';
 import type { ModelsRegistry } from './models';
 
@@ -18,11 +19,17 @@ import type { ModelsRegistry } from './models';
 const CHECKSUM_SHARE = 0.1;
 const FINISH_AT = 0.99;
 
-/** <modelsDir>/<source folder name>-<dtype>, or with -2, -3, … when that already exists (a default never refuses). */
+/**
+ * Output folders of conversions still running. The converter only renames its result into place at the end, so
+ * without this two jobs could pick (or be given) the same folder and the second would replace the first's model.
+ */
+const outputsInUse = new Set<string>();
+
+/** <modelsDir>/<source folder name>-<dtype>, or with -2, -3, … when that exists or is being written (a default never refuses). */
 export function defaultOutDir(modelsDir: string, hfDir: string, dtype: string): string {
   const base = path.join(modelsDir, `${path.basename(path.resolve(hfDir))}-${dtype}`);
   let candidate = base;
-  for (let n = 2; fs.existsSync(candidate); n++) candidate = `${base}-${n}`;
+  for (let n = 2; fs.existsSync(candidate) || outputsInUse.has(candidate); n++) candidate = `${base}-${n}`;
   return candidate;
 }
 
@@ -81,8 +88,13 @@ export interface ConvertJobDeps {
 export function convertJobSpec(input: StartConvertParams, deps: ConvertJobDeps): EngineJobSpec<ConvertJobResult> {
   const hfDir = path.resolve(input.hfDir);
   const outDir = input.outDir ? path.resolve(input.outDir) : defaultOutDir(deps.modelsDir, hfDir, input.dtype);
+  if (outputsInUse.has(outDir)) {
+    throw new ApiError('conflict', `Another conversion is writing to ${outDir}: wait for it to finish or choose another output folder.`);
+  }
+  outputsInUse.add(outDir);
   const layers = readLayerCount(hfDir);
   return {
+    onSettled: () => outputsInUse.delete(outDir),
     kind: 'convert',
     title: `Convert ${path.basename(hfDir)} to ${input.dtype}`,
     method: 'convert',

@@ -41,6 +41,8 @@ export interface EngineJobSpec<R = unknown> {
   onSuccess?(result: R): Promise<JobOutcome> | JobOutcome;
   /** Runs after the job ended any other way (failed, cancelled, interrupted by an engine crash): clean up what it left. */
   onFailure?(state: JobState): Promise<void> | void;
+  /** Called once when the job has ended, whatever the outcome (releases what the spec reserved). */
+  onSettled?(): void;
 }
 
 interface ActiveJob {
@@ -72,10 +74,20 @@ export function jobRunner(ctx: ServiceContext) {
   const active = new Map<string, ActiveJob>();
 
   const start = <R>(spec: EngineJobSpec<R>): Job => {
-    const record = ctx.store.jobs.create({ kind: spec.kind, title: spec.title, params: spec.params, state: 'running' });
-    ctx.events.emit('job.update', toContractJob(record));
-    const call = ctx.engine.stream<R>(spec.method, spec.params);
-    const done = followJob(ctx, record, spec, call).finally(() => active.delete(record.id));
+    let record: JobRecord;
+    let call: ReturnType<typeof ctx.engine.stream<R>>;
+    try {
+      record = ctx.store.jobs.create({ kind: spec.kind, title: spec.title, params: spec.params, state: 'running' });
+      ctx.events.emit('job.update', toContractJob(record));
+      call = ctx.engine.stream<R>(spec.method, spec.params);
+    } catch (error) {
+      spec.onSettled?.();
+      throw error;
+    }
+    const done = followJob(ctx, record, spec, call).finally(() => {
+      active.delete(record.id);
+      spec.onSettled?.();
+    });
     active.set(record.id, { cancel: call.cancel, done });
     return toContractJob(record);
   };
