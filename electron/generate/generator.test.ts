@@ -86,6 +86,19 @@ describe('generate', () => {
     expect(result.stats.completionTokens).toBeLessThan(8);
   });
 
+  it('a request cancelled before it starts (while queued) returns stopped without running the model', async () => {
+    const decoder = scriptedDecoder(tok.encode(SCRIPT), assistantId);
+    const controller = new AbortController();
+    controller.abort();
+    const { events, onEvent } = collect();
+    const messages = [{ role: 'user' as const, content: 'hi' }];
+    const result = await generate(modelWith(decoder), { messages }, { thinkingBudget: 0 }, { signal: controller.signal, onEvent });
+    expect(decoder.calls).toEqual([]);
+    expect(events).toEqual([]);
+    expect(result).toMatchObject({ reasoning: '', answer: '' });
+    expect(result.stats).toMatchObject({ finishReason: 'stopped', completionTokens: 0, promptTokens: tok.encodeChat(messages).length });
+  });
+
   it('closes the thought when the thinking budget runs out, then answers', async () => {
     const hmm = tok.encode(' hmm')[0];
     const ok = tok.encode(' OK')[0];

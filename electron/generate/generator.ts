@@ -109,6 +109,10 @@ export async function generate(
   const context = options.repetitionPenalty ? [...promptIds] : undefined;
   const emit = (events: StreamEvent[]) => mergeEvents(events).forEach((e) => hooks.onEvent?.(e, clock.tokens));
 
+  if (hooks.signal?.aborted) {
+    // cancelled while queued behind another generation: a prefill of up to a whole context would be wasted work
+    return { reasoning: '', answer: '', stats: collectStats(model, promptIds.length, clock, splitter, 'stopped', false, seed) };
+  }
   model.decoder.reset();
   let budgetHit = false;
   let prefill = promptIds;
@@ -120,7 +124,7 @@ export async function generate(
     prefill = [...promptIds, ...close];
     budgetHit = true;
   }
-  let logits = await model.decoder.forward(prefill);
+  let logits = await model.decoder.forward(prefill, hooks.signal);
   let finishReason: FinishReason = 'length';
   while (clock.tokens < maxNew) {
     if (hooks.signal?.aborted) {

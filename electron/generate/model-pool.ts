@@ -6,7 +6,7 @@
 import type * as ort from 'onnxruntime-node';
 import type { GenerationModel } from './generator';
 import { availableMemoryBytes, estimateMemory, refusalMessage, type MemoryEstimate } from './memory';
-import { inspectModelFolder, pickVariant } from './model-files';
+import { inspectModelFolder, pickVariant, type DecoderShape } from './model-files';
 import { OrtDecoder } from './ort-decoder';
 import { createSessionWithFallback, type ProviderFallback, type SessionFactory } from './providers';
 import { loadModelTokenizer } from './tokenizer';
@@ -62,7 +62,11 @@ export interface ModelPoolOptions {
 
 export class ModelPool {
   private readonly entries = new Map<string, Entry>();
-  private readonly loading = new Map<string, Promise<LoadedModelInfo>>();
+  /**
+   * Per model, the tail of its loads and unloads: each waits for the one asked before it, so an unload during a load
+   * unloads what that load made, and a load with other settings reloads instead of joining the earlier load.
+   */
+  private readonly lifecycle = new Map<string, Promise<unknown>>();
 
   constructor(private readonly options: ModelPoolOptions = {}) {}
 
@@ -70,15 +74,27 @@ export class ModelPool {
     return [...this.entries.values()].map((e) => e.info);
   }
 
-  async load(request: LoadRequest): Promise<LoadedModelInfo> {
-    const existing = this.entries.get(request.modelId);
-    if (existing && sameLoad(existing, request)) return existing.info;
-    if (existing) await this.unload(request.modelId);
-    const pending = this.loading.get(request.modelId);
-    if (pending) return pending;
-    const started = this.loadNow(request).finally(() => this.loading.delete(request.modelId));
-    this.loading.set(request.modelId, started);
-    return started;
+  load(request: LoadRequest): Promise<LoadedModelInfo> {
+    return this.inOrder(request.modelId, async () => {
+      const existing = this.entries.get(request.modelId);
+      if (existing && sameLoad(existing, request)) return existing.info;
+      if (existing) await this.unloadNow(request.modelId);
+      return this.loadNow(request);
+    });
+  }
+
+  unload(modelId: string): Promise<boolean> {
+    return this.inOrder(modelId, () => this.unloadNow(modelId));
+  }
+
+  private inOrder<T>(modelId: string, step: () => Promise<T>): Promise<T> {
+    const result = (this.lifecycle.get(modelId) ?? Promise.resolve()).then(step);
+    const tail = result.catch(() => undefined); // a failed load must not block the next one
+    this.lifecycle.set(modelId, tail);
+    void tail.then(() => {
+      if (this.lifecycle.get(modelId) === tail) this.lifecycle.delete(modelId);
+    });
+    return result;
   }
 
   private async loadNow(request: LoadRequest): Promise<LoadedModelInfo> {
@@ -96,7 +112,7 @@ export class ModelPool {
     }
     const tokenizer = await loadModelTokenizer(folder.dir, folder.eosIds);
     const choice = await createSessionWithFallback(variant.onnxPath, request.provider, { factory: this.options.sessionFactory });
-    const decoder = new OrtDecoder(choice.session, folder.shape, { prefillChunk: PREFILL_CHUNK });
+    const decoder = await decoderOrRelease(choice.session, folder.shape);
     const info: LoadedModelInfo = {
       modelId: request.modelId,
       dir: folder.dir,
@@ -113,7 +129,7 @@ export class ModelPool {
     return info;
   }
 
-  async unload(modelId: string): Promise<boolean> {
+  private async unloadNow(modelId: string): Promise<boolean> {
     const entry = this.entries.get(modelId);
     if (!entry) return false;
     this.entries.delete(modelId);
@@ -131,6 +147,16 @@ export class ModelPool {
     const next = entry.queue.catch(() => undefined).then(() => fn(entry.model, entry.info));
     entry.queue = next;
     return next;
+  }
+}
+
+/** The session is not in the pool yet: if it is not a usable decoder, nobody else would ever release it. */
+async function decoderOrRelease(session: ort.InferenceSession, shape: DecoderShape): Promise<OrtDecoder> {
+  try {
+    return new OrtDecoder(session, shape, { prefillChunk: PREFILL_CHUNK });
+  } catch (err) {
+    await session.release().catch(() => undefined); // the decoder's error is the one worth reporting
+    throw err;
   }
 }
 

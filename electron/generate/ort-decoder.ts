@@ -11,8 +11,12 @@ import { f16ToF32Array } from '../model/dtypes';
 import type { DecoderShape } from './model-files';
 
 export interface DecoderModel {
-  /** Appends `ids` to the context and returns the logits that predict the token after the last one. */
-  forward(ids: number[]): Promise<Float32Array>;
+  /**
+   * Appends `ids` to the context and returns the logits that predict the token after the last one. When `signal`
+   * aborts during a chunked prefill, it stops after the current chunk: the context then holds only part of `ids`
+   * and the logits are not worth sampling (the caller is stopping anyway).
+   */
+  forward(ids: number[], signal?: AbortSignal): Promise<Float32Array>;
   /** Tokens in the KV cache. */
   readonly length: number;
   /** Forgets the context (next forward starts from position 0). */
@@ -31,6 +35,8 @@ export class OrtDecoder implements DecoderModel {
   private readonly kvType: KvType;
   private readonly hasPositionIds: boolean;
   private readonly prefillChunk: number;
+  /** All ones, never written after it is filled: each step's attention_mask is a view of its first `total` entries. */
+  private ones = new BigInt64Array(0);
 
   constructor(
     readonly session: ort.InferenceSession,
@@ -64,13 +70,19 @@ export class OrtDecoder implements DecoderModel {
     }
   }
 
-  async forward(ids: number[]): Promise<Float32Array> {
+  async forward(ids: number[], signal?: AbortSignal): Promise<Float32Array> {
     if (ids.length === 0) throw new Error('forward() needs at least one token.');
-    let logits: Float32Array | undefined;
-    for (let start = 0; start < ids.length; start += this.prefillChunk) {
+    let logits = await this.runChunk(ids.slice(0, this.prefillChunk));
+    for (let start = this.prefillChunk; start < ids.length && !signal?.aborted; start += this.prefillChunk) {
       logits = await this.runChunk(ids.slice(start, start + this.prefillChunk));
     }
-    return logits as Float32Array;
+    return logits;
+  }
+
+  /** [1, total] ones, without allocating and filling the whole context's mask on every decoded token. */
+  private attentionMask(total: number): ort.Tensor {
+    if (this.ones.length < total) this.ones = new BigInt64Array(Math.max(total, 2 * this.ones.length, 1024)).fill(1n);
+    return new ort.Tensor('int64', this.ones.subarray(0, total), [1, total]);
   }
 
   private async runChunk(ids: number[]): Promise<Float32Array> {
@@ -78,7 +90,7 @@ export class OrtDecoder implements DecoderModel {
     const total = this.cached + seq;
     const feeds: Record<string, ort.Tensor> = {
       input_ids: new ort.Tensor('int64', BigInt64Array.from(ids, BigInt), [1, seq]),
-      attention_mask: new ort.Tensor('int64', new BigInt64Array(total).fill(1n), [1, total]),
+      attention_mask: this.attentionMask(total),
     };
     if (this.hasPositionIds) {
       const positions = new BigInt64Array(seq);

@@ -71,6 +71,49 @@ describe('generation through ONNX Runtime', () => {
     expect(maxDiff).toBeLessThan(1e-4);
   });
 
+  it('a prefill stops between chunks once the signal aborts', async () => {
+    const model = await ortModel(tinyDir, 3);
+    const prompt = model.tokenizer.encodeChat([{ role: 'user', content: 'A longer prompt, so that it spans several chunks.' }]);
+    expect(prompt.length).toBeGreaterThan(9);
+    const controller = new AbortController();
+    const session = model.decoder.session;
+    const run = session.run.bind(session);
+    let runs = 0;
+    session.run = (async (...args: Parameters<typeof run>) => {
+      runs++;
+      const out = await run(...args);
+      if (runs === 2) controller.abort();
+      return out;
+    }) as typeof session.run;
+    await model.decoder.forward(prompt, controller.signal);
+    expect(runs).toBe(2);
+    expect(model.decoder.length).toBe(6);
+  });
+
+  it('the attention_mask of each step is [1, context] ones, views of one buffer instead of a new one per token', async () => {
+    const model = await ortModel(tinyDir, 4);
+    const session = model.decoder.session;
+    const run = session.run.bind(session);
+    const masks: ort.Tensor[] = [];
+    session.run = (async (feeds: Record<string, ort.Tensor>, ...rest: unknown[]) => {
+      masks.push(feeds.attention_mask);
+      return (run as (...a: unknown[]) => Promise<ort.InferenceSession.ReturnType>)(feeds, ...rest);
+    }) as typeof session.run;
+    const prompt = model.tokenizer.encodeChat([{ role: 'user', content: 'Hello there.' }]);
+    let logits = await model.decoder.forward(prompt);
+    for (let step = 0; step < 3; step++) logits = await model.decoder.forward([argmax(logits)]);
+    let total = 0;
+    const chunks = [...Array.from({ length: Math.ceil(prompt.length / 4) }, (_, i) => Math.min(4, prompt.length - 4 * i)), 1, 1, 1];
+    expect(masks).toHaveLength(chunks.length);
+    masks.forEach((mask, i) => {
+      total += chunks[i];
+      expect(mask.dims).toEqual([1, total]);
+      expect(mask.data.length).toBe(total);
+      expect([...(mask.data as BigInt64Array)].every((v) => v === 1n)).toBe(true);
+      expect((mask.data as BigInt64Array).buffer).toBe((masks[0].data as BigInt64Array).buffer);
+    });
+  });
+
   it('two models loaded at once generate concurrently, steps interleaved, each correct', async () => {
     const pool = new ModelPool();
     const a = await pool.load({ modelId: 'a', dir: scriptedDir, contextLength: 2048 });

@@ -219,7 +219,10 @@ export const modelsService: ServiceModule = (ctx) => {
       'models.add': ({ path: folder, name }) => registry.add(folder, name),
       'models.remove': async ({ modelId }) => {
         registry.record(modelId);
-        if (registry.loaded.has(modelId)) await registry.unload(modelId).catch(() => undefined);
+        // ask the engine itself, not `loaded`: a model loaded by a generation that then failed is only known there.
+        // An engine that is not ready has nothing loaded (a new process starts empty).
+        if (ctx.engine.status().state === 'ready') await registry.unload(modelId).catch(() => undefined);
+        registry.loaded.delete(modelId);
         ctx.store.settings.remove(modelProviderSetting(modelId));
         return { removed: ctx.store.models.remove(modelId) };
       },

@@ -1,0 +1,83 @@
+// ModelPool's load/unload lifecycle over real ONNX Runtime sessions: failed loads release their session, and loads
+// and unloads of one model apply in the order they were asked.
+import { beforeAll, describe, expect, it } from 'vitest';
+import * as ort from 'onnxruntime-node';
+import { ModelPool } from './model-pool';
+import type { SessionFactory } from './providers';
+import { scriptedOnnxModel } from './test-models';
+
+let dir: string;
+
+beforeAll(async () => {
+  dir = await scriptedOnnxModel();
+}, 300_000);
+
+/** Real sessions, counted: how many were created and how many of those were released. */
+function countingFactory() {
+  const counts = { created: 0, released: 0 };
+  const factory: SessionFactory = async (onnxPath, options) => {
+    const session = await ort.InferenceSession.create(onnxPath, options);
+    counts.created++;
+    const release = session.release.bind(session);
+    session.release = async () => {
+      counts.released++;
+      return release();
+    };
+    return session;
+  };
+  return { counts, factory };
+}
+
+describe('ModelPool lifecycle', () => {
+  it('releases the session when the model is not a KV-cache decoder, and reports why', async () => {
+    let released = 0;
+    const notADecoder = {
+      inputNames: ['input_ids', 'attention_mask'],
+      outputNames: ['logits'],
+      inputMetadata: [],
+      release: async () => {
+        released++;
+      },
+    } as unknown as ort.InferenceSession;
+    const pool = new ModelPool({ sessionFactory: async () => notADecoder });
+    await expect(pool.load({ modelId: 'x', dir, provider: 'cpu', contextLength: 256 })).rejects.toThrow(/no "past_key_values\.0\.key" input.*Re-convert/);
+    expect(released).toBe(1);
+    expect(pool.list()).toEqual([]);
+  });
+
+  it('an unload asked during a load unloads the model that load made', async () => {
+    const { counts, factory } = countingFactory();
+    const pool = new ModelPool({ sessionFactory: factory });
+    const loading = pool.load({ modelId: 'a', dir, contextLength: 512 });
+    const unloading = pool.unload('a');
+    await expect(loading).resolves.toMatchObject({ modelId: 'a', contextLength: 512 });
+    await expect(unloading).resolves.toBe(true);
+    expect(pool.list()).toEqual([]);
+    expect(counts).toEqual({ created: 1, released: 1 });
+  });
+
+  it('a second load with other settings during a load reloads with those settings', async () => {
+    const { counts, factory } = countingFactory();
+    const pool = new ModelPool({ sessionFactory: factory });
+    const first = pool.load({ modelId: 'a', dir, contextLength: 512 });
+    const second = pool.load({ modelId: 'a', dir, contextLength: 1024 });
+    await expect(first).resolves.toMatchObject({ contextLength: 512 });
+    await expect(second).resolves.toMatchObject({ contextLength: 1024 });
+    expect(pool.list().map((m) => m.contextLength)).toEqual([1024]);
+    expect(counts).toEqual({ created: 2, released: 1 });
+    await pool.unload('a');
+    expect(counts.released).toBe(2);
+  });
+
+  it('two loads with the same settings share one session; a failed load does not block the next', async () => {
+    const { counts, factory } = countingFactory();
+    const pool = new ModelPool({ sessionFactory: factory });
+    const [a, b] = await Promise.all([1, 2].map(() => pool.load({ modelId: 'a', dir, contextLength: 512 })));
+    expect(b).toBe(a);
+    expect(counts.created).toBe(1);
+    await expect(pool.load({ modelId: 'a', dir: `${dir}-missing`, contextLength: 2048 })).rejects.toThrow();
+    await expect(pool.load({ modelId: 'a', dir, contextLength: 512 })).resolves.toMatchObject({ contextLength: 512 });
+    await pool.unload('a');
+    expect(counts.released).toBe(counts.created);
+  });
+});

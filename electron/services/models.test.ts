@@ -1,0 +1,52 @@
+// models.remove over a real engine process: the engine, not the service's memory of loads, says what is loaded.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { EngineHost } from '../engine/host';
+import { nodeEngineSpawner } from '../engine/spawn-node';
+import type { LoadedModelInfo } from '../generate/model-pool';
+import { scriptedOnnxModel } from '../generate/test-models';
+import { createServices, type Services } from './index';
+
+let dataDir: string;
+let engine: EngineHost;
+let services: Services;
+let modelDir: string;
+
+beforeAll(async () => {
+  modelDir = await scriptedOnnxModel();
+  dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'distillery-models-'));
+  engine = new EngineHost({ spawn: nodeEngineSpawner(), restartDelaysMs: [50] });
+  services = createServices({ dataDir, engineHost: engine, transport: 'http', version: '0.0.0-test' });
+  await engine.start();
+}, 600_000);
+
+afterAll(async () => {
+  await engine?.stop();
+  await services?.close();
+  if (dataDir) fs.rmSync(dataDir, { recursive: true, force: true });
+});
+
+const engineLoaded = async () => (await engine.request<LoadedModelInfo[]>('generate.loaded')).map((m) => m.modelId);
+
+describe('models.remove', () => {
+  it('unloads a model the engine loaded outside models.load (a generation that then failed)', async () => {
+    const model = await services.call('models.add', { path: modelDir });
+    // what generate.run does before it generates; when the generation then fails, no one records the load
+    await engine.request('generate.load', { modelId: model.id, dir: modelDir, contextLength: 512 });
+    expect(await engineLoaded()).toEqual([model.id]);
+    await expect(services.call('models.remove', { modelId: model.id })).resolves.toEqual({ removed: true });
+    expect(await engineLoaded()).toEqual([]);
+  });
+
+  it('removes a model that is not loaded, and one loaded through models.load', async () => {
+    const idle = await services.call('models.add', { path: modelDir });
+    await expect(services.call('models.remove', { modelId: idle.id })).resolves.toEqual({ removed: true });
+    const used = await services.call('models.add', { path: modelDir });
+    await services.call('models.load', { modelId: used.id, contextLength: 512 });
+    await expect(services.call('models.remove', { modelId: used.id })).resolves.toEqual({ removed: true });
+    expect(await engineLoaded()).toEqual([]);
+    expect(await services.call('models.list', {})).toEqual([]);
+  });
+});
