@@ -47,9 +47,13 @@ export const ModelInfo = z.object({
 });
 export type ModelInfo = z.infer<typeof ModelInfo>;
 
+/** The most tokens one reply may generate (the engine's limit; the OpenAI API's max_tokens is bounded by it too). */
+export const MAX_NEW_TOKENS = 32_768;
+
+/** Sampling settings of a reply; the engine's options schema is derived from this one (electron/generate/handlers.ts). */
 export const GenerationSettings = z
   .object({
-    maxNewTokens: z.number().int().min(1).max(32_768).optional(),
+    maxNewTokens: z.number().int().min(1).max(MAX_NEW_TOKENS).optional(),
     temperature: z.number().min(0).max(5).optional(),
     topP: z.number().gt(0).max(1).optional(),
     topK: z.number().int().min(0).optional(),
@@ -116,6 +120,8 @@ export const ChatDelta = z.object({
   messageId: z.string(),
   type: z.enum(['reasoning', 'answer']),
   text: z.string(),
+  /** Tokens generated for this piece (the engine batches pieces, so often more than one). */
+  tokens: z.number().int().min(0),
 });
 export type ChatDelta = z.infer<typeof ChatDelta>;
 

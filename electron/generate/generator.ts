@@ -10,8 +10,10 @@ import type { DecoderModel } from './ort-decoder';
 import { R1StreamSplitter, mergeEvents, type StreamEvent } from './r1-stream';
 import { Sampler, R1_SAMPLING } from './sampler';
 import type { ChatTurn, ModelTokenizer } from './tokenizer';
+import { MAX_NEW_TOKENS } from '../contract/inference';
 
-export const MAX_NEW_TOKENS = 32_768;
+/** The contract's limit, re-exported for the engine side. */
+export { MAX_NEW_TOKENS };
 /** Inserted when the thinking budget runs out: closes the thought the way the model itself does. */
 export const THINKING_BUDGET_CLOSE = '\n</think>\n\n';
 

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { BATCH_MS, TextBatcher, type GenerateTextEvent } from './handlers';
+import { GenerationSettings, MAX_NEW_TOKENS } from '../contract/inference';
+import { BATCH_MS, GenerateOptionsSchema, TextBatcher, type GenerateTextEvent } from './handlers';
 
 describe('TextBatcher', () => {
   it('sends the first piece at once, then merges pieces of the same type until the timer or a flush', async () => {
@@ -21,5 +22,23 @@ describe('TextBatcher', () => {
     expect(sent.at(-1)).toEqual({ type: 'answer', text: '.', tokens: 7 });
     batcher.flush();
     expect(sent).toHaveLength(4);
+  });
+});
+
+describe('GenerateOptionsSchema', () => {
+  it('is the contract\'s GenerationSettings (same field schemas, so limits cannot drift) plus engine-only knobs', () => {
+    const { provider, dtype, ...sampling } = GenerationSettings.shape;
+    expect(provider && dtype).toBeTruthy();
+    for (const [name, field] of Object.entries(sampling)) {
+      expect(GenerateOptionsSchema.shape[name as keyof typeof sampling], name).toBe(field);
+    }
+    expect(Object.keys(GenerateOptionsSchema.shape).sort()).toEqual([...Object.keys(sampling), 'repetitionPenalty'].sort());
+  });
+
+  it('takes the contract\'s limits and refuses what the host resolves itself or misspells', () => {
+    expect(GenerateOptionsSchema.safeParse({ maxNewTokens: MAX_NEW_TOKENS, repetitionPenalty: 1.1 }).success).toBe(true);
+    expect(GenerateOptionsSchema.safeParse({ maxNewTokens: MAX_NEW_TOKENS + 1 }).success).toBe(false);
+    expect(GenerateOptionsSchema.safeParse({ provider: 'cpu' }).success).toBe(false);
+    expect(GenerateOptionsSchema.safeParse({ max_new_tokens: 10 }).success).toBe(false);
   });
 });

@@ -3,9 +3,10 @@
  * streamed `text` events. Registered by importing this module (see electron/engine/handlers/index.ts).
  */
 import { z } from 'zod';
+import { GenerationSettings } from '../contract/inference';
 import { EngineError } from '../engine/protocol';
 import { registerHandler } from '../engine/registry';
-import { generate, MAX_NEW_TOKENS, type GenerationResult } from './generator';
+import { generate, type GenerationResult } from './generator';
 import { ModelFolderError } from './model-files';
 import { ModelLoadError, ModelPool, type LoadedModelInfo } from './model-pool';
 import type { StreamEvent } from './r1-stream';
@@ -24,14 +25,12 @@ export const LoadParams = z.object({
 });
 export type LoadParams = z.infer<typeof LoadParams>;
 
-export const GenerateOptionsSchema = z.object({
-  maxNewTokens: z.number().int().min(1).max(MAX_NEW_TOKENS).optional(),
-  temperature: z.number().min(0).max(5).optional(),
-  topP: z.number().gt(0).max(1).optional(),
-  topK: z.number().int().min(0).optional(),
+/**
+ * The contract's sampling settings (one definition, so the limits cannot drift) without what the host resolves
+ * itself (provider, dtype go into `load`), plus the engine-only knobs that the UI does not offer.
+ */
+export const GenerateOptionsSchema = GenerationSettings.omit({ provider: true, dtype: true }).extend({
   repetitionPenalty: z.number().min(0.5).max(5).optional(),
-  seed: z.number().int().min(0).max(2 ** 32 - 1).optional(),
-  thinkingBudget: z.number().int().min(0).optional(),
 });
 
 export const ChatTurnSchema = z.object({ role: z.enum(['system', 'user', 'assistant']), content: z.string() });

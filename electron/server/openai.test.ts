@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { MAX_NEW_TOKENS } from '../contract/inference';
 import { EngineHost } from '../engine/host';
 import { nodeEngineSpawner } from '../engine/spawn-node';
 import { scriptedOnnxModel } from '../generate/test-models';
@@ -11,13 +12,14 @@ import { createServices, type Services } from '../services';
 import { startServer, type RunningServer } from './server';
 
 let dataDir: string;
+let modelDir: string;
 let engine: EngineHost;
 let services: Services;
 let server: RunningServer;
 let client: OpenAI;
 
 beforeAll(async () => {
-  const modelDir = await scriptedOnnxModel();
+  modelDir = await scriptedOnnxModel();
   dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'distillery-openai-'));
   engine = new EngineHost({ spawn: nodeEngineSpawner() });
   services = createServices({ dataDir, engineHost: engine, transport: 'http' });
@@ -109,5 +111,29 @@ describe('OpenAI-compatible API', () => {
     await expect(
       client.chat.completions.create({ model: 'nope', messages: [{ role: 'user', content: 'hi' }] }),
     ).rejects.toMatchObject({ status: 404 });
+  });
+
+  it('refuses max_tokens beyond what a reply can generate with a 400 naming the limit, streamed or not', async () => {
+    for (const stream of [false, true]) {
+      const tooMany = client.chat.completions.create({ model: 'r1-scripted', messages: [{ role: 'user', content: 'hi' }], max_tokens: 100_000, stream });
+      await expect(tooMany).rejects.toMatchObject({ status: 400, message: expect.stringContaining(`at most ${MAX_NEW_TOKENS}`) });
+    }
+    await expect(
+      client.chat.completions.create({ model: 'r1-scripted', messages: [{ role: 'user', content: 'hi' }], max_completion_tokens: MAX_NEW_TOKENS + 1 }),
+    ).rejects.toMatchObject({ status: 400 });
+  });
+
+  it('maps engine errors to HTTP statuses by code: a corrupt model folder is a 422, not a 500', async () => {
+    const corrupt = fs.mkdtempSync(path.join(os.tmpdir(), 'distillery-openai-corrupt-'));
+    try {
+      fs.cpSync(modelDir, corrupt, { recursive: true });
+      await services.call('models.add', { path: corrupt, name: 'r1-corrupt' });
+      fs.truncateSync(path.join(corrupt, 'onnx', 'model.onnx_data'), 1000);
+      await expect(
+        client.chat.completions.create({ model: 'r1-corrupt', messages: [{ role: 'user', content: 'hi' }] }),
+      ).rejects.toMatchObject({ status: 422, code: 'model_invalid' });
+    } finally {
+      fs.rmSync(corrupt, { recursive: true, force: true });
+    }
   });
 });

@@ -4,11 +4,12 @@
  * usage counts it in completion_tokens_details.reasoning_tokens. The server's token is the Bearer API key.
  */
 import { z } from 'zod';
+import { MAX_NEW_TOKENS } from '../contract/inference';
 import type { GenerationResult } from '../generate/generator';
 import type { LoadedModelInfo } from '../generate/model-pool';
 import type { StreamEvent } from '../generate/r1-stream';
 import type { Services } from '../services';
-import { toApiError } from '../services/errors';
+import { httpStatusFor, toApiError } from '../services/errors';
 import { registryFor } from '../services/models';
 import type { ModelRecord } from '../store';
 import type { Route, RouteContext } from './router';
@@ -20,13 +21,21 @@ const OpenAiMessage = z.object({
   content: z.union([z.string(), z.array(TextPart), z.null()]).optional(),
 });
 
+const MaxTokens = z
+  .number()
+  .int()
+  .min(1)
+  .max(MAX_NEW_TOKENS, `must be at most ${MAX_NEW_TOKENS}: a reply can generate at most ${MAX_NEW_TOKENS} tokens.`)
+  .nullable()
+  .optional();
+
 export const ChatCompletionRequest = z.object({
   model: z.string().min(1),
   messages: z.array(OpenAiMessage).min(1),
   stream: z.boolean().optional(),
   stream_options: z.object({ include_usage: z.boolean().optional() }).nullable().optional(),
-  max_tokens: z.number().int().min(1).nullable().optional(),
-  max_completion_tokens: z.number().int().min(1).nullable().optional(),
+  max_tokens: MaxTokens,
+  max_completion_tokens: MaxTokens,
   temperature: z.number().min(0).max(2).nullable().optional(),
   top_p: z.number().gt(0).max(1).nullable().optional(),
   seed: z.number().int().nullable().optional(),
@@ -135,7 +144,8 @@ export const chatCompletionsRoute: Route = {
       });
     } catch (error) {
       const apiError = toApiError(error);
-      openAiError(ctx, apiError.code === 'insufficient_memory' || apiError.code === 'model_invalid' ? 400 : 500, apiError.message, apiError.code, 'server_error');
+      const status = httpStatusFor(apiError.code);
+      openAiError(ctx, status, apiError.message, apiError.code, status < 500 ? 'invalid_request_error' : 'server_error');
     }
   },
 };

@@ -7,6 +7,8 @@ import type { ChatDelta, ChatMessage } from '../contract/inference';
 import { EngineHost } from '../engine/host';
 import { nodeEngineSpawner } from '../engine/spawn-node';
 import { scriptedOnnxModel } from '../generate/test-models';
+import type { MessageRecord } from '../store';
+import { historyFor } from './chat';
 import { createServices, type Services } from './index';
 
 const LONG_SCRIPT =
@@ -107,6 +109,10 @@ describe('chats', () => {
     expect(final).toMatchObject({ status: 'complete', reasoning: 'Let me add.', content: 'The answer is \\boxed{4}.' });
     expect(final.stats).toMatchObject({ provider: 'cpu', dtype: 'fp32', finishReason: 'stop', thinkingTokens: 5, modelId: model.id });
     expect(final.stats?.decodeTokensPerSecond).toBeGreaterThan(0);
+    // each delta carries its own token count (the engine batches pieces): they add up to the tokens generated, less
+    // the end-of-sequence token, which brings no text
+    const streamedTokens = deltas.reduce((sum, d) => sum + d.tokens, 0);
+    expect(streamedTokens).toBe(final.stats!.completionTokens! - 1);
     const stored = await services.call('chats.get', { chatId: chat.id });
     expect(stored.chat.title).toBe('What is 2+2?');
     expect(stored.messages.map((m) => [m.role, m.status])).toEqual([['user', 'complete'], ['assistant', 'complete']]);
@@ -161,5 +167,43 @@ describe('chats', () => {
     expect((await services.call('chats.get', { chatId: chat.id })).chat.title).toBe('Adding numbers');
     await expect(services.dispatch('chats.rename', { chatId: chat.id, title: '   ' })).rejects.toMatchObject({ code: 'bad_request' });
     await expect(services.call('chats.rename', { chatId: 'nope', title: 'x' })).rejects.toMatchObject({ code: 'not_found' });
+  });
+});
+
+describe('historyFor', () => {
+  let clock = 0;
+  const message = (role: MessageRecord['role'], content: string, status: MessageRecord['status'] = 'complete'): MessageRecord => ({
+    id: `m${++clock}`, chatId: 'c', role, content, status, reasoning: role === 'assistant' ? 'thought' : undefined, createdAt: clock, updatedAt: clock,
+  });
+
+  it('replays only finished answers, dropping a failed reply together with the question it answered', () => {
+    const history = historyFor([
+      message('system', 'Be brief.'),
+      message('user', 'q1'),
+      message('assistant', 'a1'),
+      message('user', 'q2'),
+      message('assistant', 'half an ans', 'error'),
+      message('user', 'q3'),
+      message('assistant', 'partial', 'interrupted'),
+      message('user', 'q4'),
+      message('assistant', 'stopped early', 'stopped'),
+      message('user', 'q5'),
+      message('assistant', '', 'stopped'), // stopped while thinking: no answer
+      message('user', 'q6'),
+      message('assistant', '  ', 'complete'), // the token limit hit inside the thought
+    ]);
+    expect(history).toEqual([
+      { role: 'system', content: 'Be brief.' },
+      { role: 'user', content: 'q1' },
+      { role: 'assistant', content: 'a1' },
+      { role: 'user', content: 'q4' },
+      { role: 'assistant', content: 'stopped early' },
+    ]);
+  });
+
+  it('never puts two user turns in a row (a Retry after an error sends the question once)', () => {
+    const history = historyFor([message('user', 'q'), message('assistant', 'oops', 'error')]);
+    const turns = [...history, { role: 'user', content: 'q' }];
+    expect(turns).toEqual([{ role: 'user', content: 'q' }]);
   });
 });

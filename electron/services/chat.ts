@@ -7,7 +7,7 @@
 import type { Chat, ChatMessage, GenerationSettings, MessageStats } from '../contract/inference';
 import type { GenerationResult } from '../generate/generator';
 import type { LoadedModelInfo } from '../generate/model-pool';
-import type { StreamEvent } from '../generate/r1-stream';
+import type { GenerateTextEvent } from '../generate/handlers';
 import type { ChatRecord, MessageRecord } from '../store';
 import type { ServiceContext, ServiceModule } from './context';
 import { ApiError } from './errors';
@@ -39,10 +39,20 @@ const toContractChat = (c: ChatRecord): Chat => {
   return chat;
 };
 
-/** The conversation as the model sees it: answers only (the template strips reasoning anyway), no failed replies. */
+/** A reply that may go back to the model as a finished turn: it ended normally or was stopped, with an answer. */
+const isFinishedReply = (m: MessageRecord | undefined): boolean =>
+  m !== undefined && m.role === 'assistant' && (m.status === 'complete' || m.status === 'stopped') && m.content.trim().length > 0;
+
+/**
+ * The conversation as the model sees it: answers only (the template strips reasoning anyway). A reply that failed,
+ * was interrupted or has no answer is left out together with the question it answered: replayed, a broken partial
+ * answer would read as a finished turn; kept alone, the question would make two user turns in a row (the template
+ * just concatenates them, and a Retry sends the same question again, so it would appear twice). The history thus
+ * alternates question/answer, the shape the model was trained on.
+ */
 export function historyFor(messages: MessageRecord[]): { role: 'system' | 'user' | 'assistant'; content: string }[] {
   return messages
-    .filter((m) => m.role !== 'assistant' || m.content.trim().length > 0)
+    .filter((m, i) => (m.role === 'system' ? true : m.role === 'user' ? isFinishedReply(messages[i + 1]) : isFinishedReply(m)))
     .map((m) => ({ role: m.role, content: m.content }));
 }
 
@@ -132,12 +142,16 @@ async function followReply(
     (result) => ({ ok: true as const, result }),
     (error: Error) => ({ ok: false as const, error }),
   );
+  let tokensSent = 0;
   for await (const { event, data } of call.events) {
     if (event !== 'text') continue;
-    const piece = data as StreamEvent;
+    const piece = data as GenerateTextEvent;
     if (piece.type === 'reasoning') reasoning += piece.text;
     else answer += piece.text;
-    ctx.events.emit('chat.delta', { chatId: reply.chatId, messageId: reply.id, type: piece.type, text: piece.text });
+    // the engine counts tokens generated so far; a delta carries the tokens since the previous one
+    const tokens = Math.max(0, piece.tokens - tokensSent);
+    tokensSent = Math.max(tokensSent, piece.tokens);
+    ctx.events.emit('chat.delta', { chatId: reply.chatId, messageId: reply.id, type: piece.type, text: piece.text, tokens });
     if (Date.now() - lastSave >= SAVE_EVERY_MS) {
       ctx.store.messages.update(reply.id, { reasoning, content: answer });
       lastSave = Date.now();

@@ -25,7 +25,7 @@ const msg = (over: Partial<ChatMessage> & Pick<ChatMessage, 'id'>): ChatMessage 
   ...over,
 });
 
-const delta = (messageId: string, type: 'reasoning' | 'answer', text: string, chatId = 'c1') => ({ chatId, messageId, type, text });
+const delta = (messageId: string, type: 'reasoning' | 'answer', text: string, chatId = 'c1', tokens = 1) => ({ chatId, messageId, type, text, tokens });
 
 describe('applyDelta', () => {
   it('appends reasoning then answer pieces and counts them', () => {
@@ -35,7 +35,17 @@ describe('applyDelta', () => {
     s = applyDelta(s, delta('a', 'answer', 'The answer'), 1500);
     s = applyDelta(s, delta('a', 'answer', ' is 4.'), 1600);
     expect(s.messages[0]).toMatchObject({ reasoning: 'Let me add.', content: 'The answer is 4.', status: 'streaming' });
-    expect(s.live.a).toEqual({ startedAt: 1000, firstTokenAt: 1100, answerStartedAt: 1500, reasoningPieces: 2, answerPieces: 2 });
+    expect(s.live.a).toEqual({ startedAt: 1000, firstTokenAt: 1100, answerStartedAt: 1500, reasoningTokens: 2, answerTokens: 2 });
+  });
+
+  it('adds up the tokens of batched deltas, not the number of deltas', () => {
+    let s = applyMessage(emptyConversation('c1'), msg({ id: 'a' }), 1000);
+    s = applyDelta(s, delta('a', 'reasoning', 'Let', 'c1', 1), 1100); // the first token goes out alone
+    s = applyDelta(s, delta('a', 'reasoning', ' me think about', 'c1', 4), 1140); // then ~40 ms batches
+    s = applyDelta(s, delta('a', 'reasoning', ' it.', 'c1', 2), 1180);
+    s = applyDelta(s, delta('a', 'answer', 'Four.', 'c1', 3), 1220);
+    expect(s.live.a).toMatchObject({ reasoningTokens: 7, answerTokens: 3 });
+    expect(thinkingSummary(s.messages[0], s.live.a, 1200).tokens).toBe(7);
   });
 
   it('ignores pieces of other chats and of finished messages', () => {
@@ -101,7 +111,7 @@ describe('thinking block', () => {
   });
 
   it('counts time and tokens live, then shows the engine figures', () => {
-    const live = { startedAt: 1000, firstTokenAt: 1100, reasoningPieces: 12, answerPieces: 0 };
+    const live = { startedAt: 1000, firstTokenAt: 1100, reasoningTokens: 12, answerTokens: 0 };
     expect(thinkingSummary(msg({ id: 'a' }), live, 4000)).toEqual({ seconds: 3, tokens: 12, approximate: true });
     expect(thinkingSummary(msg({ id: 'a' }), { ...live, answerStartedAt: 2500 }, 9000)).toEqual({ seconds: 1.5, tokens: 12, approximate: true });
     const done = msg({ id: 'a', status: 'complete', stats: { thinkingTokens: 40, thinkingMs: 2000 } });

@@ -13,9 +13,12 @@ export interface LiveStats {
   firstTokenAt?: number;
   /** When the first answer piece arrived: the end of the thinking phase. */
   answerStartedAt?: number;
-  /** Pieces received; the engine sends about one per token, so this is shown as the token count while streaming. */
-  reasoningPieces: number;
-  answerPieces: number;
+  /**
+   * Tokens so far, summed from the deltas' own counts: the engine batches pieces (about one delta per 40 ms, many
+   * tokens each), so counting deltas would undercount.
+   */
+  reasoningTokens: number;
+  answerTokens: number;
 }
 
 export interface ConversationState {
@@ -38,7 +41,7 @@ const roleOrder = (m: ChatMessage) => (m.role === 'assistant' ? 1 : 0);
 export function loadConversation(chatId: string, messages: ChatMessage[], now: number): ConversationState {
   const live: Record<string, LiveStats> = {};
   for (const m of messages) {
-    if (m.status === 'streaming') live[m.id] = { startedAt: m.createdAt, reasoningPieces: 0, answerPieces: 0, firstTokenAt: now };
+    if (m.status === 'streaming') live[m.id] = { startedAt: m.createdAt, reasoningTokens: 0, answerTokens: 0, firstTokenAt: now };
   }
   return { chatId, messages: sortMessages([...messages]), live };
 }
@@ -64,7 +67,7 @@ export function applyMessage(state: ConversationState, incoming: ChatMessage, no
   const messages = sortMessages([...state.messages.filter((m) => m.id !== incoming.id), next]);
   let live = state.live;
   if (incoming.role === 'assistant' && incoming.status === 'streaming' && !live[incoming.id]) {
-    live = { ...live, [incoming.id]: { startedAt: now, reasoningPieces: 0, answerPieces: 0 } };
+    live = { ...live, [incoming.id]: { startedAt: now, reasoningTokens: 0, answerTokens: 0 } };
   }
   return { ...state, messages, live };
 }
@@ -90,13 +93,13 @@ export function applyDelta(state: ConversationState, delta: ChatDelta, now: numb
     delta.type === 'reasoning'
       ? { ...base, reasoning: (base.reasoning ?? '') + delta.text }
       : { ...base, content: base.content + delta.text };
-  const previous = state.live[delta.messageId] ?? { startedAt: now, reasoningPieces: 0, answerPieces: 0 };
+  const previous = state.live[delta.messageId] ?? { startedAt: now, reasoningTokens: 0, answerTokens: 0 };
   const live: LiveStats = {
     ...previous,
     firstTokenAt: previous.firstTokenAt ?? now,
     answerStartedAt: delta.type === 'answer' ? (previous.answerStartedAt ?? now) : previous.answerStartedAt,
-    reasoningPieces: previous.reasoningPieces + (delta.type === 'reasoning' ? 1 : 0),
-    answerPieces: previous.answerPieces + (delta.type === 'answer' ? 1 : 0),
+    reasoningTokens: previous.reasoningTokens + (delta.type === 'reasoning' ? delta.tokens : 0),
+    answerTokens: previous.answerTokens + (delta.type === 'answer' ? delta.tokens : 0),
   };
   const others = state.messages.filter((m) => m.id !== delta.messageId);
   return { ...state, messages: existing ? state.messages.map((m) => (m.id === delta.messageId ? updated : m)) : sortMessages([...others, updated]), live: { ...state.live, [delta.messageId]: live } };
@@ -144,7 +147,7 @@ export function thinkingSummary(message: ChatMessage, live: LiveStats | undefine
   }
   if (!live) return { approximate: true };
   const end = live.answerStartedAt ?? (message.status === 'streaming' ? now : message.updatedAt);
-  return { seconds: Math.max(0, end - live.startedAt) / 1000, tokens: live.reasoningPieces, approximate: true };
+  return { seconds: Math.max(0, end - live.startedAt) / 1000, tokens: live.reasoningTokens, approximate: true };
 }
 
 /** The per-message stats line: "TTFT 120 ms · thought 310 tok in 4.2 s · answer 52 tok · 18.3 tok/s · cpu · fp32". */
