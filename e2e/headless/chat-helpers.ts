@@ -6,9 +6,8 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Locator, Page } from '@playwright/test';
-import type { ApiMethod, ApiOutput } from '../../electron/contract/api';
 import { expect } from '../support/fixtures';
-import { repoRoot, type ServerHandle } from '../support/server';
+import { repoRoot, serverCall, type ServerHandle } from '../support/server';
 
 export interface ChatModelFolders {
   /** Greedy output: "Let me add.\n</think>\n\nThe answer is \boxed{4}." */
@@ -30,16 +29,7 @@ export function buildChatModels(): ChatModelFolders {
   return JSON.parse(out.trim().split('\n').pop()!) as ChatModelFolders;
 }
 
-export async function serverCall<M extends ApiMethod>(server: ServerHandle, method: M, input: unknown = {}): Promise<ApiOutput<M>> {
-  const response = await fetch(`${server.origin}/api/call/${method}`, {
-    method: 'POST',
-    headers: { Authorization: `Bearer ${server.token}`, 'Content-Type': 'application/json' },
-    body: JSON.stringify(input),
-  });
-  const body: unknown = await response.json();
-  if (!response.ok) throw new Error(`${method} failed with ${response.status}: ${JSON.stringify(body)}`);
-  return body as ApiOutput<M>;
-}
+export { serverCall };
 
 /** A copy of a model folder inside the server's data dir, so a test may damage it. */
 export function copyModelFolder(from: string, server: ServerHandle, name: string): string {

@@ -1,6 +1,6 @@
 import { test as base, expect, type Page } from '@playwright/test';
 import type { ApiMethod, ApiOutput } from '../../electron/contract/api';
-import { startServer, type ServerHandle } from './server';
+import { serverCall, startServer, type ServerHandle } from './server';
 
 export interface Fixtures {
   /** A page that opened the printed URL and shows the app frame with the engine ready. */
@@ -31,16 +31,7 @@ export const test = base.extend<Fixtures, { server: ServerHandle }>({
     }
   },
   callApi: async ({ server }, use) => {
-    await use(async (method, input = {}) => {
-      const response = await fetch(`${server.origin}/api/call/${method}`, {
-        method: 'POST',
-        headers: { Authorization: `Bearer ${server.token}`, 'Content-Type': 'application/json' },
-        body: JSON.stringify(input),
-      });
-      const body: unknown = await response.json();
-      if (!response.ok) throw new Error(`${method} failed with ${response.status}: ${JSON.stringify(body)}`);
-      return body as never;
-    });
+    await use((method, input = {}) => serverCall(server, method, input));
   },
 });
 

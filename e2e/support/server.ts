@@ -7,6 +7,7 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { ApiMethod, ApiOutput } from '../../electron/contract/api';
 
 export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const LISTENING = /^Distillery listening on (http:\/\/127\.0\.0\.1:(\d+)\/\?token=([A-Za-z0-9_-]+))\s*$/m;
@@ -79,4 +80,16 @@ export async function startServer(): Promise<ServerHandle> {
       rmSync(home, { recursive: true, force: true });
     },
   };
+}
+
+/** One API call to the server as the renderer makes it (Bearer token, JSON body); throws on an error status. */
+export async function serverCall<M extends ApiMethod>(server: ServerHandle, method: M, input: unknown = {}): Promise<ApiOutput<M>> {
+  const response = await fetch(`${server.origin}/api/call/${method}`, {
+    method: 'POST',
+    headers: { Authorization: `Bearer ${server.token}`, 'Content-Type': 'application/json' },
+    body: JSON.stringify(input),
+  });
+  const body: unknown = await response.json();
+  if (!response.ok) throw new Error(`${method} failed with ${response.status}: ${JSON.stringify(body)}`);
+  return body as ApiOutput<M>;
 }
