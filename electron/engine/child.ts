@@ -22,6 +22,27 @@ export interface EngineChild {
 
 export type SpawnEngine = () => EngineChild;
 
+/**
+ * The exit bookkeeping every EngineChild needs: `finish` records the first exit only and tells every listener;
+ * `onExit` called after the exit still hears about it (the host may subscribe late).
+ */
+export function exitLatch(): { finish(exit: EngineExit): void; onExit(listener: (exit: EngineExit) => void): void; exited(): boolean } {
+  const listeners: ((exit: EngineExit) => void)[] = [];
+  let exited: EngineExit | undefined;
+  return {
+    finish(exit) {
+      if (exited) return;
+      exited = exit;
+      for (const listener of listeners) listener(exit);
+    },
+    onExit(listener) {
+      if (exited) listener(exited);
+      else listeners.push(listener);
+    },
+    exited: () => exited !== undefined,
+  };
+}
+
 export function describeExit(exit: EngineExit): string {
   if (exit.error) return exit.error;
   if (exit.signal) return `signal ${exit.signal}`;

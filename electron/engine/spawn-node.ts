@@ -1,7 +1,7 @@
 /** EngineChild on child_process.fork: used by the headless server, the CLI and the tests. */
 import { fork } from 'node:child_process';
 import type { Readable } from 'node:stream';
-import type { EngineChild, EngineExit, SpawnEngine } from './child';
+import { exitLatch, type EngineChild, type SpawnEngine } from './child';
 import { resolveEngineEntry, type EngineEntry } from './entry';
 
 export interface NodeSpawnOptions {
@@ -28,13 +28,7 @@ export function forkEngine(options: NodeSpawnOptions = {}): EngineChild {
   forward(child.stdout, onOutput);
   forward(child.stderr, onOutput);
 
-  const exitListeners: Array<(exit: EngineExit) => void> = [];
-  let exited: EngineExit | undefined;
-  const finish = (exit: EngineExit) => {
-    if (exited) return;
-    exited = exit;
-    for (const listener of exitListeners) listener(exit);
-  };
+  const { finish, onExit, exited } = exitLatch();
   child.once('exit', (code, signal) => finish({ code, signal }));
   child.on('error', (error) => {
     // 'error' without a pid means the process never started; otherwise an IPC send failed and 'exit' follows.
@@ -51,12 +45,9 @@ export function forkEngine(options: NodeSpawnOptions = {}): EngineChild {
     onMessage(listener) {
       child.on('message', listener);
     },
-    onExit(listener) {
-      if (exited) listener(exited);
-      else exitListeners.push(listener);
-    },
+    onExit,
     kill(signal = 'SIGTERM') {
-      if (!exited) child.kill(signal);
+      if (!exited()) child.kill(signal);
     },
   };
 }

@@ -4,7 +4,7 @@
  * goes through process.kill with the pid.
  */
 import { utilityProcess } from 'electron';
-import type { EngineChild, EngineExit, SpawnEngine } from '../engine';
+import { exitLatch, type EngineChild, type SpawnEngine } from '../engine';
 
 export interface UtilitySpawnOptions {
   entry: string;
@@ -27,15 +27,13 @@ function forkUtilityEngine(options: UtilitySpawnOptions): EngineChild {
     stream?.on('data', (chunk: Buffer | string) => onOutput(chunk.toString()));
   }
 
-  const exitListeners: ((exit: EngineExit) => void)[] = [];
-  let exited: EngineExit | undefined;
+  const { finish, onExit, exited } = exitLatch();
   let fatal: string | undefined;
   child.on('error', (type, location) => {
     fatal = `${type} at ${location}`;
   });
   child.once('exit', (code) => {
-    exited = { code, signal: null, ...(fatal ? { error: `engine ${fatal} (exit code ${code})` } : {}) };
-    for (const listener of exitListeners) listener(exited);
+    finish({ code, signal: null, ...(fatal ? { error: `engine ${fatal} (exit code ${code})` } : {}) });
   });
 
   return {
@@ -43,17 +41,14 @@ function forkUtilityEngine(options: UtilitySpawnOptions): EngineChild {
       return child.pid;
     },
     postMessage(message) {
-      if (!exited) child.postMessage(message);
+      if (!exited()) child.postMessage(message);
     },
     onMessage(listener) {
       child.on('message', listener);
     },
-    onExit(listener) {
-      if (exited) listener(exited);
-      else exitListeners.push(listener);
-    },
+    onExit,
     kill(signal = 'SIGTERM') {
-      if (exited) return;
+      if (exited()) return;
       if (signal === 'SIGKILL' && child.pid !== undefined) {
         try {
           process.kill(child.pid, 'SIGKILL');
