@@ -18,7 +18,7 @@ import type { GenerateTextEvent } from '../electron/generate/handlers';
 import { inspectModelFolder, pickVariant, type DecoderShape } from '../electron/generate/model-files';
 import { argmax } from '../electron/generate/sampler';
 import { f16ToF32Array } from '../electron/model/dtypes';
-import { loadModelTokenizer } from '../electron/generate/tokenizer';
+import { loadModelTokenizer } from '../electron/tokenizer/model-tokenizer';
 import { exportModelFolder } from '../electron/model/export';
 import { cachedFolder, makeTinyModel } from '../electron/testing/fixtures';
 

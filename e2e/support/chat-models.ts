@@ -7,7 +7,7 @@
  * the engine mid-stream.
  * hostile: answers with raw HTML, an onerror handler and a javascript: link (the Markdown view must defuse them).
  */
-import { scriptedOnnxModel, tinyOnnxModel } from '../../electron/generate/test-models';
+import { scriptedOnnxModel, tinyOnnxModel } from '../../electron/testing/model-folders';
 
 export const CHAT_SCRIPT = 'Let me add.\n</think>\n\nThe answer is \\boxed{4}.';
 /** Untrusted output at its worst: raw HTML, an event handler, a javascript: link. The UI must show it as text. */

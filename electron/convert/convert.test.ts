@@ -10,7 +10,7 @@ import { AutoModelForCausalLM, AutoTokenizer } from '@huggingface/transformers';
 import { writeTinyCheckpoint } from '../testing/factory';
 import { promptIds, transformersGreedy, useOfflineTransformers } from '../testing/generate';
 import { loadModelConfig } from '../model/config';
-import { ReferenceModel } from '../model/reference';
+import { ReferenceModel } from '../testing/reference';
 import { checkpointWeights } from '../model/weights';
 import { convertCheckpoint, type ConvertOptions } from './convert';
 import { f16BitsToF32 } from './fp16';

@@ -1,8 +1,8 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { generate, type GenerationModel } from './generator';
 import type { StreamEvent } from './r1-stream';
-import type { ModelTokenizer } from './tokenizer';
-import { FunctionDecoder, R1_QWEN_EOS, r1TestTokenizer, scriptedDecoder } from './test-decoder';
+import type { ModelTokenizer } from '../tokenizer/model-tokenizer';
+import { FunctionDecoder, R1_QWEN_EOS, r1TestTokenizer, scriptedDecoder } from '../testing/fake-decoder';
 
 let tok: ModelTokenizer;
 let assistantId: number;

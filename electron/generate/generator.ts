@@ -9,7 +9,7 @@ import { yieldToEventLoop } from '../engine/yield';
 import type { DecoderModel } from './ort-decoder';
 import { R1StreamSplitter, mergeEvents, type StreamEvent } from './r1-stream';
 import { Sampler, R1_SAMPLING } from './sampler';
-import type { ChatTurn, ModelTokenizer } from './tokenizer';
+import type { ChatTurn, ModelTokenizer } from '../tokenizer/model-tokenizer';
 import { MAX_NEW_TOKENS } from '../contract/inference';
 
 /** The contract's limit, re-exported for the engine side. */

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inspectModelFolder, pickVariant } from './model-files';
 import { estimateMemory, kvCacheBytes } from './memory';
-import { scriptedOnnxModel } from './test-models';
+import { scriptedOnnxModel } from '../testing/model-folders';
 
 let good: string;
 beforeAll(async () => {

@@ -4,7 +4,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import * as ort from 'onnxruntime-node';
 import { ModelPool } from './model-pool';
 import type { SessionFactory } from './providers';
-import { scriptedOnnxModel } from './test-models';
+import { scriptedOnnxModel } from '../testing/model-folders';
 
 let dir: string;
 

@@ -9,7 +9,7 @@ import { availableMemoryBytes, estimateMemory, refusalMessage, type MemoryEstima
 import { inspectModelFolder, pickVariant, type DecoderShape } from './model-files';
 import { OrtDecoder } from './ort-decoder';
 import { createSessionWithFallback, type ProviderFallback, type SessionFactory } from './providers';
-import { loadModelTokenizer } from './tokenizer';
+import { loadModelTokenizer } from '../tokenizer/model-tokenizer';
 
 export const DEFAULT_CONTEXT = 32_768;
 const PREFILL_CHUNK = 256;

@@ -7,8 +7,8 @@ import { inspectModelFolder } from './model-files';
 import { ModelPool } from './model-pool';
 import { OrtDecoder } from './ort-decoder';
 import { argmax } from './sampler';
-import { loadModelTokenizer } from './tokenizer';
-import { DEFAULT_SCRIPT, scriptedOnnxModel, tinyOnnxModel } from './test-models';
+import { loadModelTokenizer } from '../tokenizer/model-tokenizer';
+import { DEFAULT_SCRIPT, scriptedOnnxModel, tinyOnnxModel } from '../testing/model-folders';
 
 const OTHER_SCRIPT = 'Hmm, two and two.\n</think>\n\nFour.';
 let scriptedDir: string;

@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { PreTrainedTokenizer } from '@huggingface/transformers';
 import { R1StreamSplitter, mergeEvents, type R1SpecialIds, type StreamEvent } from './r1-stream';
-import { loadTestTokenizer } from './test-tokenizer';
+import { loadTestTokenizer } from '../testing/fake-tokenizer';
 
 let tok: PreTrainedTokenizer;
 let ids: R1SpecialIds;

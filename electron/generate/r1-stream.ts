@@ -15,17 +15,9 @@
  *   streaming: trailing whitespace is held back until more text follows, and dropped at the phase's end.
  * - eos ends the stream; any token after it is ignored.
  */
+import type { R1SpecialIds, TokenTextDecoder } from '../tokenizer/model-tokenizer';
 
-export interface TokenTextDecoder {
-  /** Decodes ids to text without cleaning up spaces. Special tokens may be kept: the splitter never feeds them. */
-  decode(ids: number[]): string;
-}
-
-export interface R1SpecialIds {
-  think: number;
-  endThink: number;
-  eos: readonly number[];
-}
+export type { R1SpecialIds, TokenTextDecoder };
 
 export type Phase = 'thinking' | 'answer' | 'done';
 

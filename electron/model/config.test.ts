@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { expectedWeightShapes, parseModelConfig, validateWeightShapes } from './config';
-import { tinyConfigJson } from './fixtures';
+import { tinyConfigJson } from '../testing/tiny-checkpoint';
 
 describe('model config', () => {
   it('reads qwen2 and llama fields, defaults and deltas', () => {

@@ -6,8 +6,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { writeModel } from '../onnx/write';
 import { parseModelConfig, type ModelConfig } from './config';
 import { buildDecoder, type DecoderOptions } from './decoder';
-import { randomWeights, seededRandom, tinyConfigJson } from './fixtures';
-import { ReferenceModel, referenceInverseFrequencies, type ReferenceCache } from './reference';
+import { randomWeights, seededRandom, tinyConfigJson } from '../testing/tiny-checkpoint';
+import { ReferenceModel, referenceInverseFrequencies, type ReferenceCache } from '../testing/reference';
 import { ropeInverseFrequencies } from './rope';
 import { memoryWeights } from './weights';
 

@@ -5,8 +5,8 @@ import * as ort from 'onnxruntime-node';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parseModelConfig } from './config';
 import { exportModelFolder } from './export';
-import { randomWeights, seededRandom, tinyConfigJson, writeTinyCheckpoint } from './fixtures';
-import { ReferenceModel } from './reference';
+import { randomWeights, seededRandom, tinyConfigJson, writeTinyCheckpoint } from '../testing/tiny-checkpoint';
+import { ReferenceModel } from '../testing/reference';
 import { checkpointWeights } from './weights';
 
 const dir = mkdtempSync(join(tmpdir(), 'distillery-export-'));

@@ -3,7 +3,7 @@ import onnxProto from 'onnx-proto';
 import { describe, expect, it } from 'vitest';
 import { parseModelConfig } from '../model/config';
 import { buildDecoder } from '../model/decoder';
-import { randomWeights, tinyConfigJson } from '../model/fixtures';
+import { randomWeights, tinyConfigJson } from '../testing/tiny-checkpoint';
 import { memoryWeights } from '../model/weights';
 import { type Dim, Graph } from './graph';
 import * as op from './ops';

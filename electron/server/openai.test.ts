@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MAX_NEW_TOKENS } from '../contract/inference';
 import { EngineHost } from '../engine/host';
 import { nodeEngineSpawner } from '../engine/spawn-node';
-import { scriptedOnnxModel } from '../generate/test-models';
+import { scriptedOnnxModel } from '../testing/model-folders';
 import { createServices, type Services } from '../services';
 import { startServer, type RunningServer } from './server';
 

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ChatDelta, ChatMessage } from '../contract/inference';
 import { EngineHost } from '../engine/host';
 import { nodeEngineSpawner } from '../engine/spawn-node';
-import { scriptedOnnxModel } from '../generate/test-models';
+import { scriptedOnnxModel } from '../testing/model-folders';
 import type { MessageRecord } from '../store';
 import { historyFor } from './chat';
 import { createServices, type Services } from './index';

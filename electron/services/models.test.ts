@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EngineHost } from '../engine/host';
 import { nodeEngineSpawner } from '../engine/spawn-node';
 import type { LoadedModelInfo } from '../generate/model-pool';
-import { scriptedOnnxModel } from '../generate/test-models';
+import { scriptedOnnxModel } from '../testing/model-folders';
 import { createServices, type Services } from './index';
 
 let dataDir: string;

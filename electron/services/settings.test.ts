@@ -6,7 +6,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { convertCheckpoint } from '../convert/convert';
 import { EngineHost } from '../engine/host';
-import { scriptedOnnxModel } from '../generate/test-models';
+import { scriptedOnnxModel } from '../testing/model-folders';
 import { SafetensorsCheckpoint } from '../model/safetensors';
 import { makeTinyModel } from '../testing/fixtures';
 import { nodeEngineSpawner } from '../engine/spawn-node';

@@ -7,7 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { AutoModelForCausalLM, AutoTokenizer, env, Tensor, type PreTrainedModel, type PreTrainedTokenizer } from '@huggingface/transformers';
 import { loadModelConfig } from '../model/config';
-import { ReferenceModel } from '../model/reference';
+import { ReferenceModel } from './reference';
 import { checkpointWeights } from '../model/weights';
 
 let cacheDir: string | undefined;

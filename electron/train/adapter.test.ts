@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parseModelConfig } from '../model/config';
-import { randomWeights, tinyConfigJson, writeTinyCheckpoint } from '../model/fixtures';
+import { randomWeights, tinyConfigJson, writeTinyCheckpoint } from '../testing/tiny-checkpoint';
 import { memoryWeights } from '../model/weights';
 import { serializeModel } from '../onnx/write';
 import { adapterConfig, type LoraSettings, type NamedTensor, parseTargets, peftKey, readAdapter, writeAdapter } from './adapter';

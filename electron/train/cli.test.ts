@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import { runCli } from '../cli/index';
-import { randomWeights, tinyConfigJson, writeTinyCheckpoint } from '../model/fixtures';
+import { randomWeights, tinyConfigJson, writeTinyCheckpoint } from '../testing/tiny-checkpoint';
 import { writeTinyCheckpoint as writeFactoryCheckpoint } from '../testing/factory';
 
 const dir = mkdtempSync(join(tmpdir(), 'distillery-train-cli-'));

@@ -3,7 +3,7 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { randomWeights, tinyConfigJson, writeTinyCheckpoint } from '../model/fixtures';
+import { randomWeights, tinyConfigJson, writeTinyCheckpoint } from '../testing/tiny-checkpoint';
 import * as ort from 'onnxruntime-node';
 import { parseModelConfig } from '../model/config';
 import { checkpointWeights } from '../model/weights';

@@ -6,7 +6,7 @@ import * as ort from 'onnxruntime-node';
 import { describe, expect, it } from 'vitest';
 import { dequantizeMatMulNBits, quantizeMatMulNBits } from '../convert/quantize';
 import { parseModelConfig } from '../model/config';
-import { randomWeights, tinyConfigJson } from '../model/fixtures';
+import { randomWeights, tinyConfigJson } from '../testing/tiny-checkpoint';
 import { memoryWeights } from '../model/weights';
 import { serializeModel } from '../onnx/write';
 import { LORA_MODULES } from './adapter';

@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { Graph, type Value } from '../onnx/graph';
 import * as O from '../onnx/ops';
 import { appendBackward } from './autodiff';
-import { type FeedTensor, gradCheck, randomFeed, randomProjectionLoss } from './gradcheck';
+import { type FeedTensor, gradCheck, randomFeed, randomProjectionLoss } from '../testing/gradcheck';
 import { gradRules } from './rules';
 
 interface Case {

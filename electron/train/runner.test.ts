@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { parseModelConfig } from '../model/config';
-import { randomWeights, tinyConfigJson } from '../model/fixtures';
+import { randomWeights, tinyConfigJson } from '../testing/tiny-checkpoint';
 import { memoryWeights } from '../model/weights';
 import { buildTrainingGraph } from './lora-graph';
 import { OrtStepRunner } from './runner';

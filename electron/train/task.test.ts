@@ -12,7 +12,7 @@ import type { NamedTensor } from './adapter';
 import { GreedyDecoder } from './evaluate';
 import { buildTrainingGraph, type TrainingGraph } from './lora-graph';
 import { OrtStepRunner, sourceToFloat32 } from './runner';
-import { EOS, heldOut, runLoraTask, taskConfig, taskWeights, toRecord, trainSet } from './task-fixture';
+import { EOS, heldOut, runLoraTask, taskConfig, taskWeights, toRecord, trainSet } from '../testing/trace-task';
 import { type TrainConfig, train } from './trainer';
 
 const config = taskConfig;
@@ -93,7 +93,7 @@ describe('training a tiny model on a synthetic trace task (full fine-tuning thro
     // a separate process killed with SIGKILL right after its step-9 checkpoint started
     const killDir = tempDir();
     await new Promise<void>((resolvePromise, reject) => {
-      const child = spawn(process.execPath, ['--import', 'tsx', join(import.meta.dirname, 'task-child.ts'), killDir], { stdio: ['ignore', 'pipe', 'inherit'] });
+      const child = spawn(process.execPath, ['--import', 'tsx', join(import.meta.dirname, '..', 'testing', 'trace-task-child.ts'), killDir], { stdio: ['ignore', 'pipe', 'inherit'] });
       let out = '';
       child.stdout.on('data', (chunk) => {
         out += String(chunk);

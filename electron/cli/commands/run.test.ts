@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { scriptedOnnxModel } from '../../generate/test-models';
+import { scriptedOnnxModel } from '../../testing/model-folders';
 
 const exec = promisify(execFile);
 const BIN = path.resolve(__dirname, '..', '..', '..', 'bin', 'distillery.mjs');

@@ -4,8 +4,8 @@
  */
 import fs from 'node:fs';
 import { exportModelFolder } from '../model/export';
-import { cachedFolder, DEFAULT_SCRIPT, makeScriptedModel, makeTinyModel } from '../testing/fixtures';
-import type { Arch } from '../testing/hf-config';
+import { cachedFolder, DEFAULT_SCRIPT, makeScriptedModel, makeTinyModel } from './fixtures';
+import type { Arch } from './hf-config';
 
 const SOURCES = ['testing', 'tokenizer', 'model', 'onnx'];
 

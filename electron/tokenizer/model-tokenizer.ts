@@ -3,7 +3,17 @@
  * `<think>\n` and strips earlier reasoning), and the think-tag and eos ids come from the files, never from constants.
  */
 import { AutoTokenizer, env, type PreTrainedTokenizer } from '@huggingface/transformers';
-import type { R1SpecialIds, TokenTextDecoder } from './r1-stream';
+
+export interface TokenTextDecoder {
+  /** Decodes ids to text without cleaning up spaces. Special tokens may be kept: the splitter never feeds them. */
+  decode(ids: number[]): string;
+}
+
+export interface R1SpecialIds {
+  think: number;
+  endThink: number;
+  eos: readonly number[];
+}
 
 export interface ChatTurn {
   role: 'system' | 'user' | 'assistant';

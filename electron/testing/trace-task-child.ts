@@ -1,5 +1,5 @@
 /** Child process for the kill test: runs the LoRA task into the folder given as argv[2], printing each step. */
-import { runLoraTask } from './task-fixture';
+import { runLoraTask } from './trace-task';
 
 await runLoraTask({
   checkpointDir: process.argv[2],

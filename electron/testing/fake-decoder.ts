@@ -6,8 +6,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { writeR1TokenizerFiles } from '../tokenizer/r1-tokenizer';
-import type { DecoderModel } from './ort-decoder';
-import { loadModelTokenizer, type ModelTokenizer } from './tokenizer';
+import type { DecoderModel } from '../generate/ort-decoder';
+import { loadModelTokenizer, type ModelTokenizer } from '../tokenizer/model-tokenizer';
 
 export const R1_QWEN_EOS = 151643;
 export const R1_QWEN_VOCAB = 151936;

@@ -6,8 +6,8 @@
 import * as ort from 'onnxruntime-node';
 import type { Graph, Value } from '../onnx/graph';
 import { serializeModel } from '../onnx/write';
-import { appendBackward } from './autodiff';
-import { Rng } from './rng';
+import { appendBackward } from '../train/autodiff';
+import { Rng } from '../train/rng';
 
 export interface FeedTensor {
   dtype: 'float64' | 'float32' | 'int64' | 'bool';

@@ -1,16 +1,16 @@
 /**
  * Test fixture: a synthetic reasoning-trace task (reverse four digits inside <think>…</think>, then answer) for a
- * tiny decoder, and one LoRA run on it — shared by task.test.ts and the child process it kills (task-child.ts).
+ * tiny decoder, and one LoRA run on it — shared by task.test.ts and the child process it kills (trace-task-child.ts).
  */
 import { parseModelConfig } from '../model/config';
-import { randomWeights, tinyConfigJson } from '../model/fixtures';
+import { randomWeights, tinyConfigJson } from './tiny-checkpoint';
 import { memoryWeights } from '../model/weights';
-import { LORA_MODULES, initLoraTensors } from './adapter';
-import { buildTrainingGraph } from './lora-graph';
-import type { TrainingRecord } from './packing';
-import { Rng } from './rng';
-import { OrtStepRunner } from './runner';
-import { type TrainConfig, type TrainEvent, type TrainOutcome, train } from './trainer';
+import { LORA_MODULES, initLoraTensors } from '../train/adapter';
+import { buildTrainingGraph } from '../train/lora-graph';
+import type { TrainingRecord } from '../train/packing';
+import { Rng } from '../train/rng';
+import { OrtStepRunner } from '../train/runner';
+import { type TrainConfig, type TrainEvent, type TrainOutcome, train } from '../train/trainer';
 
 export const [BOS, EOS, THINK, END_THINK, Q] = [1, 2, 3, 4, 5];
 const digit = (d: number) => 6 + d;

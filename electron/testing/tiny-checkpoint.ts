@@ -4,8 +4,8 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { expectedWeightShapes, parseModelConfig } from './config';
-import { writeSafetensors, type SafetensorsInput } from './safetensors';
+import { expectedWeightShapes, parseModelConfig } from '../model/config';
+import { writeSafetensors, type SafetensorsInput } from '../model/safetensors';
 import { mulberry32 } from '../util/prng';
 
 export type TensorRecord = Record<string, { shape: number[]; data: Float32Array }>;

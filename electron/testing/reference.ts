@@ -2,8 +2,8 @@
  * A plain float64 forward pass of the qwen2/llama decoder (loops, no ORT), written straight from the Hugging Face
  * modeling code and independent of the graph builder. Tests compare ORT's logits with it. Slow; tiny models only.
  */
-import type { ModelConfig } from './config';
-import type { WeightSource } from './weights';
+import type { ModelConfig } from '../model/config';
+import type { WeightSource } from '../model/weights';
 
 /** Per layer, keys/values [batch][kv_heads][length][head_dim] flattened. */
 export interface ReferenceCache {
