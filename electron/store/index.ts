@@ -13,6 +13,7 @@ import { messagesRepository } from './messages';
 import { migrate, schemaVersion } from './migrations';
 import { modelsRepository } from './models';
 import { settingsRepository } from './settings';
+import { trainRunsRepository } from './train-runs';
 
 export interface OpenDatabaseOptions {
   /** Path to a better_sqlite3.node to load instead of the one in node_modules (Electron's ABI). */
@@ -26,8 +27,9 @@ export interface Store {
   readonly models: ReturnType<typeof modelsRepository>;
   readonly jobs: ReturnType<typeof jobsRepository>;
   readonly settings: ReturnType<typeof settingsRepository>;
+  readonly trainRuns: ReturnType<typeof trainRunsRepository>;
   /** What the crash recovery on open found: rows left running/streaming by a previous run. */
-  readonly recovered: { jobs: number; messages: number };
+  readonly recovered: { jobs: number; messages: number; runs: number };
   schemaVersion(): number;
   close(): void;
 }
@@ -61,10 +63,12 @@ function buildStore(db: Database.Database): Store {
     models: modelsRepository(db),
     jobs: jobsRepository(db),
     settings: settingsRepository(db),
+    trainRuns: trainRunsRepository(db),
   };
   const recovered = db.transaction(() => ({
     jobs: store.jobs.interruptUnfinished(),
     messages: store.messages.interruptStreaming(),
+    runs: store.trainRuns.interruptRunning(),
   }))();
   return {
     ...store,
@@ -94,5 +98,6 @@ export type { ChatRecord } from './chats';
 export type { MessageRecord, MessageRole, MessageStatus, NewMessage, MessagePatch } from './messages';
 export type { ModelRecord, NewModel } from './models';
 export type { JobRecord, JobState, JobPatch } from './jobs';
+export type { TrainRunRecord, TrainRunState, TrainRunPatch, StepRow } from './train-runs';
 export { INTERRUPTED_JOB_MESSAGE } from './jobs';
 export { latestSchemaVersion, migrate, migrations } from './migrations';

@@ -91,7 +91,7 @@ describe('store on a file', () => {
     first.close(); // as if the app had died here
 
     const second = open(file);
-    expect(second.recovered).toEqual({ jobs: 1, messages: 1 });
+    expect(second.recovered).toEqual({ jobs: 1, messages: 1, runs: 0 });
     expect(second.messages.get(streaming.id)).toMatchObject({ status: 'interrupted', content: 'partial' });
     expect(second.jobs.get(running.id)).toMatchObject({ state: 'interrupted', message: INTERRUPTED_JOB_MESSAGE });
     expect(second.jobs.get(done.id)?.state).toBe('succeeded');

@@ -18,11 +18,11 @@ export class GreedyDecoder {
     return new GreedyDecoder(session, training, cleanup);
   }
 
-  /** Appends up to maxNew argmax tokens to the prompt, stopping after `stopId`. */
-  async generate(prompt: number[], params: Map<string, NamedTensor>, maxNew: number, stopId?: number): Promise<number[]> {
+  /** Appends up to maxNew argmax tokens to the prompt, stopping after `stopId` (or when `signal` fires). */
+  async generate(prompt: number[], params: Map<string, NamedTensor>, maxNew: number, stopId?: number, signal?: AbortSignal): Promise<number[]> {
     const ids = [...prompt];
     const generated: number[] = [];
-    for (let step = 0; step < maxNew; step++) {
+    for (let step = 0; step < maxNew && !signal?.aborted; step++) {
       const n = ids.length;
       const i64 = (values: number[]) => new ort.Tensor('int64', BigInt64Array.from(values.map(BigInt)), [1, n]);
       const feeds: Record<string, ort.Tensor> = {

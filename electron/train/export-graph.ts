@@ -15,6 +15,8 @@ export interface ExportGraphOptions {
   forwardOnly?: boolean;
   /** QLoRA: 4-bit frozen `*_proj` weights (dtype float32). */
   q4Base?: boolean;
+  /** Keep the logits output (greedy decoding for samples and evaluation). */
+  keepLogits?: boolean;
 }
 
 export interface ExportGraphResult {
@@ -31,7 +33,7 @@ export function loadTrainingGraph(modelFolder: string, options: ExportGraphOptio
   const config = loadModelConfig(modelFolder);
   const weights = checkpointWeights(modelFolder);
   validateWeights(config, weights, modelFolder);
-  return buildTrainingGraph(config, weights, { lora: options.lora, full: options.full, dtype: options.dtype ?? 'float32', forwardOnly: options.forwardOnly,
+  return buildTrainingGraph(config, weights, { lora: options.lora, full: options.full, dtype: options.dtype ?? 'float32', forwardOnly: options.forwardOnly, keepLogits: options.keepLogits,
     quantizedBase: options.q4Base ? {} : undefined,
   });
 }

@@ -9,7 +9,7 @@ import { loadTrainingGraph } from './export-graph';
 import { exportFullFineTune } from './merge-folder';
 import type { TrainingRecord } from './packing';
 import { OrtStepRunner, sourceToFloat32 } from './runner';
-import { type TrainConfig, type TrainEvent, type TrainOutcome, train } from './trainer';
+import { type TrainConfig, type TrainEvent, type TrainJob, type TrainOutcome, train, validationLossOf } from './trainer';
 
 export interface FineTuneOptions {
   modelFolder: string; // Hugging Face checkpoint (config.json + safetensors)
@@ -25,6 +25,15 @@ export interface FineTuneOptions {
   resume?: boolean;
   signal?: AbortSignal;
   onEvent?: (event: TrainEvent) => void;
+  /** After each optimizer step (periodic sample answers). */
+  afterStep?: TrainJob['afterStep'];
+  /** After a completed run, while its training session is open: evaluation (validation loss of any parameters). */
+  onCompleted?: (tools: CompletedRun) => Promise<void>;
+}
+
+export interface CompletedRun {
+  params: Map<string, NamedTensor>;
+  validationLoss(params: Map<string, NamedTensor>): Promise<number>;
 }
 
 export interface FineTuneResult {
@@ -44,16 +53,22 @@ export async function runFineTune(options: FineTuneOptions): Promise<FineTuneRes
     const outcome = await train({
       records: options.records, validation: options.validation, params, runner, config: options.config,
       checkpointDir: join(options.outDir, 'checkpoints'), adapterConfig: peftConfig, resume: options.resume,
-      signal: options.signal, onEvent: options.onEvent,
+      signal: options.signal, onEvent: options.onEvent, afterStep: options.afterStep,
     });
     if (outcome.status !== 'completed') return { outcome };
+    let output: string;
     if (peftConfig) {
-      const output = join(options.outDir, 'adapter');
+      output = join(options.outDir, 'adapter');
       writeAdapter(output, peftConfig, outcome.params);
-      return { outcome, output };
+    } else {
+      output = join(options.outDir, 'model');
+      await exportFullFineTune(options.modelFolder, outcome.params, output);
     }
-    const output = join(options.outDir, 'model');
-    await exportFullFineTune(options.modelFolder, outcome.params, output);
+    // Evaluation runs once the result is safely on disk: stopping it loses no training.
+    await options.onCompleted?.({
+      params: outcome.params,
+      validationLoss: (params) => validationLossOf({ validation: options.validation, runner, config: options.config }, params),
+    });
     return { outcome, output };
   } finally {
     await runner.release();

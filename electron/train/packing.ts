@@ -9,6 +9,8 @@ export interface TrainingRecord {
   targetMask: number[];
   /** Per-record multiplier of its token weights (GRPO advantage; 1 for SFT). */
   weight?: number;
+  /** The question and reference answer it came from (sample answers and evaluation ask the question again). */
+  text?: { question: string; answer: string };
 }
 
 export interface PackedBatch {

@@ -8,6 +8,7 @@ import { readFileSync } from 'node:fs';
 import { encodeTrainingExample } from '../tokenizer/load';
 import type { TokenizerFamily } from '../tokenizer/r1-tokens';
 import type { TrainingRecord } from './packing';
+import { Rng } from './rng';
 
 export interface LoadedRecords {
   records: TrainingRecord[];
@@ -31,7 +32,7 @@ export function loadTraceRecords(file: string, family: TokenizerFamily, maxLen: 
       out.truncated.count++;
       out.truncated.tokensCut += ids.length - maxLen;
     }
-    out.records.push({ inputIds: ids, targetMask: ids.map((_, t) => (t >= lossStart ? 1 : 0)) });
+    out.records.push({ inputIds: ids, targetMask: ids.map((_, t) => (t >= lossStart ? 1 : 0)), text: { question: parsed.question, answer: parsed.answer } });
   });
   return out;
 }
@@ -59,4 +60,20 @@ export function splitValidation(records: TrainingRecord[], fraction: number): { 
     train: records.filter((_, i) => i % every !== every - 1),
     validation: records.filter((_, i) => i % every === every - 1),
   };
+}
+
+/**
+ * Seeded split: a permutation drawn from `seed` puts round(n · fraction) records (at least one when n ≥ 2) in
+ * validation, in their original order. The same seed and count always give the same split.
+ */
+export function seededSplit<T>(records: T[], fraction: number, seed: number): { train: T[]; validation: T[] } {
+  const count = splitCounts(records.length, fraction).validation;
+  if (!count) return { train: records, validation: [] };
+  const held = new Set(new Rng(seed).permutation(records.length).slice(0, count));
+  return { train: records.filter((_, i) => !held.has(i)), validation: records.filter((_, i) => held.has(i)) };
+}
+
+export function splitCounts(n: number, fraction: number): { train: number; validation: number } {
+  const validation = !(fraction > 0) || n < 2 ? 0 : Math.min(n - 1, Math.max(1, Math.round(n * fraction)));
+  return { train: n - validation, validation };
 }

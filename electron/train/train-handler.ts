@@ -9,7 +9,9 @@ import { registerHandler } from '../engine/registry';
 import { loadModelConfig } from '../model/config';
 import { LORA_MODULES, type LoraSettings } from './adapter';
 import { runFineTune } from './job';
-import { loadTraceRecords, splitValidation } from './records';
+import { loadTraceRecords, seededSplit, splitValidation } from './records';
+import { RunExtras } from './run-extras-host';
+import type { RunEvaluation } from './run-extras';
 
 export const TrainParams = z.object({
   modelFolder: z.string().min(1).max(4096), // Hugging Face checkpoint (config.json + safetensors + tokenizer)
@@ -27,6 +29,12 @@ export const TrainParams = z.object({
   dtype: z.enum(['float32', 'float16', 'q4']).default('float32'),
   resume: z.boolean().optional(),
   valFraction: z.number().min(0).max(0.5).default(0.05),
+  /** Seeded validation split (the app's); without it every k-th record is held out. */
+  splitSeed: z.number().int().min(0).optional(),
+  /** A greedy sample answer on the first validation question every `every` steps (LoRA runs). */
+  sample: z.object({ every: z.number().int().min(0), maxNewTokens: z.number().int().min(1).max(32_768) }).optional(),
+  /** After a completed run: validation loss before/after and answers to up to `questions` validation questions. */
+  evaluation: z.object({ questions: z.number().int().min(0).max(10_000), maxNewTokens: z.number().int().min(1).max(32_768) }).optional(),
   config: z.object({
     seed: z.number().int().min(0).default(0),
     epochs: z.number().int().min(1).default(2),
@@ -50,6 +58,7 @@ export interface TrainJobResult {
   checkpoint?: string;
   steps: number;
   records: { train: number; validation: number; skipped: number; truncated: number };
+  evaluation?: RunEvaluation;
 }
 
 /** Error code for a run refused for its input (no usable records, bad model folder) or stopped by NaN/inf. */
@@ -66,22 +75,32 @@ registerHandler<z.output<typeof TrainParams>, TrainJobResult>({
     if (!loaded.records.length) {
       throw new EngineError(TRAIN_ERROR_CODE, `${params.dataFile} has no usable records: each line must be {"question", "reasoning", "answer"} (${loaded.skipped.length} lines skipped).`);
     }
-    const { train, validation } = splitValidation(loaded.records, params.valFraction);
+    const { train, validation } = params.splitSeed === undefined
+      ? splitValidation(loaded.records, params.valFraction)
+      : seededSplit(loaded.records, params.valFraction, params.splitSeed);
     const records = { train: train.length, validation: validation.length, skipped: loaded.skipped.length, truncated: loaded.truncated.count };
     ctx.emit('records', records);
+    ctx.emit('progress', { type: 'records', ...records });
+    const extras = new RunExtras(params, family, validation, (event) => ctx.emit('progress', event), ctx.signal);
     const result = await runFineTune({
       modelFolder: params.modelFolder, outDir: params.outDir, records: train, validation,
       lora: params.lora as LoraSettings | undefined, full: params.full, dtype: params.dtype, resume: params.resume,
-      config: params.config, signal: ctx.signal, onEvent: (event) => ctx.emit('progress', event),
+      config: params.config, signal: ctx.signal, onEvent: (event) => ctx.emit('progress', extras.timed(event)),
+      afterStep: (step, trained) => extras.sample(step, trained),
+      onCompleted: async (run) => {
+        extras.evaluation = await extras.evaluate(run);
+      },
     }).catch((error: Error) => {
       if (ctx.signal.aborted) throw new EngineError(EngineErrorCode.cancelled, 'Training cancelled.');
       throw new EngineError(TRAIN_ERROR_CODE, error.message);
-    });
+    }).finally(() => extras.release());
     const { outcome } = result;
     if (outcome.status === 'diverged') {
       throw new EngineError(TRAIN_ERROR_CODE, `${outcome.message} The last good checkpoint is kept${outcome.checkpoint ? ` in ${outcome.checkpoint}` : ''}.`);
     }
-    return { status: outcome.status, output: result.output, checkpoint: outcome.checkpoint, steps: outcome.loop.step, records };
+    const answer: TrainJobResult = { status: outcome.status, output: result.output, checkpoint: outcome.checkpoint, steps: outcome.loop.step, records };
+    if (extras.evaluation) answer.evaluation = extras.evaluation;
+    return answer;
   },
 });
 
