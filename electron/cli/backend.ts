@@ -9,6 +9,8 @@ import { createServices, resolveDataDir, type Services, type Transport } from '.
 export interface Backend {
   dataDir: string;
   engine: EngineHost;
+  /** The training engine (its own process, started by the first run). */
+  trainEngine: EngineHost;
   services: Services;
   /** Stops the engine, finishes jobs' bookkeeping and closes the database. Safe to call twice. */
   close(): Promise<void>;
@@ -28,7 +30,8 @@ export interface StartBackendOptions {
 export async function startBackend(options: StartBackendOptions = {}): Promise<Backend> {
   const dataDir = options.dataDir ?? resolveDataDir();
   const engine = createEngineHost();
-  const services = createServices({ dataDir, engineHost: engine, transport: options.transport ?? 'http' });
+  const trainEngine = createEngineHost();
+  const services = createServices({ dataDir, engineHost: engine, trainEngineHost: trainEngine, transport: options.transport ?? 'http' });
   const ready = engine.start().catch((error: Error) => {
     // Keep going: the UI shows the engine state and offers a restart; commands' calls get a clear error.
     if (engine.status().state !== 'stopped') process.stderr.write(`Warning: ${error.message}\n`);
@@ -38,10 +41,11 @@ export async function startBackend(options: StartBackendOptions = {}): Promise<B
   return {
     dataDir,
     engine,
+    trainEngine,
     services,
     close: () =>
       (closing ??= (async () => {
-        await engine.stop();
+        await Promise.all([engine.stop(), trainEngine.stop()]);
         await services.close();
       })()),
   };

@@ -6,6 +6,7 @@
  */
 import { z } from 'zod';
 import { StartConvertInput } from './convert';
+import { finetuneApi, finetuneEvents } from './finetune';
 import { inferenceApi, inferenceEvents } from './inference';
 import { settingsApi } from './settings';
 
@@ -78,12 +79,14 @@ export const api = {
   'jobs.startConvert': { input: StartConvertInput, output: Job },
   ...inferenceApi,
   ...settingsApi,
+  ...finetuneApi,
 } as const;
 
 export const events = {
   'engine.status': EngineStatus,
   'job.update': Job,
   ...inferenceEvents,
+  ...finetuneEvents,
 } as const;
 
 export type ApiMethod = keyof typeof api;

@@ -23,6 +23,7 @@ app.setPath('userData', process.env.DISTILLERY_HOME ? path.resolve(process.env.D
 let mainWindow: BrowserWindow | null = null;
 let services: Services | null = null;
 let engineHost: EngineHost | null = null;
+let trainEngineHost: EngineHost | null = null;
 
 function focusWindow(): void {
   if (!mainWindow || mainWindow.isDestroyed()) return;
@@ -31,9 +32,9 @@ function focusWindow(): void {
   mainWindow.focus();
 }
 
-function openServices(dataDir: string, host: EngineHost): Services | null {
+function openServices(dataDir: string, host: EngineHost, trainHost: EngineHost): Services | null {
   try {
-    return createServices({ dataDir, engineHost: host, transport: 'ipc', nativeBinding: electronSqliteBinding(appRoot) });
+    return createServices({ dataDir, engineHost: host, trainEngineHost: trainHost, transport: 'ipc', nativeBinding: electronSqliteBinding(appRoot) });
   } catch (error) {
     const message = (error as Error).message;
     const abiMismatch = /NODE_MODULE_VERSION|was compiled against a different Node\.js version|better_sqlite3\.node/i.test(message);
@@ -51,7 +52,9 @@ async function start(): Promise<void> {
   installContentSecurityPolicy(location);
 
   engineHost = new EngineHost({ spawn: utilityEngineSpawner({ entry: path.join(outMain, 'engine.js') }) });
-  services = openServices(dataDir, engineHost);
+  // Training gets its own engine process (started by the first run), so a training step never holds up a chat.
+  trainEngineHost = new EngineHost({ spawn: utilityEngineSpawner({ entry: path.join(outMain, 'engine.js') }) });
+  services = openServices(dataDir, engineHost, trainEngineHost);
   if (!services) {
     app.exit(1);
     return;
@@ -83,7 +86,7 @@ async function shutdown(): Promise<void> {
   shuttingDown = true;
   try {
     await services?.close();
-    await engineHost?.stop();
+    await Promise.all([engineHost?.stop(), trainEngineHost?.stop()]);
   } catch (error) {
     console.error(`Error while shutting down: ${(error as Error).message}`);
   }

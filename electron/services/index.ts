@@ -18,6 +18,8 @@ import { packageVersion } from './version';
 export interface CreateServicesOptions {
   dataDir: string;
   engineHost: EngineHost;
+  /** A second engine process for training; started when a run needs it. Defaults to engineHost. */
+  trainEngineHost?: EngineHost;
   transport: Transport;
   /** Electron main: better_sqlite3.node built for Electron's ABI. */
   nativeBinding?: OpenDatabaseOptions['nativeBinding'];
@@ -52,6 +54,7 @@ export function createServices(options: CreateServicesOptions): Services {
   const context: ServiceContext = {
     store,
     engine: options.engineHost,
+    trainEngine: options.trainEngineHost ?? options.engineHost,
     events,
     paths,
     transport: options.transport,

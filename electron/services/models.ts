@@ -57,7 +57,7 @@ function sameFolder(a: string, b: string): boolean {
 }
 
 /** The Hugging Face folders a registered model was converted from: the record's origin and its manifest's source. */
-function sourceFolders(r: ModelRecord): string[] {
+export function sourceFolders(r: ModelRecord): string[] {
   const folders: string[] = [];
   if (typeof r.manifest?.convertedFrom === 'string') folders.push(r.manifest.convertedFrom);
   try {

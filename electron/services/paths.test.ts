@@ -18,6 +18,7 @@ describe('data dir', () => {
       models: '/tmp/d-home/models',
       db: '/tmp/d-home/distillery.db',
       logs: '/tmp/d-home/logs',
+      runs: '/tmp/d-home/runs',
     });
   });
 });

@@ -32,6 +32,8 @@ export interface DataPaths {
   /** The SQLite database. */
   db: string;
   logs: string;
+  /** Fine-tuning runs: checkpoints, adapters, the imported training data. */
+  runs: string;
 }
 
 export function dataPaths(root: string): DataPaths {
@@ -40,6 +42,7 @@ export function dataPaths(root: string): DataPaths {
     models: path.join(root, 'models'),
     db: path.join(root, 'distillery.db'),
     logs: path.join(root, 'logs'),
+    runs: path.join(root, 'runs'),
   };
 }
 

@@ -1,7 +1,8 @@
 /**
  * Engine handler `train`: a fine-tuning run (LoRA by default, or full) in the engine process, so the app's main
  * process never blocks on a training step. Streams every TrainEvent as a `progress` event; cancel stops after the
- * current step with a checkpoint kept, so the same request with `resume: true` continues exactly.
+ * current step with a checkpoint kept (answered as an EngineError 'cancelled' naming it), so the same request with
+ * `resume: true` continues exactly.
  */
 import { z } from 'zod';
 import { EngineError, EngineErrorCode } from '../engine/protocol';
@@ -53,7 +54,7 @@ export const TrainParams = z.object({
 export type TrainParams = z.input<typeof TrainParams>;
 
 export interface TrainJobResult {
-  status: 'completed' | 'cancelled';
+  status: 'completed';
   output?: string; // adapter folder (LoRA) or converted model folder (full), when completed
   checkpoint?: string;
   steps: number;
@@ -98,7 +99,11 @@ registerHandler<z.output<typeof TrainParams>, TrainJobResult>({
     if (outcome.status === 'diverged') {
       throw new EngineError(TRAIN_ERROR_CODE, `${outcome.message} The last good checkpoint is kept${outcome.checkpoint ? ` in ${outcome.checkpoint}` : ''}.`);
     }
-    const answer: TrainJobResult = { status: outcome.status, output: result.output, checkpoint: outcome.checkpoint, steps: outcome.loop.step, records };
+    if (outcome.status === 'cancelled') {
+      // A stop is the job runner's cancel or pause: the checkpoint stays, and the same request with resume continues.
+      throw new EngineError(EngineErrorCode.cancelled, `Training stopped at step ${outcome.loop.step}; the checkpoint is kept${outcome.checkpoint ? ` in ${outcome.checkpoint}` : ''}.`);
+    }
+    const answer: TrainJobResult = { status: 'completed', output: result.output, checkpoint: outcome.checkpoint, steps: outcome.loop.step, records };
     if (extras.evaluation) answer.evaluation = extras.evaluation;
     return answer;
   },
