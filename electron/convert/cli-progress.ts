@@ -13,7 +13,8 @@ export function describeProgress(p: ConvertProgress): string {
   return parts.join('  ');
 }
 
-function bar(fraction: number, width = 24): string {
+/** `[######..................]`: the terminal bar both progress printers draw. */
+export function bar(fraction: number, width = 24): string {
   const filled = Math.round(fraction * width);
   return `[${'#'.repeat(filled)}${'.'.repeat(width - filled)}]`;
 }

@@ -172,3 +172,16 @@ export function compareHash(baseId: string, fineTunedId: string, question?: stri
 export function formatLoss(value: number | undefined): string {
   return value === undefined ? '—' : value.toFixed(4);
 }
+
+/** The models and prompt a Compare link carries (see compareHash); empty for a plain #/compare. */
+export function compareLinkFromHash(hash: string): { a?: string; b?: string; prompt?: string } {
+  const query = hash.split('?')[1];
+  if (!query) return {};
+  const params = new URLSearchParams(query);
+  const link: { a?: string; b?: string; prompt?: string } = {};
+  for (const key of ['a', 'b', 'prompt'] as const) {
+    const value = params.get(key);
+    if (value) link[key] = value;
+  }
+  return link;
+}

@@ -9,7 +9,7 @@ import { exportTrainingGraph } from '../../train/export-graph';
 import { runFineTune } from '../../train/job';
 import { mergeAdapterIntoModel } from '../../train/merge-folder';
 import { loadTraceRecords, splitValidation } from '../../train/records';
-import type { TrainEvent } from '../../train/trainer';
+import { trainProgressPrinter } from '../../train/cli-progress';
 import { CliError, type CliCommand } from '../command';
 
 const positiveInt = (flag: string) => (value: string): number => {
@@ -61,16 +61,6 @@ interface RunFlags {
   valFraction: number; checkpointEvery: number; resume?: boolean; dtype: string;
 }
 
-function printEvent(event: TrainEvent): void {
-  if (event.type === 'step') {
-    process.stdout.write(`step ${event.step}/${event.totalSteps}  loss ${event.loss.toFixed(4)}  lr ${event.lr.toExponential(2)}  grad-norm ${event.gradNorm.toFixed(3)}  epoch ${event.epoch + 1}\n`);
-  } else if (event.type === 'validation') {
-    process.stdout.write(`validation loss ${event.loss.toFixed(4)} at step ${event.step}\n`);
-  } else if (event.type === 'resumed') {
-    process.stdout.write(`resumed from ${event.dir} (step ${event.step})\n`);
-  }
-}
-
 async function runAction(flags: RunFlags): Promise<void> {
   const config = (() => {
     try {
@@ -103,7 +93,7 @@ async function runAction(flags: RunFlags): Promise<void> {
     const result = await runFineTune({
       modelFolder: flags.model, outDir: flags.out, records: train, validation,
       lora: flags.full ? undefined : { rank: flags.rank, alpha: flags.alpha ?? 2 * flags.rank, targets, useRslora: !!flags.rslora },
-      full: !!flags.full, dtype: flags.dtype === 'fp16' ? 'float16' : flags.dtype === 'q4' ? 'q4' : 'float32', resume: !!flags.resume, signal: abort.signal, onEvent: printEvent,
+      full: !!flags.full, dtype: flags.dtype === 'fp16' ? 'float16' : flags.dtype === 'q4' ? 'q4' : 'float32', resume: !!flags.resume, signal: abort.signal, onEvent: trainProgressPrinter(),
       config: {
         seed: flags.seed, epochs: flags.epochs, maxSteps: flags.maxSteps, rowsPerBatch: flags.batch, seqLen: flags.seq,
         gradAccumulation: flags.accum, lr: flags.lr, warmupSteps: flags.warmup, minLrRatio: 0.1, maxGradNorm: 1,

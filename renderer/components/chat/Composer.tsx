@@ -16,6 +16,7 @@ export function Composer({
   disabledReason,
   placeholder = 'Ask anything…',
   autoFocusKey,
+  initialText = '',
   hint = `Enter to send · Shift+Enter new line · ${isMac ? '⌘' : 'Ctrl'}+N new chat`,
 }: {
   onSend(text: string): Promise<boolean>;
@@ -28,8 +29,10 @@ export function Composer({
   autoFocusKey?: unknown;
   /** Shown under the box while idle. */
   hint?: string;
+  /** Text the box starts with (a prompt handed over from another screen). */
+  initialText?: string;
 }) {
-  const [text, setText] = useState('');
+  const [text, setText] = useState(initialText);
   const [sending, setSending] = useState(false);
   const box = useRef<HTMLTextAreaElement>(null);
   const stopRef = useRef(onStop);

@@ -1,4 +1,4 @@
-import { useEffect, useState } from 'react';
+import { useEffect, useMemo, useState } from 'react';
 import { Button } from '../../components/Button';
 import { Composer } from '../../components/chat/Composer';
 import { PlusIcon } from '../../components/chat/icons';
@@ -10,6 +10,7 @@ import { CompareIcon } from '../../components/Icons';
 import '../../components/chat/chat.css';
 import '../../components/chat/screens.css';
 import { useCompare } from '../../state/chatCompare';
+import { compareLinkFromHash } from '../../state/finetune';
 import type { ChatSession } from '../../state/chatSession';
 import { loadSettingsForm, parseSettings, saveSettingsForm, type SettingsForm } from '../../state/chatSettings';
 import { modelName, pickModelId, pickSecondModelId } from '../../state/models';
@@ -58,7 +59,9 @@ function Column({
 export function CompareScreen() {
   const models = useModels();
   const compare = useCompare();
-  const [picked, setPicked] = useState<[string | undefined, string | undefined]>([undefined, undefined]);
+  // A link from Fine-tune (#/compare?a=<base>&b=<fine-tuned>&prompt=…) picks both models and fills the prompt.
+  const link = useMemo(() => compareLinkFromHash(window.location.hash), []);
+  const [picked, setPicked] = useState<[string | undefined, string | undefined]>([link.a, link.b]);
   const [form, setForm] = useState<SettingsForm>(() => loadSettingsForm());
   const leftId = pickModelId(models.models, picked[0]);
   const rightId = pickSecondModelId(models.models, leftId, picked[1]);
@@ -134,6 +137,7 @@ export function CompareScreen() {
           disabledReason={noModels ? 'Add models on the Models screen first' : settingsInvalid ? 'Fix the generation settings first' : undefined}
           placeholder="One prompt for both models…"
           hint="Enter sends to both · Shift+Enter new line"
+          initialText={link.prompt}
         />
       </div>
     </div>
