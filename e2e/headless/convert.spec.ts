@@ -1,7 +1,7 @@
 /**
  * Converting a checkpoint from the Models screen: the form's checks, a failing source, a running conversion with its
  * progress bar and Cancel, and a conversion to q4 that lands in the model list, loads and answers in Chat.
- * The Hugging Face folders come from H4's factory, built in a tsx child process (cached in os.tmpdir()).
+ * The Hugging Face folders come from electron/testing/factory.ts, built in a tsx child process (cached in os.tmpdir()).
  */
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
