@@ -11,8 +11,8 @@ export type Transport = 'ipc' | 'http';
 export interface ServiceContext {
   readonly store: Store;
   readonly engine: EngineHost;
-  /** The engine process that trains (its own, so a training step never holds up chat); may be `engine`. */
-  readonly trainEngine: EngineHost;
+  /** The engine process that trains (its own, so a training step never holds up chat); absent: `engine` trains. */
+  readonly trainEngine?: EngineHost;
   readonly events: ServiceEvents;
   readonly paths: DataPaths;
   readonly transport: Transport;

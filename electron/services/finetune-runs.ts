@@ -8,7 +8,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { RunDetail, RunState, RunSummary } from '../contract/finetune';
 import type { JobState, TrainRunRecord } from '../store';
-import type { TrainJobResult } from '../train/train-handler';
+import type { TrainJobResult } from '../engine/handlers/train';
+import type { EngineHost } from '../engine/host';
 import type { ExtraEvent } from '../train/run-extras';
 import type { TrainEvent } from '../train/trainer';
 import type { ServiceContext } from './context';
@@ -26,6 +27,11 @@ type ProgressEvent =
   | (TrainEvent & { tokensPerSecond?: number })
   | ExtraEvent
   | { type: 'records'; train: number; validation: number; skipped: number; truncated: number };
+
+/** The engine process that trains: its own when the app made one (the desktop app and `serve` do). */
+export function trainEngineOf(ctx: ServiceContext): EngineHost {
+  return ctx.trainEngine ?? ctx.engine;
+}
 
 export function runDataFile(run: Pick<TrainRunRecord, 'outDir'>): string {
   return path.join(run.outDir, 'data.jsonl');
@@ -75,7 +81,7 @@ export function trainJobSpec(ctx: ServiceContext, runId: string): EngineJobSpec<
     params: { runId },
     method: 'train',
     engineParams: trainEngineParams(run),
-    engine: ctx.trainEngine,
+    engine: trainEngineOf(ctx),
     pausable: true,
     progress: (data, elapsedMs) => recorder.record(data as ProgressEvent, elapsedMs),
     onSuccess: (result) => {

@@ -7,12 +7,13 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Estimate, RunSummary } from '../contract/finetune';
 import { formatBytes } from '../convert/progress';
-import type { EstimateResult } from '../train/estimate-handler';
+import type { EstimateResult } from '../engine/handlers/train-estimate';
+import type { EngineHost } from '../engine/host';
 import { seededSplit } from '../train/records';
 import type { ParsedInput, ServiceContext, ServiceModule } from './context';
 import { ApiError } from './errors';
 import { baseModelOf, checkDataFolder, prepareRunData } from './finetune-data';
-import { mirrorJobStates, plannedStepCount, toRunDetail, toRunSummary, trainJobSpec, type RunConfig } from './finetune-runs';
+import { mirrorJobStates, plannedStepCount, toRunDetail, toRunSummary, trainEngineOf, trainJobSpec, type RunConfig } from './finetune-runs';
 import { runnerFor, type JobProgress } from './jobs-runner';
 import { registryFor } from './models';
 
@@ -21,8 +22,10 @@ const ESTIMATE_TIMEOUT_MS = 30 * 60_000;
 type StartInput = ParsedInput<'finetune.start'>;
 
 /** The training engine runs only while there is training work: started on demand. */
-async function trainEngineReady(ctx: ServiceContext): Promise<void> {
-  if (ctx.trainEngine.status().state === 'stopped') await ctx.trainEngine.start();
+async function trainEngineReady(ctx: ServiceContext): Promise<EngineHost> {
+  const engine = trainEngineOf(ctx);
+  if (engine.status().state === 'stopped') await engine.start();
+  return engine;
 }
 
 function usableBase(ctx: ServiceContext, modelId: string) {
@@ -59,9 +62,9 @@ export const finetuneService: ServiceModule = (ctx) => {
     const scratch = path.join(ctx.paths.runs, `.estimate-${randomUUID()}`);
     try {
       const { dataFile } = await prepareRunData(scratch, input.dataFolder, input.map);
-      await trainEngineReady(ctx);
+      const engine = await trainEngineReady(ctx);
       const h = input.hyper;
-      const result = await ctx.trainEngine.request<EstimateResult>('train.estimate', {
+      const result = await engine.request<EstimateResult>('train.estimate', {
         modelFolder: base.checkpoint, dataFile, lora: { rank: h.rank, alpha: h.alpha, targets: h.targets },
         dtype: h.precision === 'fp16' ? 'float16' : h.precision === 'q4' ? 'q4' : 'float32', valFraction: input.valFraction, splitSeed: input.seed,
         config: { epochs: h.epochs, maxSteps: h.maxSteps, rowsPerBatch: h.batch, seqLen: h.maxLength, gradAccumulation: h.accumulation, validateEvery: 50 },
@@ -128,13 +131,13 @@ export const finetuneService: ServiceModule = (ctx) => {
       throw new ApiError('bad_request', `Run “${current.name}” has no adapter yet: let it finish first.`);
     }
     const outDir = uniqueFolder(path.join(ctx.paths.models, `${safeName(current.baseName)}-ft-${runId.slice(0, 8)}-${dtype}`));
-    await trainEngineReady(ctx);
+    const engine = await trainEngineReady(ctx);
     const job = runner.start<{ outDir: string }>({
       kind: 'convert',
       title: `Merge “${current.name}” into ${current.baseName} (${dtype})`,
       method: 'train.merge',
       params: { baseFolder: current.checkpoint, adapterDir: current.adapterPath, outDir, dtype },
-      engine: ctx.trainEngine,
+      engine,
       progress: (data) => data as JobProgress,
       onSuccess: async (result) => {
         const model = await registryFor(ctx).add(result.outDir, `${current.baseName} · ${current.name}`, { derivedFrom: current.baseModelId });

@@ -12,7 +12,7 @@ import { CliError, type CliCommand } from '../command';
 
 export interface ConvertOptions {
   dtype: string;
-  /** q4/q4f16 only (H5). */
+  /** q4/q4f16 only. */
   blockSize?: string | number;
   asymmetric?: boolean;
   accuracyLevel?: string | number;

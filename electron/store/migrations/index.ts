@@ -4,10 +4,11 @@
  */
 import type Database from 'better-sqlite3';
 import { initial } from './001_initial';
+import { jobPaused } from './002_job_paused';
 import { trainRuns } from './003_train_runs';
 import type { Migration } from './types';
 
-export const migrations: Migration[] = [initial, trainRuns];
+export const migrations: Migration[] = [initial, jobPaused, trainRuns];
 
 export const latestSchemaVersion = migrations.at(-1)!.version;
 

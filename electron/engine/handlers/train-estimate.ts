@@ -5,17 +5,17 @@
  */
 import os from 'node:os';
 import { z } from 'zod';
-import { EngineError, EngineErrorCode } from '../engine/protocol';
-import { registerHandler } from '../engine/registry';
-import { loadModelConfig } from '../model/config';
-import { LORA_MODULES, type LoraSettings } from './adapter';
-import { initLoraTensors } from './adapter';
-import { loadTrainingGraph } from './export-graph';
-import { mergeAdapterIntoModel } from './merge-folder';
-import { type PackedBatch, packBatch, type TrainingRecord } from './packing';
-import { loadTraceRecords, seededSplit } from './records';
-import { OrtStepRunner } from './runner';
-import { TRAIN_ERROR_CODE } from './train-handler';
+import { EngineError, EngineErrorCode } from '../protocol';
+import { registerHandler } from '../registry';
+import { loadModelConfig } from '../../model/config';
+import { LORA_MODULES, type LoraSettings } from '../../train/adapter';
+import { initLoraTensors } from '../../train/adapter';
+import { loadTrainingGraph } from '../../train/export-graph';
+import { mergeAdapterIntoModel } from '../../train/merge-folder';
+import { type PackedBatch, packBatch, type TrainingRecord } from '../../train/packing';
+import { loadTraceRecords, seededSplit } from '../../train/records';
+import { OrtStepRunner } from '../../train/runner';
+import { TRAIN_ERROR_CODE } from './train';
 
 export const EstimateParams = z.object({
   modelFolder: z.string().min(1).max(4096),

@@ -5,14 +5,14 @@
  * `resume: true` continues exactly.
  */
 import { z } from 'zod';
-import { EngineError, EngineErrorCode } from '../engine/protocol';
-import { registerHandler } from '../engine/registry';
-import { loadModelConfig } from '../model/config';
-import { LORA_MODULES, type LoraSettings } from './adapter';
-import { runFineTune } from './job';
-import { loadTraceRecords, seededSplit, splitValidation } from './records';
-import { RunExtras } from './run-extras-host';
-import type { RunEvaluation } from './run-extras';
+import { EngineError, EngineErrorCode } from '../protocol';
+import { registerHandler } from '../registry';
+import { loadModelConfig } from '../../model/config';
+import { LORA_MODULES, type LoraSettings } from '../../train/adapter';
+import { runFineTune } from '../../train/job';
+import { loadTraceRecords, seededSplit, splitValidation } from '../../train/records';
+import { RunExtras } from '../../train/run-extras-host';
+import type { RunEvaluation } from '../../train/run-extras';
 
 export const TrainParams = z.object({
   modelFolder: z.string().min(1).max(4096), // Hugging Face checkpoint (config.json + safetensors + tokenizer)
