@@ -20,7 +20,7 @@ interface Fixtures {
 function buildFixtures(home: string): Fixtures {
   const script = `
 const { makeTinyModel } = await import('./electron/testing/fixtures.ts');
-const { writeFinetuneTraceFolder } = await import('./e2e/support/finetune-traces.ts');
+const { writeFinetuneTraceFolder } = await import('./electron/testing/finetune-traces.ts');
 const hfDir = (await makeTinyModel({ arch: 'qwen2', seed: 11, hidden: 32, layers: 1, heads: 2, kvHeads: 1, intermediate: 64 })).hfDir;
 const { folder, expected } = writeFinetuneTraceFolder(${JSON.stringify(path.join(home, 'traces'))});
 process.stdout.write(JSON.stringify({ hfDir, traces: folder, expected }) + '\\n');

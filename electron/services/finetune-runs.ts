@@ -108,7 +108,7 @@ class RunRecorder {
         return undefined;
       }
       case 'resumed':
-        runs.dropMetricsAfter(this.runId, event.step);
+        this.restoreCurves(event);
         runs.update(this.runId, { step: event.step, phase: `Resumed from step ${event.step}` });
         this.startStep = event.step;
         this.flush();
@@ -144,6 +144,21 @@ class RunRecorder {
     if (!run) return;
     this.lastUpdate = Date.now();
     this.ctx.events.emit('finetune.update', { runId: run.id, state: run.state, step: run.step, totalSteps: run.totalSteps });
+  }
+
+  /**
+   * From the checkpoint on, steps are trained again: their old rows go. Steps up to it that were never recorded (the
+   * engine stops sending events once a stop is asked) come back from the checkpoint's own history.
+   */
+  private restoreCurves(event: Extract<TrainEvent, { type: 'resumed' }>): void {
+    const runs = this.ctx.store.trainRuns;
+    runs.dropMetricsAfter(this.runId, event.step);
+    const known = new Set(runs.metrics(this.runId).steps.map((m) => m.step));
+    const now = Date.now();
+    for (const h of event.history ?? []) {
+      if (!known.has(h.step)) runs.addStep(this.runId, { step: h.step, loss: h.loss, lr: h.lr, gradNorm: h.gradNorm, tokens: 0, at: now });
+    }
+    for (const v of event.validation ?? []) runs.addValidation(this.runId, v.step, v.loss);
   }
 
   private step(event: Extract<TrainEvent, { type: 'step' }> & { tokensPerSecond?: number }, elapsedMs: number): JobProgress {

@@ -34,7 +34,7 @@ function usableBase(ctx: ServiceContext, modelId: string) {
   return { ...base, checkpoint: base.checkpoint };
 }
 
-function describeEstimate(e: EstimateResult): Estimate {
+export function describeEstimate(e: EstimateResult): Estimate {
   const fits = e.peakBytes <= e.availableBytes;
   const time = e.totalSeconds < 90 ? `${Math.round(e.totalSeconds)} s` : e.totalSeconds < 5400 ? `${Math.round(e.totalSeconds / 60)} min` : `${(e.totalSeconds / 3600).toFixed(1)} h`;
   const message = fits

@@ -37,7 +37,8 @@ export type TrainEvent =
   | { type: 'step'; step: number; totalSteps: number; loss: number; lr: number; gradNorm: number; tokens: number; epoch: number }
   | { type: 'validation'; step: number; loss: number }
   | { type: 'checkpoint'; step: number; dir: string }
-  | { type: 'resumed'; step: number; dir: string };
+  /** The checkpoint's curves come along: events of the steps trained after a stop was asked may never have been seen. */
+  | { type: 'resumed'; step: number; dir: string; history?: LoopState['history']; validation?: LoopState['validation'] };
 
 export interface TrainJob {
   records: TrainingRecord[];
@@ -123,7 +124,7 @@ function startState(job: TrainJob): Checkpoint {
     const dir = latestCheckpointDir(job.checkpointDir);
     if (dir) {
       const checkpoint = loadCheckpoint(dir);
-      job.onEvent?.({ type: 'resumed', step: checkpoint.loop.step, dir });
+      job.onEvent?.({ type: 'resumed', step: checkpoint.loop.step, dir, history: checkpoint.loop.history, validation: checkpoint.loop.validation });
       return checkpoint;
     }
   }
