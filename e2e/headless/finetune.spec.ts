@@ -72,13 +72,13 @@ test('traces → report → Quick run → cancel → resume → evaluation → m
 
   const form = app.getByTestId('hyper-form');
   await form.getByRole('radio', { name: 'Quick' }).click();
-  // Quick, made small enough for a tiny model on a shared CPU: short rows, a step per record, three epochs.
-  for (const [label, value] of [['Max length', '96'], ['Accumulation', '1'], ['Epochs', '3'], ['Learning rate', '0.005']] as const) {
+  // Quick, made small enough for a tiny model on a shared CPU: short rows, one epoch, two records a step.
+  for (const [label, value] of [['Max length', '96'], ['Accumulation', '2'], ['Epochs', '1'], ['Learning rate', '0.005']] as const) {
     await form.getByRole('textbox', { name: label, exact: true }).fill(value);
   }
   await form.getByRole('combobox', { name: 'Base precision' }).selectOption('fp32');
   await form.getByText('Samples and evaluation').click();
-  for (const [label, value] of [['Evaluation questions', '2'], ['Max new tokens', '4'], ['Sample every N steps', '3']] as const) {
+  for (const [label, value] of [['Evaluation questions', '1'], ['Max new tokens', '2'], ['Sample every N steps', '4']] as const) {
     await form.getByRole('textbox', { name: label }).fill(value);
   }
   await form.getByRole('button', { name: 'Estimate' }).click();

@@ -154,6 +154,8 @@ export const finetuneService: ServiceModule = (ctx) => {
       'finetune.baseModels': async () => ctx.store.models.list().map(baseModelOf),
       'finetune.checkData': async (input) => {
         const checkpoint = input.modelId ? baseModelOf(registryFor(ctx).record(input.modelId)).checkpoint : undefined;
+        // Whoever checks a trace folder is about to estimate or train: start the training engine meanwhile.
+        trainEngineReady(ctx).catch((error: Error) => ctx.log('warn', `the training engine did not start: ${error.message}`));
         return checkDataFolder({ ...input, checkpoint });
       },
       'finetune.estimate': (input) => estimate({ ...input, force: undefined }),
