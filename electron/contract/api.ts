@@ -39,7 +39,7 @@ export const EngineStatus = z.object({
 });
 export type EngineStatus = z.infer<typeof EngineStatus>;
 
-export const JobKind = z.enum(['dummy', 'convert', 'train', 'download', 'vote']);
+export const JobKind = z.enum(['diagnostics', 'convert', 'train', 'download', 'vote']);
 /** `paused`: stopped by the user, resumable; `interrupted`: stopped by a crash or quit (resumable where the kind allows). */
 export const JobState = z.enum(['queued', 'running', 'paused', 'succeeded', 'failed', 'cancelled', 'interrupted']);
 export const Job = z.object({
@@ -75,7 +75,7 @@ export const api = {
   'engine.status': { input: Empty, output: EngineStatus },
   'engine.restart': { input: Empty, output: EngineStatus },
   'jobs.list': { input: Empty, output: z.array(Job) },
-  'jobs.startDummy': {
+  'jobs.startDiagnostics': {
     input: z.object({ steps: z.number().int().min(1).max(100_000), stepMs: z.number().int().min(1).max(60_000) }).strict(),
     output: Job,
   },
