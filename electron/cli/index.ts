@@ -12,8 +12,9 @@ import { runCommand } from './commands/run';
 import { chatCommand } from './commands/chat';
 import { convertCommand } from './commands/convert';
 import { trainCommand } from './commands/train';
+import { tracesCommand } from './commands/traces';
 
-export const commands: CliCommand[] = [serveCommand, infoCommand, modelsCommand, runCommand, chatCommand, convertCommand, trainCommand];
+export const commands: CliCommand[] = [serveCommand, infoCommand, modelsCommand, runCommand, chatCommand, convertCommand, trainCommand, tracesCommand];
 
 export function buildProgram(): Command {
   const program = new Command('distillery')
