@@ -99,7 +99,7 @@ function mappedFields(rec: Rec, repairs: Repairs, map: FieldMap): TraceFields {
     if (reasoning === undefined) throw new TraceSkip(SKIP.emptyAnswer, `no "${names.answer}"`);
     return { question, ...splitReasoning(reasoning, repairs) };
   }
-  return { question, ...splitReasoning(answer, repairs, reasoning ?? '') };
+  return { question, ...splitReasoning(answer, repairs, reasoning) };
 }
 
 /** Reasoning and answer in two fields (s1K, LIMO): the reasoning has no tags, or has a stray pair. */
@@ -189,7 +189,7 @@ function extractChat(list: unknown, repairs: Repairs, reply?: Message): TraceFie
     if (m.role !== 'system' && m.role !== 'user' && m.role !== 'assistant') continue; // tool messages: not trained on
     turns.push({ role: m.role, content: m.role === 'assistant' ? answerOnly(m.content) : m.content });
   }
-  const fields: TraceFields = { question, ...splitReasoning(final.content, repairs, final.reasoning ?? '') };
+  const fields: TraceFields = { question, ...splitReasoning(final.content, repairs, final.reasoning) };
   return turns.length ? { ...fields, turns } : fields;
 }
 

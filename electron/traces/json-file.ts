@@ -167,7 +167,11 @@ class ArrayScanner {
   end(): RawRecord | undefined {
     if (!this.inElement) return undefined;
     const record = this.emit();
-    if (record.skip) return record;
+    if (record.skip?.reason === SKIP_CONTAINER.tooLong) return record;
+    if (!record.skip && typeof record.value === 'object') {
+      record.repairs.add('missing ] at the end of the JSON array');
+      return record;
+    }
     return { ...record, value: undefined, skip: new TraceSkip(SKIP_CONTAINER.brokenJson, 'the array ends inside this element') };
   }
 

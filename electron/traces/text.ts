@@ -80,7 +80,8 @@ export function splitReasoning(content: string, repairs: Repairs, separate?: str
   }
   if (text.includes(THINK) || text.includes(END_THINK)) return splitThinkTags(text, repairs);
   if (text.includes(BEGIN_THOUGHT) || text.includes(END_THOUGHT)) return splitThoughtMarkers(text, repairs);
-  throw new TraceSkip(SKIP.noReasoning);
+  // A reasoning field that is there but blank is an empty reasoning, not a missing one.
+  throw new TraceSkip(separate !== undefined ? SKIP.emptyReasoning : SKIP.noReasoning);
 }
 
 function splitThinkTags(text: string, repairs: Repairs): ReasoningAndAnswer {
