@@ -22,7 +22,7 @@ function skipOf(fn: () => unknown): TraceSkip {
 }
 
 const user = (content: string) => ({ role: 'user', content });
-const assistant = (content: string, extra: Record<string, unknown> = {}) => ({ role: 'assistant', content, ...extra });
+const assistant = (content: unknown, extra: Record<string, unknown> = {}) => ({ role: 'assistant', content, ...extra });
 
 describe('splitReasoning', () => {
   it('splits <think>…</think> and trims', () => {
@@ -77,7 +77,7 @@ describe('record formats', () => {
 
   it('OpenAI chat: a chat ending with the user, or content of the wrong type, is a named skip', () => {
     expect(skipOf(() => extract({ messages: [user('Q')] })).reason).toBe('chat does not end with an assistant reply');
-    expect(skipOf(() => extract({ messages: [user('Q'), assistant(42 as unknown as string)] }))).toMatchObject({ reason: 'messages are not a list of {role, content}', format: 'openai-chat' });
+    expect(skipOf(() => extract({ messages: [user('Q'), assistant(42)] }))).toMatchObject({ reason: 'messages are not a list of {role, content}', format: 'openai-chat' });
     expect(skipOf(() => extract({ messages: 'nope' })).reason).toBe('messages are not a list of {role, content}');
   });
 
