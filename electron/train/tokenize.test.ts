@@ -10,6 +10,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { writeTinyCheckpoint } from '../testing/factory';
 import { writeRemappedR1Tokenizer } from '../testing/remapped-tokenizer';
 import { r1TokenId, ASSISTANT, END_THINK, THINK, USER, type TokenizerFamily } from '../tokenizer/r1-tokens';
+import type { TraceFields } from '../traces';
 import { trainingText } from '../traces/training-text';
 import type { NamedTensor } from './adapter';
 import { prepareTrainingData } from './data';
@@ -26,7 +27,7 @@ const UNUSUAL: Record<TokenizerFamily, Record<string, number>> = {
   llama: { [USER]: 128250, [ASSISTANT]: 128100, [THINK]: 128203, [END_THINK]: 128077 },
 };
 
-const traces = [
+const traces: TraceFields[] = [
   { question: 'What is 2 + 2?', reasoning: 'Two and two make four.', answer: 'The answer is \\boxed{4}.' },
   { question: 'And doubled?', reasoning: 'Four times two is eight.', answer: '8', turns: [{ role: 'user', content: 'What is 2 + 2?' }, { role: 'assistant', content: '4' }] },
 ];
