@@ -13,8 +13,9 @@ import { chatCommand } from './commands/chat';
 import { convertCommand } from './commands/convert';
 import { trainCommand } from './commands/train';
 import { tracesCommand } from './commands/traces';
+import { chatsCommand } from './commands/chats';
 
-export const commands: CliCommand[] = [serveCommand, infoCommand, modelsCommand, runCommand, chatCommand, convertCommand, trainCommand, tracesCommand];
+export const commands: CliCommand[] = [serveCommand, infoCommand, modelsCommand, runCommand, chatCommand, convertCommand, trainCommand, tracesCommand, chatsCommand];
 
 export function buildProgram(): Command {
   const program = new Command('distillery')
