@@ -60,6 +60,15 @@ describe('containers', () => {
     expect(report.problems[0]).toMatchObject({ file: 'a.json', line: 3, row: 1, reason: expect.stringMatching(/^broken JSON/) });
   });
 
+  it('a broken element in a pretty-printed array does not swallow the elements after it', async () => {
+    const pretty = (i: number) => JSON.stringify(JSON.parse(plain(i)), null, 2).replace(/^/gm, '  ');
+    const broken = pretty(2).split('\n').slice(0, 3).join('\n'); // cut after its second field
+    const dir = folder({ 'pretty.json': `[\n${[pretty(1), broken, pretty(3), pretty(4)].join(',\n')}\n]\n` });
+    const report = await checkTraces([dir]);
+    expect(counts(report)).toMatchObject({ records: 4, accepted: 3, skipped: 1 });
+    expect(report.problems).toEqual([expect.objectContaining({ line: 7, reason: expect.stringMatching(/^broken JSON/) })]);
+  });
+
   it('a JSON object is one record, or wraps a list of records; a .json holding JSON Lines is read as lines', async () => {
     const dir = folder({
       'one.json': plain(1),
