@@ -115,6 +115,27 @@ describe('containers', () => {
     expect(first.problems).toEqual([{ file: 'notes.csv', reason: expect.stringMatching(/^not a trace file/) }]);
   });
 
+  it('joins a streamed response saved chunk by chunk into one record', async () => {
+    const chunk = (id: string, delta: Record<string, string>, extra: Record<string, unknown> = {}, finish: string | null = null) =>
+      JSON.stringify({ id, object: 'chat.completion.chunk', choices: [{ index: 0, delta, finish_reason: finish }], ...extra });
+    const dir = folder({
+      'stream.jsonl': [
+        chunk('a', { role: 'assistant', reasoning_content: 'Two and ' }, { messages: [{ role: 'user', content: 'What is 2 + 2?' }] }),
+        chunk('a', { reasoning_content: 'two.' }),
+        chunk('a', { content: 'Four' }),
+        chunk('a', { content: '.' }, {}, 'stop'),
+        chunk('b', { reasoning_content: 'no question kept' }),
+        chunk('b', { content: 'x' }, {}, 'stop'),
+        plain(1),
+      ].join('\n'),
+    });
+    const out = join(root, 'stream.jsonl');
+    const report = await importTraces([dir], out);
+    expect(counts(report)).toMatchObject({ records: 3, accepted: 2, skipped: 1, byFormat: { 'deepseek-api': 2, plain: 1 } });
+    expect(report.problems).toEqual([expect.objectContaining({ line: 5, reason: expect.stringMatching(/without its question/) })]);
+    expect(JSON.parse(readFileSync(out, 'utf8').split('\n')[0])).toEqual({ question: 'What is 2 + 2?', reasoning: 'Two and two.', answer: 'Four.', source: { file: 'stream.jsonl', line: 1 } });
+  });
+
   it('removes exact duplicates across files but keeps near-duplicates', async () => {
     const dir = folder({ 'a.jsonl': `${plain(1)}\n${plain(2)}\n`, 'b.jsonl': `${plain(1)}\n${JSON.stringify({ question: 'Q1', reasoning: 'R1', answer: 'A1 ' })}\n` });
     const report = await checkTraces([dir]);

@@ -16,6 +16,7 @@ import { readJsonLines } from './jsonl-file';
 import { readParquetFile } from './parquet-file';
 import type { RawRecord, ReadContext } from './raw-record';
 import { ReportBuilder } from './report';
+import { ChunkMerger } from './stream-chunks';
 import { TraceSkip } from './text';
 import { extractTextBlock, readTextFile, type TextBlock } from './text-file';
 import { trainingText } from './training-text';
@@ -100,12 +101,19 @@ async function run(inputs: string[], out: WriteStream | undefined, options: Impo
     report.fileRead();
     const kind = READERS[extname(file.path).toLowerCase()];
     const ctx: ReadContext = { maxRecordBytes: options.maxRecordBytes ?? DEFAULT_MAX_RECORD_BYTES, signal: options.signal, onBytes: progress };
-    try {
-      for await (const raw of kind.reader(file.path, ctx)) {
-        options.signal?.throwIfAborted();
+    const chunks = new ChunkMerger();
+    const handle = async (records: RawRecord[]) => {
+      for (const raw of records) {
         const lines = handleRecord(raw, file.name, kind.text, options, report, seen);
         if (out) for (const line of lines) if (!out.write(line)) await once(out, 'drain');
       }
+    };
+    try {
+      for await (const raw of kind.reader(file.path, ctx)) {
+        options.signal?.throwIfAborted();
+        await handle(kind.text ? [raw] : chunks.offer(raw));
+      }
+      await handle(chunks.flush());
     } catch (error) {
       if (options.signal?.aborted) throw error;
       // A file that fails while being read (permissions, vanished): named; its records so far are counted.
