@@ -8,6 +8,7 @@ import { z } from 'zod';
 import { StartConvertInput } from './convert';
 import { inferenceApi, inferenceEvents } from './inference';
 import { settingsApi } from './settings';
+import { tracesApi } from './traces';
 
 export const ExecutionProviderInfo = z.object({
   name: z.string(), // cpu, cuda, webgpu, dml, coreml, ...
@@ -86,6 +87,7 @@ export const api = {
   'jobs.startConvert': { input: StartConvertInput, output: Job },
   ...inferenceApi,
   ...settingsApi,
+  ...tracesApi,
 } as const;
 
 export const events = {
