@@ -79,7 +79,7 @@ test('a running conversion shows progress and an ETA; Cancel stops it and leaves
 
   const job = card.getByTestId('convert-job').first();
   await expect(job).toHaveAttribute('data-state', 'running');
-  await expect(job.getByTestId('job-message')).toContainText(/Converting layer \d+\/8 · [\d.]+ MB of [\d.]+ MB/, { timeout: 30_000 });
+  await expect(job.getByTestId('job-message')).toContainText(/Converting layer \d+\/8 · [\d.]+ MiB of [\d.]+ MiB/, { timeout: 30_000 });
   const bar = job.getByRole('progressbar');
   await expect.poll(async () => Number(await bar.getAttribute('aria-valuenow')), { timeout: 30_000 }).toBeGreaterThan(10);
   await expect(job.locator('.job-eta')).toContainText(/^about \d+ (s|min)/);

@@ -4,14 +4,19 @@
  * canonical JSONL a run trains on.
  */
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import type { BaseModel, DataReport } from '../contract/finetune';
-import { loadModelConfig } from '../model/config';
 import type { ModelRecord } from '../store';
+import { importTraces, type TraceReport } from '../traces';
+import { previewTrainingTokens } from '../train/preview';
 import { splitCounts } from '../train/records';
-import { checkTraces, importTraces, previewTokens, type TraceReport } from './finetune-traces';
+import { loadTrainingTokenizer, type TrainingTokenizer } from '../train/tokenize';
 import { ApiError } from './errors';
 import { sourceFolders } from './models';
+
+/** Tokens of the preview: enough to see the prompt, the markers and where the loss starts. */
+const PREVIEW_TOKENS = 1500;
 
 const WHERE_TO_GET =
   'Download the original checkpoint (deepseek-ai/DeepSeek-R1-Distill-…: config.json, tokenizer files and *.safetensors) and ' +
@@ -48,21 +53,53 @@ export interface CheckDataInput {
 
 export async function checkDataFolder(input: CheckDataInput): Promise<DataReport> {
   if (!fs.existsSync(input.folder)) throw new ApiError('bad_request', `${input.folder} does not exist: give the folder (or file) that holds your traces.`);
-  const report = await checkTraces([input.folder], { map: input.map, tokenizer: input.checkpoint, maxLength: input.maxLength });
-  const split = splitCounts(report.examples, input.valFraction);
-  const out: DataReport = { ...toDataReport(report), folder: input.folder, maxLength: input.maxLength, split: { ...split, seed: input.seed } };
-  if (input.checkpoint) {
-    const preview = await previewTokens(input.checkpoint, [input.folder], input.map);
-    if (preview) out.preview = preview;
+  const tokenizer = input.checkpoint ? await checkpointTokenizer(input.checkpoint) : undefined;
+  // The import itself (not only a check): its first record is the one the token preview shows.
+  const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'distillery-check-'));
+  try {
+    const file = path.join(scratch, 'traces.jsonl');
+    const report = await importTraces([input.folder], file, { map: input.map, tokenizer, maxLength: input.maxLength });
+    const out: DataReport = {
+      ...toDataReport(report), folder: input.folder, maxLength: input.maxLength,
+      split: { ...splitCounts(report.examples, input.valFraction), seed: input.seed },
+    };
+    const first = firstLine(file);
+    if (tokenizer && first) {
+      const { tokens } = previewTrainingTokens(tokenizer, JSON.parse(first));
+      out.preview = { tokens: tokens.slice(0, PREVIEW_TOKENS) };
+    }
+    return out;
+  } finally {
+    fs.rmSync(scratch, { recursive: true, force: true });
   }
-  return out;
+}
+
+function firstLine(file: string): string | undefined {
+  const fd = fs.openSync(file, 'r');
+  try {
+    const buffer = Buffer.alloc(1 << 20);
+    const text = buffer.subarray(0, fs.readSync(fd, buffer, 0, buffer.length, 0)).toString('utf8');
+    const line = text.split('\n')[0];
+    return line.trim() ? line : undefined;
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+async function checkpointTokenizer(checkpoint: string): Promise<TrainingTokenizer> {
+  try {
+    return await loadTrainingTokenizer(checkpoint);
+  } catch (error) {
+    throw new ApiError('model_invalid', (error as Error).message);
+  }
 }
 
 function toDataReport(report: TraceReport): Omit<DataReport, 'folder' | 'maxLength' | 'split'> {
+  const { unit, p50, p95, max, overMaxLength, histogram } = report.tokens;
   return {
     files: report.files, accepted: report.accepted, repaired: report.repaired, skipped: report.skipped, duplicates: report.duplicates,
-    examples: report.examples, byFormat: report.byFormat, repairs: report.repairs,
-    problems: report.problems.slice(0, 500), tokens: report.tokens,
+    examples: report.examples, byFormat: report.byFormat, repairs: report.repairs, problems: report.problems,
+    tokens: { unit, p50, p95, max, overMaxLength, histogram },
   };
 }
 
@@ -75,13 +112,4 @@ export async function prepareRunData(runDir: string, folder: string, map?: Recor
     throw new ApiError('bad_request', `${folder} has no usable traces (${report.skipped} skipped; see the import report for why).`);
   }
   return { dataFile, report };
-}
-
-/** The checkpoint's family, or a clear error when the folder is not a checkpoint training can read. */
-export function checkpointFamily(checkpoint: string): 'qwen2' | 'llama' {
-  try {
-    return loadModelConfig(checkpoint).modelType;
-  } catch (error) {
-    throw new ApiError('model_invalid', (error as Error).message);
-  }
 }

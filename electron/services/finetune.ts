@@ -6,7 +6,7 @@ import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Estimate, RunSummary } from '../contract/finetune';
-import { formatBytes } from '../convert/progress';
+import { formatBytes } from '../contract/units';
 import type { EstimateResult } from '../engine/handlers/train-estimate';
 import type { EngineHost } from '../engine/host';
 import { seededSplit } from '../train/records';

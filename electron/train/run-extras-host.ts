@@ -9,7 +9,7 @@ import type { CompletedRun } from './job';
 import type { TrainingRecord } from './packing';
 import { AnswerGenerator, evaluateRun, type ExtraEvent, type RunEvaluation } from './run-extras';
 import type { TrainEvent } from './trainer';
-import type { TokenizerFamily } from '../tokenizer/r1-tokens';
+import type { TrainingTokenizer } from './tokenize';
 
 interface ExtrasParams {
   modelFolder: string;
@@ -26,7 +26,7 @@ export class RunExtras {
 
   constructor(
     private readonly params: ExtrasParams,
-    private readonly family: TokenizerFamily,
+    private readonly tokenizer: TrainingTokenizer,
     private readonly validation: TrainingRecord[],
     private readonly emit: (event: ExtraEvent) => void,
     private readonly signal: AbortSignal,
@@ -71,7 +71,7 @@ export class RunExtras {
   }
 
   private answerGenerator(): Promise<AnswerGenerator> {
-    this.generator ??= AnswerGenerator.create(this.params.modelFolder, this.family, this.params.lora as LoraSettings, this.params.dtype);
+    this.generator ??= AnswerGenerator.create(this.params.modelFolder, this.tokenizer, this.params.lora as LoraSettings, this.params.dtype);
     return this.generator;
   }
 }

@@ -5,13 +5,13 @@
  * capped (questions, new tokens) and report their progress. "Before" is the base model: the adapter with every lora_B
  * at zero, exactly PEFT's starting point.
  */
-import { ASSISTANT, BOS, END_THINK, THINK, USER, r1TokenTable, type TokenizerFamily } from '../tokenizer/r1-tokens';
-import { encodePlain, loadR1Tokenizer } from '../tokenizer/load';
+import { END_THINK, THINK } from '../tokenizer/r1-tokens';
 import type { LoraSettings, NamedTensor } from './adapter';
 import { loadTrainingGraph } from './export-graph';
 import { GreedyDecoder } from './evaluate';
 import type { CompletedRun } from './job';
 import type { TrainingRecord } from './packing';
+import type { TrainingTokenizer } from './tokenize';
 
 export interface GeneratedAnswer {
   reasoning: string;
@@ -38,19 +38,21 @@ export interface RunEvaluation {
 
 /** Greedy answers of the model being trained, with any adapter values (a forward graph that keeps its logits). */
 export class AnswerGenerator {
-  private constructor(private readonly decoder: GreedyDecoder, private readonly family: TokenizerFamily) {}
+  private constructor(private readonly decoder: GreedyDecoder, private readonly tokenizer: TrainingTokenizer) {}
 
-  static async create(modelFolder: string, family: TokenizerFamily, lora: LoraSettings, dtype: 'float32' | 'float16' | 'q4'): Promise<AnswerGenerator> {
+  static async create(modelFolder: string, tokenizer: TrainingTokenizer, lora: LoraSettings, dtype: 'float32' | 'float16' | 'q4'): Promise<AnswerGenerator> {
     const training = loadTrainingGraph(modelFolder, {
       lora, dtype: dtype === 'float16' ? 'float16' : 'float32', q4Base: dtype === 'q4', forwardOnly: true, keepLogits: true,
     });
-    return new AnswerGenerator(await GreedyDecoder.create(training), family);
+    return new AnswerGenerator(await GreedyDecoder.create(training), tokenizer);
   }
 
   async answer(question: string, params: Map<string, NamedTensor>, maxNewTokens: number, signal?: AbortSignal): Promise<GeneratedAnswer> {
-    const prompt = encodePlain(this.family, `${BOS}${USER}${question}${ASSISTANT}${THINK}\n`);
-    const ids = await this.decoder.generate(prompt, params, maxNewTokens, r1TokenTable(this.family).eosId, signal);
-    const text = loadR1Tokenizer(this.family).decode(ids, { skip_special_tokens: true });
+    // The model's own template up to <｜Assistant｜>, then the opening the template forces: `<think>\n`.
+    const { ids: rendered, lossStart } = this.tokenizer.encodeTrace({ question, reasoning: '…', answer: '…' });
+    const prompt = [...rendered.slice(0, lossStart), ...this.tokenizer.encode(`${THINK}\n`)];
+    const ids = await this.decoder.generate(prompt, params, maxNewTokens, this.tokenizer.markers.eos, signal);
+    const text = this.tokenizer.decode(ids);
     return { ...splitThinking(text), tokens: ids.length };
   }
 

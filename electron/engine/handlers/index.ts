@@ -4,7 +4,7 @@
  * registerHandler(...) and add one import line below.
  */
 import './info';
-import './dummy';
+import './diagnostics';
 import './generate';
 import './convert';
 import './train';

@@ -4,16 +4,17 @@
  * whole run; `train.merge` merges a PEFT adapter into its base and converts the result.
  */
 import os from 'node:os';
+import { dirname } from 'node:path';
 import { z } from 'zod';
 import { EngineError, EngineErrorCode } from '../protocol';
 import { registerHandler } from '../registry';
-import { loadModelConfig } from '../../model/config';
 import { LORA_MODULES, type LoraSettings } from '../../train/adapter';
 import { initLoraTensors } from '../../train/adapter';
 import { loadTrainingGraph } from '../../train/export-graph';
 import { mergeAdapterIntoModel } from '../../train/merge-folder';
 import { type PackedBatch, packBatch, type TrainingRecord } from '../../train/packing';
-import { loadTraceRecords, seededSplit } from '../../train/records';
+import { prepareTrainingData } from '../../train/data';
+import { seededSplit } from '../../train/records';
 import { OrtStepRunner } from '../../train/runner';
 import { TRAIN_ERROR_CODE } from './train';
 
@@ -49,8 +50,11 @@ registerHandler<z.output<typeof EstimateParams>, EstimateResult>({
   method: 'train.estimate',
   params: EstimateParams,
   async handle(params, ctx) {
-    const family = loadModelConfig(params.modelFolder).modelType;
-    const loaded = loadTraceRecords(params.dataFile, family, params.config.seqLen);
+    const loaded = await prepareTrainingData({ data: params.dataFile, modelFolder: params.modelFolder, outDir: dirname(params.dataFile), maxLen: params.config.seqLen, signal: ctx.signal })
+      .then((prepared) => prepared.loaded)
+      .catch((error: Error) => {
+        throw new EngineError(TRAIN_ERROR_CODE, error.message);
+      });
     if (!loaded.records.length) throw new EngineError(TRAIN_ERROR_CODE, `${params.dataFile} has no usable records.`);
     const { train, validation } = seededSplit(loaded.records, params.valFraction, params.splitSeed);
     const cfg = params.config;
