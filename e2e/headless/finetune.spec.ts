@@ -11,19 +11,24 @@ import { expect, test } from '../support/fixtures';
 import { repoRoot, serverCall } from '../support/server';
 import { forgetModelsAndChats } from './chat-helpers';
 
+interface Counts { accepted: number; repaired: number; skipped: number; duplicates: number; examples: number; byFormat: Record<string, number> }
+
 interface Fixtures {
   hfDir: string;
   traces: string;
-  expected: { accepted: number; skipped: number; problems: string[] };
+  /** The importer's expected report with the field mapping `map` (the mixed folder names some fields its own way). */
+  expected: Counts;
+  map: string;
 }
 
 function buildFixtures(home: string): Fixtures {
   const script = `
 const { makeTinyModel } = await import('./electron/testing/fixtures.ts');
-const { writeFinetuneTraceFolder } = await import('./electron/testing/finetune-traces.ts');
+const { writeMixedTraceFolder } = await import('./electron/testing/trace-fixtures.ts');
 const hfDir = (await makeTinyModel({ arch: 'qwen2', seed: 11, hidden: 32, layers: 1, heads: 2, kvHeads: 1, intermediate: 64 })).hfDir;
-const { folder, expected } = writeFinetuneTraceFolder(${JSON.stringify(path.join(home, 'traces'))});
-process.stdout.write(JSON.stringify({ hfDir, traces: folder, expected }) + '\\n');
+const traces = ${JSON.stringify(path.join(home, 'traces'))};
+const { expectedWithMap, map } = await writeMixedTraceFolder(traces);
+process.stdout.write(JSON.stringify({ hfDir, traces, expected: expectedWithMap, map }) + '\\n');
 `;
   const out = execFileSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
     cwd: repoRoot, encoding: 'utf8', timeout: 300_000, stdio: ['ignore', 'pipe', 'inherit'],
@@ -60,12 +65,19 @@ test('traces → report → Quick run → cancel → resume → evaluation → m
   const setup = app.getByTestId('finetune-setup');
   await expect(setup.getByRole('combobox', { name: 'Base model' })).toHaveValue(baseModelId);
   await setup.getByRole('textbox', { name: 'Trace folder' }).fill(fixtures.traces);
+  await setup.getByRole('textbox', { name: 'Field mapping' }).fill(fixtures.map);
   await setup.getByRole('button', { name: 'Check traces' }).click();
 
+  // Every format of the folder, its broken records named with file:line, every count as the fixture expects.
   const report = app.getByTestId('import-report');
-  await expect(report.getByTestId('count-accepted')).toContainText(String(fixtures.expected.accepted));
-  await expect(report.getByTestId('count-skipped')).toContainText(String(fixtures.expected.skipped));
-  for (const problem of fixtures.expected.problems) await expect(report.getByTestId('problems')).toContainText(problem);
+  for (const count of ['accepted', 'repaired', 'skipped', 'duplicates', 'examples'] as const) {
+    await expect(report.getByTestId(`count-${count}`)).toContainText(new RegExp(`^${fixtures.expected[count]}\\D`));
+  }
+  for (const [format, count] of Object.entries(fixtures.expected.byFormat)) {
+    await expect(report.getByTestId(`format-${format}`)).toContainText(String(count));
+  }
+  await expect(report.getByTestId('problems')).toContainText(/openai\.jsonl:\d+ broken JSON/);
+  await expect(report.getByTestId('problems').locator('li')).toHaveCount(fixtures.expected.skipped);
   await expect(report.getByTestId('token-histogram')).toBeVisible();
   await expect(report.getByTestId('over-max-length')).toContainText('max length');
   await expect(report.getByTestId('token-preview')).toBeVisible();

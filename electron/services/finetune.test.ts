@@ -91,9 +91,9 @@ describe('finetune services', () => {
   });
 
   it('explains a refusal with the measured numbers', () => {
-    const refused = describeEstimate({ peakBytes: 9e9, availableBytes: 4e9, microBatchSeconds: 2, steps: 10, microBatches: 40, validationMicroBatches: 0, totalSeconds: 80, tokensPerSecond: 1000 });
+    const refused = describeEstimate({ peakBytes: 9 * 2 ** 30, availableBytes: 4 * 2 ** 30, microBatchSeconds: 2, steps: 10, microBatches: 40, validationMicroBatches: 0, totalSeconds: 80, tokensPerSecond: 1000 });
     expect(refused.fits).toBe(false);
-    expect(refused.message).toMatch(/^Will not fit: one training step measured 9(\.0)? GB at its peak, but only 4(\.0)? GB is available\./);
+    expect(refused.message).toMatch(/^Will not fit: one training step measured 9.0 GiB at its peak, but only 4.0 GiB is available\./);
   });
 
   let pausedRun: RunDetail;
