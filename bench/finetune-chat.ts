@@ -17,8 +17,8 @@ import { writeFinetuneTraceFolder } from '../electron/testing/finetune-traces';
 import { convertedModel, makeTinyModel } from '../electron/testing/fixtures';
 import { tinyOnnxModel } from '../electron/testing/model-folders';
 
-const CHATS = 5;
-const WAIT_CAP_MS = 120_000;
+const CHATS = 3;
+const WAIT_CAP_MS = 60_000;
 
 async function ttft(services: Services, modelId: string): Promise<number> {
   const chat = await services.call('chats.create', { modelId });
