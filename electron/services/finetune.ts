@@ -55,7 +55,7 @@ export const finetuneService: ServiceModule = (ctx) => {
     if (!found) throw new ApiError('not_found', `There is no fine-tuning run ${runId}.`);
     return found;
   };
-  const summary = (runId: string): RunSummary => toRunSummary(run(runId), ctx.store.trainRuns.metrics(runId).steps.at(-1)?.loss);
+  const summary = (runId: string): RunSummary => toRunSummary(run(runId), ctx.store.trainRuns.lastLoss(runId));
 
   const estimate = async (input: StartInput): Promise<Estimate> => {
     const base = usableBase(ctx, input.modelId);
@@ -160,7 +160,7 @@ export const finetuneService: ServiceModule = (ctx) => {
       },
       'finetune.estimate': (input) => estimate({ ...input, force: undefined }),
       'finetune.start': start,
-      'finetune.runs': async () => ctx.store.trainRuns.list().map((r) => toRunSummary(r, ctx.store.trainRuns.metrics(r.id).steps.at(-1)?.loss)),
+      'finetune.runs': async () => ctx.store.trainRuns.list().map((r) => toRunSummary(r, ctx.store.trainRuns.lastLoss(r.id))),
       'finetune.run': async ({ runId }) => toRunDetail(ctx, run(runId)),
       'finetune.pause': ({ runId }) => stop(runId, 'pause'),
       'finetune.cancel': ({ runId }) => stop(runId, 'cancel'),

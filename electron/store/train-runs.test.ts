@@ -20,6 +20,7 @@ describe('train runs repository', () => {
     expect(steps.map((s) => [s.step, s.loss])).toEqual([[1, 3], [2, 2], [3, 1]]);
     expect(steps[0].tokensPerSecond).toBe(99);
     expect(validation).toEqual([{ step: 2, loss: 2.5 }]);
+    expect(store.trainRuns.lastLoss(run.id)).toBe(1);
     expect(store.trainRuns.get(run.id)).toMatchObject({ state: 'completed', adapterPath: '/runs/r/adapter', evaluation: { lossAfter: 1 } });
   });
 

@@ -86,6 +86,7 @@ export function trainRunsRepository(db: Database.Database) {
        VALUES (@run_id, @kind, @step, @loss, @lr, @grad_norm, @tokens, @tokens_per_s, @at)`,
     ),
     metrics: db.prepare<[string], MetricRow>('SELECT * FROM train_metrics WHERE run_id = ? ORDER BY kind, step'),
+    lastLoss: db.prepare<[string], { loss: number }>("SELECT loss FROM train_metrics WHERE run_id = ? AND kind = 'train' ORDER BY step DESC LIMIT 1"),
     dropAfter: db.prepare<[string, number]>('DELETE FROM train_metrics WHERE run_id = ? AND step > ?'),
     interruptRunning: db.prepare<[string, number]>("UPDATE train_runs SET state = 'interrupted', message = ?, updated_at = ? WHERE state = 'running'"),
   };
@@ -135,6 +136,10 @@ export function trainRunsRepository(db: Database.Database) {
     },
     addValidation(runId: string, step: number, loss: number): void {
       statements.putMetric.run({ run_id: runId, kind: 'validation', step, loss, lr: null, grad_norm: null, tokens: null, tokens_per_s: null, at: Date.now() });
+    },
+    /** The training loss of the run's latest step (the history list shows it). */
+    lastLoss(runId: string): number | undefined {
+      return statements.lastLoss.get(runId)?.loss;
     },
     /** A resumed run restarts from its checkpoint: the steps recorded after it are done again, so they go. */
     dropMetricsAfter(runId: string, step: number): void {
