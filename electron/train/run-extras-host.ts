@@ -22,7 +22,7 @@ interface ExtrasParams {
 export class RunExtras {
   evaluation: RunEvaluation | undefined;
   private generator: Promise<AnswerGenerator> | undefined;
-  private lastStepAt = Date.now();
+  private lastStepAt: number | undefined;
 
   constructor(
     private readonly params: ExtrasParams,
@@ -32,14 +32,18 @@ export class RunExtras {
     private readonly signal: AbortSignal,
   ) {}
 
-  /** Adds the measured throughput of the step (supervised tokens per second of wall time since the last one). */
+  /**
+   * Adds the measured throughput of the step (supervised tokens per second of wall time since the previous step).
+   * The first step after a start also paid for building the session, so it gets no figure rather than a wrong one.
+   */
   timed(event: TrainEvent): TrainEvent & { tokensPerSecond?: number } {
     const now = Date.now();
     if (event.type === 'resumed') this.lastStepAt = now;
     if (event.type !== 'step') return event;
-    const seconds = Math.max(1e-3, (now - this.lastStepAt) / 1000);
+    const since = this.lastStepAt;
     this.lastStepAt = now;
-    return { ...event, tokensPerSecond: event.tokens / seconds };
+    if (since === undefined) return event;
+    return { ...event, tokensPerSecond: event.tokens / Math.max(1e-3, (now - since) / 1000) };
   }
 
   async sample(step: number, params: Map<string, NamedTensor>): Promise<void> {
