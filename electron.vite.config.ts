@@ -67,6 +67,8 @@ export default defineConfig({
       emptyOutDir: true,
       // Also served over HTTP by the headless server: ship it minified.
       minify: 'esbuild',
+      // KaTeX's fonts stay files: an inlined data: font would need `font-src data:` in the CSP.
+      assetsInlineLimit: (file: string) => (/\.(woff2?|ttf)$/.test(file) ? false : undefined),
       rollupOptions: { input: { index: resolve(root, 'renderer/index.html') } },
     },
   },
