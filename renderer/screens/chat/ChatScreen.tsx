@@ -155,6 +155,7 @@ export function ChatScreen({ onOpenModels }: { onOpenModels(): void }) {
           <MessageList
             messages={session.state.chatId === selectedId ? session.state.messages : []}
             live={session.state.live}
+            conversationKey={selectedId}
             onRetry={(prompt) => void send(prompt)}
             empty={
               <div className="chat-hello">
