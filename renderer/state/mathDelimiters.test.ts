@@ -15,6 +15,12 @@ describe('normalizeMathDelimiters', () => {
     expect(normalizeMathDelimiters('$a \\\\[2pt] b$')).toBe('$a \\\\[2pt] b$');
   });
 
+  it('puts a display $$ that shares its line with text on a line of its own', () => {
+    expect(normalizeMathDelimiters('Pairing gives $$\n\\frac{1}{2}\n$$')).toBe('Pairing gives \n$$\n\\frac{1}{2}\n$$');
+    expect(normalizeMathDelimiters('$$\n\\frac{1}{2} = x$$ so')).toBe('$$\n\\frac{1}{2} = x\n$$\n so');
+    expect(normalizeMathDelimiters('inline $$x$$ stays')).toBe('inline $$x$$ stays');
+  });
+
   it('leaves an unclosed delimiter as it is (still streaming)', () => {
     expect(normalizeMathDelimiters('so \\( x^2 ')).toBe('so \\( x^2 ');
   });

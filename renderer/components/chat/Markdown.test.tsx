@@ -108,7 +108,7 @@ describe('math', () => {
   });
 
   it('renders inline $…$, display $$…$$ and R1\'s \\( \\) / \\[ \\] as KaTeX, never as raw TeX', () => {
-    for (const source of ['So $x^2 + 1$ holds.', '$$\n\\frac{1}{2}\n$$', 'So \\(x^2\\) holds.', '\\[ \\sqrt{3} \\]']) {
+    for (const source of ['So $x^2 + 1$ holds.', '$$\n\\frac{1}{2}\n$$', 'Pairing gives $$\n\\frac{1}{2}\n$$', 'So \\(x^2\\) holds.', '\\[ \\sqrt{3} \\]']) {
       const html = render(source);
       expect(html, source).toContain('class="katex');
       const text = visibleText(html);

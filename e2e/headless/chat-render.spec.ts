@@ -1,0 +1,169 @@
+/**
+ * How replies look: math (KaTeX) with the boxed answer highlighted, highlighted code that copies, the thinking
+ * panel's header and folding, "Jump to latest" across chats, and the layout from 800 px wide. Saves screenshots of
+ * Chat and Compare in light and dark to .tmp/screenshots.
+ */
+import type { Page } from '@playwright/test';
+import { expect, test } from '../support/fixtures';
+import { copyModelFolder, forgetModelsAndChats, openChat, pickModel, screenshot, sendPrompt, serverCall, setSettings } from './chat-helpers';
+import { buildRenderModels, clippedControls, visibleText } from './render-helpers';
+
+const MATH = 'Math R1';
+const MATH_TWIN = 'Math R1 twin';
+const PYTHON_ANSWER = 'def total(n):\n    return n * (n + 1) // 2';
+
+test.describe.configure({ mode: 'serial' });
+
+test.beforeAll(async ({ server }) => {
+  test.setTimeout(900_000);
+  const folders = buildRenderModels();
+  await serverCall(server, 'models.add', { path: folders.math, name: MATH });
+  await serverCall(server, 'models.add', { path: copyModelFolder(folders.math, server, 'math-twin'), name: MATH_TWIN });
+});
+
+test.afterAll(async ({ server }) => {
+  await forgetModelsAndChats(server);
+});
+
+/** The accent colour as the browser resolves it (rgb()), to compare with computed styles. */
+const accentColor = (page: Page) =>
+  page.evaluate(() => {
+    const probe = document.createElement('span');
+    probe.style.color = 'var(--accent)';
+    document.body.append(probe);
+    const color = getComputedStyle(probe).color;
+    probe.remove();
+    return color;
+  });
+
+test('a boxed answer in math renders as math with the box highlighted; code is highlighted and copies; the thought folds', async ({ app, server }) => {
+  test.setTimeout(240_000);
+  await app.context().grantPermissions(['clipboard-read', 'clipboard-write'], { origin: server.origin });
+  await openChat(app);
+  await pickModel(app, MATH);
+  await setSettings(app, { Temperature: '0' });
+  await sendPrompt(app, 'What is 1 + 2 + … + 10?');
+
+  const reply = app.getByTestId('message-assistant').last();
+  await expect(reply).toHaveAttribute('data-status', 'complete', { timeout: 120_000 });
+  const answer = reply.getByTestId('answer');
+  // $\boxed{55}$: KaTeX math, the box drawn in the accent colour, no stray dollar or TeX left in what one reads.
+  await expect(answer.locator('.boxed-math .katex .fbox')).toHaveCount(1);
+  await expect(answer.locator('.boxed-math .katex-html')).toContainText('55');
+  const answerText = await visibleText(answer);
+  expect(answerText).toContain('The sum is');
+  expect(answerText).not.toMatch(/\$|\\boxed|\\/);
+  const boxBorder = await answer.locator('.boxed-math .fbox').evaluate((box) => getComputedStyle(box).borderTopColor);
+  expect(boxBorder).toBe(await accentColor(app));
+
+  // The code block: language label, highlighted by the lazily loaded highlighter, copied as written.
+  const code = answer.getByTestId('code-block');
+  await expect(code).toHaveAttribute('data-language', 'python');
+  await expect(code.locator('.code-language')).toHaveText('python');
+  await expect(code.locator('code[data-highlighted="true"] .hljs-keyword').first()).toHaveText('def');
+  await code.getByRole('button', { name: 'Copy code' }).click();
+  await expect(code.getByRole('button', { name: 'Copy code' })).toHaveText('Copied');
+  expect(await app.evaluate(() => navigator.clipboard.readText())).toBe(PYTHON_ANSWER);
+
+  // The thought closed with its figures, the same as the stats line's, and folded when the answer began.
+  const thinking = reply.getByTestId('thinking');
+  await expect(thinking).toHaveAttribute('data-open', 'false');
+  await expect(reply.getByTestId('thinking-text')).toHaveCount(0);
+  const header = (await reply.getByTestId('thinking-header').textContent()) ?? '';
+  const figures = /^Thought · ([\d.]+ m?s) · (\d+) tokens$/.exec(header);
+  expect(figures, header).not.toBeNull();
+  await expect(reply.getByTestId('message-stats')).toContainText(`thought ${figures![2]} tok in ${figures![1]}`);
+
+  await thinking.locator('.thinking-toggle').click();
+  await expect(thinking).toHaveAttribute('data-open', 'true');
+  const thought = reply.getByTestId('thinking-text');
+  await expect(thought.locator('.katex').first()).toBeVisible();
+  await expect(thought.locator('.katex-display')).toHaveCount(1);
+  await expect(thought.getByTestId('code-block')).toHaveAttribute('data-language', 'python');
+  expect(await visibleText(thought)).not.toMatch(/\$|\\frac|\\dots/);
+  await screenshot(app, 'chat-math-light');
+  await app.emulateMedia({ colorScheme: 'dark' });
+  await expect(answer.locator('.boxed-math .fbox')).toHaveCSS('border-top-color', await accentColor(app));
+  await screenshot(app, 'chat-math-dark');
+  await app.emulateMedia({ colorScheme: 'light' });
+
+  await thinking.locator('.thinking-toggle').click();
+  await expect(thinking).toHaveAttribute('data-open', 'false');
+  await expect(reply.getByTestId('thinking-text')).toHaveCount(0);
+});
+
+test('"Jump to latest" does not follow into another chat', async ({ app }) => {
+  await app.setViewportSize({ width: 1280, height: 460 });
+  await openChat(app);
+  await app.getByTestId('chat-row').first().locator('.chat-row-main').click();
+  const reply = app.getByTestId('message-assistant').last();
+  await expect(reply).toHaveAttribute('data-status', 'complete');
+  const thinking = reply.getByTestId('thinking');
+  if ((await thinking.getAttribute('data-open')) === 'false') await thinking.locator('.thinking-toggle').click();
+  const list = app.getByTestId('message-list');
+  await expect.poll(() => list.evaluate((e) => e.scrollHeight > e.clientHeight + 100)).toBe(true);
+  await list.evaluate((e) => e.scrollTo({ top: 0 }));
+  await expect(app.getByTestId('jump-latest')).toBeVisible();
+
+  await app.keyboard.press('Control+n'); // an empty chat
+  await expect(app.getByRole('heading', { name: 'New chat' })).toBeVisible();
+  await expect(app.getByTestId('jump-latest')).toHaveCount(0);
+
+  await app.getByTestId('chat-row').nth(1).locator('.chat-row-main').click(); // back to the long one: at its bottom
+  await expect(app.getByTestId('message-assistant')).toHaveCount(1);
+  await expect(app.getByTestId('jump-latest')).toHaveCount(0);
+  await app.setViewportSize({ width: 1280, height: 800 });
+});
+
+test('from 800 px wide: the chat list becomes a drawer and no control is clipped, in Chat and Compare', async ({ app }) => {
+  await app.setViewportSize({ width: 800, height: 640 });
+  await openChat(app);
+  await expect(app.locator('.chat-screen')).toHaveAttribute('data-narrow', 'true');
+  await expect(app.getByRole('complementary', { name: 'Chats' })).toHaveCount(0);
+  const select = app.getByRole('region', { name: 'Conversation' }).getByRole('combobox', { name: 'Model' });
+  expect((await select.boundingBox())!.width).toBeGreaterThanOrEqual(140);
+  await expect(app.getByTestId('model-state')).toBeVisible();
+  await expect(app.getByRole('button', { name: /Settings/ })).toBeVisible();
+  await expect(app.getByRole('textbox', { name: 'Message' })).toBeVisible();
+  expect(await clippedControls(app, 'nav a, button, select, textarea, input, [data-testid="model-state"]')).toEqual([]);
+  await screenshot(app, 'chat-800-light');
+
+  await app.getByRole('button', { name: 'Show chat list' }).click();
+  const drawer = app.getByRole('complementary', { name: 'Chats' });
+  await expect(drawer).toBeVisible();
+  expect(await clippedControls(app, '.chat-sidebar button')).toEqual([]);
+  await drawer.getByTestId('chat-row').first().locator('.chat-row-main').click();
+  await expect(drawer).toHaveCount(0);
+  await expect(app.getByTestId('message-assistant').first()).toBeVisible();
+
+  await app.keyboard.press('Control+2');
+  await expect(app.getByTestId('compare-left')).toBeVisible();
+  for (const side of ['compare-left', 'compare-right']) {
+    expect((await app.getByTestId(side).getByRole('combobox').boundingBox())!.width).toBeGreaterThanOrEqual(120);
+  }
+  expect(await clippedControls(app, 'nav a, button, select, textarea, input, [data-testid="model-state"]')).toEqual([]);
+  await screenshot(app, 'compare-800-light');
+  await app.setViewportSize({ width: 1280, height: 800 });
+});
+
+test('Compare shows math in both columns (screenshots in light and dark)', async ({ app }) => {
+  test.setTimeout(240_000);
+  await app.keyboard.press('Control+2');
+  const left = app.getByTestId('compare-left');
+  const right = app.getByTestId('compare-right');
+  await left.getByRole('combobox').selectOption({ label: MATH });
+  await right.getByRole('combobox').selectOption({ label: MATH_TWIN });
+  await expect(left.getByTestId('model-state')).toContainText('cpu', { timeout: 60_000 });
+  await expect(right.getByTestId('model-state')).toContainText('cpu', { timeout: 60_000 });
+  await setSettings(app, { Temperature: '0' });
+  await sendPrompt(app, 'What is 1 + 2 + … + 10?');
+  for (const side of [left, right]) {
+    const reply = side.getByTestId('message-assistant');
+    await expect(reply).toHaveAttribute('data-status', 'complete', { timeout: 120_000 });
+    await expect(reply.locator('.boxed-math .fbox')).toHaveCount(1);
+  }
+  await screenshot(app, 'compare-math-light');
+  await app.emulateMedia({ colorScheme: 'dark' });
+  await screenshot(app, 'compare-math-dark');
+  await app.emulateMedia({ colorScheme: 'light' });
+});
