@@ -27,11 +27,11 @@ test.afterAll(async ({ server }) => {
 
 /** The accent colour as the browser resolves it (rgb()), to compare with computed styles. */
 const accentColor = (page: Page) =>
-  page.evaluate(() => {
-    const probe = document.createElement('span');
+  page.locator('body').evaluate((body) => {
+    const probe = body.ownerDocument.createElement('span');
     probe.style.color = 'var(--accent)';
-    document.body.append(probe);
-    const color = getComputedStyle(probe).color;
+    body.append(probe);
+    const color = body.ownerDocument.defaultView!.getComputedStyle(probe).color;
     probe.remove();
     return color;
   });
@@ -53,7 +53,7 @@ test('a boxed answer in math renders as math with the box highlighted; code is h
   const answerText = await visibleText(answer);
   expect(answerText).toContain('The sum is');
   expect(answerText).not.toMatch(/\$|\\boxed|\\/);
-  const boxBorder = await answer.locator('.boxed-math .fbox').evaluate((box) => getComputedStyle(box).borderTopColor);
+  const boxBorder = await answer.locator('.boxed-math .fbox').evaluate((box) => box.ownerDocument.defaultView!.getComputedStyle(box).borderTopColor);
   expect(boxBorder).toBe(await accentColor(app));
 
   // The code block: language label, highlighted by the lazily loaded highlighter, copied as written.
@@ -63,7 +63,7 @@ test('a boxed answer in math renders as math with the box highlighted; code is h
   await expect(code.locator('code[data-highlighted="true"] .hljs-keyword').first()).toHaveText('def');
   await code.getByRole('button', { name: 'Copy code' }).click();
   await expect(code.getByRole('button', { name: 'Copy code' })).toHaveText('Copied');
-  expect(await app.evaluate(() => navigator.clipboard.readText())).toBe(PYTHON_ANSWER);
+  expect(await app.evaluate('navigator.clipboard.readText()')).toBe(PYTHON_ANSWER);
 
   // The thought closed with its figures, the same as the stats line's, and folded when the answer began.
   const thinking = reply.getByTestId('thinking');
@@ -102,7 +102,9 @@ test('"Jump to latest" does not follow into another chat', async ({ app }) => {
   if ((await thinking.getAttribute('data-open')) === 'false') await thinking.locator('.thinking-toggle').click();
   const list = app.getByTestId('message-list');
   await expect.poll(() => list.evaluate((e) => e.scrollHeight > e.clientHeight + 100)).toBe(true);
-  await list.evaluate((e) => e.scrollTo({ top: 0 }));
+  await list.evaluate((e) => e.scrollTo({ top: e.scrollHeight }));
+  await list.hover();
+  await app.mouse.wheel(0, -2000); // the user scrolls up to read
   await expect(app.getByTestId('jump-latest')).toBeVisible();
 
   await app.keyboard.press('Control+n'); // an empty chat

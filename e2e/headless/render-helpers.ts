@@ -26,18 +26,19 @@ export function buildRenderModels(): RenderModelFolders {
 /** The text a reader sees in a rendered reply: KaTeX's MathML copy (for screen readers, clipped away) left out. */
 export async function visibleText(scope: Locator): Promise<string> {
   return scope.evaluate((element) => {
-    const copy = element.cloneNode(true) as HTMLElement;
-    copy.querySelectorAll('.katex-mathml').forEach((m) => m.remove());
+    const copy = element.cloneNode(true) as typeof element;
+    for (const math of copy.querySelectorAll('.katex-mathml')) math.remove();
     return copy.textContent ?? '';
   });
 }
 
 /** Boxes of the given controls that are cut off by the window or by an ancestor that clips (overflow hidden/auto). */
 export async function clippedControls(page: Page, selector: string): Promise<string[]> {
-  return page.evaluate((sel) => {
+  return page.locator('body').evaluate((body, sel) => {
     const problems: string[] = [];
-    const viewport = { width: window.innerWidth, height: window.innerHeight };
-    for (const element of document.querySelectorAll<HTMLElement>(sel)) {
+    const win = body.ownerDocument.defaultView!;
+    const viewport = { width: win.innerWidth, height: win.innerHeight };
+    for (const element of body.querySelectorAll(sel)) {
       const box = element.getBoundingClientRect();
       const name = element.getAttribute('aria-label') ?? element.textContent?.trim().slice(0, 30) ?? element.tagName;
       if (box.width === 0 || box.height === 0) continue; // not shown at all (asserted separately where it matters)
@@ -46,7 +47,7 @@ export async function clippedControls(page: Page, selector: string): Promise<str
         continue;
       }
       for (let parent = element.parentElement; parent; parent = parent.parentElement) {
-        const style = getComputedStyle(parent);
+        const style = win.getComputedStyle(parent);
         if (style.overflowX === 'visible' && style.overflowY === 'visible') continue;
         const clip = parent.getBoundingClientRect();
         if (box.left < clip.left - 0.5 || box.right > clip.right + 0.5) {
