@@ -62,6 +62,9 @@ export default defineConfig({
     // Relative asset paths: the same build loads from file:// in Electron and from the headless server.
     base: './',
     plugins: [react(), cspMetaTag()],
+    // rehype-katex ships its own older KaTeX; one copy (the one package.json declares) keeps the HTML it renders in
+    // step with the katex.min.css and fonts the Markdown view imports (class names differ between versions).
+    resolve: { dedupe: ['katex'] },
     build: {
       outDir: resolve(root, 'out/renderer'),
       emptyOutDir: true,
