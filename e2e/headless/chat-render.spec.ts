@@ -55,6 +55,10 @@ test('a boxed answer in math renders as math with the box highlighted; code is h
   expect(answerText).not.toMatch(/\$|\\boxed|\\/);
   const boxBorder = await answer.locator('.boxed-math .fbox').evaluate((box) => box.ownerDocument.defaultView!.getComputedStyle(box).borderTopColor);
   expect(boxBorder).toBe(await accentColor(app));
+  // The box goes round the number (KaTeX's stylesheet matches the KaTeX that rendered it).
+  const frame = (await answer.locator('.boxed-math .fbox').boundingBox())!;
+  const number = (await answer.locator('.boxed-math .boxpad').boundingBox())!;
+  expect(frame.width).toBeGreaterThanOrEqual(number.width - 1);
 
   // The code block: language label, highlighted by the lazily loaded highlighter, copied as written.
   const code = answer.getByTestId('code-block');
