@@ -173,3 +173,37 @@ test('Compare shows math in both columns (screenshots in light and dark)', async
   await screenshot(app, 'compare-math-dark');
   await app.emulateMedia({ colorScheme: 'light' });
 });
+
+test('math and code need no inline-style allowance: they render under style-src \'self\' without violations', async ({ app, server }) => {
+  // The same app under a CSP whose style-src drops 'unsafe-inline': React sets KaTeX's style attributes through the
+  // CSSOM (element.style), which CSP does not govern, and the fonts are files under 'self'.
+  const strict =
+    "default-src 'self'; script-src 'self'; style-src 'self'; font-src 'self'; img-src 'self' data:; " +
+    "connect-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'";
+  const page = await app.context().newPage();
+  await page.route(`${server.origin}/**`, async (route) => {
+    if (route.request().resourceType() !== 'document') return route.continue();
+    const response = await route.fetch();
+    const html = (await response.text()).replace(/<meta http-equiv="Content-Security-Policy"[^>]*>/i, '');
+    await route.fulfill({ response, body: html, headers: { ...response.headers(), 'content-security-policy': strict } });
+  });
+  await page.addInitScript(`window.__cspViolations = [];
+    document.addEventListener('securitypolicyviolation', (e) => window.__cspViolations.push(e.violatedDirective + ' ' + e.blockedURI));`);
+  const failedFonts: string[] = [];
+  page.on('requestfailed', (request) => failedFonts.push(request.url()));
+  await page.goto(server.url);
+  await page.getByTestId('chat-row').first().locator('.chat-row-main').click();
+  const reply = page.getByTestId('message-assistant').last();
+  await expect(reply.locator('.boxed-math .fbox')).toBeVisible();
+  await reply.getByTestId('thinking').locator('.thinking-toggle').click();
+  await expect(reply.getByTestId('thinking-text').locator('.katex-display')).toBeVisible();
+  await expect(reply.getByTestId('code-block').last().locator('code[data-highlighted="true"]')).toBeVisible();
+  const frame = (await reply.locator('.boxed-math .fbox').boundingBox())!;
+  const number = (await reply.locator('.boxed-math .boxpad').boundingBox())!;
+  expect(frame.width).toBeGreaterThanOrEqual(number.width - 1);
+  await page.evaluate('document.fonts.ready');
+  expect(await page.evaluate('[...document.fonts].filter((f) => f.family.includes("KaTeX") && f.status === "loaded").length')).toBeGreaterThan(0);
+  expect(await page.evaluate('window.__cspViolations')).toEqual([]);
+  expect(failedFonts).toEqual([]);
+  await page.close();
+});
