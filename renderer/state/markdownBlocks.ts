@@ -13,7 +13,7 @@
  */
 
 /** Past this size the open tail is cut even without a blank line. */
-export const MAX_TAIL_CHARS = 2000;
+export const MAX_TAIL_CHARS = 1200;
 /** A forced cut leaves at least this much in the block it closes (no slivers). */
 const MIN_CUT_CHARS = MAX_TAIL_CHARS / 2;
 

@@ -1,6 +1,7 @@
+import { useRef } from 'react';
 import type { ChatMessage } from '../../../electron/contract/inference';
 import { isThinking, thinkingHeader, thinkingOpen, type LiveStats } from '../../state/chatMessages';
-import { useThinkingChoice } from './hooks';
+import { useAutoScroll, useThinkingChoice } from './hooks';
 import { StreamingMarkdown } from './StreamingMarkdown';
 
 /**
@@ -9,10 +10,13 @@ import { StreamingMarkdown } from './StreamingMarkdown';
  */
 export function ThinkingBlock({ message, live, now }: { message: ChatMessage; live: LiveStats | undefined; now: number }) {
   const [choice, setChoice] = useThinkingChoice(message.id);
+  const body = useRef<HTMLDivElement>(null);
   const reasoning = message.reasoning ?? '';
-  const thinking = isThinking(message, live);
-  if (reasoning.length === 0 && !thinking) return null;
   const open = thinkingOpen(message, choice, live);
+  const thinking = isThinking(message, live);
+  // A live thought follows its newest line (until the reader scrolls up in it); a finished one opens at its start.
+  useAutoScroll(body, thinking ? reasoning.length : 0, open && thinking);
+  if (reasoning.length === 0 && !thinking) return null;
   const bodyId = `thinking-${message.id}`;
   return (
     <div className={`thinking${thinking ? ' thinking-live' : ''}`} data-testid="thinking" data-open={open}>
@@ -26,7 +30,7 @@ export function ThinkingBlock({ message, live, now }: { message: ChatMessage; li
         {thinking && <span className="thinking-pulse" aria-hidden="true" />}
       </button>
       {open && (
-        <div id={bodyId} className="thinking-body selectable" data-testid="thinking-text">
+        <div id={bodyId} ref={body} className="thinking-body selectable" data-testid="thinking-text">
           {reasoning.length > 0 ? <StreamingMarkdown text={reasoning} streaming={thinking} /> : <span className="muted">…</span>}
         </div>
       )}

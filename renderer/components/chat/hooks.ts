@@ -38,7 +38,7 @@ export function useAutoScroll(
     };
     el.addEventListener('scroll', onScroll, { passive: true });
     return () => el.removeEventListener('scroll', onScroll);
-  }, [ref]);
+  }, [ref, resetKey]); // a new resetKey may come with a new element (a panel opened)
 
   useLayoutEffect(() => {
     pinnedRef.current = true;
