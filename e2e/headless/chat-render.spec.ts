@@ -10,6 +10,7 @@ import { buildRenderModels, clippedControls, visibleText } from './render-helper
 
 const MATH = 'Math R1';
 const MATH_TWIN = 'Math R1 twin';
+const RAMBLER = 'Rambler';
 const PYTHON_ANSWER = 'def total(n):\n    return n * (n + 1) // 2';
 
 test.describe.configure({ mode: 'serial' });
@@ -19,6 +20,7 @@ test.beforeAll(async ({ server }) => {
   const folders = buildRenderModels();
   await serverCall(server, 'models.add', { path: folders.math, name: MATH });
   await serverCall(server, 'models.add', { path: copyModelFolder(folders.math, server, 'math-twin'), name: MATH_TWIN });
+  await serverCall(server, 'models.add', { path: folders.rambler, name: RAMBLER });
 });
 
 test.afterAll(async ({ server }) => {
@@ -206,4 +208,40 @@ test('math and code need no inline-style allowance: they render under style-src 
   expect(await page.evaluate('window.__cspViolations')).toEqual([]);
   expect(failedFonts).toEqual([]);
   await page.close();
+});
+
+test('a long thought streams: live header, follows its newest line, each finished block renders once', async ({ app }) => {
+  test.setTimeout(300_000);
+  await openChat(app);
+  await app.keyboard.press('Control+n');
+  await pickModel(app, RAMBLER);
+  await setSettings(app, { Temperature: '0', 'Max new tokens': '4000' });
+  const stats = () => app.evaluate('({ ...window.__distilleryRenderStats })') as Promise<{ finishedBlockRenders: number; tailRenders: number }>;
+  const before = await stats();
+  await sendPrompt(app, 'Think for a long time.');
+  const reply = app.getByTestId('message-assistant').last();
+  const thought = reply.getByTestId('thinking-text');
+  await expect(reply.getByTestId('thinking')).toHaveAttribute('data-open', 'true');
+  await expect(reply.getByTestId('thinking-header')).toHaveText(/^Thinking · [\d.]+ m?s · \d+ tokens$/, { timeout: 60_000 });
+  await expect.poll(async () => ((await thought.textContent()) ?? '').length, { timeout: 240_000 }).toBeGreaterThan(6000);
+
+  // Read in one go (one committed state): every finished block rendered once, the open tail apart.
+  const seen = (await thought.evaluate((body) => ({
+    blocks: body.querySelectorAll('.md-block').length,
+    stats: { ...(body.ownerDocument.defaultView as unknown as { __distilleryRenderStats: { finishedBlockRenders: number; tailRenders: number } }).__distilleryRenderStats },
+    gapToBottom: body.scrollHeight - body.scrollTop - body.clientHeight,
+  })));
+  expect(seen.blocks).toBeGreaterThan(3);
+  const finished = seen.stats.finishedBlockRenders - before.finishedBlockRenders;
+  expect(finished).toBeGreaterThanOrEqual(seen.blocks - 1);
+  expect(finished).toBeLessThanOrEqual(seen.blocks);
+  expect(seen.stats.tailRenders - before.tailRenders).toBeGreaterThan(seen.blocks);
+  expect(seen.gapToBottom).toBeLessThan(60); // the live thought follows its newest line
+  await screenshot(app, 'chat-long-thought-light');
+  await app.emulateMedia({ colorScheme: 'dark' });
+  await screenshot(app, 'chat-long-thought-dark');
+  await app.emulateMedia({ colorScheme: 'light' });
+  await app.getByRole('button', { name: 'Stop' }).click();
+  await expect(reply).toHaveAttribute('data-status', 'stopped', { timeout: 30_000 });
+  await expect(reply.getByTestId('thinking-header')).toHaveText(/^Thought \(unfinished\) · [\d.]+ m?s · \d+ tokens$/);
 });

@@ -11,6 +11,8 @@ export interface RenderModelFolders {
   xssA: string;
   /** Thinks XSS_PAYLOADS_B, answers XSS_PAYLOADS_A. */
   xssB: string;
+  /** Random weights: thinks until the token limit. */
+  rambler: string;
 }
 
 export function buildRenderModels(): RenderModelFolders {

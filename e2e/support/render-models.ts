@@ -1,9 +1,10 @@
 /**
  * Model folders for the rendering specs (math, code, long thoughts, hostile output), built with the app's exporter in
  * a tsx child process like chat-models.ts:
- *   npx tsx e2e/support/render-models.ts   → prints {"math": dir, "xssA": dir, "xssB": dir} (cached in os.tmpdir())
+ *   npx tsx e2e/support/render-models.ts   → prints {"math": dir, "xssA": dir, "xssB": dir, "rambler": dir} (cached in
+ *   os.tmpdir()); rambler: random weights (the chat specs' "Tiny rambler"), thinks until the token limit.
  */
-import { scriptedOnnxModel } from '../../electron/testing/model-folders';
+import { scriptedOnnxModel, tinyOnnxModel } from '../../electron/testing/model-folders';
 import { XSS_PAYLOADS_A, XSS_PAYLOADS_B, xssScript } from './xss-payloads';
 
 /** R1 at its most typical: reasoning in LaTeX over several paragraphs, a code block, then `$\boxed{55}$`. */
@@ -21,7 +22,8 @@ async function main() {
   const math = await scriptedOnnxModel(MATH_SCRIPT);
   const xssA = await scriptedOnnxModel(xssScript(XSS_PAYLOADS_A, XSS_PAYLOADS_B));
   const xssB = await scriptedOnnxModel(xssScript(XSS_PAYLOADS_B, XSS_PAYLOADS_A));
-  process.stdout.write(`${JSON.stringify({ math, xssA, xssB })}\n`);
+  const rambler = await tinyOnnxModel('qwen2', 7);
+  process.stdout.write(`${JSON.stringify({ math, xssA, xssB, rambler })}\n`);
 }
 
 main().catch((error: unknown) => {
