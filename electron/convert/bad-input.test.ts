@@ -127,14 +127,32 @@ describe('bad input', () => {
     expect(readdirSync(parent)).toEqual([]);
   });
 
-  it('refuses a non-empty output folder unless overwrite, then replaces it whole', async () => {
+  it('never replaces a folder without a Distillery manifest, even with overwrite', async () => {
     const out = join(root, 'occupied');
-    mkdirSync(out);
+    mkdirSync(join(out, 'onnx'), { recursive: true });
+    mkdirSync(join(out, 'photos'));
     writeFileSync(join(out, 'notes.txt'), 'keep');
-    await expect(convertCheckpoint(good, out, { dtype: 'fp16' })).rejects.toThrow(/already exists and is not empty.*--force/);
-    expect(readdirSync(out)).toEqual(['notes.txt']);
-    await convertCheckpoint(good, out, { dtype: 'fp16', overwrite: true });
-    expect(readdirSync(out).sort()).toEqual(['config.json', 'distillery.json', 'generation_config.json', 'onnx', 'tokenizer.json', 'tokenizer_config.json']);
+    await expect(convertCheckpoint(good, out, { dtype: 'fp16' })).rejects.toThrow(/not a Distillery model folder/);
+    await expect(convertCheckpoint(good, out, { dtype: 'fp16', overwrite: true })).rejects.toThrow(/not a Distillery model folder/);
+    expect(readdirSync(out).sort()).toEqual(['notes.txt', 'onnx', 'photos']);
+    expect(readdirSync(root).filter((name) => name.startsWith('.occupied'))).toEqual([]);
+  });
+
+  it('replaces an earlier conversion only with overwrite, and carries over every file it did not write', async () => {
+    const out = join(root, 'earlier');
+    await convertCheckpoint(good, out, { dtype: 'fp16' });
+    writeFileSync(join(out, 'notes.txt'), 'keep');
+    mkdirSync(join(out, 'photos'));
+    writeFileSync(join(out, 'onnx', 'mine.bin'), 'mine');
+    await expect(convertCheckpoint(good, out, { dtype: 'q4' })).rejects.toThrow(/already holds a converted model.*--force/);
+    await convertCheckpoint(good, out, { dtype: 'q4', overwrite: true });
+    expect(readdirSync(out).sort()).toEqual(['config.json', 'distillery.json', 'generation_config.json', 'notes.txt', 'onnx', 'photos', 'tokenizer.json', 'tokenizer_config.json']);
+    expect(readdirSync(join(out, 'onnx')).sort()).toEqual(['mine.bin', 'model_q4.onnx', 'model_q4.onnx_data']);
+    expect(readFileSync(join(out, 'notes.txt'), 'utf8')).toBe('keep');
+    // A user's file where the new conversion would write is refused before anything is converted.
+    writeFileSync(join(out, 'onnx', 'model_fp16.onnx'), 'not ours');
+    await expect(convertCheckpoint(good, out, { dtype: 'fp16', overwrite: true })).rejects.toThrow(/model_fp16\.onnx was not written by this folder's conversion/);
+    expect(readFileSync(join(out, 'onnx', 'model_fp16.onnx'), 'utf8')).toBe('not ours');
   });
 
   it('never writes over its own source folder', async () => {

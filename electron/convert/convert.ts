@@ -1,7 +1,7 @@
 // convertCheckpoint: a Hugging Face R1-distill folder → a transformers.js model folder in one dtype, streamed tensor by
 // tensor, written into a temporary folder beside the target and renamed into place only when complete.
 import { existsSync } from 'node:fs';
-import { copyFile, mkdir, mkdtemp, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, resolve, sep } from 'node:path';
 import { writeModel } from '../onnx/write';
 import { loadModelConfig, expectedWeightShapes } from '../model/config';
@@ -12,13 +12,14 @@ import type { ConversionCounts } from './fp16';
 import { buildConvertedGraph } from './graph';
 import { CONVERTER_VERSION, describeSourceFiles, MANIFEST_FORMAT_VERSION, writeManifest, type Manifest } from './manifest';
 import { ProgressTracker, type ProgressListener } from './progress';
+import { moveIntoPlace, planReplace, SIDE_FILES } from './replace';
 import { estimateOutputBytes, quantizationInfo, resolveStrategy, type DtypeStrategy, type StrategyOptions } from './settings';
 import { checkFloatWeight, ConvertError } from './source';
 import { CancelledError, type TensorJob } from './tensors';
 
 export interface ConvertOptions extends StrategyOptions {
   dtype: string;
-  /** Replace an existing output folder (default: refuse). */
+  /** Replace an earlier conversion in the output folder (default: refuse). Never replaces a folder without a manifest. */
   overwrite?: boolean;
   signal?: AbortSignal;
   onProgress?: ProgressListener;
@@ -38,7 +39,7 @@ export interface ConvertResult {
 }
 
 /** Files copied unchanged (when present) next to the ONNX model. config.json is rewritten, not copied. */
-const COPIED_FILES = ['generation_config.json', 'tokenizer.json', 'tokenizer_config.json', 'special_tokens_map.json', 'LICENSE'];
+const COPIED_FILES = SIDE_FILES.filter((name) => name !== 'config.json');
 const REQUIRED_FILES = ['config.json', 'tokenizer.json', 'tokenizer_config.json'];
 
 export async function convertCheckpoint(hfDir: string, outDir: string, options: ConvertOptions): Promise<ConvertResult> {
@@ -50,7 +51,7 @@ export async function convertCheckpoint(hfDir: string, outDir: string, options: 
   }
   const strategy = resolveStrategy(options.dtype, options);
   const { config, checkpoint } = openAndValidate(source);
-  await checkTarget(target, options.overwrite ?? false);
+  const replace = await planReplace(target, options.overwrite ?? false, `onnx/${strategy.fileName}`);
   const estimate = estimateOutputBytes(config, strategy);
   await checkFreeSpace(target, estimate, options.freeSpace);
 
@@ -87,7 +88,7 @@ export async function convertCheckpoint(hfDir: string, outDir: string, options: 
     };
     await writeManifest(temp, manifest);
     throwIfAborted(options.signal);
-    await moveIntoPlace(temp, target);
+    await moveIntoPlace(temp, target, replace);
     return { outDir: target, modelFile: join(target, manifest.modelFile), manifest, seconds: (Date.now() - started) / 1000 };
   } catch (error) {
     await rm(temp, { recursive: true, force: true });
@@ -111,16 +112,6 @@ function openAndValidate(source: string) {
   validateWeights(config, checkpoint, source);
   for (const name of expectedWeightShapes(config).keys()) checkFloatWeight(checkpoint.get(name));
   return { config, checkpoint };
-}
-
-async function checkTarget(target: string, overwrite: boolean): Promise<void> {
-  if (!existsSync(target)) return;
-  const entries = await readdir(target).catch(() => {
-    throw new ConvertError(`${target} exists and is not a folder: choose another output path.`);
-  });
-  if (entries.length > 0 && !overwrite) {
-    throw new ConvertError(`${target} already exists and is not empty: choose a new output folder, or pass --force to replace it.`);
-  }
 }
 
 async function sourceFileNames(source: string, checkpoint: SafetensorsCheckpoint): Promise<string[]> {
@@ -159,16 +150,4 @@ async function writeSideFiles(source: string, temp: string, rawConfig: Record<st
   for (const name of COPIED_FILES) {
     if (existsSync(join(source, name))) await copyFile(join(source, name), join(temp, name));
   }
-}
-
-/** Atomic from the app's point of view: the target either does not exist or is complete. */
-async function moveIntoPlace(temp: string, target: string): Promise<void> {
-  if (!existsSync(target)) {
-    await rename(temp, target);
-    return;
-  }
-  const old = `${temp}.old`;
-  await rename(target, old);
-  await rename(temp, target);
-  await rm(old, { recursive: true, force: true });
 }

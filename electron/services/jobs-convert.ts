@@ -77,12 +77,35 @@ export function convertEngineParams(input: StartConvertParams, outDir: string): 
   if (input.accuracyLevel !== undefined) params.accuracyLevel = input.accuracyLevel;
   if (input.quantizeEmbeddings !== undefined) params.quantizeEmbeddings = input.quantizeEmbeddings;
   if (input.quantizeLmHead !== undefined) params.quantizeLmHead = input.quantizeLmHead;
+  if (input.force) params.overwrite = true;
   return params;
 }
 
 export interface ConvertJobDeps {
   modelsDir: string;
   registry: Pick<ModelsRegistry, 'add'>;
+}
+
+/**
+ * A conversion into a registered model's folder replaces that model: refused without `force`; with it, the model is
+ * unloaded first so the engine does not hold the files being replaced. (Whether the folder may be replaced at all,
+ * and which files, is the converter's decision.)
+ */
+export async function releaseRegisteredOutput(
+  input: StartConvertParams,
+  registered: (dir: string) => { id: string; name: string } | undefined,
+  unload: (modelId: string) => Promise<unknown>,
+): Promise<void> {
+  if (!input.outDir) return; // a default output folder is always new
+  const model = registered(path.resolve(input.outDir));
+  if (!model) return;
+  if (!input.force) {
+    throw new ApiError(
+      'conflict',
+      `${path.resolve(input.outDir)} is the folder of your model “${model.name}”: choose another output folder, or convert with force to replace it.`,
+    );
+  }
+  await unload(model.id);
 }
 
 export function convertJobSpec(input: StartConvertParams, deps: ConvertJobDeps): EngineJobSpec<ConvertJobResult> {

@@ -4,7 +4,7 @@
  */
 import type { DummyProgress } from '../engine/handlers/dummy';
 import type { ServiceModule } from './context';
-import { convertJobSpec } from './jobs-convert';
+import { convertJobSpec, releaseRegisteredOutput } from './jobs-convert';
 import { extrapolateEta, runnerFor, toContractJob, type EngineJobSpec } from './jobs-runner';
 import { registryFor } from './models';
 
@@ -29,8 +29,16 @@ export const jobsService: ServiceModule = (ctx) => {
     handlers: {
       'jobs.list': async () => ctx.store.jobs.list().map((record) => toContractJob(record)),
       'jobs.startDummy': async ({ steps, stepMs }) => runner.start(dummyJobSpec(steps, stepMs)),
-      'jobs.startConvert': async (input) =>
-        runner.start(convertJobSpec(input, { modelsDir: ctx.paths.models, registry: registryFor(ctx) })),
+      'jobs.startConvert': async (input) => {
+        const registry = registryFor(ctx);
+        await releaseRegisteredOutput(
+          input,
+          (dir) => ctx.store.models.getByPath(dir),
+          // a stopped or restarting engine has nothing loaded
+          (modelId) => (ctx.engine.status().state === 'ready' ? registry.unload(modelId) : Promise.resolve()),
+        );
+        return runner.start(convertJobSpec(input, { modelsDir: ctx.paths.models, registry }));
+      },
       'jobs.cancel': ({ jobId }) => runner.cancel(jobId),
     },
     dispose: runner.dispose,

@@ -161,7 +161,11 @@ export function modelsRegistry(ctx: ServiceContext) {
   const add = async (folder: string, name?: string, origin: { derivedFrom?: string; convertedFrom?: string } = {}): Promise<ModelInfo> => {
     const info = await validateModelFolder(folder);
     const existing = ctx.store.models.getByPath(info.dir);
-    if (existing) return toInfo(existing);
+    if (existing) {
+      // The folder may have changed since (a forced conversion replaced it): keep the record, refresh what it holds.
+      const manifest = { ...existing.manifest, dtypes: info.variants.map((v) => v.dtype), shape: { ...info.shape } };
+      return toInfo(ctx.store.models.update(existing.id, { sizeBytes: info.variants.reduce((sum, v) => sum + v.bytes, 0), manifest }) ?? existing);
+    }
     const best = pickVariant(info, undefined, false);
     const derived = readDerivedInfo(info.dir);
     const derivedFrom = origin.derivedFrom ?? (derived ? findBase(derived.baseFolder)?.id : undefined);
