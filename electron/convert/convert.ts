@@ -12,6 +12,7 @@ import type { ConversionCounts } from './fp16';
 import { buildConvertedGraph } from './graph';
 import { CONVERTER_VERSION, describeSourceFiles, MANIFEST_FORMAT_VERSION, writeManifest, type Manifest } from './manifest';
 import { ProgressTracker, type ProgressListener } from './progress';
+import { partialPrefix, removePartialLock, writePartialLock } from './partials';
 import { moveIntoPlace, planReplace, SIDE_FILES } from './replace';
 import { estimateOutputBytes, quantizationInfo, resolveStrategy, type DtypeStrategy, type StrategyOptions } from './settings';
 import { checkFloatWeight, ConvertError } from './source';
@@ -56,8 +57,9 @@ export async function convertCheckpoint(hfDir: string, outDir: string, options: 
   await checkFreeSpace(target, estimate, options.freeSpace);
 
   await mkdir(dirname(target), { recursive: true });
-  const temp = await mkdtemp(join(dirname(target), `.${basename(target)}.partial-`));
+  const temp = await mkdtemp(join(dirname(target), partialPrefix(target)));
   try {
+    await writePartialLock(temp);
     const tracker = new ProgressTracker('checksum', 0, 0, options.onProgress, options.progressIntervalMs);
     const sourceFiles = await sourceFileNames(source, checkpoint);
     const files = await checksumSources(source, sourceFiles, tracker, options.signal);
@@ -88,6 +90,7 @@ export async function convertCheckpoint(hfDir: string, outDir: string, options: 
     };
     await writeManifest(temp, manifest);
     throwIfAborted(options.signal);
+    await removePartialLock(temp);
     await moveIntoPlace(temp, target, replace);
     return { outDir: target, modelFile: join(target, manifest.modelFile), manifest, seconds: (Date.now() - started) / 1000 };
   } catch (error) {

@@ -7,6 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { StartConvertParams } from '../contract/convert';
 import type { ConvertJobResult } from '../convert/convert-handler';
+import { sweepStalePartials } from '../convert/partials';
 import { formatBytes, type ConvertProgress } from '../convert/progress';
 import { ApiError } from './errors';
 import type { EngineJobSpec, JobProgress } from './jobs-runner';
@@ -124,7 +125,9 @@ export function convertJobSpec(input: StartConvertParams, deps: ConvertJobDeps):
     params: convertEngineParams(input, outDir),
     progress: (data) => convertJobProgress(data as ConvertProgress, layers),
     // The converter removes its partial output on errors and cancel; an engine that died mid-way could not.
-    onFailure: (state) => (state === 'interrupted' ? removePartialOutput(outDir) : undefined),
+    onFailure: async (state) => {
+      if (state === 'interrupted') await sweepStalePartials(outDir);
+    },
     onSuccess: async (result) => {
       const took = `${input.dtype} in ${formatSeconds(result.seconds)}`;
       if (!input.register) {
@@ -144,12 +147,19 @@ export function convertJobSpec(input: StartConvertParams, deps: ConvertJobDeps):
   };
 }
 
-/** The converter writes into `.<name>.partial-XXXXXX` beside the output folder and renames it when complete. */
-export async function removePartialOutput(outDir: string): Promise<void> {
-  const parent = path.dirname(outDir);
-  const prefix = `.${path.basename(outDir)}.partial-`;
-  const entries = await fs.promises.readdir(parent).catch(() => [] as string[]);
-  await Promise.all(entries.filter((name) => name.startsWith(prefix)).map((name) => fs.promises.rm(path.join(parent, name), { recursive: true, force: true })));
+/**
+ * At start-up: the partial folders of conversion jobs recorded as interrupted (the app was killed mid-job), when the
+ * process that wrote them is gone. Nothing else is swept: not downloads' partials (a download resumes from them),
+ * training checkpoints, the Hugging Face cache, or a conversion another process is still running.
+ */
+export async function sweepInterruptedConversions(jobs: { kind: string; state: string; params: unknown }[]): Promise<string[]> {
+  const removed: string[] = [];
+  for (const job of jobs) {
+    if (job.kind !== 'convert' || job.state !== 'interrupted') continue;
+    const outDir = (job.params as { outDir?: unknown } | null)?.outDir;
+    if (typeof outDir === 'string' && path.isAbsolute(outDir)) removed.push(...(await sweepStalePartials(outDir)));
+  }
+  return removed;
 }
 
 function formatSeconds(seconds: number): string {

@@ -4,7 +4,7 @@
  */
 import type { DummyProgress } from '../engine/handlers/dummy';
 import type { ServiceModule } from './context';
-import { convertJobSpec, releaseRegisteredOutput } from './jobs-convert';
+import { convertJobSpec, releaseRegisteredOutput, sweepInterruptedConversions } from './jobs-convert';
 import { extrapolateEta, runnerFor, toContractJob, type EngineJobSpec } from './jobs-runner';
 import { registryFor } from './models';
 
@@ -25,6 +25,9 @@ function dummyJobSpec(steps: number, stepMs: number): EngineJobSpec {
 
 export const jobsService: ServiceModule = (ctx) => {
   const runner = runnerFor(ctx);
+  const swept = sweepInterruptedConversions(ctx.store.jobs.list(1000))
+    .then((removed) => removed.forEach((folder) => ctx.log('info', `removed the partial output of an interrupted conversion: ${folder}`)))
+    .catch((error: Error) => ctx.log('warn', `could not sweep interrupted conversions' partial output: ${error.message}`));
   return {
     handlers: {
       'jobs.list': async () => ctx.store.jobs.list().map((record) => toContractJob(record)),
@@ -41,6 +44,9 @@ export const jobsService: ServiceModule = (ctx) => {
       },
       'jobs.cancel': ({ jobId }) => runner.cancel(jobId),
     },
-    dispose: runner.dispose,
+    dispose: async () => {
+      await swept;
+      await runner.dispose();
+    },
   };
 };

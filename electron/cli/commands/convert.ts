@@ -5,6 +5,7 @@ import { ConfigError } from '../../model/config';
 import { SafetensorsError } from '../../model/safetensors';
 import { convertCheckpoint } from '../../convert/convert';
 import { convertProgressPrinter } from '../../convert/cli-progress';
+import { sweepStalePartials } from '../../convert/partials';
 import { MODEL_DTYPES } from '../../convert/settings';
 import { ConvertError } from '../../convert/source';
 import { CancelledError } from '../../convert/tensors';
@@ -77,6 +78,8 @@ export async function convertFolder(hfFolder: string, outFolder: string, options
   }
   checkSourceFolder(hfFolder);
   checkOutputFolder(hfFolder, outFolder);
+  // What an earlier `convert` into the same folder left when it was killed (its process is gone).
+  await sweepStalePartials(path.resolve(outFolder));
   // Ctrl-C cancels cleanly: the partial output is removed before exiting.
   const controller = new AbortController();
   const onSigint = () => controller.abort();
