@@ -1,9 +1,11 @@
 // Every bad input is refused with a clear error, and nothing is left behind: no output folder, no partial folder.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, openSync, closeSync, readdirSync, readFileSync, rmSync, statSync, truncateSync, writeFileSync, writeSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, openSync, closeSync, readdirSync, readFileSync, renameSync, rmSync, statSync, truncateSync, writeFileSync, writeSync } from 'node:fs';
+import { createHash } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomWeights, tinyShape, writeCheckpointFolder, type TensorMap } from '../testing/factory';
+import { readSafetensorsHeader } from '../model/safetensors';
 import { convertCheckpoint, type ConvertOptions } from './convert';
 import { CancelledError } from './tensors';
 import type { ConvertProgress } from './progress';
@@ -153,6 +155,22 @@ describe('bad input', () => {
     writeFileSync(join(out, 'onnx', 'model_fp16.onnx'), 'not ours');
     await expect(convertCheckpoint(good, out, { dtype: 'fp16', overwrite: true })).rejects.toThrow(/model_fp16\.onnx was not written by this folder's conversion/);
     expect(readFileSync(join(out, 'onnx', 'model_fp16.onnx'), 'utf8')).toBe('not ours');
+  });
+
+  it('the manifest hashes exactly the shard files whose weights were read', async () => {
+    const src = copyOf('shard-in-subfolder');
+    mkdirSync(join(src, 'weights'));
+    renameSync(join(src, 'model.safetensors'), join(src, 'weights', 'model.safetensors'));
+    writeFileSync(join(src, 'model.safetensors'), 'a decoy with the same base name');
+    const names = readSafetensorsHeader(join(src, 'weights', 'model.safetensors')).entries.map((e) => e.name);
+    const weightMap = Object.fromEntries(names.map((n) => [n, 'weights/model.safetensors']));
+    writeFileSync(join(src, 'model.safetensors.index.json'), JSON.stringify({ weight_map: weightMap }));
+    const out = join(mkdtempSync(join(root, 'out-')), 'model');
+    const { manifest } = await convertCheckpoint(src, out, { dtype: 'fp32' });
+    const sha = createHash('sha256').update(readFileSync(join(src, 'weights', 'model.safetensors'))).digest('hex');
+    expect(manifest.source.files.filter((f) => f.name.endsWith('.safetensors'))).toEqual([
+      { name: 'weights/model.safetensors', bytes: statSync(join(src, 'weights', 'model.safetensors')).size, sha256: sha },
+    ]);
   });
 
   it('never writes over its own source folder', async () => {

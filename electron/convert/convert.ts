@@ -2,7 +2,7 @@
 // tensor, written into a temporary folder beside the target and renamed into place only when complete.
 import { existsSync } from 'node:fs';
 import { copyFile, mkdir, mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
-import { basename, dirname, join, resolve, sep } from 'node:path';
+import { basename, dirname, join, relative, resolve, sep } from 'node:path';
 import { writeModel } from '../onnx/write';
 import { loadModelConfig, expectedWeightShapes } from '../model/config';
 import { SafetensorsCheckpoint } from '../model/safetensors';
@@ -118,7 +118,8 @@ function openAndValidate(source: string) {
 }
 
 async function sourceFileNames(source: string, checkpoint: SafetensorsCheckpoint): Promise<string[]> {
-  const shards = new Set([...checkpoint.entries.values()].map((e) => basename(e.file)));
+  // The paths of the files whose tensors are read (the index keeps them inside `source`), so the manifest hashes exactly them.
+  const shards = new Set([...checkpoint.entries.values()].map((e) => relative(source, e.file).split(sep).join('/')));
   const extra = ['config.json', 'model.safetensors.index.json', ...COPIED_FILES].filter((f) => existsSync(join(source, f)));
   return [...extra, ...[...shards].sort()];
 }
