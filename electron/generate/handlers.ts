@@ -6,7 +6,7 @@ import { z } from 'zod';
 import { GenerationSettings } from '../contract/inference';
 import { EngineError, EngineErrorCode } from '../engine/protocol';
 import { registerHandler } from '../engine/registry';
-import { generate, type GenerationResult } from './generator';
+import { generate, PromptTooLongError, type GenerationResult } from './generator';
 import { ModelFolderError } from './model-files';
 import { GenerationCancelledError, ModelLoadError, ModelPool, type LoadedModelInfo } from './model-pool';
 import type { StreamEvent } from './r1-stream';
@@ -86,8 +86,9 @@ export class TextBatcher {
   }
 }
 
-function asEngineError(err: unknown): unknown {
+export function asEngineError(err: unknown): unknown {
   if (err instanceof GenerationCancelledError) return new EngineError(EngineErrorCode.cancelled, err.message);
+  if (err instanceof PromptTooLongError) return new EngineError(EngineErrorCode.badParams, err.message);
   if (err instanceof ModelLoadError) return new EngineError(err.code, err.message);
   if (err instanceof ModelFolderError) return new EngineError(err.code, err.message);
   return err;
