@@ -100,6 +100,28 @@ describe('bad input', () => {
     await expectRefused(src, /"model\.layers\.0\.input_layernorm\.weight".*dtype I32/);
   });
 
+  it('NaN or infinite weights, naming the file and tensor', async () => {
+    for (const [dtype, name] of [['BF16', 'nan-bf16'], ['F32', 'inf-f32']] as const) {
+      const src = checkpointWith(name, (t) => {
+        const data = new Float32Array(shape.hidden).fill(1);
+        data[3] = dtype === 'BF16' ? NaN : Infinity;
+        t['model.layers.1.post_attention_layernorm.weight'] = { dtype, shape: [shape.hidden], data };
+      });
+      await expectRefused(src, /model\.safetensors: tensor "model\.layers\.1\.post_attention_layernorm\.weight" holds NaN or infinite values/, {
+        dtype: dtype === 'BF16' ? 'q4' : 'fp16',
+      });
+    }
+  });
+
+  it('a garbage tokenizer.json, naming the file', async () => {
+    const notJson = copyOf('tokenizer-not-json');
+    writeFileSync(join(notJson, 'tokenizer.json'), '\u0000\u0001garbage');
+    await expectRefused(notJson, /tokenizer\.json is not valid JSON/);
+    const notTokenizer = copyOf('tokenizer-not-tokenizer');
+    writeFileSync(join(notTokenizer, 'tokenizer.json'), JSON.stringify({ hello: 'world' }));
+    await expectRefused(notTokenizer, /tokenizer\.json is not a Hugging Face tokenizer/);
+  });
+
   it('not enough free disk, checked before starting, with the number of bytes needed', async () => {
     let started = false;
     await expectRefused(good, /Not enough free disk space .* needs about \d+ bytes \(.*\) but only 1000000 bytes/, {

@@ -6,6 +6,7 @@ import { basename, dirname, join, relative, resolve, sep } from 'node:path';
 import { writeModel } from '../onnx/write';
 import { loadModelConfig, expectedWeightShapes } from '../model/config';
 import { SafetensorsCheckpoint } from '../model/safetensors';
+import { checkTokenizerFiles } from '../tokenizer/model-tokenizer';
 import { validateWeights } from '../model/weights';
 import { checkFreeSpace, type FreeSpaceFn } from './disk';
 import type { ConversionCounts } from './fp16';
@@ -52,6 +53,9 @@ export async function convertCheckpoint(hfDir: string, outDir: string, options: 
   }
   const strategy = resolveStrategy(options.dtype, options);
   const { config, checkpoint } = openAndValidate(source);
+  await checkTokenizerFiles(source).catch((error: Error) => {
+    throw new ConvertError(error.message);
+  });
   const replace = await planReplace(target, options.overwrite ?? false, `onnx/${strategy.fileName}`);
   const estimate = estimateOutputBytes(config, strategy);
   await checkFreeSpace(target, estimate, options.freeSpace);
