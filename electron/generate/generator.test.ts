@@ -150,7 +150,7 @@ describe('generate', () => {
     const decoder = scriptedDecoder([], assistantId);
     const refused = generate(modelWith(decoder, 5), { messages: [{ role: 'user', content: 'hello there' }] });
     await expect(refused).rejects.toBeInstanceOf(PromptTooLongError);
-    const error = await refused.catch((e: Error) => e);
+    const error = (await refused.catch((e: Error) => e)) as Error;
     expect(error.message).toMatch(/^The prompt has \d+ tokens but the model was loaded with a 5-token context\./);
     const crossing = asEngineError(error) as EngineError;
     expect(crossing.code).toBe('bad_request');

@@ -152,7 +152,7 @@ export function convertJobSpec(input: StartConvertParams, deps: ConvertJobDeps):
  * process that wrote them is gone. Nothing else is swept: not downloads' partials (a download resumes from them),
  * training checkpoints, the Hugging Face cache, or a conversion another process is still running.
  */
-export async function sweepInterruptedConversions(jobs: { kind: string; state: string; params: unknown }[]): Promise<string[]> {
+export async function sweepInterruptedConversions(jobs: { kind: string; state: string; params?: unknown }[]): Promise<string[]> {
   const removed: string[] = [];
   for (const job of jobs) {
     if (job.kind !== 'convert' || job.state !== 'interrupted') continue;
