@@ -4,8 +4,8 @@
  * with their line number, never fatal. (Detecting the many public trace formats is the trace-folder importer's job;
  * it produces these canonical records.)
  */
-import { readFileSync } from 'node:fs';
 import { encodeTrainingExample } from '../tokenizer/load';
+import { forEachLine } from '../util/lines';
 import type { TokenizerFamily } from '../tokenizer/r1-tokens';
 import type { TrainingRecord } from './packing';
 
@@ -16,23 +16,38 @@ export interface LoadedRecords {
   truncated: { count: number; tokensCut: number };
 }
 
+/** Lines longer than this are skipped, not parsed: no trace is that long, and it bounds memory per line. */
+export const MAX_LINE_BYTES = 64 * 1024 * 1024;
+/**
+ * No token is longer than this many characters, so a field cut to maxLen × this many characters still gives more
+ * than maxLen tokens: the record is cut before tokenizing (a 10 MB line costs what one row does), with the same
+ * result as cutting its tokens after.
+ */
+export const MAX_CHARS_PER_TOKEN = 256;
+
 export function loadTraceRecords(file: string, family: TokenizerFamily, maxLen: number): LoadedRecords {
-  const text = readFileSync(file, 'utf8').replace(/^\uFEFF/, '');
   const out: LoadedRecords = { records: [], skipped: [], truncated: { count: 0, tokensCut: 0 } };
-  text.split(/\r?\n/).forEach((line, index) => {
+  const budget = maxLen * MAX_CHARS_PER_TOKEN;
+  const onLine = (line: string, lineNumber: number) => {
     if (!line.trim()) return;
     const parsed = parseLine(line);
     if (typeof parsed === 'string') {
-      out.skipped.push({ line: index + 1, reason: parsed });
+      out.skipped.push({ line: lineNumber, reason: parsed });
       return;
     }
-    const { ids, lossStart } = encodeTrainingExample(family, parsed.question, parsed.reasoning, parsed.answer);
-    if (ids.length > maxLen) {
+    const fields = [parsed.question, parsed.reasoning, parsed.answer];
+    const cutBefore = fields.some((f) => f.length > budget);
+    const [question, reasoning, answer] = fields.map((f) => f.slice(0, budget));
+    const { ids, lossStart } = encodeTrainingExample(family, question, reasoning, answer);
+    if (ids.length > maxLen || cutBefore) {
       out.truncated.count++;
-      out.truncated.tokensCut += ids.length - maxLen;
+      out.truncated.tokensCut += Math.max(0, ids.length - maxLen); // at least this many when cut before tokenizing
     }
     out.records.push({ inputIds: ids, targetMask: ids.map((_, t) => (t >= lossStart ? 1 : 0)) });
-  });
+  };
+  forEachLine(file, MAX_LINE_BYTES, onLine, (lineNumber) =>
+    out.skipped.push({ line: lineNumber, reason: `longer than ${MAX_LINE_BYTES / 1024 / 1024} MB` }),
+  );
   return out;
 }
 
