@@ -41,6 +41,14 @@ export function sendError(res: ServerResponse, status: number, code: string, mes
   sendJson(res, status, { error: { code, message } });
 }
 
+/**
+ * An error in OpenAI's shape, for everything under /v1 (clients such as the openai package read `type` and `param`):
+ * `type` is invalid_request_error for what the caller can fix, server_error otherwise.
+ */
+export function openAiErrorBody(status: number, message: string, code: string, param: string | null = null) {
+  return { error: { message, type: status < 500 ? 'invalid_request_error' : 'server_error', param, code } };
+}
+
 /** Reads a JSON body of at most `limit` bytes; an empty body reads as undefined. */
 export async function readJsonBody(req: IncomingMessage, limit = MAX_BODY_BYTES): Promise<unknown> {
   const declared = Number(req.headers['content-length'] ?? 0);
