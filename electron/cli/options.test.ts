@@ -51,9 +51,9 @@ describe('train run options', () => {
     expect(missing).toEqual({ code: 1, stderr: `Error: --data ${join(dir, 'nope')} does not exist: give a traces file (.jsonl) or a folder of them.\n` });
     const empty = join(dir, 'empty');
     mkdirSync(empty);
-    writeFileSync(join(empty, 'notes.txt'), 'no traces here');
+    writeFileSync(join(empty, 'notes.pdf'), 'no traces here');
     const none = await trainRun({ '--data': empty });
-    expect(none).toEqual({ code: 1, stderr: `Error: --data ${empty} holds no trace files (*.jsonl, *.json): put the traces there or point at the file.\n` });
+    expect(none).toEqual({ code: 1, stderr: `Error: --data ${empty} holds no trace files (.jsonl, .ndjson, .json, .parquet, .md, .markdown, .txt): put the traces there or point at the file.\n` });
   });
 
   it('a truncated --model shard is named, without a stack trace', async () => {

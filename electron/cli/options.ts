@@ -5,6 +5,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { z } from 'zod';
+import { SUPPORTED_EXTENSIONS } from '../traces';
 import { CliError } from './command';
 
 /** Numbers as typed: '' and '12abc' are not numbers (Number('') is 0, parseFloat('12abc') is 12). */
@@ -32,8 +33,11 @@ export function choiceOption<T extends string>(flag: string, schema: z.ZodType<T
   };
 }
 
-/** File extensions of trace files a --data folder may hold. */
-export const TRACE_FILE_PATTERN = /\.(jsonl|json|ndjson)$/i;
+/** Does the folder (or a folder in it) hold a file the trace importer reads? */
+function holdsTraceFile(folder: string): boolean {
+  const names = fs.readdirSync(folder, { recursive: true, encoding: 'utf8' });
+  return names.some((name) => SUPPORTED_EXTENSIONS.includes(path.extname(name).toLowerCase()));
+}
 
 /** --data: an existing traces file, or a folder with at least one trace file in it. */
 export function checkDataPath(flag: string, value: string): void {
@@ -43,8 +47,8 @@ export function checkDataPath(flag: string, value: string): void {
   } catch {
     throw new CliError(`${flag} ${value} does not exist: give a traces file (.jsonl) or a folder of them.`);
   }
-  if (stat.isDirectory() && !fs.readdirSync(value).some((name) => TRACE_FILE_PATTERN.test(name))) {
-    throw new CliError(`${flag} ${value} holds no trace files (*.jsonl, *.json): put the traces there or point at the file.`);
+  if (stat.isDirectory() && !holdsTraceFile(value)) {
+    throw new CliError(`${flag} ${value} holds no trace files (${SUPPORTED_EXTENSIONS.join(', ')}): put the traces there or point at the file.`);
   }
   if (!stat.isDirectory() && !stat.isFile()) throw new CliError(`${flag} ${path.resolve(value)} is not a file or folder.`);
 }

@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { EngineError } from '../engine/protocol';
 import { httpStatusFor } from '../services/errors';
-import { asEngineError } from './handlers';
+import { asEngineError } from '../engine/handlers/generate';
 import { generate, PromptTooLongError, type GenerationModel } from './generator';
 import type { StreamEvent } from './r1-stream';
 import type { ModelTokenizer } from '../tokenizer/model-tokenizer';
