@@ -64,21 +64,41 @@ describe('static files that change while they are served', () => {
   });
 
   it('a read that fails after the headers drops only that response', async () => {
-    writeFileSync(path.join(root, 'assets', 'big.js'), 'x'.repeat(1000));
-    const fd = openSync(path.join(root, 'assets', 'big.js'), 'r');
+    const file = path.join(root, 'assets', 'big.js');
+    writeFileSync(file, 'x'.repeat(1000));
+    const fd = openSync(file, 'r');
+    const failing = new Readable({ read() {} });
     onOpen.current = () => {
-      const failing = new Readable({ read() {} });
-      setImmediate(() => {
-        failing.emit('open', fd); // opened fine (1000 bytes), then the disk fails mid-read
-        failing.push('partial');
-        setImmediate(() => failing.destroy(Object.assign(new Error('EIO: i/o error, read'), { code: 'EIO' })));
-      });
+      setImmediate(() => failing.emit('open', fd)); // opened fine (1000 bytes)…
       return failing;
     };
-    const broken = await get('/assets/big.js');
+    const broken = await new Promise<string>((resolve) => {
+      http
+        .get({ host: '127.0.0.1', port, path: '/assets/big.js', agent: false }, (res) => {
+          expect(res.statusCode).toBe(200);
+          res.on('data', () => undefined);
+          res.on('error', (error) => resolve(error.message));
+          res.on('end', () => resolve('ended'));
+          // …then the disk fails mid-read, after the headers went out
+          failing.push('partial');
+          failing.destroy(Object.assign(new Error('EIO: i/o error, read'), { code: 'EIO' }));
+        })
+        .on('error', (error) => resolve(error.message));
+    });
     onOpen.current = undefined;
     closeSync(fd);
-    expect(broken).toEqual({ error: 'aborted' });
+    expect(broken).toBe('aborted');
     expect(await get('/index.html')).toEqual({ status: 200, body: '<!doctype html><title>ui</title>' });
+  });
+
+  it('a read that fails before the headers answers 500', async () => {
+    writeFileSync(path.join(root, 'assets', 'early.js'), 'x');
+    onOpen.current = () => {
+      const failing = new Readable({ read() {} });
+      setImmediate(() => failing.destroy(Object.assign(new Error('EIO: i/o error, open'), { code: 'EIO' })));
+      return failing;
+    };
+    expect(await get('/assets/early.js')).toEqual({ status: 500, body: 'The file could not be read.' });
+    onOpen.current = undefined;
   });
 });

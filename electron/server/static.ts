@@ -48,6 +48,7 @@ export async function serveStatic(res: ServerResponse, root: string, pathname: s
   let size: number;
   try {
     size = await openedSize(stream);
+    if (stream.destroyed) throw stream.errored ?? new Error('the file stream closed before it was read');
   } catch (error) {
     stream.destroy();
     const gone = (error as NodeJS.ErrnoException).code === 'ENOENT' || (error as NodeJS.ErrnoException).code === 'EISDIR';
@@ -68,55 +69,18 @@ export async function serveStatic(res: ServerResponse, root: string, pathname: s
   stream.pipe(res);
 }
 
-/** Resolves with the size of the file the stream opened; rejects when it cannot be opened. */
+/** Resolves with the size of the file the stream opened; rejects when it cannot be opened or fails before that. */
 function openedSize(stream: ReadStream): Promise<number> {
-  return new Promise((resolve, reject) => {
-    stream.once('error', reject);
+  let onError: (error: Error) => void = () => {};
+  return new Promise<number>((resolve, reject) => {
+    onError = reject;
+    stream.once('error', onError);
     stream.once('open', (fd: number) => {
-      stream.removeListener('error', reject);
       fstat(fd, (error, info) => {
         if (error) reject(error);
         else if (!info.isFile()) reject(Object.assign(new Error('not a file'), { code: 'EISDIR' }));
         else resolve(info.size);
       });
     });
-  });
-}
-
-/** The file for `pathname` inside root; undefined when there is none; 'forbidden' when it points outside root. */
-async function resolveFile(root: string, pathname: string): Promise<string | 'forbidden' | undefined> {
-  let decoded: string;
-  try {
-    decoded = decodeURIComponent(pathname);
-  } catch {
-    return 'forbidden';
-  }
-  if (decoded.includes('\0') || decoded.includes('\\')) return 'forbidden';
-  const realRoot = await realpath(root);
-  const candidate = path.resolve(realRoot, '.' + path.posix.normalize('/' + decoded));
-  if (!isInside(realRoot, candidate)) return 'forbidden';
-  for (const file of [candidate, path.join(candidate, 'index.html')]) {
-    try {
-      const real = await realpath(file);
-      if (!isInside(realRoot, real)) return 'forbidden'; // a symlink pointing out
-      if ((await stat(real)).isFile()) return real;
-    } catch {
-      // not there: try the next candidate
-    }
-  }
-  return undefined;
-}
-
-function isInside(root: string, file: string): boolean {
-  return file === root || file.startsWith(root + path.sep);
-}
-
-function sendHtml(res: ServerResponse, status: number, html: string, headOnly: boolean): void {
-  res.writeHead(status, { 'Content-Type': 'text/html; charset=utf-8', 'Cache-Control': 'no-store' });
-  res.end(headOnly ? undefined : html);
-}
-
-function sendText(res: ServerResponse, status: number, text: string, headOnly: boolean): void {
-  res.writeHead(status, { 'Content-Type': 'text/plain; charset=utf-8' });
-  res.end(headOnly ? undefined : text);
+  }).finally(() => stream.removeListener('error', onError));
 }
