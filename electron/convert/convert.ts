@@ -8,7 +8,7 @@ import { loadModelConfig, expectedWeightShapes } from '../model/config';
 import { SafetensorsCheckpoint } from '../model/safetensors';
 import { validateWeights } from '../model/weights';
 import { checkFreeSpace, type FreeSpaceFn } from './disk';
-import type { ConversionCounts } from './fp16';
+import type { ConversionCounts } from '../util/float16';
 import { buildConvertedGraph } from './graph';
 import { CONVERTER_VERSION, describeSourceFiles, MANIFEST_FORMAT_VERSION, writeManifest, type Manifest } from './manifest';
 import { ProgressTracker, type ProgressListener } from './progress';

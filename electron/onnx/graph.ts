@@ -3,7 +3,7 @@
  * (autodiff, quantization) know shapes statically. Names are hierarchical, like onnxruntime-genai's builder:
  * node `/model/layers.0/attn/q_proj/MatMul`, its outputs `/model/layers.0/attn/q_proj/MatMul/output_0`.
  */
-import { f32ToF16Bits } from '../model/dtypes';
+import { f32ToF16Bits } from '../util/float16';
 
 export type DType = 'float32' | 'float16' | 'float64' | 'int64' | 'int32' | 'uint8' | 'bool';
 /** A dimension: a fixed size, or a symbolic name ('batch', 'seq', 'past_seq', 'total_seq', or an expression). */
@@ -112,6 +112,11 @@ export interface NodeOptions {
   /** Base node name inside the current scope (default: the op type). */
   name?: string;
 }
+
+/** TensorProto.DataType codes: the tensor type in the file, Cast's `to`, a ConstantOfShape value. */
+export const ONNX_DTYPE_CODE: Record<DType, number> = {
+  float32: 1, uint8: 2, int32: 6, int64: 7, bool: 9, float16: 10, float64: 11,
+};
 
 export const DTYPE_BYTES: Record<DType, number> = {
   float32: 4, float16: 2, float64: 8, int64: 8, int32: 4, uint8: 1, bool: 1,

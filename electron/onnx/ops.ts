@@ -2,14 +2,10 @@
  * ONNX op helpers (opset 17 semantics) that compute each output's dtype and static shape.
  * One op = one function: `add(g, a, b)` appends an Add node to `g` and returns its output value.
  */
-import { type AttrValue, type DType, type Dim, type Graph, type Tensor, type Value } from './graph';
+import { type AttrValue, type DType, type Dim, type Graph, ONNX_DTYPE_CODE, type Tensor, type Value } from './graph';
 import { addDims, broadcastAll, broadcastShapes, normalizeAxis, reshapeTarget, shapeToString } from './shape';
 
 export const DEFAULT_OPSET = 17;
-
-const ONNX_DTYPE_CODE: Record<DType, number> = {
-  float32: 1, uint8: 2, int32: 6, int64: 7, bool: 9, float16: 10, float64: 11,
-};
 
 function one(g: Graph, opType: string, inputs: (Value | undefined)[], dtype: DType, shape: Dim[], attrs: Record<string, AttrValue> = {}): Value {
   return g.node(opType, inputs, [{ dtype, shape }], attrs)[0];
