@@ -235,6 +235,31 @@ export class Graph {
     return init.source;
   }
 
+  /**
+   * Removes what no graph output needs: nodes none of whose outputs is used (repeatedly, so dead chains go whole), then
+   * initializers that nothing reads. Graph inputs stay. Returns the number of nodes removed.
+   */
+  prune(): number {
+    const before = this.nodes.length;
+    for (let changed = true; changed; ) {
+      const used = this.usedValueNames();
+      const dead = new Set(this.nodes.filter((n) => !n.outputs.some((o) => used.has(o.name))));
+      changed = dead.size > 0;
+      for (const node of dead) for (const o of node.outputs) this.producers.delete(o.name);
+      if (changed) this.nodes.splice(0, this.nodes.length, ...this.nodes.filter((n) => !dead.has(n)));
+    }
+    const used = this.usedValueNames();
+    for (const name of [...this.initializers.keys()]) if (!used.has(name)) this.initializers.delete(name);
+    for (const [key, value] of [...this.constantsByKey]) if (!used.has(value.name)) this.constantsByKey.delete(key);
+    return before - this.nodes.length;
+  }
+
+  private usedValueNames(): Set<string> {
+    const used = new Set(this.outputs.map((o) => o.name));
+    for (const node of this.nodes) for (const x of node.inputs) if (x) used.add(x.name);
+    return used;
+  }
+
   /** Domains used by the nodes (for opset imports). */
   domains(): Set<string> {
     return new Set(this.nodes.map((n) => n.domain));

@@ -12,13 +12,12 @@ import {
   type AttrValue, chunkLengthError, type DType, type Dim, DTYPE_BYTES, elementCount, FloatAttr, FloatsAttr, type Graph,
   type Initializer, isLazy, type Node, ONNX_DTYPE_CODE, type Tensor, type Value,
 } from './graph';
-import { DEFAULT_OPSET } from './ops';
+import { DEFAULT_OPSET, MS_DOMAIN } from './ops';
 
 const { onnx } = onnxProto;
 
 /** IR 8 is what onnx-proto (ONNX 1.10) describes; ORT 1.30 loads it, and it allows opsets up to 17+. */
 export const IR_VERSION = 8;
-export const MS_DOMAIN = 'com.microsoft';
 
 export interface WriteOptions {
   /** Default ONNX opset (default 17). */
