@@ -5,7 +5,7 @@
  * step, next to a PyTorch reference on the same shapes (bench/peers/train_lora_torch.py, float32 only) and the ratios.
  *
  *   npx tsx bench/train.ts [--layers 2] [--seq 256] [--rank 16] [--targets all-linear] [--steps 3] [--dtype fp32|fp16|q4]
- *                          [--chunk 128] [--prepack] [--no-torch]
+ *                          [--chunk 128] [--prepack] [--threads N] [--no-torch]
  *
  * The PyTorch side needs python3 with torch (Debian: `apt-get install python3-torch libopenblas0-pthread`); without
  * it the bench says so and prints the ONNX Runtime figures alone.
@@ -34,6 +34,8 @@ export interface TrainBenchOptions {
   /** Loss-head chunk (positions); default the trainer's. */
   chunkPositions?: number;
   prepackWeights?: boolean;
+  /** Threads for both sides (default: ORT's own default, the physical cores; PyTorch gets the logical count). */
+  threads?: number;
 }
 
 export interface TrainBenchResult {
@@ -101,7 +103,7 @@ export async function runTrainBench(options: TrainBenchOptions): Promise<TrainBe
     const graphDtype = options.dtype === 'float16' ? 'float16' : 'float32';
     const q4Base = options.dtype === 'q4';
     const lossChunking = options.chunkPositions ? { positions: options.chunkPositions } : undefined;
-    const runnerOptions = { executionProviders: options.executionProviders, prepackWeights: options.prepackWeights };
+    const runnerOptions = { executionProviders: options.executionProviders, prepackWeights: options.prepackWeights, intraOpNumThreads: options.threads };
 
     const training = loadTrainingGraph(join(dir, 'hf'), { lora, dtype: graphDtype, q4Base, lossChunking });
     const params = initLoraTensors(training.trainables, 1);
@@ -166,7 +168,7 @@ if (isMain) {
     options: {
       layers: { type: 'string', default: '2' }, seq: { type: 'string', default: '256' }, rank: { type: 'string', default: '16' },
       targets: { type: 'string', default: 'all-linear' }, steps: { type: 'string', default: '3' }, dtype: { type: 'string', default: 'fp32' },
-      ep: { type: 'string', default: 'cpu' }, chunk: { type: 'string' }, prepack: { type: 'boolean', default: false },
+      ep: { type: 'string', default: 'cpu' }, chunk: { type: 'string' }, prepack: { type: 'boolean', default: false }, threads: { type: 'string' },
       'no-torch': { type: 'boolean', default: false },
     },
   });
@@ -174,6 +176,7 @@ if (isMain) {
     layers: Number(values.layers), seq: Number(values.seq), rank: Number(values.rank), targets: values.targets!, steps: Number(values.steps),
     dtype: values.dtype === 'fp16' ? 'float16' : values.dtype === 'q4' ? 'q4' : 'float32', executionProviders: values.ep!.split(','),
     chunkPositions: values.chunk ? Number(values.chunk) : undefined, prepackWeights: values.prepack,
+    threads: values.threads ? Number(values.threads) : undefined,
   };
   const result = await runTrainBench(options);
   const gib = (x: number): string => `${x.toFixed(2)} GiB`;
@@ -181,7 +184,7 @@ if (isMain) {
   console.log(`  ONNX Runtime: ${result.tokensPerStep} tokens/step · step ${result.stepSeconds.toFixed(2)} s · forward ${result.forwardSeconds.toFixed(2)} s · ` +
     `step/forward ${result.stepOverForward.toFixed(2)} · ${result.trainTokensPerSecond.toFixed(1)} training tokens/s · AdamW ${(result.optimizerSeconds * 1000).toFixed(1)} ms · ` +
     `peak RSS ${gib(result.peakRssGiB)} · ${(result.trainableParameters / 1e6).toFixed(2)} M trainable`);
-  const torch = values['no-torch'] ? 'PyTorch reference skipped (--no-torch)' : runTorchReference(options, availableParallelism());
+  const torch = values['no-torch'] ? 'PyTorch reference skipped (--no-torch)' : runTorchReference(options, options.threads ?? availableParallelism());
   if (typeof torch === 'string') {
     console.log(`  ${torch}`);
   } else {

@@ -151,6 +151,20 @@ export function matMulNBits(g: Graph, x: Value, w: MatMulNBitsWeight): Value {
   return y;
 }
 
+/**
+ * com.microsoft GatherBlockQuantized: rows of a 4-bit table (quantized along its second axis in blocks, packed as for
+ * MatMulNBits) looked up by `ids` → [...ids, width] in the scales' float type.
+ */
+export function gatherBlockQuantized(
+  g: Graph, ids: Value, table: { packed: Value; scales: Value; zeroPoints?: Value; width: number; blockSize: number; bits: number; name?: string },
+): Value {
+  if (table.width % table.blockSize !== 0) throw new Error(`GatherBlockQuantized: width ${table.width} is not a multiple of the block size ${table.blockSize}.`);
+  const inputs = table.zeroPoints ? [table.packed, ids, table.scales, table.zeroPoints] : [table.packed, ids, table.scales];
+  const attrs = { gather_axis: 0, quantize_axis: 1, block_size: table.blockSize, bits: table.bits };
+  const outputs = [{ dtype: table.scales.dtype, shape: [...ids.shape, table.width] }];
+  return g.node('GatherBlockQuantized', inputs, outputs, attrs, { domain: MS_DOMAIN, name: table.name ?? 'GatherBlockQuantized' })[0];
+}
+
 function reducedShape(shape: readonly Dim[], axes: readonly number[], keepdims: boolean): Dim[] {
   const normalized = axes.map((a) => normalizeAxis(a, shape.length, 'reduce axis'));
   const out: Dim[] = [];
