@@ -14,7 +14,7 @@ import * as ort from 'onnxruntime-node';
 import { EngineHost } from '../electron/engine/host';
 import { nodeEngineSpawner } from '../electron/engine/spawn-node';
 import type { GenerationResult } from '../electron/generate/generator';
-import type { GenerateTextEvent } from '../electron/generate/handlers';
+import type { GenerateTextEvent } from '../electron/engine/handlers/generate';
 import { inspectModelFolder, pickVariant, type DecoderShape } from '../electron/generate/model-files';
 import { argmax } from '../electron/generate/sampler';
 import { f16ToF32Array } from '../electron/util/float16';

@@ -9,14 +9,19 @@ import { basename, dirname, join } from 'node:path';
 import onnxProto from 'onnx-proto';
 import type { onnx as P } from 'onnx-proto';
 import {
-  type AttrValue, chunkLengthError, type DType, type Dim, DTYPE_BYTES, elementCount, FloatAttr, FloatsAttr, type Graph,
+  type AttrValue, chunkLengthError, type Dim, DTYPE_BYTES, elementCount, FloatAttr, FloatsAttr, type Graph,
   type Initializer, isLazy, type Node, ONNX_DTYPE_CODE, type Tensor, type Value,
 } from './graph';
 import { DEFAULT_OPSET, MS_DOMAIN } from './ops';
 
 const { onnx } = onnxProto;
 
-/** IR 8 is what onnx-proto (ONNX 1.10) describes; ORT 1.30 loads it, and it allows opsets up to 17+. */
+/**
+ * IR 8 is what onnx-proto (ONNX 1.10) describes, and it is enough: ORT 1.30 loads it with any opset, external data
+ * and the com.microsoft contrib ops (MatMulNBits packs int4 into uint8 tensors) are IR 8 features, and what IR 9 and
+ * 10 add (float8 and native int4/uint4 tensor types) is never written here. Bindings for a newer onnx.proto become
+ * necessary only if a graph needs those types.
+ */
 export const IR_VERSION = 8;
 
 export interface WriteOptions {
