@@ -153,8 +153,8 @@ export function runTorchReference(options: TrainBenchOptions, threads: number): 
   const python = process.env.PYTHON ?? 'python3';
   const args = [script, '--layers', String(options.layers), '--seq', String(options.seq), '--rank', String(options.rank),
     '--targets', parseTargets(options.targets).join(','), '--steps', String(options.steps), '--threads', String(threads)];
-  // torch's own threads do the work; BLAS threads on top of them would oversubscribe the cores
-  const run = spawnSync(python, args, { encoding: 'utf8', env: { ...process.env, OMP_NUM_THREADS: String(threads), OPENBLAS_NUM_THREADS: '1' } });
+  // the same thread count for torch's own loops and for the BLAS its matrix products run in
+  const run = spawnSync(python, args, { encoding: 'utf8', env: { ...process.env, OMP_NUM_THREADS: String(threads), OPENBLAS_NUM_THREADS: String(threads) } });
   if (run.error || run.status !== 0) {
     const why = run.error?.message ?? run.stderr.trim().split('\n').pop();
     return `no PyTorch reference (${why}); install it with: apt-get install python3-torch libopenblas0-pthread (or set PYTHON)`;

@@ -57,6 +57,9 @@ function adamwTensor(p: Float32Array, g: Float32Array, m: Float32Array, v: Float
   const { beta1, beta2, eps, bias2Sqrt, stepSize, decay } = c;
   const keep1 = 1 - beta1;
   const keep2 = 1 - beta2;
+  // m̂/(√v̂ + eps) with both bias corrections folded into two constants: one division per element instead of two
+  const scaledStep = stepSize * bias2Sqrt;
+  const scaledEps = eps * bias2Sqrt;
   const n = p.length;
   if (g.length !== n || m.length !== n || v.length !== n) throw new Error(`AdamW: a gradient or moment has ${g.length} values where the parameter has ${n}`);
   for (let i = 0; i < n; i++) {
@@ -65,7 +68,7 @@ function adamwTensor(p: Float32Array, g: Float32Array, m: Float32Array, v: Float
     const vi = Math.fround(beta2 * v[i] + keep2 * gi * gi);
     m[i] = mi;
     v[i] = vi;
-    p[i] = p[i] * decay - (stepSize * mi) / (Math.sqrt(vi) / bias2Sqrt + eps);
+    p[i] = p[i] * decay - (scaledStep * mi) / (Math.sqrt(vi) + scaledEps);
   }
 }
 
