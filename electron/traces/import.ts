@@ -137,10 +137,11 @@ function handleRecord(raw: RawRecord, file: string, text: 'markdown' | 'text' | 
       ? { format: text, examples: [extractTextBlock(raw.value as TextBlock, raw.repairs)] }
       : extractRecord(raw.value, raw.repairs, options.map);
   } catch (error) {
-    if (!(error instanceof TraceSkip)) throw error;
-    if (text) error.format = text;
-    if (error.format) report.format(error.format);
-    report.skip(file, raw.where, error);
+    // Anything else thrown here is a bug, not bad data; it still costs only this record, named.
+    const skip = error instanceof TraceSkip ? error : new TraceSkip('record could not be read', String((error as Error)?.message ?? error).slice(0, 200));
+    if (text) skip.format = text;
+    if (skip.format) report.format(skip.format);
+    report.skip(file, raw.where, skip);
     return [];
   }
   report.format(extraction.format);
