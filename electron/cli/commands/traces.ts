@@ -3,7 +3,7 @@
  * `distillery traces convert <folder> --out data.jsonl` (the canonical JSONL that `train run` reads).
  */
 import type { Command } from 'commander';
-import { formatBytes } from '../../convert/progress';
+import { formatBytes } from '../../contract/units';
 import { loadTrainingTokenizer } from '../../train/tokenize';
 import { checkTraces, importTraces, parseFieldMap, type ImportOptions, type ImportProgress, type TraceReport } from '../../traces';
 import { CliError, type CliCommand } from '../command';
