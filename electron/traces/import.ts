@@ -212,6 +212,7 @@ async function listInputs(inputs: string[], skipPath?: string): Promise<{ files:
       .filter((e) => e.isFile())
       .map((e) => join(e.parentPath, e.name))
       .filter((p) => !relative(input, p).split(/[\\/]/).some((part) => part.startsWith('.')))
+      // never our own output (convert into the folder it reads), nor a half-written one left by a killed import
       .filter((p) => resolve(p) !== skipPath && !basename(p).endsWith('.partial'))
       .sort();
     for (const path of paths) {
