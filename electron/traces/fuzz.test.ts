@@ -177,9 +177,14 @@ describe('import fuzz', () => {
     writeParquet(join(folder, 'r1.parquet'), [{ name: 'problem', kind: 'string' }, { name: 'generations', kind: 'list', item: 'string' }, { name: 'correctness_math_verify', kind: 'list', item: 'bool' }], parquet.rows, 200);
     const markdown = markdownBlocks(4, 600);
     writeFileSync(join(folder, 'notes.md'), markdown.text);
+    const rows = await importTraces([join(folder, 'r1.parquet')], join(dir, 'rows.jsonl'));
+    expect(rows.records).toBe(1500);
+    checkCounts(rows, join(dir, 'rows.jsonl'), [...parquet.intact]);
     const out = join(dir, 'out-2.jsonl');
     const report = await importTraces([folder], out);
-    expect(report.records).toBe(1500 + 600);
+    // a `---` followed by a fragment with no question and no thought is read as a rule inside the trace before it
+    expect(report.records - 1500).toBeLessThanOrEqual(600);
+    expect(report.records - 1500).toBeGreaterThan(markdown.intact.size);
     checkCounts(report, out, [...parquet.intact, ...markdown.intact]);
     expect(report.skipReasons['not UTF-8']).toBeGreaterThan(0);
     expect(report.skipReasons['unclosed thought (truncated generation)']).toBeGreaterThan(0);
