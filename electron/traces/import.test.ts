@@ -172,6 +172,11 @@ describe('lengths, progress and cancel', () => {
     expect(readdirSync(root).filter((f) => f.startsWith('cancelled'))).toEqual([]);
   });
 
+  it('refuses an output it cannot write, with a clear error', async () => {
+    const dir = folder({ 'a.jsonl': `${plain(1)}\n` });
+    await expect(importTraces([dir], join(root, 'no-such-folder', 'out.jsonl'))).rejects.toThrow(/Cannot write .*out\.jsonl: .*Choose a file in a folder you can write to/);
+  });
+
   it('refuses an input that does not exist', async () => {
     await expect(checkTraces([join(root, 'nope')])).rejects.toThrow(/does not exist: give a folder of trace files/);
   });

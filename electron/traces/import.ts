@@ -5,9 +5,7 @@
  * a failed or cancelled import leaves nothing half-written).
  */
 import { createHash } from 'node:crypto';
-import { createWriteStream, type WriteStream } from 'node:fs';
-import { readdir, rename, rm, stat } from 'node:fs/promises';
-import { once } from 'node:events';
+import { open, readdir, rename, rm, stat, type FileHandle } from 'node:fs/promises';
 import { basename, extname, join, relative, resolve } from 'node:path';
 import type { CanonicalTrace, TraceReport } from '../contract/traces';
 import { extractRecord, type Extraction, type FieldMap, type TraceFields } from './formats';
@@ -61,17 +59,18 @@ export function checkTraces(inputs: string[], options: ImportOptions = {}): Prom
 
 export async function importTraces(inputs: string[], outFile: string, options: ImportOptions = {}): Promise<TraceReport> {
   const partial = `${outFile}.partial`;
-  const out = createWriteStream(partial);
+  const file = await open(partial, 'w').catch((error: Error) => {
+    throw new Error(`Cannot write ${outFile}: ${error.message}. Choose a file in a folder you can write to.`);
+  });
   try {
-    const lines = new LineWriter(out);
+    const lines = new LineWriter(file);
     const report = await run(inputs, lines, { ...options }, resolve(outFile));
     await lines.flush();
-    out.end();
-    await once(out, 'finish');
+    await file.close();
     await rename(partial, outFile);
     return report;
   } catch (error) {
-    out.destroy();
+    await file.close().catch(() => undefined);
     await rm(partial, { force: true });
     throw error;
   }
@@ -81,7 +80,7 @@ export async function importTraces(inputs: string[], outFile: string, options: I
 class LineWriter {
   private parts: string[] = [];
   private size = 0;
-  constructor(private readonly stream: WriteStream) {}
+  constructor(private readonly file: FileHandle) {}
 
   async add(line: string): Promise<void> {
     this.parts.push(line);
@@ -91,10 +90,10 @@ class LineWriter {
 
   async flush(): Promise<void> {
     if (!this.parts.length) return;
-    const ok = this.stream.write(this.parts.join(''));
+    const text = this.parts.join('');
     this.parts = [];
     this.size = 0;
-    if (!ok) await once(this.stream, 'drain');
+    await this.file.write(text);
   }
 }
 
