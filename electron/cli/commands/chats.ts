@@ -30,7 +30,9 @@ async function exportAction(flags: ExportFlags): Promise<void> {
   if (result.traces === 0) {
     throw new CliError(`no traces in ${result.chats} chat(s): only finished replies with reasoning and an answer are exported (${result.skipped} left out)`);
   }
-  await writeFile(flags.out, result.jsonl);
+  await writeFile(flags.out, result.jsonl).catch((error: Error) => {
+    throw new CliError(`cannot write ${flags.out}: ${error.message}`);
+  });
   process.stdout.write(`Wrote ${result.traces} traces from ${result.chats} chat(s) to ${flags.out}` +
     `${result.skipped ? ` (${result.skipped} replies left out: unfinished, or without reasoning or answer)` : ''}\n`);
 }
