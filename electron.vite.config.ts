@@ -3,20 +3,17 @@ import { fileURLToPath } from 'node:url';
 import react from '@vitejs/plugin-react';
 import { defineConfig } from 'electron-vite';
 import type { Plugin } from 'vite';
+import { CONTENT_SECURITY_POLICY_META, DEV_CONTENT_SECURITY_POLICY } from './electron/contract/csp';
 
 // Native and heavy packages stay in node_modules: they load their own binaries at run time.
 const nativeDeps = ['better-sqlite3', 'onnxruntime-node', '@huggingface/transformers'];
 
 const root = dirname(fileURLToPath(import.meta.url));
 
-// The CSP lives in two places: the header set by main (or the headless server) and the meta tag in index.html.
-// The dev server needs inline scripts (React refresh preamble) and a websocket, so the meta tag is relaxed only there.
-const productionCsp =
-  "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; " +
-  "connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'none'";
-const devCsp =
-  "default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; " +
-  "connect-src 'self' ws://localhost:* http://localhost:*; object-src 'none'; base-uri 'none'";
+// The CSP (electron/contract/csp.ts, its one definition) goes into the built index.html as a meta tag too; the dev
+// server needs inline scripts (React refresh preamble) and a websocket, so its meta tag is relaxed there only.
+const productionCsp = CONTENT_SECURITY_POLICY_META;
+const devCsp = DEV_CONTENT_SECURITY_POLICY;
 
 function cspMetaTag(): Plugin {
   let csp = productionCsp;
@@ -62,11 +59,23 @@ export default defineConfig({
     // Relative asset paths: the same build loads from file:// in Electron and from the headless server.
     base: './',
     plugins: [react(), cspMetaTag()],
+    // rehype-katex ships its own older KaTeX; one copy (the one package.json declares) keeps the HTML it renders in
+    // step with the katex.min.css and fonts the Markdown view imports (class names differ between versions).
+    resolve: {
+      dedupe: ['katex'],
+      // rehype-katex turns KaTeX's HTML into a tree with this package; its browser build parses through a <template>,
+      // and parsing KaTeX's style="" attributes there counts against CSP's style-src even though the template is
+      // thrown away. The parse5 build needs no DOM, so the app can drop style-src 'unsafe-inline' (React sets the
+      // styles themselves through element.style, which CSP does not restrict).
+      alias: [{ find: /^hast-util-from-html-isomorphic$/, replacement: resolve(root, 'node_modules/hast-util-from-html-isomorphic/index.js') }],
+    },
     build: {
       outDir: resolve(root, 'out/renderer'),
       emptyOutDir: true,
       // Also served over HTTP by the headless server: ship it minified.
       minify: 'esbuild',
+      // KaTeX's fonts stay files: an inlined data: font would need `font-src data:` in the CSP.
+      assetsInlineLimit: (file: string) => (/\.(woff2?|ttf)$/.test(file) ? false : undefined),
       rollupOptions: { input: { index: resolve(root, 'renderer/index.html') } },
     },
   },

@@ -1,5 +1,8 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { generate, type GenerationModel } from './generator';
+import type { EngineError } from '../engine/protocol';
+import { httpStatusFor } from '../services/errors';
+import { asEngineError } from '../engine/handlers/generate';
+import { generate, PromptTooLongError, type GenerationModel } from './generator';
 import type { StreamEvent } from './r1-stream';
 import type { ModelTokenizer } from '../tokenizer/model-tokenizer';
 import { FunctionDecoder, R1_QWEN_EOS, r1TestTokenizer, scriptedDecoder } from '../testing/fake-decoder';
@@ -44,6 +47,23 @@ describe('generate', () => {
     // the prompt was prefilled in one forward call and then one token per step
     expect(decoder.calls[0].at(-1)).toBe(tok.encode('\n')[0]);
     expect(decoder.calls.slice(1).every((c) => c.length === 1)).toBe(true);
+  });
+
+  it('reports the closed thought once, after its last words, with the figures the final stats keep', async () => {
+    const decoder = scriptedDecoder(tok.encode(SCRIPT), assistantId);
+    const order: string[] = [];
+    const thoughts: { ms: number; tokens: number }[] = [];
+    const result = await generate(modelWith(decoder), { messages: [{ role: 'user', content: 'What is 2+2?' }] }, { seed: 1 }, {
+      onEvent: (e) => order.push(e.type),
+      onThoughtClosed: (thought) => {
+        thoughts.push(thought);
+        order.push('closed');
+      },
+    });
+    expect(thoughts).toEqual([{ ms: result.stats.thinkingMs, tokens: result.stats.thinkingTokens }]);
+    const closedAt = order.indexOf('closed');
+    expect(order.slice(0, closedAt).every((t) => t === 'reasoning')).toBe(true);
+    expect(order.slice(closedAt + 1).every((t) => t === 'answer')).toBe(true);
   });
 
   it('sends history back without earlier reasoning', async () => {
@@ -143,9 +163,15 @@ describe('generate', () => {
     expect(await run(5)).not.toBe(await run(6));
   });
 
-  it('refuses a prompt longer than the loaded context', async () => {
+  it('refuses a prompt longer than the loaded context as the caller’s error (400), naming both lengths', async () => {
     const decoder = scriptedDecoder([], assistantId);
-    await expect(generate(modelWith(decoder, 5), { messages: [{ role: 'user', content: 'hello there' }] })).rejects.toThrow(/context/);
+    const refused = generate(modelWith(decoder, 5), { messages: [{ role: 'user', content: 'hello there' }] });
+    await expect(refused).rejects.toBeInstanceOf(PromptTooLongError);
+    const error = (await refused.catch((e: Error) => e)) as Error;
+    expect(error.message).toMatch(/^The prompt has \d+ tokens but the model was loaded with a 5-token context\./);
+    const crossing = asEngineError(error) as EngineError;
+    expect(crossing.code).toBe('bad_request');
+    expect(httpStatusFor(crossing.code)).toBe(400);
   });
 
   it('two generations at once alternate their steps', async () => {

@@ -71,6 +71,8 @@ export interface GenerateHooks {
   signal?: AbortSignal;
   /** Text as it streams; consecutive pieces of a step are merged. `tokens`: generated so far (for rates). */
   onEvent?: (event: StreamEvent, tokens: number) => void;
+  /** `</think>` arrived: the thought's length, the same figures the final stats report (thinkingMs, thinkingTokens). */
+  onThoughtClosed?: (thought: { ms: number; tokens: number }) => void;
 }
 
 class Clock {
@@ -150,9 +152,11 @@ export async function generate(
       }
       budgetHit = true;
     }
-    if (splitter.phase === 'answer') clock.thinkingEndAt ??= performance.now();
+    const closedNow = splitter.phase === 'answer' && clock.thinkingEndAt === undefined;
+    if (closedNow) clock.thinkingEndAt = performance.now();
     context?.push(...feed);
     emit(events);
+    if (closedNow) hooks.onThoughtClosed?.({ ms: round(clock.thinkingEndAt! - clock.firstTokenAt!), tokens: splitter.thinkingTokens });
     if (clock.tokens >= maxNew) break;
     const forwardStart = performance.now();
     logits = await model.decoder.forward(feed);
@@ -163,10 +167,19 @@ export async function generate(
   return { reasoning: splitter.reasoning, answer: splitter.answer, stats: collectStats(model, promptIds.length, clock, splitter, finishReason, budgetHit, seed) };
 }
 
+/** The caller's input does not fit the loaded context: their request to fix (a 400), not an engine failure. */
+export class PromptTooLongError extends Error {
+  readonly code = 'bad_request';
+  constructor(message: string) {
+    super(message);
+    this.name = 'PromptTooLongError';
+  }
+}
+
 export function tokenLimit(promptTokens: number, contextLength: number, requested?: number): number {
   const room = contextLength - promptTokens;
   if (room <= 0) {
-    throw new Error(`The prompt has ${promptTokens} tokens but the model was loaded with a ${contextLength}-token context. Shorten the chat or load the model with a longer context.`);
+    throw new PromptTooLongError(`The prompt has ${promptTokens} tokens but the model was loaded with a ${contextLength}-token context. Shorten the chat or load the model with a longer context.`);
   }
   return Math.max(1, Math.min(requested ?? MAX_NEW_TOKENS, MAX_NEW_TOKENS, room));
 }

@@ -5,6 +5,7 @@ import { loadModelConfig } from '../model/config';
 import { checkpointWeights, validateWeights } from '../model/weights';
 import { writeModel } from '../onnx/write';
 import type { LoraSettings } from './adapter';
+import type { LossChunking } from './head-loss';
 import { buildTrainingGraph, type TrainingGraph } from './lora-graph';
 
 export interface ExportGraphOptions {
@@ -17,6 +18,8 @@ export interface ExportGraphOptions {
   q4Base?: boolean;
   /** Keep the logits output (greedy decoding for samples and evaluation). */
   keepLogits?: boolean;
+  /** Loss-head chunking (LoRA): positions per chunk and the positions a step holds. */
+  lossChunking?: LossChunking;
 }
 
 export interface ExportGraphResult {
@@ -34,7 +37,7 @@ export function loadTrainingGraph(modelFolder: string, options: ExportGraphOptio
   const weights = checkpointWeights(modelFolder);
   validateWeights(config, weights, modelFolder);
   return buildTrainingGraph(config, weights, { lora: options.lora, full: options.full, dtype: options.dtype ?? 'float32', forwardOnly: options.forwardOnly, keepLogits: options.keepLogits,
-    quantizedBase: options.q4Base ? {} : undefined,
+    quantizedBase: options.q4Base ? {} : undefined, lossChunking: options.lossChunking,
   });
 }
 
