@@ -26,6 +26,12 @@ export function useFinetuneScreen() {
     }
   }, [base.models, form.modelId]);
 
+  // Coming back to the screen (or the app) reopens the latest run, so a run that stopped with the app is one click
+  // from Resume.
+  useEffect(() => {
+    if (!runId && history.runs.length) setRunId(history.runs[0].id);
+  }, [runId, history.runs]);
+
   const { reload } = run;
   useEffect(() => {
     if (mergeJob?.state === 'succeeded') reload();
