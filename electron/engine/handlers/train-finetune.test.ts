@@ -67,7 +67,7 @@ describe('fine-tuning in the training engine', () => {
     expect(evaluation.questions).toBe(2);
     // "before" is the base model (every lora_B zero); training on these records lowers their validation loss
     expect(evaluation.lossAfter!).toBeLessThan(evaluation.lossBefore!);
-  });
+  }, 300_000);
 
   it('measures a warm-up step and extrapolates memory and time to the whole run', async () => {
     const estimate = await host.request<EstimateResult>('train.estimate', {
@@ -81,7 +81,7 @@ describe('fine-tuning in the training engine', () => {
     expect(estimate.microBatches).toBeGreaterThan(0);
     expect(estimate.steps).toBe(Math.ceil(estimate.microBatches / 2 / 2) * 2);
     expect(estimate.totalSeconds).toBeCloseTo(estimate.microBatchSeconds * (estimate.microBatches + estimate.validationMicroBatches / 3), 6);
-  });
+  }, 300_000);
 
   it('after a kill -9 of the engine mid-run, resume continues the loss curve from the last checkpoint', async () => {
     const reference: Event[] = [];
