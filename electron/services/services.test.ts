@@ -69,6 +69,27 @@ describe('services over a real engine', () => {
     expect(cancelled.progress).toBeLessThan(0.5);
   });
 
+  it('pauses an engine job and resumes it after the steps already done', async () => {
+    const updates: Job[] = [];
+    const off = services.events.on('job.update', (u) => updates.push(u));
+    const job = await services.call('jobs.startDummy', { steps: 40, stepMs: 20 });
+    expect(job.pausable).toBe(true);
+    await waitFor(() => updates.some((u) => u.id === job.id && u.progress >= 0.2));
+    const paused = await services.call('jobs.pause', { jobId: job.id });
+    expect(paused).toMatchObject({ state: 'paused', resumable: true, pausable: false });
+    expect(paused.progress).toBeGreaterThan(0.1);
+    expect(paused.progress).toBeLessThan(1);
+    updates.length = 0;
+    await services.call('jobs.resume', { jobId: job.id });
+    await waitFor(() => updates.some((u) => u.id === job.id && u.state === 'succeeded'));
+    off();
+    // The resumed run starts after the steps done before the pause: its first progress is past the paused point.
+    const firstProgress = updates.find((u) => u.id === job.id && u.state === 'running' && u.progress > 0);
+    expect(firstProgress!.progress).toBeGreaterThanOrEqual(paused.progress);
+    const stored = (await services.call('jobs.list', {})).filter((j) => j.id === job.id);
+    expect(stored).toEqual([expect.objectContaining({ state: 'succeeded', progress: 1 })]);
+  });
+
   it('marks a job interrupted when the engine dies, reports status events, and keeps working', async () => {
     const statuses: EngineStatus['state'][] = [];
     const off = services.events.on('engine.status', (status) => statuses.push(status.state));

@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
-import { INTERRUPTED_JOB_MESSAGE, latestSchemaVersion, migrate, openDatabase, type Store } from './index';
+import { INTERRUPTED_JOB_MESSAGE, latestSchemaVersion, migrate, migrations, openDatabase, type Store } from './index';
 
 const opened: Store[] = [];
 const dirs: string[] = [];
@@ -95,6 +95,25 @@ describe('store on a file', () => {
     expect(second.messages.get(streaming.id)).toMatchObject({ status: 'interrupted', content: 'partial' });
     expect(second.jobs.get(running.id)).toMatchObject({ state: 'interrupted', message: INTERRUPTED_JOB_MESSAGE });
     expect(second.jobs.get(done.id)?.state).toBe('succeeded');
+  });
+
+  it('keeps paused jobs paused across a restart, and migrates version-1 jobs into the table that allows it', () => {
+    const file = path.join(tempDir(), 'v1.db');
+    const raw = new Database(file);
+    migrate(raw, migrations.slice(0, 1));
+    raw.prepare("INSERT INTO jobs (id, kind, state, title, created_at, updated_at) VALUES ('old', 'convert', 'succeeded', 'Old job', 1, 1)").run();
+    expect(() => raw.prepare("UPDATE jobs SET state = 'paused' WHERE id = 'old'").run()).toThrow(/CHECK/);
+    raw.close();
+
+    const first = open(file);
+    expect(first.jobs.get('old')).toMatchObject({ kind: 'convert', state: 'succeeded', title: 'Old job' });
+    const paused = first.jobs.create({ kind: 'download', title: 'p', state: 'running' });
+    first.jobs.update(paused.id, { state: 'paused', progress: 0.4 });
+    first.close();
+
+    const second = open(file);
+    expect(second.recovered.jobs).toBe(0);
+    expect(second.jobs.get(paused.id)).toMatchObject({ state: 'paused', progress: 0.4 });
   });
 
   it('refuses a database from a newer version and a damaged file, keeping the file', () => {

@@ -37,7 +37,7 @@ const json = (status: number, body: unknown) =>
   new Response(JSON.stringify(body), { status, headers: { 'Content-Type': 'application/json' } });
 
 const status = { state: 'ready', restarts: 0, since: 1, pid: 7 };
-const job: Job = { id: 'j1', kind: 'dummy', state: 'running', title: 'Test', progress: 0.25, createdAt: 1, updatedAt: 2 };
+const job: Job = { id: 'j1', kind: 'dummy', state: 'running', title: 'Test', progress: 0.25, pausable: false, resumable: false, createdAt: 1, updatedAt: 2 };
 
 let transport: HttpTransport | undefined;
 afterEach(() => {

@@ -8,6 +8,8 @@ const job = (over: Partial<Job>): Job => ({
   state: 'running',
   title: 'Test job',
   progress: 0,
+  pausable: false,
+  resumable: false,
   createdAt: 1000,
   updatedAt: 1000,
   ...over,
