@@ -29,7 +29,9 @@ export interface DownloadOptions {
   concurrency?: number;
   signal?: AbortSignal;
   onProgress?(progress: DownloadProgress): void;
-  /** Called once a file is verified and linked; `wrote` says whether this run wrote its blob. */
+  /** Called once the listing is known, before any byte is fetched. */
+  onPlan?(plan: { commit: string; kind: SourceKind; files: RemoteFile[] }): void;
+  /** Called once a file is verified and linked; the outcome says whether this run wrote its blob. */
   onFileDone?(file: RemoteFile, outcome: FetchOutcome): void;
   progressEveryMs?: number;
   freeSpace?: FreeSpaceFn;
@@ -87,6 +89,7 @@ export function bytesMissing(rc: RepoCache, files: RemoteFile[]): number {
 export async function downloadRepo(options: DownloadOptions): Promise<DownloadResult> {
   const revision = options.revision ?? 'main';
   const { rc, commit, kind, files } = await planDownload(options);
+  options.onPlan?.({ commit, kind, files });
   const freeSpace = options.freeSpace ?? diskFree;
   const minFreeBytes = options.minFreeBytes ?? DEFAULT_MIN_FREE_BYTES;
   await checkRoom(rc, files, freeSpace, minFreeBytes);

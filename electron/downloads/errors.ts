@@ -27,6 +27,11 @@ export class DownloadError extends Error {
   get resumable(): boolean {
     return this.code === 'disk_full' || this.code === 'network' || this.code === 'server' || this.code === 'stopped';
   }
+
+  /** The job runner leaves a job that stopped this way paused (resumable) rather than failed. */
+  get pausesJob(): boolean {
+    return this.code === 'disk_full' || this.code === 'network' || this.code === 'server';
+  }
 }
 
 export function tokenHelp(repo: string): string {

@@ -9,5 +9,6 @@ import { jobsService } from './jobs';
 import { modelsService } from './models';
 import { chatService } from './chat';
 import { settingsService } from './settings';
+import { downloadsService } from './downloads';
 
-export const serviceModules: ServiceModule[] = [appService, engineService, jobsService, modelsService, chatService, settingsService];
+export const serviceModules: ServiceModule[] = [appService, engineService, jobsService, modelsService, chatService, settingsService, downloadsService];

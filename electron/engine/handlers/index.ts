@@ -7,3 +7,4 @@ import './dummy';
 import '../../generate/handlers';
 import '../../convert/convert-handler';
 import '../../train/train-handler';
+import '../../downloads/network-handler';
