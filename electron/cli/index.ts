@@ -12,8 +12,10 @@ import { runCommand } from './commands/run';
 import { chatCommand } from './commands/chat';
 import { convertCommand } from './commands/convert';
 import { trainCommand } from './commands/train';
+import { pullCommand } from './commands/pull';
+import { fitCommand } from './commands/fit';
 
-export const commands: CliCommand[] = [serveCommand, infoCommand, modelsCommand, runCommand, chatCommand, convertCommand, trainCommand];
+export const commands: CliCommand[] = [serveCommand, infoCommand, modelsCommand, runCommand, chatCommand, convertCommand, trainCommand, pullCommand, fitCommand];
 
 export function buildProgram(): Command {
   const program = new Command('distillery')

@@ -21,6 +21,12 @@ import { downloadsRepo } from './downloads-records';
 
 const MACHINE_TTL_MS = 10_000;
 const machines = new WeakMap<ServiceContext, { at: number; info: MachineInfo }>();
+const providerProbes = new WeakMap<ServiceContext, () => Promise<string[]>>();
+
+/** Where the working providers come from when not from the engine (the CLI's `fit` asks ONNX Runtime in-process). */
+export function setProvidersProbe(ctx: ServiceContext, probe: () => Promise<string[]>): void {
+  providerProbes.set(ctx, probe);
+}
 
 /** RAM, disks, GPUs and working providers; re-probed at most every MACHINE_TTL_MS. */
 export async function machineFor(ctx: ServiceContext): Promise<MachineInfo> {
@@ -32,6 +38,8 @@ export async function machineFor(ctx: ServiceContext): Promise<MachineInfo> {
 }
 
 async function workingProviders(ctx: ServiceContext): Promise<string[]> {
+  const probe = providerProbes.get(ctx);
+  if (probe) return probe();
   if (ctx.engine.status().state !== 'ready') return ['cpu'];
   try {
     const info = await ctx.engine.request<EngineInfo>('info', {}, { timeoutMs: 10_000 });
