@@ -71,6 +71,10 @@ describe('downloadRepo', () => {
     expect(sha256(fs.readFileSync(linked))).toBe(sha256(WEIGHTS));
     expect(fs.readFileSync(path.join(result.snapshotDir, 'model-00002-of-00002.safetensors')).equals(SHARD2)).toBe(true);
     expect(fs.readdirSync(path.join(folder, 'blobs')).some((name) => name.endsWith('.incomplete'))).toBe(false);
+    // The Xet-backed shard: the client's probe got the Xet file info, the bytes came as plain HTTP from storage.
+    const xetProbe = hub.requests.find((r) => r.url.endsWith('/model-00002-of-00002.safetensors') && r.range === 'bytes=0-0');
+    expect(xetProbe?.status).toBe(200);
+    expect(storageFetches(SHARD2)).toHaveLength(1);
     const last = events.at(-1)!;
     expect(last.bytesDone).toBe(last.bytesTotal);
     expect(last.files.every((f) => f.state === 'done')).toBe(true);

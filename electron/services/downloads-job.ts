@@ -9,7 +9,6 @@ import { StartDownloadInput, type DownloadProgress, type StartDownloadParams } f
 import { formatBytes } from '../convert/progress';
 import { discardPartial, downloadRepo, type DownloadResult } from '../downloads/downloader';
 import { repoCache } from '../downloads/hub-cache';
-import { formatDuration } from '../convert/progress';
 import type { DownloadProgress as CoreProgress } from '../downloads/progress';
 import type { ServiceContext } from './context';
 import { cacheDirFor, hubOptionsFor } from './downloads-hub';
@@ -89,10 +88,9 @@ export function downloadJobSpec(ctx: ServiceContext, params: DownloadJobParams, 
 export function jobProgress(p: CoreProgress) {
   const filesDone = p.files.filter((f) => f.state === 'done' || f.state === 'cached').length;
   const speed = p.bytesPerSecond > 0 ? ` · ${formatBytes(p.bytesPerSecond)}/s` : '';
-  const eta = p.etaSeconds !== undefined ? ` · ${formatDuration(p.etaSeconds * 1000)} left` : '';
   return {
     fraction: p.bytesTotal > 0 ? p.bytesDone / p.bytesTotal : 0,
-    message: `${formatBytes(p.bytesDone)} of ${formatBytes(p.bytesTotal)}${speed}${eta} · ${filesDone}/${p.files.length} files`,
+    message: `${formatBytes(p.bytesDone)} of ${formatBytes(p.bytesTotal)}${speed} · ${filesDone}/${p.files.length} files`,
     ...(p.etaSeconds !== undefined ? { etaSeconds: p.etaSeconds } : {}),
   };
 }
