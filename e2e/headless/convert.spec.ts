@@ -1,7 +1,7 @@
 /**
  * Converting a checkpoint from the Models screen: the form's checks, a failing source, a running conversion with its
  * progress bar and Cancel, and a conversion to q4 that lands in the model list, loads and answers in Chat.
- * The Hugging Face folders come from H4's factory, built in a tsx child process (cached in os.tmpdir()).
+ * The Hugging Face folders come from electron/testing/factory.ts, built in a tsx child process (cached in os.tmpdir()).
  */
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -79,7 +79,7 @@ test('a running conversion shows progress and an ETA; Cancel stops it and leaves
 
   const job = card.getByTestId('convert-job').first();
   await expect(job).toHaveAttribute('data-state', 'running');
-  await expect(job.getByTestId('job-message')).toContainText(/Converting layer \d+\/8 · [\d.]+ MB of [\d.]+ MB/, { timeout: 30_000 });
+  await expect(job.getByTestId('job-message')).toContainText(/Converting layer \d+\/8 · [\d.]+ MiB of [\d.]+ MiB/, { timeout: 30_000 });
   const bar = job.getByRole('progressbar');
   await expect.poll(async () => Number(await bar.getAttribute('aria-valuenow')), { timeout: 30_000 }).toBeGreaterThan(10);
   await expect(job.locator('.job-eta')).toContainText(/^about \d+ (s|min)/);

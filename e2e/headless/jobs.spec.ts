@@ -1,6 +1,6 @@
 import { expect, test } from '../support/fixtures';
 
-test('the test job shows progress and an ETA, and Cancel stops it', async ({ app, callApi }) => {
+test('the diagnostics job shows progress and an ETA, and Cancel stops it', async ({ app, callApi }) => {
   await app.keyboard.press('Control+5');
   const diagnostics = app.getByTestId('diagnostics');
   await diagnostics.getByRole('button', { name: 'Run test job' }).click();

@@ -9,6 +9,7 @@ import { StartConvertInput } from './convert';
 import { downloadsApi, downloadsEvents } from './downloads';
 import { inferenceApi, inferenceEvents } from './inference';
 import { settingsApi } from './settings';
+import { tracesApi } from './traces';
 
 export const ExecutionProviderInfo = z.object({
   name: z.string(), // cpu, cuda, webgpu, dml, coreml, ...
@@ -40,7 +41,7 @@ export const EngineStatus = z.object({
 });
 export type EngineStatus = z.infer<typeof EngineStatus>;
 
-export const JobKind = z.enum(['dummy', 'convert', 'train', 'download', 'vote']);
+export const JobKind = z.enum(['diagnostics', 'convert', 'train', 'download', 'vote']);
 /** `paused`: stopped by the user, resumable; `interrupted`: stopped by a crash or quit (resumable where the kind allows). */
 export const JobState = z.enum(['queued', 'running', 'paused', 'succeeded', 'failed', 'cancelled', 'interrupted']);
 export const Job = z.object({
@@ -76,7 +77,7 @@ export const api = {
   'engine.status': { input: Empty, output: EngineStatus },
   'engine.restart': { input: Empty, output: EngineStatus },
   'jobs.list': { input: Empty, output: z.array(Job) },
-  'jobs.startDummy': {
+  'jobs.startDiagnostics': {
     input: z.object({ steps: z.number().int().min(1).max(100_000), stepMs: z.number().int().min(1).max(60_000) }).strict(),
     output: Job,
   },
@@ -87,6 +88,7 @@ export const api = {
   'jobs.startConvert': { input: StartConvertInput, output: Job },
   ...inferenceApi,
   ...settingsApi,
+  ...tracesApi,
   ...downloadsApi,
 } as const;
 

@@ -1,5 +1,6 @@
 // Download progress for a terminal: one bar rewritten in place on a TTY, a line per 10 % otherwise (logs, CI).
-import { formatBytes, formatDuration } from '../convert/progress';
+import { formatBytes } from '../contract/units';
+import { formatDuration } from '../convert/progress';
 import type { DownloadProgress } from './progress';
 
 function bar(fraction: number, width = 24): string {

@@ -124,7 +124,7 @@ describe('downloadRepo', () => {
     const freeSpace = async () => (onDisk() > 1_500_000 ? 1000 : 10 ** 12);
     hub.addFault({ target: 'model-00001-of-00002.safetensors', bytesPerSecond: 20_000_000 });
     const error = await expectDownloadError(downloadRepo(options({ concurrency: 1, freeSpace, minFreeBytes: 4096, diskCheckEveryBytes: 256 * 1024 })), 'disk_full');
-    expect(error.message).toMatch(/The disk holding .* has only 1\.0 KB free/);
+    expect(error.message).toMatch(/The disk holding .* has only 1000 B free/);
     expect(error.message).toContain('already written are kept');
     expect(error.resumable).toBe(true);
     const kept = fs.readFileSync(partial);

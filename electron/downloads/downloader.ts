@@ -7,7 +7,7 @@
  */
 import fs from 'node:fs';
 import { freeSpace as diskFree } from '../convert/disk';
-import { formatBytes } from '../convert/progress';
+import { formatBytes } from '../contract/units';
 import { DownloadError } from './errors';
 import { fetchFile, type FetchOutcome, type FreeSpaceFn } from './file-fetch';
 import { listRepoFiles, openFileStream, resolveCommit, type HubOptions, type RemoteFile } from './hub-client';

@@ -7,7 +7,7 @@
 import { createHash, type Hash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { formatBytes } from '../convert/progress';
+import { formatBytes } from '../contract/units';
 import { DownloadError } from './errors';
 import type { RemoteFile } from './hub-client';
 import { blobPath, incompletePath, linkIntoSnapshot, type RepoCache } from './hub-cache';

@@ -55,7 +55,7 @@ describe('fit', () => {
     expect(q4.totalBytes).toBe(q4.weightsBytes + q4.kvCacheBytes + q4.overheadBytes);
     // KV cache: 2 (k, v) × 28 layers × 2 kv heads × 8192 tokens × 128 × 4 bytes
     expect(q4.kvCacheBytes).toBe(2 * 28 * 2 * 8192 * 128 * 4);
-    expect(q4.summary).toMatch(/q4: needs .* GB \(weights .* \+ KV cache at 8192 tokens .* \+ overhead .*\); runs on the CPU \(16\.0 GB RAM\); GPU memory unknown\./);
+    expect(q4.summary).toMatch(/q4: needs .* GiB \(weights .* \+ KV cache at 8192 tokens .* \+ overhead .*\); runs on the CPU \(16\.0 GiB RAM\); GPU memory unknown\./);
     const big = fitModel(modelSizes(entry('llama-70b').config), machine(), { contextLength: 8192 });
     expect(big.fits.every((f) => f.verdict === 'none')).toBe(true);
     expect(big.fits[0].summary).toContain('will not fit');

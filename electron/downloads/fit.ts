@@ -4,6 +4,7 @@
  * against the GPU and the RAM, and the disk the files take against the free space where they go.
  */
 import { CONVERT_DTYPES, type ConvertDtype } from '../contract/convert';
+import { formatBytes } from '../contract/units';
 import { estimateMemory } from '../generate/memory';
 import type { MachineInfo } from './machine';
 import type { ModelSizes } from './sizes';
@@ -76,7 +77,7 @@ export function recommendDtype(fits: DtypeFit[]): ConvertDtype {
   return 'q4';
 }
 
-const gb = (n: number) => `${(n / 1024 ** 3).toFixed(1)} GB`;
+const gb = formatBytes;
 
 function describeFit(fit: DtypeFit, machine: MachineInfo, context: number, gpuMemory: number): string {
   const need = `needs ${gb(fit.totalBytes)} (weights ${gb(fit.weightsBytes)} + KV cache at ${context} tokens ${gb(fit.kvCacheBytes)} + overhead ${gb(fit.overheadBytes)})`;

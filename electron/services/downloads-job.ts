@@ -6,7 +6,7 @@
  */
 import type { ConvertDtype } from '../contract/convert';
 import { StartDownloadInput, type DownloadProgress, type StartDownloadParams } from '../contract/downloads';
-import { formatBytes } from '../convert/progress';
+import { formatBytes } from '../contract/units';
 import { discardPartial, downloadRepo, type DownloadResult } from '../downloads/downloader';
 import { repoCache } from '../downloads/hub-cache';
 import type { DownloadProgress as CoreProgress } from '../downloads/progress';

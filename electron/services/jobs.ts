@@ -4,7 +4,7 @@
  * resume, cancel and crashes.
  */
 import { api } from '../contract/api';
-import type { DummyProgress } from '../engine/handlers/dummy';
+import type { DiagnosticsProgress } from '../engine/handlers/diagnostics';
 import type { ServiceModule } from './context';
 import { convertJobSpec } from './jobs-convert';
 import { extrapolateEta, runnerFor, toContractJob, type EngineJobSpec } from './jobs-runner';
@@ -16,17 +16,17 @@ export { toContractJob };
  * The diagnostics job (Settings › Diagnostics): steps of a fixed length in the engine, proving that jobs run there
  * with progress, pause, resume and cancel. A resume continues after the steps already done.
  */
-function dummyJobSpec(steps: number, stepMs: number, progress = 0): EngineJobSpec {
+function diagnosticsJobSpec(steps: number, stepMs: number, progress = 0): EngineJobSpec {
   const fromStep = Math.min(steps, Math.floor(progress * steps));
   return {
-    kind: 'dummy',
+    kind: 'diagnostics',
     title: `Test job: ${steps} steps of ${stepMs} ms`,
-    method: 'dummy',
+    method: 'diagnostics',
     params: { steps, stepMs },
     engineParams: { steps, stepMs, fromStep },
     pausable: true,
     progress: (data, elapsedMs) => {
-      const { fraction, step } = data as DummyProgress;
+      const { fraction, step } = data as DiagnosticsProgress;
       return { fraction, etaSeconds: extrapolateEta((step - fromStep) / (steps - fromStep), elapsedMs) };
     },
   };
@@ -35,16 +35,16 @@ function dummyJobSpec(steps: number, stepMs: number, progress = 0): EngineJobSpe
 export const jobsService: ServiceModule = (ctx) => {
   const runner = runnerFor(ctx);
   runner.define({
-    kind: 'dummy',
+    kind: 'diagnostics',
     build: (params, { progress }) => {
-      const { steps, stepMs } = api['jobs.startDummy'].input.parse(params);
-      return dummyJobSpec(steps, stepMs, progress);
+      const { steps, stepMs } = api['jobs.startDiagnostics'].input.parse(params);
+      return diagnosticsJobSpec(steps, stepMs, progress);
     },
   });
   return {
     handlers: {
       'jobs.list': async () => runner.list(),
-      'jobs.startDummy': async ({ steps, stepMs }) => runner.start(dummyJobSpec(steps, stepMs)),
+      'jobs.startDiagnostics': async ({ steps, stepMs }) => runner.start(diagnosticsJobSpec(steps, stepMs)),
       'jobs.startConvert': async (input) =>
         runner.start(convertJobSpec(input, { modelsDir: ctx.paths.models, registry: registryFor(ctx) })),
       'jobs.pause': ({ jobId }) => runner.pause(jobId),

@@ -8,7 +8,8 @@ import { engineService } from './engine';
 import { jobsService } from './jobs';
 import { modelsService } from './models';
 import { chatService } from './chat';
+import { chatExportService } from './chat-export';
 import { settingsService } from './settings';
 import { downloadsService } from './downloads';
 
-export const serviceModules: ServiceModule[] = [appService, engineService, jobsService, modelsService, chatService, settingsService, downloadsService];
+export const serviceModules: ServiceModule[] = [appService, engineService, jobsService, modelsService, chatService, chatExportService, settingsService, downloadsService];

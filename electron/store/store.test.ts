@@ -66,7 +66,7 @@ describe('store on :memory:', () => {
     store.models.remove(base.id);
     expect(store.models.get(tuned.id)?.derivedFrom).toBeUndefined();
 
-    const job = store.jobs.create({ kind: 'dummy', title: 'Test job', params: { steps: 3 } });
+    const job = store.jobs.create({ kind: 'diagnostics', title: 'Test job', params: { steps: 3 } });
     expect(job).toMatchObject({ state: 'queued', progress: 0, params: { steps: 3 } });
     store.jobs.update(job.id, { state: 'running', progress: 1.7 });
     expect(store.jobs.get(job.id)?.progress).toBe(1); // clamped into [0, 1]
@@ -86,8 +86,8 @@ describe('store on a file', () => {
     expect(first.db.pragma('journal_mode', { simple: true })).toBe('wal');
     const chat = first.chats.create({ title: 'c' });
     const streaming = first.messages.create({ chatId: chat.id, role: 'assistant', content: 'partial', status: 'streaming' });
-    const running = first.jobs.create({ kind: 'dummy', title: 'j', state: 'running' });
-    const done = first.jobs.create({ kind: 'dummy', title: 'k', state: 'succeeded' });
+    const running = first.jobs.create({ kind: 'diagnostics', title: 'j', state: 'running' });
+    const done = first.jobs.create({ kind: 'diagnostics', title: 'k', state: 'succeeded' });
     first.close(); // as if the app had died here
 
     const second = open(file);
@@ -102,11 +102,13 @@ describe('store on a file', () => {
     const raw = new Database(file);
     migrate(raw, migrations.slice(0, 1));
     raw.prepare("INSERT INTO jobs (id, kind, state, title, created_at, updated_at) VALUES ('old', 'convert', 'succeeded', 'Old job', 1, 1)").run();
+    raw.prepare("INSERT INTO jobs (id, kind, state, title, created_at, updated_at) VALUES ('test', 'dummy', 'cancelled', 'Test job', 2, 2)").run();
     expect(() => raw.prepare("UPDATE jobs SET state = 'paused' WHERE id = 'old'").run()).toThrow(/CHECK/);
     raw.close();
 
     const first = open(file);
     expect(first.jobs.get('old')).toMatchObject({ kind: 'convert', state: 'succeeded', title: 'Old job' });
+    expect(first.jobs.get('test')).toMatchObject({ kind: 'diagnostics', state: 'cancelled' });
     const paused = first.jobs.create({ kind: 'download', title: 'p', state: 'running' });
     first.jobs.update(paused.id, { state: 'paused', progress: 0.4 });
     first.close();

@@ -38,7 +38,7 @@ describe('convert jobs on the card', () => {
       job({ id: 'run' }),
       job({ id: 'old', state: 'failed' }),
       job({ id: 'mine', state: 'succeeded' }),
-      job({ id: 'dummy', kind: 'dummy' }),
+      job({ id: 'diagnostics', kind: 'diagnostics' }),
     ];
     expect(visibleConvertJobs(jobs, new Set(['mine'])).map((j) => j.id)).toEqual(['run', 'mine']);
   });

@@ -4,7 +4,7 @@ import { estimateEta, mergeJobLists, upsertJob } from './jobs';
 
 const job = (over: Partial<Job>): Job => ({
   id: 'a',
-  kind: 'dummy',
+  kind: 'diagnostics',
   state: 'running',
   title: 'Test job',
   progress: 0,

@@ -11,7 +11,7 @@ const ACTIVE_POLL_MS = 3000;
 export interface JobsState {
   jobs: Job[];
   error: string | null;
-  startDummy(steps: number, stepMs: number): Promise<void>;
+  startDiagnostics(steps: number, stepMs: number): Promise<void>;
   /** Cancel, pause and resume: each puts the job's new state into the list, or sets `error`. */
   actions: JobActions;
 }
@@ -41,11 +41,11 @@ export function useJobs(): JobsState {
     };
   }, [api, connection, anyActive]);
 
-  const startDummy = useCallback(
+  const startDiagnostics = useCallback(
     async (steps: number, stepMs: number) => {
       setError(null);
       try {
-        const job = await api.call('jobs.startDummy', { steps, stepMs });
+        const job = await api.call('jobs.startDiagnostics', { steps, stepMs });
         setJobs((list) => upsertJob(list, job));
       } catch (reason) {
         setError(errorMessage(reason));
@@ -65,5 +65,5 @@ export function useJobs(): JobsState {
     return { cancel: act('jobs.cancel'), pause: act('jobs.pause'), resume: act('jobs.resume') };
   }, [api]);
 
-  return { jobs, error, startDummy, actions };
+  return { jobs, error, startDiagnostics, actions };
 }

@@ -1,6 +1,6 @@
 /** `distillery fit [repo] [--json] [--context N]`: will each distill (or one repo) fit this machine, per precision. */
 import type { CatalogItem, CatalogList } from '../../contract/downloads';
-import { formatBytes } from '../../convert/progress';
+import { formatBytes } from '../../contract/units';
 import { describeProviders } from '../../engine/providers-info';
 import { setProvidersProbe } from '../../services/downloads-catalog';
 import { CliError, type CliCommand } from '../command';

@@ -54,7 +54,7 @@ describe('distillery pull', () => {
         child.kill('SIGINT');
       }
     });
-    expect(first.output).toMatch(/ {2}0% {2}0 B\/3\.0 MB/);
+    expect(first.output).toMatch(/ {2}0% {2}0 B\/2\.9 MiB/);
     expect(first.output).toContain(`Paused. Run \`distillery pull ${REPO}\` again to continue where it stopped.`);
     expect(first.code).toBe(1);
     const blobs = path.join(home, 'cache', 'models--someone--cli-model', 'blobs');

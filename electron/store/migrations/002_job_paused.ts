@@ -1,4 +1,7 @@
-/** Jobs can be paused: the state CHECK gains 'paused' (SQLite changes a CHECK only by rebuilding the table). */
+/**
+ * Jobs can be paused: the state CHECK gains 'paused' (SQLite changes a CHECK only by rebuilding the table). The test
+ * job of Settings › Diagnostics is now the job kind 'diagnostics' (it was 'dummy').
+ */
 import type { Migration } from './types';
 
 export const jobPaused: Migration = {
@@ -19,7 +22,8 @@ export const jobPaused: Migration = {
       updated_at  INTEGER NOT NULL
     );
     INSERT INTO jobs_next (id, kind, state, title, progress, message, params, result, created_at, updated_at)
-      SELECT id, kind, state, title, progress, message, params, result, created_at, updated_at FROM jobs;
+      SELECT id, CASE kind WHEN 'dummy' THEN 'diagnostics' ELSE kind END, state, title, progress, message, params, result,
+             created_at, updated_at FROM jobs;
     DROP TABLE jobs;
     ALTER TABLE jobs_next RENAME TO jobs;
     CREATE INDEX jobs_by_created ON jobs (created_at DESC);

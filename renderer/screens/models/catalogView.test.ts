@@ -15,10 +15,10 @@ describe('catalog view', () => {
   });
 
   it('words per-file progress and the overall speed', () => {
-    expect(fileLine({ path: 'model.safetensors', size: 2048, done: 1024, state: 'downloading' })).toBe('model.safetensors · 1.0 KB of 2.0 KB');
+    expect(fileLine({ path: 'model.safetensors', size: 2048, done: 1024, state: 'downloading' })).toBe('model.safetensors · 1.0 KiB of 2.0 KiB');
     expect(fileLine({ path: 'config.json', size: 10, done: 10, state: 'cached' })).toBe('config.json · already on disk');
     const p: DownloadProgress = { jobId: 'j', repo: 'r', files: [], bytesDone: 1024 ** 3, bytesTotal: 2 * 1024 ** 3, bytesPerSecond: 10 * 1024 ** 2, etaSeconds: 102.4 };
-    expect(speedLine(p)).toBe('1.0 GB of 2.0 GB · 10.0 MB/s · about 1 min 42 s left');
+    expect(speedLine(p)).toBe('1.0 GiB of 2.0 GiB · 10.0 MiB/s · about 1 min 42 s left');
   });
 
   it('shows downloads running, resumable or started here, and the conversions they started', () => {
@@ -28,7 +28,7 @@ describe('catalog view', () => {
       job({ id: 'c', state: 'succeeded', pausable: false }),
       job({ id: 'd', kind: 'convert' }),
       job({ id: 'e', kind: 'convert', state: 'succeeded' }),
-      job({ id: 'f', kind: 'dummy' }),
+      job({ id: 'f', kind: 'diagnostics' }),
     ];
     expect(downloadJobs(jobs, new Set(['e'])).map((j) => j.id)).toEqual(['a', 'b', 'e']);
   });

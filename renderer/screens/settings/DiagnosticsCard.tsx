@@ -11,7 +11,7 @@ const TEST_JOB = { steps: 100, stepMs: 100 };
 
 
 export function DiagnosticsCard() {
-  const { jobs, error, startDummy, actions } = useJobs();
+  const { jobs, error, startDiagnostics, actions } = useJobs();
   const now = useNow(jobs.some(isActive));
   return (
     <Card
@@ -19,7 +19,7 @@ export function DiagnosticsCard() {
       description="Run a test job in the engine to check progress reporting, pause, resume and cancellation end to end."
       testId="diagnostics"
       actions={
-        <Button variant="primary" icon={<PlayIcon />} onClick={() => void startDummy(TEST_JOB.steps, TEST_JOB.stepMs)}>
+        <Button variant="primary" icon={<PlayIcon />} onClick={() => void startDiagnostics(TEST_JOB.steps, TEST_JOB.stepMs)}>
           Run test job
         </Button>
       }

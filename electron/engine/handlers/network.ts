@@ -1,7 +1,7 @@
 /** `network.setOffline`: Offline mode in the engine process (the services ask it whenever the engine is ready). */
 import { z } from 'zod';
-import { registerHandler } from '../engine/registry';
-import { applyOfflineEnv, netGuardState, setNetworkBlocked } from './net-guard';
+import { registerHandler } from '../registry';
+import { applyOfflineEnv, netGuardState, setNetworkBlocked } from '../../downloads/net-guard';
 
 applyOfflineEnv();
 
