@@ -74,6 +74,9 @@ describe('offline after download', () => {
     expect(train.code, train.stderr).toBe(0);
 
     expect(attempts()).toEqual([]);
+    // The guard ran in the engine processes too, not only in the CLI.
+    const guarded = fs.readFileSync(`${guardLog}.pids`, 'utf8');
+    expect(guarded.split('\n').some((line) => /engine(\.js|[\\/]main\.ts)$/.test(line)), guarded).toBe(true);
   }, 600_000);
 
   it('the guard counts a real attempt (positive control)', async () => {

@@ -3,7 +3,11 @@
  * the forked engine inherit it): blocks every non-loopback connection and appends each attempt to
  * DISTILLERY_NET_GUARD_LOG, so the test can count attempts across processes.
  */
+import fs from 'node:fs';
 import { applyOfflineEnv } from '../downloads/net-guard';
 
-if (!process.env.DISTILLERY_NET_GUARD_LOG) throw new Error('net-guard-preload needs DISTILLERY_NET_GUARD_LOG (the file that counts attempts).');
+const log = process.env.DISTILLERY_NET_GUARD_LOG;
+if (!log) throw new Error('net-guard-preload needs DISTILLERY_NET_GUARD_LOG (the file that counts attempts).');
 applyOfflineEnv();
+// Which processes ran guarded (<log>.pids: "pid script"), so a test can prove the engine was one of them.
+fs.appendFileSync(`${log}.pids`, `${process.pid} ${process.argv[1] ?? ''}\n`);
