@@ -60,9 +60,14 @@ export function cachedSnapshot(repo: string, cacheDir = cacheDirFor()): string |
 export function catalogItem(ctx: ServiceContext, entry: CatalogEntry, machine: MachineInfo, context: number, custom = false): CatalogItem {
   const sizes = modelSizes(entry.config, `${entry.sources[0].repo}/config.json`);
   const fitContext = Math.min(context, entry.contextLength);
-  const { fits, recommended } = fitModel(sizes, machine, { contextLength: fitContext, sourceKind: entry.sources[0].kind });
+  const { fits: computed, recommended } = fitModel(sizes, machine, { contextLength: fitContext, sourceKind: entry.sources[0].kind });
   const repos = new Set(entry.sources.map((s) => s.repo.toLowerCase()));
-  const modelIds = downloadsRepo(ctx).list().filter((d) => repos.has(d.repo.toLowerCase()) && d.modelId).map((d) => d.modelId!);
+  const downloads = downloadsRepo(ctx).list();
+  const modelIds = downloads.filter((d) => repos.has(d.repo.toLowerCase()) && d.modelId).map((d) => d.modelId!);
+  // Once the hub's listing of the checkpoint is known (a download planned it), its sizes replace the computed ones.
+  const listed = entry.sources[0].kind === 'safetensors' ? downloads.filter((d) => d.repo.toLowerCase() === entry.sources[0].repo.toLowerCase()).at(-1) : undefined;
+  const listedBytes = listed?.files.reduce((sum, f) => sum + f.size, 0);
+  const fits = listedBytes ? computed.map((f) => ({ ...f, downloadBytes: listedBytes, diskBytes: listedBytes + f.weightsBytes })) : computed;
   return {
     id: entry.id, name: entry.name, family: entry.family, sources: entry.sources, parameters: sizes.parameters,
     contextLength: entry.contextLength, fitContext, license: entry.license, goodFor: entry.goodFor, recommended: entry.recommended,

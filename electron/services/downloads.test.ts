@@ -82,6 +82,9 @@ describe('downloads service', () => {
     const item = (await services.call('catalog.list', { query: '1.5B' })).items[0];
     expect(item.inCache).toBe(true);
     expect(item.modelIds).toEqual([models[0].id]);
+    // The listing's sizes replace the ones computed from the config.
+    const listed = [...hub.repos.get(REPO)!.files.values()].filter((f) => /\.(json|safetensors)$/.test(f.path)).reduce((s, f) => s + f.data.length, 0);
+    expect(item.fits.every((f) => f.downloadBytes === listed)).toBe(true);
     const usage = await services.call('downloads.usage', {});
     const checkpoint = [...hub.repos.get(REPO)!.files.values()].filter((f) => /\.(json|safetensors)$/.test(f.path)).reduce((s, f) => s + f.data.length, 0);
     expect(usage.models[0].checkpointBytes).toBe(checkpoint);
