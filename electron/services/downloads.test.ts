@@ -123,6 +123,28 @@ describe('downloads service', () => {
     expect(resumed?.range).toBe(`bytes=${kept}-1999999`);
   });
 
+  it('cancel deletes the partial bytes, of a running download and of a paused one', async () => {
+    const repo = 'someone/cancelled-model';
+    hub.addRepo(repo, { 'config.json': '{}', 'model.safetensors': generatedBytes(2_000_000, 12) });
+    const blobs = path.join(cacheDir, 'models--someone--cancelled-model', 'blobs');
+    const partials = () => (fs.existsSync(blobs) ? fs.readdirSync(blobs).filter((n) => n.endsWith('.incomplete')) : []);
+    for (const pauseFirst of [false, true]) {
+      hub.addFault({ target: 'model.safetensors', bytesPerSecond: 400_000 });
+      const { jobId } = await services.call('downloads.start', { repo, dtype: 'q4', convert: false });
+      await waitForJob((jobs) => jobs.find((j) => j.id === jobId && j.progress > 0.1 && j.pausable));
+      if (pauseFirst) expect((await services.call('jobs.pause', { jobId })).state).toBe('paused');
+      expect(partials()).toHaveLength(1);
+      const cancelled = await services.call('jobs.cancel', { jobId });
+      expect(cancelled.state).toBe('cancelled');
+      expect(partials()).toEqual([]);
+    }
+  });
+
+  it('keeps no token in headless mode: it says to use HF_TOKEN', async () => {
+    await expect(services.call('downloads.setToken', { token: 'hf_abcdefghijkl' })).rejects.toThrow(/HF_TOKEN=hf_/);
+    expect((await services.call('downloads.settings', {})).canStoreToken).toBe(false);
+  });
+
   it('removes a model with its files, keeping what another tool wrote into the cache', async () => {
     const [model] = await services.call('models.list', {});
     const repoFolder = path.join(cacheDir, 'models--deepseek-ai--DeepSeek-R1-Distill-Qwen-1.5B');
