@@ -11,6 +11,7 @@ import { discardPartial, downloadRepo, type DownloadResult } from '../downloads/
 import { repoCache } from '../downloads/hub-cache';
 import type { DownloadProgress as CoreProgress } from '../downloads/progress';
 import type { ServiceContext } from './context';
+import { ApiError } from './errors';
 import { cacheDirFor, hubOptionsFor } from './downloads-hub';
 import { downloadsRepo } from './downloads-records';
 import { convertJobSpec, defaultOutDir } from './jobs-convert';
@@ -30,9 +31,18 @@ export function liveProgress(ctx: ServiceContext): Map<string, DownloadProgress>
 
 const EMIT_EVERY_MS = 250;
 
+/**
+ * Repos being downloaded now: two jobs appending to the same partial file would corrupt it (the checksum would catch
+ * it, at the price of a second download).
+ */
+const reposInUse = new Set<string>();
+
 export function downloadJobSpec(ctx: ServiceContext, params: DownloadJobParams, knownJobId = ''): ServiceJobSpec<DownloadResult> {
   const cacheDir = cacheDirFor();
   const rc = repoCache(cacheDir, params.repo);
+  const key = rc.folder.toLowerCase();
+  if (reposInUse.has(key)) throw new ApiError('conflict', `${params.repo} is already being downloaded: wait for it, or pause or cancel that download first.`);
+  reposInUse.add(key);
   const records = downloadsRepo(ctx);
   let jobId = knownJobId;
   return {
@@ -40,6 +50,7 @@ export function downloadJobSpec(ctx: ServiceContext, params: DownloadJobParams, 
     title: `Download ${params.repo}${params.revision !== 'main' ? `@${params.revision}` : ''}`,
     params: { ...params },
     pausable: true,
+    onSettled: () => reposInUse.delete(key),
     run: async (control) => {
       jobId = control.jobId;
       let lastEmit = 0;

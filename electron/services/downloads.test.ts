@@ -108,6 +108,7 @@ describe('downloads service', () => {
     hub.addRepo(repo, { 'config.json': '{}', 'model.safetensors': generatedBytes(2_000_000, 9) });
     hub.addFault({ target: 'model.safetensors', bytesPerSecond: 400_000 });
     const { jobId } = await services.call('downloads.start', { repo, dtype: 'q4', convert: false });
+    await expect(services.call('downloads.start', { repo, dtype: 'q4', convert: false })).rejects.toThrow(/already being downloaded/);
     await waitForJob((jobs) => jobs.find((j) => j.id === jobId && j.progress > 0.1 && j.pausable));
     const paused = await services.call('jobs.pause', { jobId });
     expect(paused.state).toBe('paused');
