@@ -208,7 +208,7 @@ describe('a download killed mid-file (the process, not only the socket)', () => 
     let err = '';
     child.stderr.setEncoding('utf8').on('data', (c: string) => (err += c));
     const partial = incompletePath(rc(), sha256(WEIGHTS));
-    // The listing is alphabetical: config.json first, then the first shard, which streams slowly.
+    // The listing's order: config.json and tokenizer.json first, then the first shard, which streams slowly.
     await waitFor(() => out.includes('done config.json') && fs.existsSync(partial) && fs.statSync(partial).size > 500_000, () => out + err);
     const exited = new Promise((resolve) => child.once('exit', resolve));
     child.kill('SIGKILL');
@@ -228,6 +228,9 @@ describe('a download killed mid-file (the process, not only the socket)', () => 
     // config.json was verified before the kill: not fetched again.
     expect(after.some((r) => r.url.includes('/resolve/') && r.url.endsWith('config.json'))).toBe(false);
     expect(result.files.find((f) => f.path === 'config.json')!.outcome).toBe('cached');
+    // Over the network this run: everything but the files verified before the kill and the bytes kept from it.
+    const cachedBytes = result.files.filter((f) => f.outcome === 'cached').reduce((sum, f) => sum + f.size, 0);
+    expect(result.bytesFetched).toBe(result.bytesTotal - kept - cachedBytes);
     expect(sha256(fs.readFileSync(path.join(result.snapshotDir, 'model-00001-of-00002.safetensors')))).toBe(sha256(WEIGHTS));
   });
 });

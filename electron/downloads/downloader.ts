@@ -107,7 +107,7 @@ export async function downloadRepo(options: DownloadOptions): Promise<DownloadRe
         commit,
         open: (f, start) => openFileStream(options.repo, commit, f, start, options.hub, options.signal),
         signal: options.signal,
-        onBytes: (delta) => progress.add(current.path, delta),
+        onBytes: (delta, fetched) => progress.add(current.path, delta, fetched),
         freeSpace,
         minFreeBytes,
         retries: options.retries ?? 5,
@@ -180,24 +180,14 @@ class ProgressState {
   }
 
   /** Bytes found on disk count as done but not as fetched; the speed counts only fetched bytes. */
-  add(file: string, delta: number): void {
+  add(file: string, delta: number, fetched: boolean): void {
     const entry = this.files.get(file)!;
     entry.done = Math.max(0, entry.done + delta);
-    if (delta > 0 && entry.state === 'downloading' && this.isFetch(delta, entry)) {
+    if (fetched) {
       this.fetched += delta;
       this.meter.add(delta);
     }
     this.emit(false);
-  }
-
-  // The first report of a file is what was already on disk (a resumed .incomplete or a cached blob).
-  private readonly started = new Set<string>();
-  private isFetch(delta: number, entry: FileProgress): boolean {
-    if (!this.started.has(entry.path)) {
-      this.started.add(entry.path);
-      return false;
-    }
-    return delta > 0;
   }
 
   flush(): void {

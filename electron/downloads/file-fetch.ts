@@ -20,8 +20,11 @@ export interface FetchFileDeps {
   /** The file's bytes from `start` on. */
   open(file: RemoteFile, start: number): Promise<ReadableStream<Uint8Array>>;
   signal?: AbortSignal;
-  /** Bytes that reached the disk (negative when bytes are thrown away after a checksum mismatch). */
-  onBytes(delta: number): void;
+  /**
+   * Bytes of the file now on disk: `fetched` for bytes that just came over the network, not for those found on disk
+   * (a cached blob, a resumed partial file) nor for bytes thrown away after a checksum mismatch (negative).
+   */
+  onBytes(delta: number, fetched: boolean): void;
   freeSpace: FreeSpaceFn;
   /** The download stops (resumably) when the disk has less than this free. */
   minFreeBytes: number;
@@ -46,7 +49,7 @@ export async function fetchFile(file: RemoteFile, deps: FetchFileDeps): Promise<
       throw new DownloadError('checksum', `The cached file ${blob} (${file.path}) has ${existing.size} bytes, not ${file.size}: it is damaged. Delete it and download again.`);
     }
     linkIntoSnapshot(deps.rc, deps.commit, file.path, file.etag);
-    deps.onBytes(file.size);
+    deps.onBytes(file.size, false);
     return 'cached';
   }
   fs.mkdirSync(path.dirname(blob), { recursive: true });
@@ -55,7 +58,7 @@ export async function fetchFile(file: RemoteFile, deps: FetchFileDeps): Promise<
     if (matches(file, digest)) break;
     const partial = incompletePath(deps.rc, file.etag);
     fs.rmSync(partial, { force: true });
-    deps.onBytes(-file.size);
+    deps.onBytes(-file.size, false);
     const expected = file.sha256 ? `sha256 ${file.sha256}` : `git oid ${file.gitOid}`;
     deps.log?.(`${file.path}: checksum mismatch (pass ${pass}), bytes deleted`);
     if (pass >= 2) {
@@ -88,7 +91,7 @@ async function writeIncomplete(file: RemoteFile, deps: FetchFileDeps): Promise<D
   const sha256 = createHash('sha256');
   const gitOid = createHash('sha1').update(`blob ${file.size}\0`);
   if (onDisk > 0) await hashPrefix(partial, onDisk, [sha256, gitOid]);
-  deps.onBytes(onDisk);
+  deps.onBytes(onDisk, false);
   const handle = await fs.promises.open(partial, 'a');
   const cursor = { onDisk };
   try {
@@ -128,7 +131,7 @@ async function appendFrom(file: RemoteFile, cursor: { onDisk: number }, handle: 
       await writeAll(handle, chunk, cursor.onDisk, partialName(deps, file));
       for (const hash of hashes) hash.update(chunk);
       cursor.onDisk += chunk.length;
-      deps.onBytes(chunk.length);
+      deps.onBytes(chunk.length, true);
       sinceCheck += chunk.length;
       if (sinceCheck >= (deps.diskCheckEveryBytes ?? DISK_CHECK_EVERY)) {
         sinceCheck = 0;
