@@ -181,3 +181,40 @@ describe('downloads service', () => {
     expect((await services.call('catalog.list', {})).items).toHaveLength(6);
   });
 });
+
+describe('quitting during a download', () => {
+  it('leaves the job paused with its bytes, and a new start of the app resumes it', async () => {
+    const repo = 'someone/quit-model';
+    const data = generatedBytes(2_000_000, 21);
+    hub.addRepo(repo, { 'config.json': '{}', 'model.safetensors': data });
+    hub.addFault({ target: 'model.safetensors', bytesPerSecond: 400_000 });
+    const dataDir = path.join(home, 'quit-data');
+    const stub = () => new EngineHost({ spawn: () => { throw new Error('no engine needed'); } });
+    const first = createServices({ dataDir, engineHost: stub(), transport: 'http' });
+    const { jobId } = await first.call('downloads.start', { repo, dtype: 'q4', convert: false });
+    for (let job = (await first.call('jobs.list', {}))[0]; job.progress < 0.1; job = (await first.call('jobs.list', {})).find((j) => j.id === jobId)!) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    await first.close();
+    const blobs = path.join(cacheDir, 'models--someone--quit-model', 'blobs');
+    const partial = fs.readdirSync(blobs).find((n) => n.endsWith('.incomplete'))!;
+    const kept = fs.statSync(path.join(blobs, partial)).size;
+    expect(kept).toBeGreaterThan(0);
+
+    const second = createServices({ dataDir, engineHost: stub(), transport: 'http' });
+    try {
+      const stopped = (await second.call('jobs.list', {})).find((j) => j.id === jobId)!;
+      expect(stopped.state).toBe('paused');
+      expect(stopped.resumable).toBe(true);
+      hub.requests.length = 0;
+      await second.call('jobs.resume', { jobId });
+      for (let job = stopped; job.state !== 'succeeded'; job = (await second.call('jobs.list', {})).find((j) => j.id === jobId)!) {
+        expect(['running', 'paused', 'succeeded']).toContain(job.state);
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+      expect(hub.requests.find((r) => r.server === 'storage' && r.range && r.range !== 'bytes=0-0')?.range).toBe(`bytes=${kept}-${data.length - 1}`);
+    } finally {
+      await second.close();
+    }
+  });
+});

@@ -255,8 +255,9 @@ export function jobRunner(ctx: ServiceContext) {
 
   const list = (): Job[] => ctx.store.jobs.list().map((record) => describe(record));
 
+  // Quitting pauses what can be paused (a download keeps its bytes, resumable at the next start); the rest is cancelled.
   const dispose = async () => {
-    for (const job of active.values()) job.stop('cancel');
+    for (const job of active.values()) job.stop(job.spec.pausable ? 'pause' : 'cancel');
     await Promise.allSettled([...active.values()].map((job) => job.done));
   };
 
