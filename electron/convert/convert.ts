@@ -9,7 +9,7 @@ import { SafetensorsCheckpoint } from '../model/safetensors';
 import { checkTokenizerFiles } from '../tokenizer/model-tokenizer';
 import { validateWeights } from '../model/weights';
 import { checkFreeSpace, type FreeSpaceFn } from './disk';
-import type { ConversionCounts } from './fp16';
+import type { ConversionCounts } from '../util/float16';
 import { buildConvertedGraph } from './graph';
 import { CONVERTER_VERSION, describeSourceFiles, MANIFEST_FORMAT_VERSION, writeManifest, type Manifest } from './manifest';
 import { ProgressTracker, type ProgressListener } from './progress';

@@ -2,7 +2,7 @@
 // embedding (128256 × 8192, 2.1 GB in bf16) never holds more than one chunk of the source in memory.
 import { closeSync, openSync, readSync } from 'node:fs';
 import type { SafetensorsEntry } from '../model/safetensors';
-import { bf16ToF32Into, convertBf16ToF16, convertF32ToF16, f16BitsToF32, f32ToF16Bits, type ConversionCounts } from './fp16';
+import { bf16ToF32Into, convertBf16ToF16, convertF32ToF16, f16BitsToF32, f32ToF16Bits, type ConversionCounts } from '../util/float16';
 
 export class ConvertError extends Error {
   constructor(message: string) {

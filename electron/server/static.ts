@@ -84,3 +84,41 @@ function openedSize(stream: ReadStream): Promise<number> {
     });
   }).finally(() => stream.removeListener('error', onError));
 }
+
+/** The file for `pathname` inside root; undefined when there is none; 'forbidden' when it points outside root. */
+async function resolveFile(root: string, pathname: string): Promise<string | 'forbidden' | undefined> {
+  let decoded: string;
+  try {
+    decoded = decodeURIComponent(pathname);
+  } catch {
+    return 'forbidden';
+  }
+  if (decoded.includes('\0') || decoded.includes('\\')) return 'forbidden';
+  const realRoot = await realpath(root);
+  const candidate = path.resolve(realRoot, '.' + path.posix.normalize('/' + decoded));
+  if (!isInside(realRoot, candidate)) return 'forbidden';
+  for (const file of [candidate, path.join(candidate, 'index.html')]) {
+    try {
+      const real = await realpath(file);
+      if (!isInside(realRoot, real)) return 'forbidden'; // a symlink pointing out
+      if ((await stat(real)).isFile()) return real;
+    } catch {
+      // not there: try the next candidate
+    }
+  }
+  return undefined;
+}
+
+function isInside(root: string, file: string): boolean {
+  return file === root || file.startsWith(root + path.sep);
+}
+
+function sendHtml(res: ServerResponse, status: number, html: string, headOnly: boolean): void {
+  res.writeHead(status, { 'Content-Type': 'text/html; charset=utf-8', 'Cache-Control': 'no-store' });
+  res.end(headOnly ? undefined : html);
+}
+
+function sendText(res: ServerResponse, status: number, text: string, headOnly: boolean): void {
+  res.writeHead(status, { 'Content-Type': 'text/plain; charset=utf-8' });
+  res.end(headOnly ? undefined : text);
+}
