@@ -67,6 +67,17 @@ describe('downloads service', () => {
     expect((await services.call('catalog.list', { query: 'llama' })).items.map((i) => i.id)).toEqual(['llama-8b', 'llama-70b']);
   });
 
+  it('looks up any org/name repo from its config.json on the hub, and refuses an architecture it cannot run', async () => {
+    const config = { model_type: 'llama', hidden_size: 64, intermediate_size: 128, num_hidden_layers: 2, num_attention_heads: 4, num_key_value_heads: 2, vocab_size: 1000, max_position_embeddings: 2048, rms_norm_eps: 1e-5, rope_theta: 10000, tie_word_embeddings: false };
+    hub.addRepo('someone/tiny-llama', { 'config.json': JSON.stringify(config), 'model.safetensors': generatedBytes(1000, 1) });
+    const item = await services.call('catalog.lookup', { repo: 'someone/tiny-llama' });
+    expect(item).toMatchObject({ id: 'someone/tiny-llama', custom: true, family: 'llama', contextLength: 2048, fitContext: 2048 });
+    expect(item.fits.map((f) => f.verdict)).toEqual(['cpu', 'cpu', 'cpu', 'cpu']);
+    hub.addRepo('someone/bert', { 'config.json': JSON.stringify({ model_type: 'bert' }) });
+    await expect(services.call('catalog.lookup', { repo: 'someone/bert' })).rejects.toThrow(/someone\/bert is not a checkpoint Distillery can run/);
+    await expect(services.call('catalog.lookup', { repo: 'nobody/nothing' })).rejects.toThrow(/not found/);
+  });
+
   it('downloads, verifies, converts as a follow-on job, and only then lists the model', async () => {
     hub.addFault({ target: 'model.safetensors', corruptAt: 100 }); // caught and fetched again
     const { jobId } = await services.call('downloads.start', { repo: REPO, dtype: 'q4' });
