@@ -7,6 +7,7 @@
 import { z } from 'zod';
 import { StartConvertInput } from './convert';
 import { finetuneApi, finetuneEvents } from './finetune';
+import { downloadsApi, downloadsEvents } from './downloads';
 import { inferenceApi, inferenceEvents } from './inference';
 import { settingsApi } from './settings';
 import { tracesApi } from './traces';
@@ -97,6 +98,7 @@ export const api = {
   ...settingsApi,
   ...tracesApi,
   ...finetuneApi,
+  ...downloadsApi,
 } as const;
 
 export const events = {
@@ -104,6 +106,7 @@ export const events = {
   'job.update': Job,
   ...inferenceEvents,
   ...finetuneEvents,
+  ...downloadsEvents,
 } as const;
 
 export type ApiMethod = keyof typeof api;

@@ -10,6 +10,7 @@ import { modelsService } from './models';
 import { chatService } from './chat';
 import { chatExportService } from './chat-export';
 import { settingsService } from './settings';
+import { downloadsService } from './downloads';
 import { finetuneService } from './finetune';
 
-export const serviceModules: ServiceModule[] = [appService, engineService, jobsService, modelsService, chatService, chatExportService, settingsService, finetuneService];
+export const serviceModules: ServiceModule[] = [appService, engineService, jobsService, modelsService, chatService, chatExportService, settingsService, downloadsService, finetuneService];

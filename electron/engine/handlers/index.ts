@@ -8,4 +8,5 @@ import './diagnostics';
 import './generate';
 import './convert';
 import './train';
+import './network';
 import './train-estimate';
