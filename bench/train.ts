@@ -35,6 +35,7 @@ export interface TrainBenchOptions {
   chunkPositions?: number;
   prepackWeights?: boolean;
   memoryArena?: boolean;
+  memoryPattern?: boolean;
   /** Threads for both sides (default: ORT's own default, the physical cores; PyTorch gets the logical count). */
   threads?: number;
 }
@@ -107,7 +108,7 @@ export async function runTrainBench(options: TrainBenchOptions): Promise<TrainBe
     const q4Base = options.dtype === 'q4';
     const lossChunking = options.chunkPositions ? { positions: options.chunkPositions } : undefined;
     const runnerOptions = { executionProviders: options.executionProviders, prepackWeights: options.prepackWeights, intraOpNumThreads: options.threads,
-      memoryArena: options.memoryArena };
+      memoryArena: options.memoryArena, memoryPattern: options.memoryPattern };
 
     const training = loadTrainingGraph(join(dir, 'hf'), { lora, dtype: graphDtype, q4Base, lossChunking });
     const params = initLoraTensors(training.trainables, 1);
@@ -179,6 +180,7 @@ if (isMain) {
       layers: { type: 'string', default: '2' }, seq: { type: 'string', default: '256' }, rank: { type: 'string', default: '16' },
       targets: { type: 'string', default: 'all-linear' }, steps: { type: 'string', default: '3' }, dtype: { type: 'string', default: 'fp32' },
       ep: { type: 'string', default: 'cpu' }, chunk: { type: 'string' }, prepack: { type: 'boolean', default: false }, threads: { type: 'string' }, 'no-arena': { type: 'boolean', default: false },
+      'no-mem-pattern': { type: 'boolean', default: false },
       'no-torch': { type: 'boolean', default: false },
     },
   });
@@ -186,7 +188,7 @@ if (isMain) {
     layers: Number(values.layers), seq: Number(values.seq), rank: Number(values.rank), targets: values.targets!, steps: Number(values.steps),
     dtype: values.dtype === 'fp16' ? 'float16' : values.dtype === 'q4' ? 'q4' : 'float32', executionProviders: values.ep!.split(','),
     chunkPositions: values.chunk ? Number(values.chunk) : undefined, prepackWeights: values.prepack,
-    threads: values.threads ? Number(values.threads) : undefined, memoryArena: !values['no-arena'],
+    threads: values.threads ? Number(values.threads) : undefined, memoryArena: !values['no-arena'], memoryPattern: !values['no-mem-pattern'],
   };
   const result = await runTrainBench(options);
   const gib = (x: number): string => `${x.toFixed(2)} GiB`;

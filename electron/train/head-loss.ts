@@ -43,6 +43,17 @@ export interface LossChunking {
   maxPositions?: number;
 }
 
+/**
+ * The int64 [1] value `offset`, computed from `after` (offset + 0 · Size(after)) so that ONNX Runtime, which orders
+ * independent nodes as it likes, must finish the previous chunk before it starts this one: without it, every chunk's
+ * logits may be computed before any is released, which is the unchunked peak again.
+ */
+function afterValue(g: Graph, after: Value | undefined, offset: number): Value {
+  const constant = g.constant('int64', [1], [offset]);
+  if (!after) return constant;
+  return O.add(g, constant, O.mul(g, O.reshape(g, O.size(g, after), [1]), g.constant('int64', [1], [0])));
+}
+
 export interface HeadLoss {
   loss: Value; // []
   /** d loss / d hidden, [batch, seq, hidden] in the hidden states' dtype (absent when no gradient was asked for). */
@@ -68,16 +79,21 @@ export function chunkedHeadLoss(
   const count = Math.max(1, Math.ceil((chunking.maxPositions ?? 4096) / size));
   const losses: Value[] = [];
   const grads: Value[] = [];
+  let previous: Value | undefined; // the last result of the chunk before
   for (let i = 0; i < count; i++) {
     g.scope(`chunk_${i}`, () => {
-      const part = (x: Value): Value => O.slice(g, x, [i * size], [i === count - 1 ? END : (i + 1) * size], [0], [`chunk_${i}`]);
+      const start = afterValue(g, previous, i * size);
+      const end = i === count - 1 ? END : (i + 1) * size;
+      const part = (x: Value): Value => O.slice(g, x, start, g.constant('int64', [1], [end]), [0], [`chunk_${i}`]);
       const [h, y, w] = [part(rows), part(ids), part(rowWeights)]; // [chunk, hidden], [chunk, 1], [chunk, 1]
       const logProbs = O.logSoftmax(g, O.cast(g, O.matMul(g, h, headWeight), lossDtype), -1); // [chunk, vocab]
       losses.push(O.reduceSum(g, O.mul(g, O.gatherElements(g, logProbs, y, 1), w), [0, 1], false)); // [] (Σ w · log p)
+      previous = losses[i];
       if (!withGradient) return;
       // w · (softmax − onehot(target)): softmax weighted in place, then −w added at each row's target
       const dLogits = O.scatterElements(g, O.mul(g, O.exp(g, logProbs), w), y, O.neg(g, w), 1, 'add'); // [chunk, vocab]
       grads.push(O.gemm(g, O.cast(g, dLogits, hidden.dtype), headWeight, { transB: true })); // [chunk, hidden]
+      previous = grads[i];
     });
   }
   const loss = O.neg(g, losses.length === 1 ? losses[0] : O.sum(g, losses)); // []

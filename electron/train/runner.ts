@@ -27,6 +27,11 @@ export interface RunnerOptions {
   prepackWeights?: boolean;
   /** ORT's CPU memory arena (default true): keeps freed activation memory for the next step instead of returning it. */
   memoryArena?: boolean;
+  /**
+   * ORT's memory pattern (default true): after the first run, one block sized for all of a run's activations. In an
+   * arena that already holds the first run's memory, that block comes on top of it.
+   */
+  memoryPattern?: boolean;
 }
 
 export class OrtStepRunner implements StepRunner {
@@ -42,6 +47,7 @@ export class OrtStepRunner implements StepRunner {
       graphOptimizationLevel: 'all',
       extra: { session: { disable_prepacking: options.prepackWeights ? '0' : '1' } },
       enableCpuMemArena: options.memoryArena ?? true,
+      enableMemPattern: options.memoryPattern ?? true,
     };
     if (options.intraOpNumThreads !== undefined) sessionOptions.intraOpNumThreads = options.intraOpNumThreads;
     const { session, cleanup } = await createGraphSession(training, 'train', sessionOptions, options.workDir);
