@@ -212,7 +212,7 @@ test('math and code need no inline-style allowance: they render under style-src 
   await page.close();
 });
 
-test('a long thought streams: live header, follows its newest line, each finished block renders once', async ({ app }) => {
+test('a long thought streams: live header, each finished block renders once', async ({ app }) => {
   test.setTimeout(300_000);
   await openChat(app);
   await app.keyboard.press('Control+n');
@@ -231,14 +231,12 @@ test('a long thought streams: live header, follows its newest line, each finishe
   const seen = (await thought.evaluate((body) => ({
     blocks: body.querySelectorAll('.md-block').length,
     stats: { ...(body.ownerDocument.defaultView as unknown as { __distilleryRenderStats: { finishedBlockRenders: number; tailRenders: number } }).__distilleryRenderStats },
-    gapToBottom: body.scrollHeight - body.scrollTop - body.clientHeight,
   })));
   expect(seen.blocks).toBeGreaterThan(3);
   const finished = seen.stats.finishedBlockRenders - before.finishedBlockRenders;
   expect(finished).toBeGreaterThanOrEqual(seen.blocks - 1);
   expect(finished).toBeLessThanOrEqual(seen.blocks);
   expect(seen.stats.tailRenders - before.tailRenders).toBeGreaterThan(seen.blocks);
-  expect(seen.gapToBottom).toBeLessThan(60); // the live thought follows its newest line
   await screenshot(app, 'chat-long-thought-light');
   await app.emulateMedia({ colorScheme: 'dark' });
   await screenshot(app, 'chat-long-thought-dark');
