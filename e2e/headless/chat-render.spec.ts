@@ -4,6 +4,7 @@
  * Chat and Compare in light and dark to .tmp/screenshots.
  */
 import type { Page } from '@playwright/test';
+import { CONTENT_SECURITY_POLICY } from '../../electron/contract/csp';
 import { expect, test } from '../support/fixtures';
 import { copyModelFolder, forgetModelsAndChats, openChat, pickModel, screenshot, sendPrompt, serverCall, setSettings } from './chat-helpers';
 import { buildRenderModels, clippedControls, visibleText } from './render-helpers';
@@ -177,11 +178,10 @@ test('Compare shows math in both columns (screenshots in light and dark)', async
 });
 
 test('math and code need no inline-style allowance: they render under style-src \'self\' without violations', async ({ app, server }) => {
-  // The same app under a CSP whose style-src drops 'unsafe-inline': React sets KaTeX's style attributes through the
-  // CSSOM (element.style), which CSP does not govern, and the fonts are files under 'self'.
-  const strict =
-    "default-src 'self'; script-src 'self'; style-src 'self'; font-src 'self'; img-src 'self' data:; " +
-    "connect-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'";
+  // The app's CSP without its style-src-attr 'unsafe-inline': React sets KaTeX's styles through the CSSOM
+  // (element.style), which CSP does not govern; KaTeX's HTML is parsed without a DOM; the fonts are files.
+  const strict = CONTENT_SECURITY_POLICY.replace(/style-src-attr [^;]*;\s*/, '');
+  expect(strict).not.toContain('unsafe-inline');
   const page = await app.context().newPage();
   await page.route(`${server.origin}/**`, async (route) => {
     if (route.request().resourceType() !== 'document') return route.continue();
@@ -212,7 +212,7 @@ test('math and code need no inline-style allowance: they render under style-src 
   await page.close();
 });
 
-test('a long thought streams: live header, follows its newest line, each finished block renders once', async ({ app }) => {
+test('a long thought streams: live header, each finished block renders once', async ({ app }) => {
   test.setTimeout(300_000);
   await openChat(app);
   await app.keyboard.press('Control+n');
@@ -231,14 +231,12 @@ test('a long thought streams: live header, follows its newest line, each finishe
   const seen = (await thought.evaluate((body) => ({
     blocks: body.querySelectorAll('.md-block').length,
     stats: { ...(body.ownerDocument.defaultView as unknown as { __distilleryRenderStats: { finishedBlockRenders: number; tailRenders: number } }).__distilleryRenderStats },
-    gapToBottom: body.scrollHeight - body.scrollTop - body.clientHeight,
   })));
   expect(seen.blocks).toBeGreaterThan(3);
   const finished = seen.stats.finishedBlockRenders - before.finishedBlockRenders;
   expect(finished).toBeGreaterThanOrEqual(seen.blocks - 1);
   expect(finished).toBeLessThanOrEqual(seen.blocks);
   expect(seen.stats.tailRenders - before.tailRenders).toBeGreaterThan(seen.blocks);
-  expect(seen.gapToBottom).toBeLessThan(60); // the live thought follows its newest line
   await screenshot(app, 'chat-long-thought-light');
   await app.emulateMedia({ colorScheme: 'dark' });
   await screenshot(app, 'chat-long-thought-dark');

@@ -1,7 +1,6 @@
-import { useRef } from 'react';
 import type { ChatMessage } from '../../../electron/contract/inference';
 import { isThinking, thinkingHeader, thinkingOpen, type LiveStats } from '../../state/chatMessages';
-import { useAutoScroll, useThinkingChoice } from './hooks';
+import { useThinkingChoice } from './hooks';
 import { StreamingMarkdown } from './StreamingMarkdown';
 
 /**
@@ -10,12 +9,9 @@ import { StreamingMarkdown } from './StreamingMarkdown';
  */
 export function ThinkingBlock({ message, live, now }: { message: ChatMessage; live: LiveStats | undefined; now: number }) {
   const [choice, setChoice] = useThinkingChoice(message.id);
-  const body = useRef<HTMLDivElement>(null);
   const reasoning = message.reasoning ?? '';
   const open = thinkingOpen(message, choice, live);
   const thinking = isThinking(message, live);
-  // A live thought follows its newest line (until the reader scrolls up in it); a finished one opens at its start.
-  useAutoScroll(body, thinking ? reasoning.length : 0, open && thinking);
   if (reasoning.length === 0 && !thinking) return null;
   const bodyId = `thinking-${message.id}`;
   return (
@@ -30,7 +26,7 @@ export function ThinkingBlock({ message, live, now }: { message: ChatMessage; li
         {thinking && <span className="thinking-pulse" aria-hidden="true" />}
       </button>
       {open && (
-        <div id={bodyId} ref={body} className="thinking-body selectable" data-testid="thinking-text">
+        <div id={bodyId} className="thinking-body selectable" data-testid="thinking-text">
           {reasoning.length > 0 ? <StreamingMarkdown text={reasoning} streaming={thinking} /> : <span className="muted">…</span>}
         </div>
       )}
