@@ -5,6 +5,7 @@
  * Later features add methods here: the transports pick them up without changes.
  */
 import { z } from 'zod';
+import { chatFeaturesApi } from './chat';
 import { StartConvertInput } from './convert';
 import { inferenceApi, inferenceEvents } from './inference';
 import { settingsApi } from './settings';
@@ -39,7 +40,7 @@ export const EngineStatus = z.object({
 });
 export type EngineStatus = z.infer<typeof EngineStatus>;
 
-export const JobKind = z.enum(['dummy', 'convert', 'train', 'download']);
+export const JobKind = z.enum(['dummy', 'convert', 'train', 'download', 'vote']);
 export const JobState = z.enum(['queued', 'running', 'succeeded', 'failed', 'cancelled', 'interrupted']);
 export const Job = z.object({
   id: z.string(),
@@ -77,6 +78,7 @@ export const api = {
   /** Converts a Hugging Face checkpoint folder as a job; see ./convert.ts. */
   'jobs.startConvert': { input: StartConvertInput, output: Job },
   ...inferenceApi,
+  ...chatFeaturesApi,
   ...settingsApi,
 } as const;
 
