@@ -2,7 +2,7 @@ import { useCallback, useEffect, useRef, useState } from 'react';
 import type { ChatDelta, ChatMessage, GenerationSettings } from '../../electron/contract/inference';
 import { errorMessage } from '../api';
 import { useApi, useConnection } from './ApiContext';
-import { applyDelta, applyMessage, emptyConversation, streamingReply, type ConversationState } from './chatMessages';
+import { applyDelta, applyMessage, emptyConversation, loadConversation, streamingReply, type ConversationState } from './chatMessages';
 
 /** How often streamed pieces are applied (about one screen frame). */
 const FRAME_MS = 16;
@@ -18,6 +18,10 @@ export interface ChatSession {
   stop(): Promise<void>;
   sendError: string | null;
   clearSendError(): void;
+  /** Shows another branch of the chat (after a version switch or a delete): the server's view replaces ours. */
+  replace(chatId: string, messages: ChatMessage[]): void;
+  /** Reports an error of an action on this conversation where send errors show. */
+  reportError(message: string): void;
 }
 
 /**
@@ -119,6 +123,7 @@ export function useChatSession(chatId: string | null): ChatSession {
   }, [api]);
 
   const clearSendError = useCallback(() => setSendError(null), []);
+  const replace = useCallback((id: string, messages: ChatMessage[]) => setState(loadConversation(id, messages, Date.now())), []);
 
-  return { state, loadError, loading, streaming: streamingReply(state), send, stop, sendError, clearSendError };
+  return { state, loadError, loading, streaming: streamingReply(state), send, stop, sendError, clearSendError, replace, reportError: setSendError };
 }

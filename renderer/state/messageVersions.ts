@@ -46,13 +46,14 @@ export function textToCopy(message: ChatMessage, what: CopyWhat): string {
 /** Splits a search snippet into plain and matched parts (the server marks matches with \u0002 … \u0003). */
 export function snippetParts(snippet: string): { text: string; match: boolean }[] {
   const parts: { text: string; match: boolean }[] = [];
-  const pattern = /\u0002([^\u0003]*)\u0003/g;
-  let last = 0;
-  for (let m = pattern.exec(snippet); m; m = pattern.exec(snippet)) {
-    if (m.index > last) parts.push({ text: snippet.slice(last, m.index), match: false });
-    parts.push({ text: m[1], match: true });
-    last = m.index + m[0].length;
+  const [head, ...marked] = snippet.split('\u0002');
+  if (head) parts.push({ text: head, match: false });
+  for (const piece of marked) {
+    const end = piece.indexOf('\u0003');
+    const match = end < 0 ? piece : piece.slice(0, end);
+    const rest = end < 0 ? '' : piece.slice(end + 1).split('\u0003').join('');
+    if (match) parts.push({ text: match, match: true });
+    if (rest) parts.push({ text: rest, match: false });
   }
-  if (last < snippet.length) parts.push({ text: snippet.slice(last).replace(/[\u0002\u0003]/g, ''), match: false });
   return parts;
 }

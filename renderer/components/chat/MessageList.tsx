@@ -15,12 +15,15 @@ export function MessageList({
   onRetry,
   empty,
   testId,
+  renderActions,
 }: {
   messages: ChatMessage[];
   live: Record<string, LiveStats>;
   onRetry?: (prompt: string) => void;
   empty?: ReactNode;
   testId?: string;
+  /** Per-message controls (copy, regenerate, versions…): the screen's slot in each message's meta row. */
+  renderActions?: (message: ChatMessage) => ReactNode;
 }) {
   const scroller = useRef<HTMLDivElement>(null);
   const streaming = messages.some((m) => m.status === 'streaming');
@@ -42,6 +45,7 @@ export function MessageList({
                 live={live[message.id]}
                 now={now}
                 onRetry={prompt !== undefined && onRetry ? () => onRetry(prompt) : undefined}
+                actions={renderActions?.(message)}
               />
             );
           })}
