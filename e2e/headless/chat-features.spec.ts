@@ -29,13 +29,13 @@ test('regenerate and edit-and-resend keep versions; search finds a word inside a
   await reply.getByRole('button', { name: 'Regenerate' }).click();
   await expect(app.getByTestId('message-assistant')).toHaveCount(1);
   const second = app.getByTestId('message-assistant').last();
-  await expect(second.getByTestId('answer')).toHaveText('So it is 5.', { timeout: 120_000 });
+  await expect(second.getByTestId('answer')).toHaveText(/So it is\W*5/, { timeout: 120_000 });
   await expect(second.getByTestId('version-position')).toHaveText('2/2');
   await second.getByRole('button', { name: 'Previous version' }).click();
   await expect(app.getByTestId('message-assistant').last().getByTestId('answer')).toContainText('The pelican count is');
   await expect(app.getByTestId('message-assistant').last().getByTestId('version-position')).toHaveText('1/2');
   await app.getByTestId('message-assistant').last().getByRole('button', { name: 'Next version' }).click();
-  await expect(app.getByTestId('message-assistant').last().getByTestId('answer')).toHaveText('So it is 5.');
+  await expect(app.getByTestId('message-assistant').last().getByTestId('answer')).toHaveText(/So it is\W*5/);
 
   // Edit-and-resend: the question gets a second version with its own reply; the old branch stays as version 1.
   const question = app.getByTestId('message-user').last();
@@ -64,7 +64,7 @@ test('regenerate and edit-and-resend keep versions; search finds a word inside a
   await app.context().grantPermissions(['clipboard-read', 'clipboard-write']);
   await app.getByTestId('message-assistant').last().getByRole('button', { name: 'Copy ▾' }).click();
   await app.getByRole('menuitem', { name: 'Copy answer' }).click();
-  await expect.poll(() => app.evaluate(() => navigator.clipboard.readText())).toBe('The pelican count is \\boxed{4}.');
+  await expect.poll(() => app.evaluate('navigator.clipboard.readText()')).toBe('The pelican count is \\boxed{4}.');
 
   // Export as Markdown: one Export menu.
   await app.getByRole('button', { name: 'Export ▾' }).click();
@@ -77,7 +77,7 @@ test('regenerate and edit-and-resend keep versions; search finds a word inside a
   await app.getByRole('button', { name: 'Instructions' }).click();
   await app.getByRole('button', { name: 'Math preset' }).click();
   await app.getByRole('dialog', { name: 'Chat instructions' }).getByRole('button', { name: 'Save' }).click();
-  await expect(app.getByTestId('instructions-summary')).toContainText('Please reason step by step');
+  await expect(app.getByTestId('instructions-summary')).toContainText('Please reason step by');
   const chats = await callApi('chats.list');
   expect(chats.find((c) => c.title === 'How many pelicans?')?.instructions).toBe(
     'Please reason step by step, and put your final answer within \\boxed{}.',
@@ -88,6 +88,6 @@ test('regenerate and edit-and-resend keep versions; search finds a word inside a
   expect(before).toContain('pelican');
   await app.getByTestId('message-assistant').last().getByRole('button', { name: 'Delete' }).click();
   await app.getByRole('group', { name: 'Confirm delete' }).getByRole('button', { name: 'Delete' }).click();
-  await expect(app.getByTestId('message-assistant').last().getByTestId('answer')).toHaveText('So it is 5.');
+  await expect(app.getByTestId('message-assistant').last().getByTestId('answer')).toHaveText(/So it is\W*5/);
   await expect(app.getByTestId('message-assistant').last().getByTestId('version-position')).toHaveCount(0);
 });
