@@ -15,34 +15,41 @@ function AnswerCell({ figures, side }: { figures: ReplyFigures | undefined; side
   );
 }
 
-/** After both replies finished: do the final boxed answers agree, are they right, and the figures side by side. */
+/**
+ * After both replies finished: do the final boxed answers agree, are they right, and the figures side by side (one
+ * row per model, so the row stays short under the columns).
+ */
 export function VerdictRow({ verdict }: { verdict: CompareVerdict }) {
   const agreeTone = !verdict.ready ? 'muted' : verdict.agree ? 'agree' : 'differ';
+  const lines = verdictLines(verdict);
   return (
     <section className="verdict" aria-label="Verdict" data-testid="verdict">
       <table className="verdict-table">
+        <caption>
+          <span className={`verdict-agreement verdict-${agreeTone}`} data-testid="verdict-agreement">
+            {agreementLabel(verdict)}
+          </span>
+          {verdict.expectedAnswer && <span className="verdict-expected"> · expected {verdict.expectedAnswer}</span>}
+        </caption>
         <thead>
           <tr>
-            <th scope="col">
-              <span className={`verdict-agreement verdict-${agreeTone}`} data-testid="verdict-agreement">
-                {agreementLabel(verdict)}
-              </span>
-            </th>
-            <th scope="col">A</th>
-            <th scope="col">B</th>
+            <th scope="col">Model</th>
+            <th scope="col">Final answer</th>
+            {lines.map((line) => (
+              <th scope="col" key={line.label}>
+                {line.label}
+              </th>
+            ))}
           </tr>
         </thead>
         <tbody>
-          <tr>
-            <th scope="row">Final answer{verdict.expectedAnswer ? ` (expected ${verdict.expectedAnswer})` : ''}</th>
-            <AnswerCell figures={verdict.left} side="left" />
-            <AnswerCell figures={verdict.right} side="right" />
-          </tr>
-          {verdictLines(verdict).map((line) => (
-            <tr key={line.label}>
-              <th scope="row">{line.label}</th>
-              <td>{line.left}</td>
-              <td>{line.right}</td>
+          {(['left', 'right'] as const).map((side) => (
+            <tr key={side} data-testid={`verdict-${side}`}>
+              <th scope="row">{side === 'left' ? 'A' : 'B'}</th>
+              <AnswerCell figures={verdict[side]} side={side} />
+              {lines.map((line) => (
+                <td key={line.label}>{line[side]}</td>
+              ))}
             </tr>
           ))}
         </tbody>
