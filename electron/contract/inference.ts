@@ -3,6 +3,7 @@
  * Spread into `api` and `events` in ./api.ts. No Node or DOM imports here (the renderer imports it).
  */
 import { z } from 'zod';
+import { AbsolutePath } from './convert';
 
 const Id = z.string().min(1).max(200);
 
@@ -135,7 +136,7 @@ const Empty = z.object({}).strict();
 
 export const inferenceApi = {
   'models.list': { input: Empty, output: z.array(ModelInfo) },
-  'models.add': { input: z.object({ path: z.string().min(1), name: z.string().min(1).max(200).optional() }).strict(), output: ModelInfo },
+  'models.add': { input: z.object({ path: AbsolutePath, name: z.string().min(1).max(200).optional() }).strict(), output: ModelInfo },
   /** Forgets the model (the folder on disk is kept). */
   'models.remove': { input: z.object({ modelId: Id }).strict(), output: z.object({ removed: z.boolean() }) },
   'models.load': {
