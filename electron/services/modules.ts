@@ -10,5 +10,6 @@ import { modelsService } from './models';
 import { chatService } from './chat';
 import { compareService } from './compare';
 import { settingsService } from './settings';
+import { votesService } from './votes';
 
-export const serviceModules: ServiceModule[] = [appService, engineService, jobsService, modelsService, chatService, compareService, settingsService];
+export const serviceModules: ServiceModule[] = [appService, engineService, jobsService, modelsService, chatService, compareService, votesService, settingsService];

@@ -7,7 +7,7 @@ import { tallyVotes } from '../answers/boxed';
 import type { Vote, VoteSample } from '../contract/chat';
 import type { GenerationSettings } from '../contract/inference';
 import type { GenerationResult } from '../generate/generator';
-import type { GenerateTextEvent } from '../generate/handlers';
+import type { GenerateTextEvent } from '../engine/handlers/generate';
 import type { LoadedModelInfo } from '../generate/model-pool';
 import { normalizeAnswer, extractBoxed } from '../answers/boxed';
 import type { Store, VoteRecord, VoteSampleRecord } from '../store';

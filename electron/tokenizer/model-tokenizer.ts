@@ -2,7 +2,7 @@
  * A model folder's tokenizer through transformers.js (offline): the chat template renders the prompt (it forces
  * `<think>\n` and strips earlier reasoning), and the think-tag and eos ids come from the files, never from constants.
  */
-import { AutoTokenizer, env, type PreTrainedTokenizer } from '@huggingface/transformers';
+import type { PreTrainedTokenizer } from '@huggingface/transformers';
 
 export interface TokenTextDecoder {
   /** Decodes ids to text without cleaning up spaces. Special tokens may be kept: the splitter never feeds them. */
@@ -29,6 +29,8 @@ export interface ModelTokenizer extends TokenTextDecoder {
 }
 
 export async function loadModelTokenizer(dir: string, eosIds: number[]): Promise<ModelTokenizer> {
+  // Loaded on first use: transformers.js takes longer to import than the rest of the CLI together.
+  const { AutoTokenizer, env } = await import('@huggingface/transformers');
   env.allowRemoteModels = false;
   let tok: PreTrainedTokenizer;
   try {

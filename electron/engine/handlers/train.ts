@@ -4,12 +4,12 @@
  * current step with a checkpoint kept, so the same request with `resume: true` continues exactly.
  */
 import { z } from 'zod';
-import { EngineError, EngineErrorCode } from '../engine/protocol';
-import { registerHandler } from '../engine/registry';
-import { loadModelConfig } from '../model/config';
-import { LORA_MODULES, type LoraSettings } from './adapter';
-import { runFineTune } from './job';
-import { loadTraceRecords, splitValidation } from './records';
+import { EngineError, EngineErrorCode } from '../protocol';
+import { registerHandler } from '../registry';
+import { loadModelConfig } from '../../model/config';
+import { LORA_MODULES, type LoraSettings } from '../../train/adapter';
+import { runFineTune } from '../../train/job';
+import { loadTraceRecords, splitValidation } from '../../train/records';
 
 export const TrainParams = z.object({
   modelFolder: z.string().min(1).max(4096), // Hugging Face checkpoint (config.json + safetensors + tokenizer)
