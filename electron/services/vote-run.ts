@@ -3,22 +3,16 @@
  * one after the other. Each finished sample is saved at once, so a paused, cancelled or crashed run keeps what it
  * did and a resumed run starts at the first missing sample.
  */
-import { tallyVotes } from '../answers/boxed';
 import type { Vote, VoteSample } from '../contract/chat';
 import type { GenerationSettings } from '../contract/inference';
 import type { GenerationResult } from '../generate/generator';
 import type { GenerateTextEvent } from '../engine/handlers/generate';
 import type { LoadedModelInfo } from '../generate/model-pool';
-import { normalizeAnswer, extractBoxed } from '../answers/boxed';
+import { extractBoxed, normalizeAnswer, tallyVotes } from '../answers/boxed';
 import type { Store, VoteRecord, VoteSampleRecord } from '../store';
 import type { ServiceContext } from './context';
+import type { JobControl } from './jobs-runner';
 import type { ModelsRegistry } from './models';
-
-/** What a vote needs from the job runner (the runner's JobControl has this shape). */
-export interface VoteControl {
-  readonly signal: AbortSignal;
-  progress(p: { fraction: number; message?: string; etaSeconds?: number }): void;
-}
 
 /** The sampling a vote uses when the chat's settings say nothing: DeepSeek's recommendation. */
 export const VOTE_DEFAULTS = { temperature: 0.6, topP: 0.95 } as const;
@@ -57,7 +51,7 @@ export function toContractVote(store: Store, vote: VoteRecord): Vote {
 }
 
 /** Runs the samples still missing; returns when all are saved, or throws when the signal stops it. */
-export async function runVote(ctx: ServiceContext, registry: ModelsRegistry, vote: VoteRecord, control: VoteControl): Promise<Vote> {
+export async function runVote(ctx: ServiceContext, registry: ModelsRegistry, vote: VoteRecord, control: Pick<JobControl, 'signal' | 'progress'>): Promise<Vote> {
   const settings = { ...VOTE_DEFAULTS, ...(vote.settings as GenerationSettings | undefined) };
   const { provider, dtype, seed: _seed, ...options } = settings;
   const load = registry.loadParams(vote.modelId, { provider, dtype });
@@ -110,6 +104,8 @@ async function runSample(
       report((data as GenerateTextEvent).tokens);
     }
     const result = await call.result;
+    // a stopped generation resolves with its partial text: stopped by a pause or cancel, it is not a sample
+    signal.throwIfAborted();
     const record: VoteSampleRecord = {
       index,
       seed,
@@ -119,12 +115,8 @@ async function runSample(
       stats: { ...result.stats, modelId: result.model.modelId },
     };
     return { record, model: result.model };
-  } catch (error) {
-    // Stopped from outside: the unfinished sample is not kept; a resumed run samples it again with the same seed.
-    // Any other failure (engine crash, out of memory) ends the run; the samples saved so far stay.
-    if (signal.aborted) throw signal.reason instanceof Error ? signal.reason : new Error('Vote stopped.');
-    throw error;
   } finally {
+    // Any failure ends the run (the runner tells a pause or cancel from an error); the samples saved so far stay.
     signal.removeEventListener('abort', onAbort);
   }
 }
