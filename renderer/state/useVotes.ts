@@ -15,6 +15,8 @@ export interface VotesState {
   error: string | null;
   start(samples: number, settings?: GenerationSettings, modelId?: string): Promise<void>;
   cancel(jobId: string): Promise<void>;
+  pause(jobId: string): Promise<void>;
+  resume(jobId: string): Promise<void>;
 }
 
 /** The majority votes run on one reply: loads them, starts one, follows its job and re-reads its samples. */
@@ -29,7 +31,15 @@ export function useVotes(messageId: string, enabled: boolean): VotesState {
     if (!enabled) return;
     let alive = true;
     api.call('votes.forMessage', { messageId }).then(
-      (list) => alive && setVotes(list),
+      async (list) => {
+        if (!alive) return;
+        setVotes(list);
+        // an unfinished vote from before (paused, interrupted): its job says whether it can go on
+        if (list.some((v) => v.jobId && v.done.length < v.samples)) {
+          const all = await api.call('jobs.list', {});
+          if (alive) setJobs(Object.fromEntries(all.filter((j) => list.some((v) => v.jobId === j.id)).map((j) => [j.id, j])));
+        }
+      },
       (reason: unknown) => alive && setError(errorMessage(reason)),
     );
     return () => {
@@ -75,10 +85,11 @@ export function useVotes(messageId: string, enabled: boolean): VotesState {
     [api, messageId],
   );
 
-  const cancel = useCallback(
-    async (jobId: string) => {
+  const control = useCallback(
+    async (method: 'jobs.cancel' | 'jobs.pause' | 'jobs.resume', jobId: string) => {
+      setError(null);
       try {
-        const job = await api.call('jobs.cancel', { jobId });
+        const job = await api.call(method, { jobId });
         setJobs((all) => ({ ...all, [job.id]: job }));
       } catch (reason) {
         setError(errorMessage(reason));
@@ -86,6 +97,9 @@ export function useVotes(messageId: string, enabled: boolean): VotesState {
     },
     [api],
   );
+  const cancel = useCallback((jobId: string) => control('jobs.cancel', jobId), [control]);
+  const pause = useCallback((jobId: string) => control('jobs.pause', jobId), [control]);
+  const resume = useCallback((jobId: string) => control('jobs.resume', jobId), [control]);
 
-  return { votes, jobs, error, start, cancel };
+  return { votes, jobs, error, start, cancel, pause, resume };
 }

@@ -45,9 +45,16 @@ function SampleTrace({ sample }: { sample: VoteSample }) {
   );
 }
 
-function VoteResult({ vote, job, onCancel }: { vote: Vote; job?: Job; onCancel(jobId: string): void }) {
+interface JobButtons {
+  cancel(jobId: string): void;
+  pause(jobId: string): void;
+  resume(jobId: string): void;
+}
+
+function VoteResult({ vote, job, controls }: { vote: Vote; job?: Job; controls: JobButtons }) {
   const running = job ? job.state === 'running' || job.state === 'queued' : vote.done.length < vote.samples;
   const stoppedEarly = job && !running && job.state !== 'succeeded';
+  const jobId = vote.jobId;
   return (
     <section className="vote-result" data-testid="vote-result" aria-label="Majority vote">
       <div className="vote-head">
@@ -59,8 +66,18 @@ function VoteResult({ vote, job, onCancel }: { vote: Vote; job?: Job; onCancel(j
             Majority <span className="selectable">{vote.majority.answer}</span> · {vote.majority.count}/{vote.samples} ({formatPercent(vote.majority.share)})
           </span>
         )}
-        {running && vote.jobId && job?.state === 'running' && (
-          <Button variant="ghost" onClick={() => onCancel(vote.jobId!)}>
+        {jobId && job?.pausable && (
+          <Button variant="ghost" onClick={() => controls.pause(jobId)}>
+            Pause
+          </Button>
+        )}
+        {jobId && job?.resumable && (
+          <Button variant="ghost" onClick={() => controls.resume(jobId)}>
+            Resume
+          </Button>
+        )}
+        {jobId && (job?.state === 'running' || job?.resumable) && (
+          <Button variant="ghost" onClick={() => controls.cancel(jobId)}>
             Cancel
           </Button>
         )}
@@ -103,7 +120,7 @@ export function VotePanel({
   disabled: boolean;
 }) {
   const [samples, setSamples] = useState(String(DEFAULT_VOTE_SAMPLES));
-  const { votes, jobs, error, start, cancel } = useVotes(messageId, true);
+  const { votes, jobs, error, start, cancel, pause, resume } = useVotes(messageId, true);
   const latest = votes.at(-1);
   const count = Number(samples);
   const valid = Number.isInteger(count) && count >= 2 && count <= 64;
@@ -126,7 +143,11 @@ export function VotePanel({
         </label>
       </form>
       {error && <div className="inline-error">{error}</div>}
-      {latest && <VoteResult vote={latest} job={latest.jobId ? jobs[latest.jobId] : undefined} onCancel={(id) => void cancel(id)} />}
+      {latest && <VoteResult
+          vote={latest}
+          job={latest.jobId ? jobs[latest.jobId] : undefined}
+          controls={{ cancel: (id) => void cancel(id), pause: (id) => void pause(id), resume: (id) => void resume(id) }}
+        />}
     </div>
   );
 }
