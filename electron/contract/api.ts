@@ -7,6 +7,7 @@
 import { z } from 'zod';
 import { chatFeaturesApi } from './chat';
 import { StartConvertInput } from './convert';
+import { filesApi, type PickPathInput, type PickPathResult } from './files';
 import { inferenceApi, inferenceEvents } from './inference';
 import { settingsApi } from './settings';
 
@@ -87,6 +88,7 @@ export const api = {
   'jobs.startConvert': { input: StartConvertInput, output: Job },
   ...inferenceApi,
   ...chatFeaturesApi,
+  ...filesApi,
   ...settingsApi,
 } as const;
 
@@ -113,6 +115,8 @@ export function isEventName(name: unknown): name is EventName {
 export interface DistilleryApi {
   call<M extends ApiMethod>(method: M, input: ApiInput<M>): Promise<ApiOutput<M>>;
   on<E extends EventName>(event: E, listener: (payload: EventPayload<E>) => void): () => void;
+  /** The native file/folder dialog: only in the desktop app (headless mode browses with `files.browse`). */
+  pickPath?(input: PickPathInput): Promise<PickPathResult>;
 }
 
 /** Errors cross the boundary as data; `code` lets the UI choose what to show. */

@@ -5,6 +5,7 @@
 import { appService } from './app';
 import type { ServiceModule } from './context';
 import { engineService } from './engine';
+import { filesService } from './files';
 import { jobsService } from './jobs';
 import { modelsService } from './models';
 import { chatService } from './chat';
@@ -12,4 +13,4 @@ import { compareService } from './compare';
 import { settingsService } from './settings';
 import { votesService } from './votes';
 
-export const serviceModules: ServiceModule[] = [appService, engineService, jobsService, modelsService, chatService, compareService, votesService, settingsService];
+export const serviceModules: ServiceModule[] = [appService, engineService, jobsService, modelsService, chatService, compareService, votesService, filesService, settingsService];
