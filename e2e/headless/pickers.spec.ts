@@ -21,8 +21,9 @@ test('Models › Add: a relative path is refused, the error clears with the fiel
   // Headless mode has no native dialog: a folder browser over the server's home and data folder.
   await app.getByRole('button', { name: 'Browse for model folder' }).click();
   const dialog = app.getByRole('dialog', { name: 'Model folder' });
-  await expect(dialog.getByRole('button', { name: 'Home', exact: true })).toBeVisible();
-  await dialog.getByRole('button', { name: 'Distillery data' }).first().click();
+  const places = dialog.getByRole('group', { name: 'Places' });
+  await expect(places.getByRole('button', { name: 'Home', exact: true })).toBeVisible();
+  await places.getByRole('button', { name: 'Distillery data' }).click();
   await dialog.getByRole('button', { name: /test-models/ }).click();
   await dialog.getByRole('button', { name: /picked-model/ }).click();
   await expect(dialog.getByTestId('browser-path')).toHaveText(fs.realpathSync(folder));

@@ -23,7 +23,7 @@ function BrowserDialog({ kind, title, start, onPick, onClose }: { kind: Kind; ti
             {listing?.path ?? 'Home and Distillery data'}
           </span>
         </div>
-        <div className="path-browser-nav">
+        <div className="path-browser-nav" role="group" aria-label="Places">
           {listing?.roots.map((root) => (
             <Button key={root.path} variant="ghost" onClick={() => browser.open(root.path)}>
               {root.label}
