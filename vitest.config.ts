@@ -4,7 +4,7 @@ import { defineConfig } from 'vitest/config';
 // ORT sessions and child processes are heavy on a 2-core machine: keep the pool small.
 export default defineConfig({
   test: {
-    include: ['electron/**/*.test.ts', 'renderer/**/*.test.ts', 'renderer/**/*.test.tsx', 'bin/**/*.test.ts'],
+    include: ['electron/**/*.test.ts', 'renderer/**/*.test.ts', 'renderer/**/*.test.tsx', 'bin/**/*.test.ts', 'scripts/**/*.test.ts'],
     pool: 'forks',
     maxWorkers: 2,
     testTimeout: 60_000,
