@@ -21,6 +21,8 @@ export const COMMANDS: Record<string, CommandEntry> = {
   chat: { summary: 'Chat with a model in the terminal', load: async () => (await import('./commands/chat')).chatCommand },
   convert: { summary: 'Convert a Hugging Face qwen2/llama checkpoint into an ONNX model folder', load: async () => (await import('./commands/convert')).convertCommand },
   train: { summary: 'Fine-tune with LoRA, export training graphs, merge adapters', load: async () => (await import('./commands/train')).trainCommand },
+  traces: { summary: 'Check a folder of reasoning traces, convert it to training JSONL', load: async () => (await import('./commands/traces')).tracesCommand },
+  chats: { summary: 'List saved chats, export them as training traces', load: async () => (await import('./commands/chats')).chatsCommand },
 };
 
 /** The command a command line asks for: its first word that is not an option (`help run` asks for run). */

@@ -13,7 +13,7 @@ import { loadModelConfig } from '../model/config';
 import { ReferenceModel } from '../testing/reference';
 import { checkpointWeights } from '../model/weights';
 import { convertCheckpoint, type ConvertOptions } from './convert';
-import { f16BitsToF32 } from './fp16';
+import { f16BitsToF32 } from '../util/float16';
 import { readManifest } from './manifest';
 import { compareLogits } from './compare';
 

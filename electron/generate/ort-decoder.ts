@@ -7,7 +7,7 @@
  * (an 8k prompt would otherwise produce 5 GB of logits).
  */
 import * as ort from 'onnxruntime-node';
-import { f16ToF32Array } from '../util/dtypes';
+import { f16ToF32Array } from '../util/float16';
 import type { DecoderShape } from './model-files';
 
 export interface DecoderModel {

@@ -1,61 +1,69 @@
 /**
- * A chat as a Markdown document (the branch on screen): questions, each reply's thinking as a quote, the answer as the
- * model wrote it, and the reply's figures. Model output goes in verbatim: it is the user's file, opened in their editor.
+ * Chats → canonical traces, the distillation loop of the R1 paper done locally: a big model's finished replies (with
+ * their reasoning) become training data for a small one. Each finished assistant reply with reasoning and an answer
+ * is one trace; the chat before its question goes in `turns`, answers only, as the template renders it. Shared by
+ * `chats.exportTraces` and `distillery chats export`.
  */
-import type { ChatRecord, MessageRecord } from '../store';
+import type { CanonicalTrace, ExportTracesOutput } from '../contract/traces';
+import type { MessageRecord, Store } from '../store';
+import type { ServiceModule } from './context';
+import { historyFor } from './chat';
+import { ApiError } from './errors';
 
-type ModelName = (modelId: string | undefined) => string | undefined;
-
-const quote = (text: string) =>
-  text
-    .trim()
-    .split('\n')
-    .map((line) => (line ? `> ${line}` : '>'))
-    .join('\n');
-
-function replyHeading(message: MessageRecord, modelName: ModelName): string {
-  const stats = message.stats as { modelId?: string; thinkingTokens?: number; thinkingMs?: number; answerTokens?: number } | undefined;
-  const who = modelName(stats?.modelId) ?? 'Assistant';
-  const note = message.status === 'complete' ? '' : ` (${message.status})`;
-  return `## ${who}${note}`;
+export interface ChatTraces {
+  traces: CanonicalTrace[];
+  /** Replies left out, by reason. */
+  skipped: Record<string, number>;
 }
 
-function thoughtLabel(message: MessageRecord): string {
-  const stats = message.stats as { thinkingTokens?: number; thinkingMs?: number } | undefined;
-  const parts = ['Thinking'];
-  if (stats?.thinkingTokens !== undefined) parts.push(`${stats.thinkingTokens} tokens`);
-  if (stats?.thinkingMs !== undefined) parts.push(`${(stats.thinkingMs / 1000).toFixed(1)} s`);
-  return parts.join(' · ');
+/** The traces of one chat's messages (in order). `file` names the chat in `source`. */
+export function chatTraces(messages: MessageRecord[], file: string): ChatTraces {
+  const out: ChatTraces = { traces: [], skipped: {} };
+  const skip = (reason: string) => (out.skipped[reason] = (out.skipped[reason] ?? 0) + 1);
+  // Once a reply is regenerated or a question edited, messages form a tree: a reply's question is its parent and the
+  // conversation before it is the branch above that question. Every version of a reply is a trace of its own.
+  const byId = new Map(messages.map((m) => [m.id, m]));
+  const branchAbove = (message: MessageRecord): MessageRecord[] => {
+    const branch: MessageRecord[] = [];
+    for (let at = message.parentId ? byId.get(message.parentId) : undefined; at; at = at.parentId ? byId.get(at.parentId) : undefined) branch.unshift(at);
+    return branch;
+  };
+  messages.forEach((reply, index) => {
+    if (reply.role !== 'assistant') return;
+    const question = reply.parentId !== undefined ? byId.get(reply.parentId) : messages[index - 1];
+    if (reply.status !== 'complete') return skip(`reply not finished (${reply.status})`);
+    if (!reply.reasoning?.trim()) return skip('reply without reasoning');
+    if (!reply.content.trim()) return skip('reply without an answer');
+    if (question?.role !== 'user' || !question.content.trim()) return skip('reply without a question before it');
+    const trace: CanonicalTrace = {
+      question: question.content.trim(), reasoning: reply.reasoning.trim(), answer: reply.content.trim(), source: { file, row: index },
+    };
+    const turns = historyFor(reply.parentId !== undefined ? branchAbove(question) : messages.slice(0, index - 1));
+    if (turns.length) trace.turns = turns;
+    out.traces.push(trace);
+  });
+  return out;
 }
 
-export function chatToMarkdown(chat: ChatRecord, branch: MessageRecord[], modelName: ModelName, now = new Date()): string {
-  const out: string[] = [`# ${chat.title.replace(/\n/g, ' ')}`, '', `*Exported from Distillery on ${now.toISOString().slice(0, 10)}.*`];
-  if (chat.instructions) out.push('', `**Instructions (added to each question):** ${chat.instructions}`);
-  for (const message of branch) {
-    out.push('');
-    if (message.role === 'user') {
-      out.push('## You', '', message.content.trim());
-      continue;
-    }
-    if (message.role === 'system') {
-      out.push('## System', '', message.content.trim());
-      continue;
-    }
-    out.push(replyHeading(message, modelName), '');
-    if (message.reasoning?.trim()) out.push(`**${thoughtLabel(message)}**`, '', quote(message.reasoning), '');
-    out.push(message.content.trim() || '*(no answer)*');
-    if (message.error) out.push('', `*Error: ${message.error}*`);
+/** The chosen chats (all when none are named) as canonical JSONL text. Unknown ids are refused, naming them. */
+export function exportChatTraces(store: Store, chatIds?: string[]): ExportTracesOutput {
+  const ids = chatIds?.length ? chatIds : store.chats.list().map((c) => c.id);
+  const missing = ids.filter((id) => !store.chats.get(id));
+  if (missing.length) throw new ApiError('not_found', `No chat with id ${missing.join(', ')}: list them with chats.list (or \`distillery chats list\`).`);
+  let jsonl = '';
+  let traces = 0;
+  let skipped = 0;
+  for (const id of ids) {
+    const result = chatTraces(store.messages.listByChat(id), `chat:${id}`);
+    for (const trace of result.traces) jsonl += `${JSON.stringify(trace)}\n`;
+    traces += result.traces.length;
+    skipped += Object.values(result.skipped).reduce((a, b) => a + b, 0);
   }
-  return `${out.join('\n')}\n`;
+  return { jsonl, chats: ids.length, traces, skipped };
 }
 
-/** A file name from a chat title: letters, digits and dashes, never empty, never a path. */
-export function exportFileName(title: string, extension: string): string {
-  const slug = title
-    .normalize('NFKD')
-    .replace(/[^\p{L}\p{N}]+/gu, '-')
-    .replace(/^-+|-+$/g, '')
-    .slice(0, 60)
-    .toLowerCase();
-  return `${slug || 'chat'}.${extension}`;
-}
+export const chatExportService: ServiceModule = (ctx) => ({
+  handlers: {
+    'chats.exportTraces': async ({ chatIds }) => exportChatTraces(ctx.store, chatIds),
+  },
+});

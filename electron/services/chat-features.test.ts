@@ -10,7 +10,7 @@ import { EngineHost } from '../engine/host';
 import { nodeEngineSpawner } from '../engine/spawn-node';
 import { scriptedOnnxModel } from '../testing/model-folders';
 import { historyFor } from './chat';
-import { exportFileName } from './chat-export';
+import { exportFileName } from './chat-markdown';
 import { createServices, type Services } from './index';
 
 const GREEDY = { temperature: 0 };
@@ -127,6 +127,14 @@ describe('search and export', () => {
     expect(hits).toEqual([expect.objectContaining({ chatId: chat.id, messageId: reply.id, role: 'assistant', snippet: expect.stringContaining('\u0002So\u0003') })]);
     expect((await services.call('chats.search', { query: 'pelican' })).map((h) => [h.chatId, h.messageId])).toEqual([[chat.id, undefined]]);
     expect(await services.call('chats.search', { query: '' })).toEqual([]);
+
+    // the trace export takes every version of a reply, each with the question it answered
+    const traces = await services.call('chats.exportTraces', { chatIds: [chat.id] });
+    expect(traces.traces).toBe(2);
+    expect(traces.jsonl.trim().split('\n').map((line) => JSON.parse(line) as { question: string; answer: string }).map((t) => [t.question, t.answer])).toEqual([
+      ['Add two and three', 'So it is $\\boxed{5}$.'],
+      ['Add two and three', 'The answer is \\boxed{4}.'],
+    ]);
 
     const exported = await services.call('chats.exportMarkdown', { chatId: chat.id });
     expect(exported.fileName).toBe('pelican-arithmetic.md');

@@ -12,7 +12,7 @@ import type { ChatRecord, MessageRecord } from '../store';
 export { toContractMessage } from './chat-branches';
 import type { ServiceContext, ServiceModule } from './context';
 import { branchOf, chatView, deleteMessage, selectVersion, toContractChat, withInstructions, withVersions } from './chat-branches';
-import { chatToMarkdown, exportFileName } from './chat-export';
+import { chatToMarkdown, exportFileName } from './chat-markdown';
 import { ApiError } from './errors';
 import { registryFor } from './models';
 

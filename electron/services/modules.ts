@@ -10,7 +10,8 @@ import { jobsService } from './jobs';
 import { modelsService } from './models';
 import { chatService } from './chat';
 import { compareService } from './compare';
+import { chatExportService } from './chat-export';
 import { settingsService } from './settings';
 import { votesService } from './votes';
 
-export const serviceModules: ServiceModule[] = [appService, engineService, jobsService, modelsService, chatService, compareService, votesService, filesService, settingsService];
+export const serviceModules: ServiceModule[] = [appService, engineService, jobsService, modelsService, chatService, chatExportService, compareService, votesService, filesService, settingsService];

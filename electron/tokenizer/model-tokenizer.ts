@@ -2,6 +2,8 @@
  * A model folder's tokenizer through transformers.js (offline): the chat template renders the prompt (it forces
  * `<think>\n` and strips earlier reasoning), and the think-tag and eos ids come from the files, never from constants.
  */
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import type { PreTrainedTokenizer } from '@huggingface/transformers';
 
 export interface TokenTextDecoder {
@@ -29,16 +31,43 @@ export interface ModelTokenizer extends TokenTextDecoder {
 }
 
 export async function loadModelTokenizer(dir: string, eosIds: number[]): Promise<ModelTokenizer> {
+  return wrapTokenizer(await loadFolderTokenizer(dir), eosIds);
+}
+
+/** The folder's tokenizer.json + tokenizer_config.json (chat template included), offline. Training uses it too. */
+export async function loadFolderTokenizer(dir: string): Promise<PreTrainedTokenizer> {
   // Loaded on first use: transformers.js takes longer to import than the rest of the CLI together.
   const { AutoTokenizer, env } = await import('@huggingface/transformers');
   env.allowRemoteModels = false;
-  let tok: PreTrainedTokenizer;
   try {
-    tok = await AutoTokenizer.from_pretrained(dir, { local_files_only: true });
+    return await AutoTokenizer.from_pretrained(dir, { local_files_only: true });
   } catch (err) {
     throw new Error(`Could not load the tokenizer in ${dir}: ${(err as Error).message}. Check tokenizer.json and tokenizer_config.json.`);
   }
-  return wrapTokenizer(tok, eosIds);
+}
+
+/**
+ * A folder's tokenizer files checked when a model is converted or added, so a damaged tokenizer.json is reported then,
+ * naming the file, rather than by the first chat. Throws an Error whose message names the file and what to do.
+ */
+export async function checkTokenizerFiles(dir: string): Promise<void> {
+  const file = join(dir, 'tokenizer.json');
+  let json: unknown;
+  try {
+    json = JSON.parse(await readFile(file, 'utf8'));
+  } catch (err) {
+    throw new Error(`${file} is not valid JSON (${(err as Error).message}): copy it again from the original model.`);
+  }
+  const model = (json as { model?: unknown } | null)?.model;
+  if (typeof model !== 'object' || model === null || !('vocab' in model)) {
+    throw new Error(`${file} is not a Hugging Face tokenizer (it has no "model" with a "vocab"): copy it again from the original model.`);
+  }
+  try {
+    const tokenizer = await loadModelTokenizer(dir, []);
+    tokenizer.encodeChat([{ role: 'user', content: 'Hi' }]);
+  } catch (err) {
+    throw new Error(`${file} or tokenizer_config.json cannot be used: ${(err as Error).message}`);
+  }
 }
 
 export function wrapTokenizer(tok: PreTrainedTokenizer, eosIds: number[]): ModelTokenizer {

@@ -3,14 +3,23 @@
  * adapter into its base and convert the result).
  */
 import type { Command } from 'commander';
-import { loadModelConfig } from '../../model/config';
+import { TrainDtype, TrainHyperparameters } from '../../contract/train-options';
+import { SafetensorsCheckpoint } from '../../model/safetensors';
+import { validateWeights } from '../../model/weights';
+import { loadModelConfig, type ModelConfig } from '../../model/config';
 import { parseTargets } from '../../train/adapter';
 import { exportTrainingGraph } from '../../train/export-graph';
 import { runFineTune } from '../../train/job';
 import { mergeAdapterIntoModel } from '../../train/merge-folder';
-import { loadTraceRecords, splitValidation } from '../../train/records';
+import { prepareTrainingData } from '../../train/data';
+import { splitValidation } from '../../train/records';
+import { parseFieldMap } from '../../traces';
 import type { TrainEvent } from '../../train/trainer';
 import { CliError, type CliCommand } from '../command';
+import { checkDataPath, choiceOption, numberOption } from '../options';
+import { describeReport, importProgressPrinter } from './traces';
+
+const hp = TrainHyperparameters.shape;
 
 const positiveInt = (flag: string) => (value: string): number => {
   const n = Number(value);
@@ -58,7 +67,15 @@ async function mergeAction(flags: MergeFlags): Promise<void> {
 interface RunFlags {
   model: string; data: string; out: string; rank: number; alpha?: number; targets: string; rslora?: boolean; full?: boolean;
   epochs: number; maxSteps?: number; lr: number; warmup: number; seq: number; batch: number; accum: number; seed: number;
-  valFraction: number; checkpointEvery: number; resume?: boolean; dtype: string;
+  valFraction: number; checkpointEvery: number; resume?: boolean; dtype: string; map?: string;
+}
+
+function parseMap(spec: string) {
+  try {
+    return parseFieldMap(spec);
+  } catch (error) {
+    throw new CliError((error as Error).message);
+  }
 }
 
 function printEvent(event: TrainEvent): void {
@@ -71,23 +88,38 @@ function printEvent(event: TrainEvent): void {
   }
 }
 
+/** The --model folder whole: config, and every tensor present with its bytes (a truncated shard is named now). */
+function checkModelFolder(folder: string): ModelConfig {
+  try {
+    const config = loadModelConfig(folder);
+    validateWeights(config, SafetensorsCheckpoint.open(folder), folder);
+    return config;
+  } catch (error) {
+    throw new CliError(`--model ${(error as Error).message}`);
+  }
+}
+
 async function runAction(flags: RunFlags): Promise<void> {
-  const config = (() => {
-    try {
-      return loadModelConfig(flags.model);
-    } catch (error) {
-      throw new CliError((error as Error).message);
-    }
-  })();
+  checkDataPath('--data', flags.data);
+  checkModelFolder(flags.model);
   let targets;
   try {
     targets = parseTargets(flags.targets);
   } catch (error) {
     throw new CliError((error as Error).message);
   }
-  if (!['fp32', 'fp16', 'q4'].includes(flags.dtype)) throw new CliError(`--dtype must be fp32, fp16 or q4 (got "${flags.dtype}")`);
-  const loaded = loadTraceRecords(flags.data, config.modelType, flags.seq);
-  for (const s of loaded.skipped.slice(0, 20)) process.stderr.write(`skipped ${flags.data}:${s.line}: ${s.reason}\n`);
+  const prepared = await prepareTrainingData({
+    data: flags.data, modelFolder: flags.model, outDir: flags.out, maxLen: flags.seq, map: flags.map ? parseMap(flags.map) : undefined,
+    onImportProgress: importProgressPrinter(),
+  }).catch((error: Error) => {
+    throw new CliError(error.message);
+  });
+  if (prepared.report) {
+    process.stdout.write(describeReport(prepared.report));
+    process.stdout.write(`Imported ${flags.data} → ${prepared.file}\n`);
+  }
+  const { loaded } = prepared;
+  for (const s of loaded.skipped.slice(0, 20)) process.stderr.write(`skipped ${prepared.file}:${s.line}: ${s.reason}\n`);
   if (loaded.skipped.length > 20) process.stderr.write(`… and ${loaded.skipped.length - 20} more skipped lines\n`);
   if (loaded.truncated.count) process.stderr.write(`${loaded.truncated.count} records are longer than --seq ${flags.seq}: ${loaded.truncated.tokensCut} tokens will be cut\n`);
   if (!loaded.records.length) throw new CliError(`${flags.data} has no usable records: each line must be {"question", "reasoning", "answer"}`);
@@ -135,27 +167,28 @@ export const trainCommand: CliCommand = (program: Command) => {
     .action(exportGraphAction);
   train
     .command('run')
-    .description('Fine-tune on a JSONL file of {question, reasoning, answer} traces (LoRA by default); writes <out>/adapter')
-    .requiredOption('--model <hf-folder>', 'Hugging Face checkpoint folder (config.json + safetensors)')
-    .requiredOption('--data <file.jsonl>', 'one {"question", "reasoning", "answer"} object per line')
+    .description('Fine-tune on reasoning traces (LoRA by default); writes <out>/adapter')
+    .requiredOption('--model <hf-folder>', 'Hugging Face checkpoint folder (config.json + safetensors + its tokenizer)')
+    .requiredOption('--data <folder|file>', 'a trace folder or file in any supported format (imported into <out>), or a canonical JSONL of {"question", "reasoning", "answer"}')
+    .option('--map <fields>', 'field names of the traces, e.g. question=prompt,reasoning=reason,answer=gen_ans')
     .requiredOption('--out <folder>', 'run folder: checkpoints/ and adapter/ (or model/ with --full)')
-    .option('--rank <r>', 'LoRA rank', positiveInt('--rank'), 16)
-    .option('--alpha <alpha>', 'LoRA alpha (default 2·rank)', positiveNumber('--alpha'))
+    .option('--rank <r>', 'LoRA rank', numberOption('--rank', hp.rank), 16)
+    .option('--alpha <alpha>', 'LoRA alpha (default 2·rank)', numberOption('--alpha', hp.alpha))
     .option('--targets <list>', 'modules to adapt (or all-linear)', 'all-linear')
     .option('--rslora', 'scale by alpha/√r')
     .option('--full', 'train every weight instead of LoRA adapters (small models)')
-    .option('--epochs <n>', 'passes over the data', positiveInt('--epochs'), 2)
-    .option('--max-steps <n>', 'stop after this many optimizer steps', positiveInt('--max-steps'))
-    .option('--lr <lr>', 'peak learning rate', positiveNumber('--lr'), 2e-4)
-    .option('--warmup <steps>', 'warm-up steps', (v: string) => Number(v), 10)
-    .option('--seq <tokens>', 'row length; records are packed into rows and longer ones cut', positiveInt('--seq'), 2048)
-    .option('--batch <rows>', 'rows per micro-batch', positiveInt('--batch'), 1)
-    .option('--accum <n>', 'micro-batches per optimizer step', positiveInt('--accum'), 8)
-    .option('--seed <n>', 'data order and adapter init', (v: string) => Number(v), 0)
-    .option('--val-fraction <f>', 'share of records held out for validation loss', (v: string) => Number(v), 0.05)
-    .option('--checkpoint-every <steps>', 'checkpoint and validate every N steps', positiveInt('--checkpoint-every'), 50)
+    .option('--epochs <n>', 'passes over the data', numberOption('--epochs', hp.epochs), 2)
+    .option('--max-steps <n>', 'stop after this many optimizer steps', numberOption('--max-steps', hp.maxSteps))
+    .option('--lr <lr>', 'peak learning rate', numberOption('--lr', hp.lr), 2e-4)
+    .option('--warmup <steps>', 'warm-up steps', numberOption('--warmup', hp.warmup), 10)
+    .option('--seq <tokens>', 'row length; records are packed into rows and longer ones cut', numberOption('--seq', hp.seq), 2048)
+    .option('--batch <rows>', 'rows per micro-batch', numberOption('--batch', hp.batch), 1)
+    .option('--accum <n>', 'micro-batches per optimizer step', numberOption('--accum', hp.accum), 8)
+    .option('--seed <n>', 'data order and adapter init', numberOption('--seed', hp.seed), 0)
+    .option('--val-fraction <f>', 'share of records held out for validation loss (0 to 0.5)', numberOption('--val-fraction', hp.valFraction), 0.05)
+    .option('--checkpoint-every <steps>', 'checkpoint and validate every N steps', numberOption('--checkpoint-every', hp.checkpointEvery), 50)
     .option('--resume', 'continue from the latest checkpoint in --out')
-    .option('--dtype <dtype>', 'frozen base weights: fp32, fp16 (mixed precision) or q4 (QLoRA: 4-bit projections)', 'fp32')
+    .option('--dtype <dtype>', 'frozen base weights: fp32, fp16 (mixed precision) or q4 (QLoRA: 4-bit projections)', choiceOption('--dtype', TrainDtype), 'fp32')
     .action(runAction);
   train
     .command('merge')
