@@ -72,6 +72,10 @@ test('regenerate and edit-and-resend keep versions; search finds a word inside a
   await app.getByRole('menuitem', { name: 'Markdown (.md)' }).click();
   const file = await download;
   expect(file.suggestedFilename()).toBe('how-many-pelicans.md');
+  await app.getByRole('button', { name: 'Export ▾' }).click();
+  const traces = app.waitForEvent('download');
+  await app.getByRole('menuitem', { name: 'Traces for fine-tuning (.jsonl)' }).click();
+  expect((await traces).suggestedFilename()).toBe('how-many-pelicans.jsonl');
 
   // The Math preset goes into the chat's instructions.
   await app.getByRole('button', { name: 'Instructions' }).click();

@@ -1,13 +1,8 @@
 import { useCallback, useState } from 'react';
-import { isApiMethod } from '../../electron/contract/api';
 import type { Chat } from '../../electron/contract/inference';
 import { errorMessage } from '../api';
 import { useApi } from './ApiContext';
 import { downloadText } from './download';
-
-/** The JSONL trace export belongs to the traces feature; the menu offers it once the API has it. */
-const TRACES_METHOD = 'chats.exportTraces';
-export const tracesExportAvailable = isApiMethod(TRACES_METHOD);
 
 export interface ChatTools {
   error: string | null;
@@ -44,9 +39,7 @@ export function useChatTools(): ChatTools {
   const exportTraces = useCallback(
     async (chatId: string, title: string) => {
       await guard(async () => {
-        // typed loosely: the method is in the contract only where the traces feature is
-        const call = api.call as unknown as (method: string, input: unknown) => Promise<{ jsonl: string; traces: number }>;
-        const { jsonl, traces } = await call(TRACES_METHOD, { chatIds: [chatId] });
+        const { jsonl, traces } = await api.call('chats.exportTraces', { chatIds: [chatId] });
         if (traces === 0) throw new Error('This chat has no finished reply with thinking and an answer to export as a trace.');
         const base = title.replace(/[^\p{L}\p{N}]+/gu, '-').replace(/^-+|-+$/g, '').toLowerCase() || 'chat';
         downloadText(`${base}.jsonl`, jsonl, 'application/jsonl');

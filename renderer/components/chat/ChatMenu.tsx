@@ -63,18 +63,8 @@ export function InstructionsButton({ instructions, onSave }: { instructions?: st
   );
 }
 
-/** One Export menu: the chat as Markdown, and as fine-tuning traces (JSONL) where the traces feature is present. */
-export function ExportMenu({
-  disabled,
-  tracesAvailable,
-  onMarkdown,
-  onTraces,
-}: {
-  disabled: boolean;
-  tracesAvailable: boolean;
-  onMarkdown(): void;
-  onTraces(): void;
-}) {
+/** One Export menu: the chat as Markdown, or its replies as fine-tuning traces (JSONL). */
+export function ExportMenu({ disabled, onMarkdown, onTraces }: { disabled: boolean; onMarkdown(): void; onTraces(): void }) {
   const { open, setOpen, anchor, close } = usePopover();
   const pick = (action: () => void) => () => {
     close();
@@ -90,14 +80,7 @@ export function ExportMenu({
           <button type="button" role="menuitem" className="menu-item" onClick={pick(onMarkdown)}>
             Markdown (.md)
           </button>
-          <button
-            type="button"
-            role="menuitem"
-            className="menu-item"
-            disabled={!tracesAvailable}
-            title={tracesAvailable ? 'Each finished reply as a training trace' : 'Needs the trace export of the fine-tune feature'}
-            onClick={pick(onTraces)}
-          >
+          <button type="button" role="menuitem" className="menu-item" title="Each finished reply, every version, as a training trace" onClick={pick(onTraces)}>
             Traces for fine-tuning (.jsonl)
           </button>
         </div>

@@ -19,7 +19,7 @@ import { useChatSession } from '../../state/chatSession';
 import { loadSettingsForm, parseSettings, saveSettingsForm, type SettingsForm } from '../../state/chatSettings';
 import { pickModelId } from '../../state/models';
 import { useModels } from '../../state/modelsStore';
-import { tracesExportAvailable, useChatTools } from '../../state/useChatTools';
+import { useChatTools } from '../../state/useChatTools';
 import { useChatSearch } from '../../state/useChatSearch';
 import { useMessageActions } from '../../state/useMessageActions';
 import { ChatSidebar } from './ChatSidebar';
@@ -203,7 +203,6 @@ export function ChatScreen({ onOpenModels }: { onOpenModels(): void }) {
           <SettingsPopover form={form} onChange={updateForm} />
           <ExportMenu
             disabled={!selectedId || session.state.messages.length === 0}
-            tracesAvailable={tracesExportAvailable}
             onMarkdown={() => selectedId && void tools.exportMarkdown(selectedId)}
             onTraces={() => selectedId && void tools.exportTraces(selectedId, selectedChat?.title ?? 'chat')}
           />
