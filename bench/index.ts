@@ -3,7 +3,7 @@
  * Each benchmark prints its own figures and the ratio against the baseline it measures in the same run.
  *
  *   npm run bench                 # all of them
- *   npm run bench -- generate     # only the named ones (convert, generate, train, traces)
+ *   npm run bench -- generate     # only the named ones (convert, generate, train, traces, ui-long-trace)
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -11,7 +11,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const benchDir = dirname(fileURLToPath(import.meta.url));
-const all = ['convert', 'generate', 'train', 'traces'];
+const all = ['convert', 'generate', 'train', 'traces', 'ui-long-trace'];
 const wanted = process.argv.slice(2).filter((a) => !a.startsWith('-'));
 const selected = wanted.length ? wanted : all;
 

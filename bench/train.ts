@@ -34,6 +34,7 @@ export interface TrainBenchOptions {
   /** Loss-head chunk (positions); default the trainer's. */
   chunkPositions?: number;
   prepackWeights?: boolean;
+  memoryArena?: boolean;
   /** Threads for both sides (default: ORT's own default, the physical cores; PyTorch gets the logical count). */
   threads?: number;
 }
@@ -48,6 +49,8 @@ export interface TrainBenchResult {
   optimizerSeconds: number;
   /** Peak RSS from building the training graph to the last step (the synthetic checkpoint's writing excluded). */
   peakRssGiB: number;
+  /** The peak so far after each stage: which one sets it. */
+  peakAfterGiB: { graph: number; session: number; warmUp: number; steps: number };
   trainableParameters: number;
 }
 
@@ -103,13 +106,17 @@ export async function runTrainBench(options: TrainBenchOptions): Promise<TrainBe
     const graphDtype = options.dtype === 'float16' ? 'float16' : 'float32';
     const q4Base = options.dtype === 'q4';
     const lossChunking = options.chunkPositions ? { positions: options.chunkPositions } : undefined;
-    const runnerOptions = { executionProviders: options.executionProviders, prepackWeights: options.prepackWeights, intraOpNumThreads: options.threads };
+    const runnerOptions = { executionProviders: options.executionProviders, prepackWeights: options.prepackWeights, intraOpNumThreads: options.threads,
+      memoryArena: options.memoryArena };
 
     const training = loadTrainingGraph(join(dir, 'hf'), { lora, dtype: graphDtype, q4Base, lossChunking });
     const params = initLoraTensors(training.trainables, 1);
     for (const t of params.values()) t.data.forEach((_, i, a) => { if (a[i] === 0) a[i] = 1e-3; }); // B ≠ 0: full backward
+    const afterGraph = peakRssGiB();
     const trainRunner = await OrtStepRunner.create(training, { ...runnerOptions, workDir: mkdtempSync(join(dir, 'train-')) });
+    const afterSession = peakRssGiB();
     const first = await trainRunner.run(batch, params); // warm-up
+    const afterWarmUp = peakRssGiB();
     const steps: number[] = [];
     for (let i = 0; i < options.steps; i++) steps.push(await seconds(() => trainRunner.run(batch, params)));
     const peak = peakRssGiB(); // before the forward-only session adds its own copy of the weights
@@ -139,6 +146,7 @@ export async function runTrainBench(options: TrainBenchOptions): Promise<TrainBe
       trainTokensPerSecond: options.seq / stepSeconds,
       optimizerSeconds: median(updates),
       peakRssGiB: peak,
+      peakAfterGiB: { graph: afterGraph, session: afterSession, warmUp: afterWarmUp, steps: peak },
       trainableParameters: training.trainables.reduce((n, t) => n + t.shape[0] * t.shape[1], 0),
     };
   } finally {
@@ -150,16 +158,18 @@ export async function runTrainBench(options: TrainBenchOptions): Promise<TrainBe
 export function runTorchReference(options: TrainBenchOptions, threads: number): TorchResult | string {
   if (options.dtype !== 'float32') return `no PyTorch reference for ${options.dtype} (it runs float32)`;
   const script = join(dirname(fileURLToPath(import.meta.url)), 'peers', 'train_lora_torch.py');
-  const python = process.env.PYTHON ?? 'python3';
   const args = [script, '--layers', String(options.layers), '--seq', String(options.seq), '--rank', String(options.rank),
     '--targets', parseTargets(options.targets).join(','), '--steps', String(options.steps), '--threads', String(threads)];
   // the same thread count for torch's own loops and for the BLAS its matrix products run in
-  const run = spawnSync(python, args, { encoding: 'utf8', env: { ...process.env, OMP_NUM_THREADS: String(threads), OPENBLAS_NUM_THREADS: String(threads) } });
-  if (run.error || run.status !== 0) {
-    const why = run.error?.message ?? run.stderr.trim().split('\n').pop();
-    return `no PyTorch reference (${why}); install it with: apt-get install python3-torch libopenblas0-pthread (or set PYTHON)`;
+  const env = { ...process.env, OMP_NUM_THREADS: String(threads), OPENBLAS_NUM_THREADS: String(threads) };
+  // PYTHON if set; otherwise the first python3 on PATH, then the system one (apt's python3-torch lives there)
+  let why = '';
+  for (const python of process.env.PYTHON ? [process.env.PYTHON] : ['python3', '/usr/bin/python3']) {
+    const run = spawnSync(python, args, { encoding: 'utf8', env });
+    if (!run.error && run.status === 0) return JSON.parse(run.stdout.trim().split('\n').pop()!) as TorchResult;
+    why = `${python}: ${run.error?.message ?? run.stderr.trim().split('\n').pop()}`;
   }
-  return JSON.parse(run.stdout.trim().split('\n').pop()!) as TorchResult;
+  return `no PyTorch reference (${why}); install it with: apt-get install python3-torch libopenblas0-pthread (or set PYTHON)`;
 }
 
 const isMain = process.argv[1] && import.meta.url.endsWith(process.argv[1].split('/').pop()!);
@@ -168,7 +178,7 @@ if (isMain) {
     options: {
       layers: { type: 'string', default: '2' }, seq: { type: 'string', default: '256' }, rank: { type: 'string', default: '16' },
       targets: { type: 'string', default: 'all-linear' }, steps: { type: 'string', default: '3' }, dtype: { type: 'string', default: 'fp32' },
-      ep: { type: 'string', default: 'cpu' }, chunk: { type: 'string' }, prepack: { type: 'boolean', default: false }, threads: { type: 'string' },
+      ep: { type: 'string', default: 'cpu' }, chunk: { type: 'string' }, prepack: { type: 'boolean', default: false }, threads: { type: 'string' }, 'no-arena': { type: 'boolean', default: false },
       'no-torch': { type: 'boolean', default: false },
     },
   });
@@ -176,7 +186,7 @@ if (isMain) {
     layers: Number(values.layers), seq: Number(values.seq), rank: Number(values.rank), targets: values.targets!, steps: Number(values.steps),
     dtype: values.dtype === 'fp16' ? 'float16' : values.dtype === 'q4' ? 'q4' : 'float32', executionProviders: values.ep!.split(','),
     chunkPositions: values.chunk ? Number(values.chunk) : undefined, prepackWeights: values.prepack,
-    threads: values.threads ? Number(values.threads) : undefined,
+    threads: values.threads ? Number(values.threads) : undefined, memoryArena: !values['no-arena'],
   };
   const result = await runTrainBench(options);
   const gib = (x: number): string => `${x.toFixed(2)} GiB`;
@@ -184,6 +194,8 @@ if (isMain) {
   console.log(`  ONNX Runtime: ${result.tokensPerStep} tokens/step · step ${result.stepSeconds.toFixed(2)} s · forward ${result.forwardSeconds.toFixed(2)} s · ` +
     `step/forward ${result.stepOverForward.toFixed(2)} · ${result.trainTokensPerSecond.toFixed(1)} training tokens/s · AdamW ${(result.optimizerSeconds * 1000).toFixed(1)} ms · ` +
     `peak RSS ${gib(result.peakRssGiB)} · ${(result.trainableParameters / 1e6).toFixed(2)} M trainable`);
+  const after = result.peakAfterGiB;
+  console.log(`  peak RSS after building the graph ${gib(after.graph)} · opening the session ${gib(after.session)} · the warm-up step ${gib(after.warmUp)} · ${options.steps} steps ${gib(after.steps)}`);
   const torch = values['no-torch'] ? 'PyTorch reference skipped (--no-torch)' : runTorchReference(options, options.threads ?? availableParallelism());
   if (typeof torch === 'string') {
     console.log(`  ${torch}`);

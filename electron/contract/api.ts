@@ -8,6 +8,7 @@ import { z } from 'zod';
 import { chatFeaturesApi } from './chat';
 import { StartConvertInput } from './convert';
 import { filesApi, type PickPathInput, type PickPathResult } from './files';
+import { downloadsApi, downloadsEvents } from './downloads';
 import { inferenceApi, inferenceEvents } from './inference';
 import { settingsApi } from './settings';
 import { tracesApi } from './traces';
@@ -99,12 +100,14 @@ export const api = {
   ...filesApi,
   ...settingsApi,
   ...tracesApi,
+  ...downloadsApi,
 } as const;
 
 export const events = {
   'engine.status': EngineStatus,
   'job.update': Job,
   ...inferenceEvents,
+  ...downloadsEvents,
 } as const;
 
 export type ApiMethod = keyof typeof api;

@@ -69,7 +69,10 @@ describe('static files that change while they are served', () => {
     const fd = openSync(file, 'r');
     const failing = new Readable({ read() {} });
     onOpen.current = () => {
-      setImmediate(() => failing.emit('open', fd)); // opened fine (1000 bytes)…
+      setImmediate(() => {
+        failing.emit('open', fd); // opened fine (1000 bytes), the first bytes read…
+        failing.push('partial');
+      });
       return failing;
     };
     const broken = await new Promise<string>((resolve) => {
@@ -80,7 +83,6 @@ describe('static files that change while they are served', () => {
           res.on('error', (error) => resolve(error.message));
           res.on('end', () => resolve('ended'));
           // …then the disk fails mid-read, after the headers went out
-          failing.push('partial');
           failing.destroy(Object.assign(new Error('EIO: i/o error, read'), { code: 'EIO' }));
         })
         .on('error', (error) => resolve(error.message));

@@ -13,5 +13,8 @@ import { compareService } from './compare';
 import { chatExportService } from './chat-export';
 import { settingsService } from './settings';
 import { votesService } from './votes';
+import { downloadsService } from './downloads';
 
-export const serviceModules: ServiceModule[] = [appService, engineService, jobsService, modelsService, chatService, chatExportService, compareService, votesService, filesService, settingsService];
+export const serviceModules: ServiceModule[] = [
+  appService, engineService, jobsService, modelsService, chatService, chatExportService, compareService, votesService, filesService, settingsService, downloadsService,
+];

@@ -48,25 +48,31 @@ export async function loadFolderTokenizer(dir: string): Promise<PreTrainedTokeni
 
 /**
  * A folder's tokenizer files checked when a model is converted or added, so a damaged tokenizer.json is reported then,
- * naming the file, rather than by the first chat. Throws an Error whose message names the file and what to do.
+ * naming the file, rather than by the first chat. Structural and quick (no tokenizer is built: adding a model must not
+ * wait for transformers.js): both files parse, the vocabulary is there, and so are the <think> tokens R1 needs.
  */
 export async function checkTokenizerFiles(dir: string): Promise<void> {
   const file = join(dir, 'tokenizer.json');
-  let json: unknown;
-  try {
-    json = JSON.parse(await readFile(file, 'utf8'));
-  } catch (err) {
-    throw new Error(`${file} is not valid JSON (${(err as Error).message}): copy it again from the original model.`);
-  }
-  const model = (json as { model?: unknown } | null)?.model;
-  if (typeof model !== 'object' || model === null || !('vocab' in model)) {
+  const json = await readJsonFile(file) as { model?: { vocab?: unknown }; added_tokens?: unknown };
+  const vocab = json?.model?.vocab;
+  if (typeof vocab !== 'object' || vocab === null) {
     throw new Error(`${file} is not a Hugging Face tokenizer (it has no "model" with a "vocab"): copy it again from the original model.`);
   }
+  const added = Array.isArray(json.added_tokens) ? (json.added_tokens as { content?: unknown }[]).map((t) => t?.content) : [];
+  const has = (token: string) => added.includes(token) || (!Array.isArray(vocab) && token in vocab);
+  if (!has('<think>') || !has('</think>')) {
+    throw new Error(`${file} has no <think>/</think> tokens: this is not a DeepSeek-R1 distill tokenizer.`);
+  }
+  const config = join(dir, 'tokenizer_config.json');
+  const parsed = await readJsonFile(config);
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new Error(`${config} is not a JSON object: copy it again from the original model.`);
+}
+
+async function readJsonFile(file: string): Promise<unknown> {
   try {
-    const tokenizer = await loadModelTokenizer(dir, []);
-    tokenizer.encodeChat([{ role: 'user', content: 'Hi' }]);
+    return JSON.parse(await readFile(file, 'utf8'));
   } catch (err) {
-    throw new Error(`${file} or tokenizer_config.json cannot be used: ${(err as Error).message}`);
+    throw new Error(`${file} is not valid JSON (${(err as Error).message}): copy it again from the original model.`);
   }
 }
 

@@ -25,6 +25,8 @@ export interface RunnerOptions {
    * a small share, while the copies cost as much memory as the frozen weights themselves (`npm run bench -- train`).
    */
   prepackWeights?: boolean;
+  /** ORT's CPU memory arena (default true): keeps freed activation memory for the next step instead of returning it. */
+  memoryArena?: boolean;
 }
 
 export class OrtStepRunner implements StepRunner {
@@ -39,6 +41,7 @@ export class OrtStepRunner implements StepRunner {
       executionProviders: options.executionProviders ?? ['cpu'],
       graphOptimizationLevel: 'all',
       extra: { session: { disable_prepacking: options.prepackWeights ? '0' : '1' } },
+      enableCpuMemArena: options.memoryArena ?? true,
     };
     if (options.intraOpNumThreads !== undefined) sessionOptions.intraOpNumThreads = options.intraOpNumThreads;
     const { session, cleanup } = await createGraphSession(training, 'train', sessionOptions, options.workDir);

@@ -5,10 +5,11 @@
 import type Database from 'better-sqlite3';
 import { initial } from './001_initial';
 import { jobPaused } from './002_job_paused';
+import { downloads } from './004_downloads';
 import { chatFeatures } from './005_chat_features';
 import type { Migration } from './types';
 
-export const migrations: Migration[] = [initial, jobPaused, chatFeatures];
+export const migrations: Migration[] = [initial, jobPaused, downloads, chatFeatures];
 
 export const latestSchemaVersion = migrations.at(-1)!.version;
 

@@ -3,7 +3,7 @@ import type { ChatMessage } from '../../../electron/contract/inference';
 import { statsParts, statusNote, type LiveStats } from '../../state/chatMessages';
 import { Button } from '../Button';
 import { AlertIcon, RefreshIcon } from '../Icons';
-import { Markdown } from './Markdown';
+import { StreamingMarkdown } from './StreamingMarkdown';
 import { ThinkingBlock } from './ThinkingBlock';
 
 export interface MessageViewProps {
@@ -73,7 +73,7 @@ function AssistantMessage({ message, live, now, onRetry, actions }: MessageViewP
       )}
       {message.content.length > 0 && (
         <div className="message-answer selectable" data-testid="answer">
-          <Markdown text={message.content} />
+          <StreamingMarkdown text={message.content} streaming={streaming} />
           {streaming && <span className="caret" aria-hidden="true" />}
         </div>
       )}

@@ -12,8 +12,10 @@ import { SettingsPopover } from '../../components/chat/SettingsPopover';
 import { VotePanel } from '../../components/chat/VotePanel';
 import { EmptyState } from '../../components/EmptyState';
 import { ChatIcon } from '../../components/Icons';
+import { SidebarIcon } from '../../components/chat/icons';
 import '../../components/chat/chat.css';
 import { useChatList } from '../../state/chatList';
+import { useChatListPanel } from '../../state/chatLayout';
 import { chatAfterDelete } from '../../state/chatMessages';
 import { useChatSession } from '../../state/chatSession';
 import { loadSettingsForm, parseSettings, saveSettingsForm, type SettingsForm } from '../../state/chatSettings';
@@ -23,6 +25,7 @@ import { useChatTools } from '../../state/useChatTools';
 import { useChatSearch } from '../../state/useChatSearch';
 import { useMessageActions } from '../../state/useMessageActions';
 import { ChatSidebar } from './ChatSidebar';
+import './chatScreen.css';
 
 const OPEN_CHAT_KEY = 'distillery.chat.open';
 
@@ -64,6 +67,7 @@ export function ChatScreen({ onOpenModels }: { onOpenModels(): void }) {
   const [pickedModel, setPickedModel] = useState<string | undefined>();
   const [form, setForm] = useState<SettingsForm>(() => loadSettingsForm());
   const session = useChatSession(selectedId);
+  const listPanel = useChatListPanel();
   const selectedChat = list.chats.find((c) => c.id === selectedId);
   const modelId = pickModelId(models.models, pickedModel ?? selectedChat?.modelId);
   const search = useChatSearch();
@@ -109,6 +113,7 @@ export function ChatScreen({ onOpenModels }: { onOpenModels(): void }) {
   const selectChat = (chatId: string) => {
     setSelectedId(chatId);
     setPickedModel(undefined);
+    listPanel.picked();
   };
 
   const pickModel = (id: string) => {
@@ -178,20 +183,36 @@ export function ChatScreen({ onOpenModels }: { onOpenModels(): void }) {
   const settingsInvalid = !parseSettings(form).ok;
   const noModels = !models.loading && models.models.length === 0;
   return (
-    <div className="chat-screen">
-      <ChatSidebar
-        chats={list.chats}
-        selectedId={selectedId}
-        onSelect={selectChat}
-        onNew={newChat}
-        onDelete={remove}
-        onRename={async (chatId, title) => void (await list.rename(chatId, title))}
-        error={list.error}
-        search={<ChatSearchBox search={search} />}
-        searchResults={search.query.trim() ? <ChatSearchResults search={search} onOpen={(hit) => void openHit(hit)} /> : undefined}
-      />
+    <div className="chat-screen" data-list={listPanel.open ? 'open' : 'closed'} data-narrow={listPanel.narrow}>
+      {listPanel.open && (
+        <ChatSidebar
+          chats={list.chats}
+          selectedId={selectedId}
+          onSelect={selectChat}
+          onNew={() => {
+            newChat();
+            listPanel.picked();
+          }}
+          onDelete={remove}
+          onRename={async (chatId, title) => void (await list.rename(chatId, title))}
+          error={list.error}
+          search={<ChatSearchBox search={search} />}
+          searchResults={search.query.trim() ? <ChatSearchResults search={search} onOpen={(hit) => void openHit(hit)} /> : undefined}
+        />
+      )}
+      {listPanel.open && listPanel.narrow && <div className="chat-drawer-scrim" onClick={listPanel.toggle} aria-hidden="true" />}
       <section className="chat-main" aria-label="Conversation">
         <header className="chat-toolbar">
+          <button
+            type="button"
+            className="icon-button chat-list-toggle"
+            aria-label={listPanel.open ? 'Hide chat list' : 'Show chat list'}
+            aria-expanded={listPanel.open}
+            title={listPanel.open ? 'Hide chat list' : 'Show chat list'}
+            onClick={listPanel.toggle}
+          >
+            <SidebarIcon width={18} height={18} />
+          </button>
           <ModelPicker
             models={models.models}
             value={modelId}
@@ -229,6 +250,7 @@ export function ChatScreen({ onOpenModels }: { onOpenModels(): void }) {
           <MessageList
             messages={session.state.chatId === selectedId ? session.state.messages : []}
             live={session.state.live}
+            conversationKey={selectedId}
             onRetry={(prompt) => void send(prompt)}
             renderActions={renderActions}
             empty={
