@@ -14,6 +14,7 @@ import { copyFileSync, cpSync, existsSync, mkdirSync, readFileSync, rmSync, writ
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { missingBinaryMessage, nodeGypFailureMessage } from './electron-preflight.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const require = createRequire(path.join(root, 'package.json'));
@@ -54,6 +55,9 @@ if (!electronVersion) fail('the electron package is not installed; run `npm ci` 
 if (!sqliteVersion) fail('the better-sqlite3 package is not installed; run `npm ci` first.');
 const wanted = { electron: electronVersion, 'better-sqlite3': sqliteVersion, platform: process.platform, arch: process.arch };
 
+const noBinary = missingBinaryMessage(path.dirname(require.resolve('electron/package.json')), electronVersion);
+if (noBinary) fail(noBinary);
+
 if (process.argv.includes('--if-missing') && existsSync(outFile) && existsSync(stampFile)) {
   const built = JSON.parse(readFileSync(stampFile, 'utf8'));
   if (Object.entries(wanted).every(([key, value]) => built[key] === value)) process.exit(0);
@@ -79,15 +83,15 @@ for (const key of Object.keys(env)) if (/^npm_config_(nodedir|target|runtime|dis
 const result = spawnSync(
   process.execPath,
   [nodeGyp, 'rebuild', '--release', `--target=${electronVersion}`, '--runtime=electron', '--dist-url=https://electronjs.org/headers'],
-  { cwd: workDir, stdio: 'inherit', env },
+  // node-gyp's own output goes to a log: on failure the user gets one line with the cause, and the log for details
+  { cwd: workDir, stdio: ['ignore', 'pipe', 'pipe'], env, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 },
 );
 const builtFile = path.join(workDir, 'build', 'Release', 'better_sqlite3.node');
+const gypLog = `${result.stdout ?? ''}${result.stderr ?? ''}${result.error ? String(result.error) : ''}`;
+writeFileSync(path.join(outDir, 'node-gyp.log'), gypLog);
 if (result.status !== 0 || !existsSync(builtFile)) {
   rmSync(workDir, { recursive: true, force: true });
-  fail(
-    'node-gyp failed (see above). It needs python3, make, a C++ compiler and network access to ' +
-      'https://electronjs.org/headers. The headless mode (`npm run serve`) does not need this build.',
-  );
+  fail(nodeGypFailureMessage(gypLog, electronVersion));
 }
 copyFileSync(builtFile, outFile);
 writeFileSync(stampFile, JSON.stringify({ ...wanted, builtAt: new Date().toISOString() }, null, 2) + '\n');

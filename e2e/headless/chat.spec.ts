@@ -29,7 +29,7 @@ test('a reply streams its thinking, then the answer; stats show; reload finds th
 
   const reply = app.getByTestId('message-assistant').last();
   await expect(reply).toHaveAttribute('data-status', 'complete', { timeout: 120_000 });
-  await expect(app.getByTestId('message-user').last()).toHaveText('What is 2 + 2?');
+  await expect(app.getByTestId('message-user').last().locator('.message-bubble')).toHaveText('What is 2 + 2?');
   await expect(reply.getByTestId('answer')).toHaveText('The answer is 4.');
   await expect(reply.locator('.boxed-answer')).toHaveText('4');
   // The thought collapsed by itself when the answer started; a click opens it.

@@ -34,8 +34,8 @@ test('one prompt streams into two columns side by side, each with its own thinki
   await expect(rightReply).toHaveAttribute('data-status', 'streaming');
   await expect(rightReply.getByTestId('thinking')).toHaveAttribute('data-open', 'true');
   await expect.poll(async () => ((await rightReply.getByTestId('thinking-text').textContent()) ?? '').length, { timeout: 60_000 }).toBeGreaterThan(5);
-  await expect(left.getByTestId('message-user')).toHaveText('What is 2 + 2?');
-  await expect(right.getByTestId('message-user')).toHaveText('What is 2 + 2?');
+  await expect(left.getByTestId('message-user').locator('.message-bubble')).toHaveText('What is 2 + 2?');
+  await expect(right.getByTestId('message-user').locator('.message-bubble')).toHaveText('What is 2 + 2?');
   await screenshot(app, 'compare-light');
 
   await app.getByRole('button', { name: 'Stop' }).click();

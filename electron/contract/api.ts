@@ -5,8 +5,10 @@
  * Later features add methods here: the transports pick them up without changes.
  */
 import { z } from 'zod';
+import { chatFeaturesApi } from './chat';
 import { StartConvertInput } from './convert';
 import { finetuneApi, finetuneEvents } from './finetune';
+import { filesApi, type PickPathInput, type PickPathResult } from './files';
 import { downloadsApi, downloadsEvents } from './downloads';
 import { inferenceApi, inferenceEvents } from './inference';
 import { settingsApi } from './settings';
@@ -95,6 +97,8 @@ export const api = {
   /** Converts a Hugging Face checkpoint folder as a job; see ./convert.ts. */
   'jobs.startConvert': { input: StartConvertInput, output: Job },
   ...inferenceApi,
+  ...chatFeaturesApi,
+  ...filesApi,
   ...settingsApi,
   ...tracesApi,
   ...finetuneApi,
@@ -126,6 +130,8 @@ export function isEventName(name: unknown): name is EventName {
 export interface DistilleryApi {
   call<M extends ApiMethod>(method: M, input: ApiInput<M>): Promise<ApiOutput<M>>;
   on<E extends EventName>(event: E, listener: (payload: EventPayload<E>) => void): () => void;
+  /** The native file/folder dialog: only in the desktop app (headless mode browses with `files.browse`). */
+  pickPath?(input: PickPathInput): Promise<PickPathResult>;
 }
 
 /** Errors cross the boundary as data; `code` lets the UI choose what to show. */

@@ -27,7 +27,8 @@ export function isAbsolutePath(value: string): boolean {
   return /^\//.test(value) || /^[A-Za-z]:[\\/]/.test(value) || /^\\\\[^\\]+\\/.test(value);
 }
 
-const AbsolutePath = z
+/** A folder path typed by the user: refused unless absolute (a relative one would resolve against the server's cwd). */
+export const AbsolutePath = z
   .string()
   .trim()
   .min(1)

@@ -3,6 +3,7 @@
  * Spread into `api` and `events` in ./api.ts. No Node or DOM imports here (the renderer imports it).
  */
 import { z } from 'zod';
+import { AbsolutePath } from './convert';
 
 const Id = z.string().min(1).max(200);
 
@@ -93,6 +94,10 @@ export const MessageStatus = z.enum(['complete', 'streaming', 'stopped', 'error'
 export const ChatMessage = z.object({
   id: z.string(),
   chatId: z.string(),
+  /** The message this one follows (messages form a tree once a reply is regenerated or a question edited). */
+  parentId: z.string().optional(),
+  /** Every version of this message (regenerated replies, edited questions), oldest first; absent when just one. */
+  versionIds: z.array(z.string()).optional(),
   role: z.enum(['system', 'user', 'assistant']),
   /** For assistant messages: the answer (reasoning is separate). */
   content: z.string(),
@@ -109,6 +114,8 @@ export const Chat = z.object({
   id: z.string(),
   title: z.string(),
   modelId: z.string().optional(),
+  /** Put into each user turn sent to the model: R1 distills take no system prompt (DeepSeek's guidance). */
+  instructions: z.string().optional(),
   createdAt: z.number(),
   updatedAt: z.number(),
 });
@@ -134,7 +141,7 @@ const Empty = z.object({}).strict();
 
 export const inferenceApi = {
   'models.list': { input: Empty, output: z.array(ModelInfo) },
-  'models.add': { input: z.object({ path: z.string().min(1), name: z.string().min(1).max(200).optional() }).strict(), output: ModelInfo },
+  'models.add': { input: z.object({ path: AbsolutePath, name: z.string().min(1).max(200).optional() }).strict(), output: ModelInfo },
   /** Forgets the model (the folder on disk is kept). */
   'models.remove': { input: z.object({ modelId: Id }).strict(), output: z.object({ removed: z.boolean() }) },
   'models.load': {
@@ -151,6 +158,7 @@ export const inferenceApi = {
   'models.unload': { input: z.object({ modelId: Id }).strict(), output: z.object({ unloaded: z.boolean() }) },
   'chats.list': { input: Empty, output: z.array(Chat) },
   'chats.create': { input: z.object({ title: z.string().max(200).optional(), modelId: Id.optional() }).strict(), output: Chat },
+  /** The chat and the branch on screen (first message first); each message lists its versions. */
   'chats.get': { input: z.object({ chatId: Id }).strict(), output: z.object({ chat: Chat, messages: z.array(ChatMessage) }) },
   'chats.delete': { input: z.object({ chatId: Id }).strict(), output: z.object({ deleted: z.boolean() }) },
   'chats.rename': { input: z.object({ chatId: Id, title: z.string().trim().min(1).max(200) }).strict(), output: Chat },

@@ -1,6 +1,6 @@
 // convertCheckpoint: a Hugging Face R1-distill folder → a transformers.js model folder in one dtype, streamed tensor by
 // tensor, written into a temporary folder beside the target and renamed into place only when complete.
-import { existsSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { copyFile, mkdir, mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, relative, resolve, sep } from 'node:path';
 import { writeModel } from '../onnx/write';
@@ -109,6 +109,8 @@ function throwIfAborted(signal?: AbortSignal): void {
 
 /** Config, shards and tensors checked before anything is written: each problem is a clear error. */
 function openAndValidate(source: string) {
+  if (!existsSync(source)) throw new ConvertError(`${source} does not exist: check the path (it must be a Hugging Face model folder).`);
+  if (!statSync(source).isDirectory()) throw new ConvertError(`${source} is a file, not a folder: point at the Hugging Face model folder that holds it.`);
   for (const file of REQUIRED_FILES) {
     if (!existsSync(join(source, file))) {
       throw new ConvertError(`${source} has no ${file}: point at a Hugging Face model folder (config.json, tokenizer files, *.safetensors).`);

@@ -30,19 +30,25 @@ export function ortBindingDir(): string {
   return path.join(packageDir, 'bin', 'napi-v6', process.platform, process.arch);
 }
 
+const WEBGPU_NEEDS = 'WebGPU needs a GPU with current Vulkan, Direct3D 12 or Metal drivers.';
+
+/**
+ * `webgpu`: the result of really starting WebGPU (./webgpu-probe.ts); without it a bundled WebGPU counts as
+ * available, as ORT lists it.
+ */
 export function describeProviders(
   backends: BackendListing[],
   fileExists: (file: string) => boolean = existsSync,
   bindingDir: string = ortBindingDir(),
+  webgpu?: { available: boolean; reason?: string },
 ): ProviderAvailability[] {
   return backends.map(({ name, bundled }) => {
     if (name === 'cuda' || name === 'tensorrt') return describeCudaFamily(name, bindingDir, fileExists);
     if (name === 'webgpu') {
-      return {
-        name,
-        available: bundled,
-        detail: 'Experimental; needs a GPU with current Vulkan, Direct3D 12 or Metal drivers.',
-      };
+      if (bundled && webgpu && !webgpu.available) {
+        return { name, available: false, detail: `No GPU adapter: ${webgpu.reason ?? 'WebGPU did not start'}. ${WEBGPU_NEEDS}` };
+      }
+      return { name, available: bundled, detail: `Experimental; ${WEBGPU_NEEDS.replace('WebGPU needs', 'needs')}` };
     }
     return bundled ? { name, available: true } : { name, available: false, detail: `${name} is not bundled here.` };
   });

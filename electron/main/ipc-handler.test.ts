@@ -1,5 +1,5 @@
 import { describe, expect, it, vi } from 'vitest';
-import { handleCall } from './ipc-handler';
+import { handleCall, handlePickPath } from './ipc-handler';
 
 const trusted = (url: string) => url === 'file:///app/index.html';
 const appFrame = { url: 'file:///app/index.html', isMainFrame: true };
@@ -43,5 +43,20 @@ describe('handleCall', () => {
       throw 'boom';
     };
     await expect(handleCall(crashing, trusted, appFrame, 'app.info', {})).resolves.toMatchObject({ ok: false, error: { code: 'internal' } });
+  });
+});
+
+describe('handlePickPath', () => {
+  const trusted = (url: string) => url.startsWith('app://');
+  const app = { url: 'app://distillery/index.html', isMainFrame: true };
+
+  it('opens the dialog for the app window only, with a checked request', async () => {
+    const show = vi.fn(async () => ({ path: '/home/me/qwen' }));
+    await expect(handlePickPath(show, trusted, app, { kind: 'folder', title: 'Model folder' })).resolves.toEqual({ ok: true, result: { path: '/home/me/qwen' } });
+    expect(show).toHaveBeenCalledWith({ kind: 'folder', title: 'Model folder' });
+    await expect(handlePickPath(show, trusted, { url: 'https://evil.example/', isMainFrame: true }, { kind: 'file' })).resolves.toMatchObject({ ok: false, error: { code: 'forbidden' } });
+    await expect(handlePickPath(show, trusted, { ...app, isMainFrame: false }, { kind: 'file' })).resolves.toMatchObject({ ok: false, error: { code: 'forbidden' } });
+    await expect(handlePickPath(show, trusted, app, { kind: 'folder', extra: 1 })).resolves.toMatchObject({ ok: false, error: { code: 'bad_request' } });
+    expect(show).toHaveBeenCalledTimes(1);
   });
 });

@@ -3,6 +3,7 @@
  * the payload against the contract). Always answers with a CallReply, never throws. No Electron imports: unit-tested.
  */
 import { isApiMethod, type ApiMethod } from '../contract/api';
+import { PickPathInput, type PickPathResult } from '../contract/files';
 import type { CallReply } from '../preload/ipc-protocol';
 
 export type Dispatch = (method: ApiMethod, input: unknown) => Promise<unknown>;
@@ -24,6 +25,28 @@ export function errorToReply(error: unknown): CallReply {
   };
 }
 
+const untrusted = (sender: CallSender, isTrustedUrl: (url: string) => boolean) =>
+  !sender.isMainFrame || sender.url === null || !isTrustedUrl(sender.url);
+
+/** One `distillery:pick-path`: the same sender check as a call, the input checked, then the native dialog. */
+export async function handlePickPath(
+  show: (input: PickPathInput) => Promise<PickPathResult>,
+  isTrustedUrl: (url: string) => boolean,
+  sender: CallSender,
+  input: unknown,
+): Promise<CallReply> {
+  if (untrusted(sender, isTrustedUrl)) {
+    return { ok: false, error: { code: 'forbidden', message: 'Only the app’s own window may open a file dialog.' } };
+  }
+  const request = PickPathInput.safeParse(input);
+  if (!request.success) return { ok: false, error: { code: 'bad_request', message: `Invalid pickPath input: ${request.error.message}` } };
+  try {
+    return { ok: true, result: await show(request.data) };
+  } catch (error) {
+    return errorToReply(error);
+  }
+}
+
 export async function handleCall(
   dispatch: Dispatch,
   isTrustedUrl: (url: string) => boolean,
@@ -31,7 +54,7 @@ export async function handleCall(
   method: unknown,
   input: unknown,
 ): Promise<CallReply> {
-  if (!sender.isMainFrame || sender.url === null || !isTrustedUrl(sender.url)) {
+  if (untrusted(sender, isTrustedUrl)) {
     return { ok: false, error: { code: 'forbidden', message: 'Only the app’s own window may call the API.' } };
   }
   if (!isApiMethod(method)) {

@@ -1,6 +1,6 @@
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import type { DistilleryApi } from '../contract/api';
-import { CALL_CHANNEL, EVENT_CHANNEL } from './ipc-protocol';
+import { CALL_CHANNEL, EVENT_CHANNEL, PICK_PATH_CHANNEL } from './ipc-protocol';
 
 // The preload runs in Electron's sandbox; here Electron's two objects are stand-ins that record what it does.
 const exposed = new Map<string, unknown>();
@@ -26,10 +26,20 @@ async function loadBridge(): Promise<DistilleryApi> {
 describe('preload bridge', () => {
   beforeEach(() => invoke.mockReset());
 
-  it('exposes exactly window.distillery with call and on', async () => {
+  it('exposes exactly window.distillery with call, on and pickPath', async () => {
     const bridge = await loadBridge();
     expect([...exposed.keys()]).toEqual(['distillery']);
-    expect(Object.keys(bridge).sort()).toEqual(['call', 'on']);
+    expect(Object.keys(bridge).sort()).toEqual(['call', 'on', 'pickPath']);
+  });
+
+  it('asks main for the native dialog with a checked request, and checks the reply', async () => {
+    const bridge = await loadBridge();
+    invoke.mockResolvedValue({ ok: true, result: { path: '/home/me/models/qwen' } });
+    await expect(bridge.pickPath!({ kind: 'folder', title: 'Model folder' })).resolves.toEqual({ path: '/home/me/models/qwen' });
+    expect(invoke).toHaveBeenCalledWith(PICK_PATH_CHANNEL, { kind: 'folder', title: 'Model folder' });
+    await expect(bridge.pickPath!({ kind: 'disk' } as never)).rejects.toMatchObject({ code: 'bad_request' });
+    invoke.mockResolvedValue({ ok: false, error: { code: 'forbidden', message: 'no' } });
+    await expect(bridge.pickPath!({ kind: 'file' })).rejects.toMatchObject({ code: 'forbidden' });
   });
 
   it('sends known methods over the call channel and unwraps the reply', async () => {

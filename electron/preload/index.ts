@@ -4,7 +4,8 @@
  */
 import { contextBridge, ipcRenderer } from 'electron';
 import { isApiMethod, isEventName, type DistilleryApi, type EventName } from '../contract/api';
-import { CALL_CHANNEL, EVENT_CHANNEL, type CallReply } from './ipc-protocol';
+import { PickPathInput, PickPathResult } from '../contract/files';
+import { CALL_CHANNEL, EVENT_CHANNEL, PICK_PATH_CHANNEL, type CallReply } from './ipc-protocol';
 
 type Listener = (payload: unknown) => void;
 const listeners = new Map<EventName, Set<Listener>>();
@@ -42,6 +43,13 @@ const bridge: DistilleryApi = {
     return () => {
       set.delete(entry);
     };
+  },
+  async pickPath(input) {
+    const request = PickPathInput.safeParse(input);
+    if (!request.success) throw failure('bad_request', `Invalid pickPath input: ${request.error.message}`);
+    const reply = (await ipcRenderer.invoke(PICK_PATH_CHANNEL, request.data)) as CallReply;
+    if (!reply.ok) throw failure(reply.error.code, reply.error.message);
+    return PickPathResult.parse(reply.result);
   },
 };
 

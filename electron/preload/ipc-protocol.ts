@@ -5,5 +5,7 @@
  */
 export const CALL_CHANNEL = 'distillery:call';
 export const EVENT_CHANNEL = 'distillery:event';
+/** The native open dialog (PickPathInput in, PickPathResult out). */
+export const PICK_PATH_CHANNEL = 'distillery:pick-path';
 
 export type CallReply = { ok: true; result: unknown } | { ok: false; error: { code: string; message: string } };

@@ -20,9 +20,17 @@ export interface ChatTraces {
 export function chatTraces(messages: MessageRecord[], file: string): ChatTraces {
   const out: ChatTraces = { traces: [], skipped: {} };
   const skip = (reason: string) => (out.skipped[reason] = (out.skipped[reason] ?? 0) + 1);
+  // Once a reply is regenerated or a question edited, messages form a tree: a reply's question is its parent and the
+  // conversation before it is the branch above that question. Every version of a reply is a trace of its own.
+  const byId = new Map(messages.map((m) => [m.id, m]));
+  const branchAbove = (message: MessageRecord): MessageRecord[] => {
+    const branch: MessageRecord[] = [];
+    for (let at = message.parentId ? byId.get(message.parentId) : undefined; at; at = at.parentId ? byId.get(at.parentId) : undefined) branch.unshift(at);
+    return branch;
+  };
   messages.forEach((reply, index) => {
     if (reply.role !== 'assistant') return;
-    const question = messages[index - 1];
+    const question = reply.parentId !== undefined ? byId.get(reply.parentId) : messages[index - 1];
     if (reply.status !== 'complete') return skip(`reply not finished (${reply.status})`);
     if (!reply.reasoning?.trim()) return skip('reply without reasoning');
     if (!reply.content.trim()) return skip('reply without an answer');
@@ -30,7 +38,7 @@ export function chatTraces(messages: MessageRecord[], file: string): ChatTraces 
     const trace: CanonicalTrace = {
       question: question.content.trim(), reasoning: reply.reasoning.trim(), answer: reply.content.trim(), source: { file, row: index },
     };
-    const turns = historyFor(messages.slice(0, index - 1));
+    const turns = historyFor(reply.parentId !== undefined ? branchAbove(question) : messages.slice(0, index - 1));
     if (turns.length) trace.turns = turns;
     out.traces.push(trace);
   });

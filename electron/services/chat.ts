@@ -4,12 +4,15 @@
  * SAVE_EVERY_MS. The end state is always saved: 'complete', 'stopped' (chats.stop; the partial text is kept) or
  * 'error' (engine crash or failure; the partial text is kept too).
  */
-import type { Chat, ChatMessage, GenerationSettings, MessageStats } from '../contract/inference';
+import type { GenerationSettings, MessageStats } from '../contract/inference';
 import type { GenerationResult } from '../generate/generator';
 import type { LoadedModelInfo } from '../generate/model-pool';
 import type { GenerateTextEvent } from '../engine/handlers/generate';
 import type { ChatRecord, MessageRecord } from '../store';
+export { toContractMessage } from './chat-branches';
 import type { ServiceContext, ServiceModule } from './context';
+import { branchOf, chatView, deleteMessage, selectVersion, toContractChat, withInstructions, withVersions } from './chat-branches';
+import { chatToMarkdown, exportFileName } from './chat-markdown';
 import { ApiError } from './errors';
 import { registryFor } from './models';
 
@@ -23,22 +26,6 @@ interface ActiveReply {
   done: Promise<void>;
 }
 
-export const toContractMessage = (m: MessageRecord): ChatMessage => {
-  const message: ChatMessage = {
-    id: m.id, chatId: m.chatId, role: m.role, content: m.content, status: m.status, createdAt: m.createdAt, updatedAt: m.updatedAt,
-  };
-  if (m.reasoning !== undefined) message.reasoning = m.reasoning;
-  if (m.stats) message.stats = m.stats as MessageStats;
-  if (m.error !== undefined) message.error = m.error;
-  return message;
-};
-
-const toContractChat = (c: ChatRecord): Chat => {
-  const chat: Chat = { id: c.id, title: c.title, createdAt: c.createdAt, updatedAt: c.updatedAt };
-  if (c.modelId) chat.modelId = c.modelId;
-  return chat;
-};
-
 /** A reply that may go back to the model as a finished turn: it ended normally or was stopped, with an answer. */
 const isFinishedReply = (m: MessageRecord | undefined): boolean =>
   m !== undefined && m.role === 'assistant' && (m.status === 'complete' || m.status === 'stopped') && m.content.trim().length > 0;
@@ -50,10 +37,17 @@ const isFinishedReply = (m: MessageRecord | undefined): boolean =>
  * just concatenates them, and a Retry sends the same question again, so it would appear twice). The history thus
  * alternates question/answer, the shape the model was trained on.
  */
-export function historyFor(messages: MessageRecord[]): { role: 'system' | 'user' | 'assistant'; content: string }[] {
+export function historyFor(messages: MessageRecord[], instructions?: string): ModelTurn[] {
   return messages
     .filter((m, i) => (m.role === 'system' ? true : m.role === 'user' ? isFinishedReply(messages[i + 1]) : isFinishedReply(m)))
-    .map((m) => ({ role: m.role, content: m.content }));
+    .map((m) => ({ role: m.role, content: m.role === 'user' ? withInstructions(m.content, instructions) : m.content }));
+}
+
+export type ModelTurn = { role: 'system' | 'user' | 'assistant'; content: string };
+
+export interface ReplyRequest {
+  modelId?: string;
+  settings?: GenerationSettings;
 }
 
 export const chatService: ServiceModule = (ctx) => {
@@ -66,27 +60,79 @@ export const chatService: ServiceModule = (ctx) => {
     return chat;
   };
 
-  const send = async (input: { chatId: string; content: string; modelId?: string; settings?: GenerationSettings }) => {
-    const chat = chatOrThrow(input.chatId);
-    const modelId = input.modelId ?? chat.modelId;
-    if (!modelId) throw new ApiError('bad_request', 'This chat has no model: pick a model first.');
-    const { provider, dtype, ...options } = input.settings ?? {};
-    const load = registry.loadParams(modelId, { provider, dtype });
-    if ([...active.values()].some((a) => a.chatId === chat.id)) {
+  const messageOrThrow = (messageId: string): MessageRecord => {
+    const message = ctx.store.messages.get(messageId);
+    if (!message) throw new ApiError('not_found', `There is no message with id ${messageId}.`);
+    return message;
+  };
+
+  const assertIdle = (chatId: string) => {
+    if ([...active.values()].some((a) => a.chatId === chatId)) {
       throw new ApiError('busy', 'This chat is still answering: stop it or wait for the reply to finish.');
     }
-    const history = historyFor(ctx.store.messages.listByChat(chat.id));
-    const userMessage = ctx.store.messages.create({ chatId: chat.id, role: 'user', content: input.content });
-    const reply = ctx.store.messages.create({ chatId: chat.id, role: 'assistant', status: 'streaming', reasoning: '' });
-    const title = chat.title === '' || chat.title === 'New chat' ? input.content.trim().slice(0, TITLE_LENGTH) : undefined;
-    ctx.store.chats.update(chat.id, { title, modelId });
-    ctx.events.emit('chat.message', toContractMessage(userMessage));
-    ctx.events.emit('chat.message', toContractMessage(reply));
-    const messages = [...history, { role: 'user' as const, content: input.content }];
+  };
+
+  /** Starts the reply to `question` (saved already, on the chat's branch) and streams it; returns the reply. */
+  const startReply = (chat: ChatRecord, question: MessageRecord, request: ReplyRequest, modelId: string) => {
+    const { provider, dtype, ...options } = request.settings ?? {};
+    const load = registry.loadParams(modelId, { provider, dtype });
+    const branch = ctx.store.messages.path(question.parentId);
+    const messages = [...historyFor(branch, chat.instructions), { role: 'user' as const, content: withInstructions(question.content, chat.instructions) }];
+    const reply = ctx.store.messages.create({ chatId: chat.id, parentId: question.id, role: 'assistant', status: 'streaming', reasoning: '' });
+    ctx.store.chats.setLeaf(chat.id, reply.id);
     const call = ctx.engine.stream<GenerationResult & { model: LoadedModelInfo }>('generate.run', { modelId, load, messages, options });
     const done = followReply(ctx, reply, call, (info) => registry.remember(info)).finally(() => active.delete(reply.id));
     active.set(reply.id, { chatId: chat.id, cancel: call.cancel, done });
-    return { userMessage: toContractMessage(userMessage), assistantMessage: toContractMessage(reply) };
+    return reply;
+  };
+
+  const modelFor = (chat: ChatRecord, request: ReplyRequest): string => {
+    const modelId = request.modelId ?? chat.modelId;
+    if (!modelId) throw new ApiError('bad_request', 'This chat has no model: pick a model first.');
+    registry.loadParams(modelId, { provider: request.settings?.provider, dtype: request.settings?.dtype }); // throws for an unknown model
+    return modelId;
+  };
+
+  const emitNew = (...messages: MessageRecord[]) => {
+    for (const m of messages) ctx.events.emit('chat.message', withVersions(ctx.store, m));
+  };
+
+  const send = async (input: { chatId: string; content: string } & ReplyRequest) => {
+    const chat = chatOrThrow(input.chatId);
+    const modelId = modelFor(chat, input);
+    assertIdle(chat.id);
+    const userMessage = ctx.store.messages.create({ chatId: chat.id, parentId: chat.leafId, role: 'user', content: input.content });
+    const reply = startReply(chat, userMessage, input, modelId);
+    const title = chat.title === '' || chat.title === 'New chat' ? input.content.trim().slice(0, TITLE_LENGTH) : undefined;
+    ctx.store.chats.update(chat.id, { title, modelId });
+    emitNew(userMessage, reply);
+    return { userMessage: withVersions(ctx.store, userMessage), assistantMessage: withVersions(ctx.store, reply) };
+  };
+
+  /** A new sample of a reply beside the old ones; the model may differ (Compare re-runs a side with another model). */
+  const regenerate = async (input: { messageId: string } & ReplyRequest) => {
+    const old = messageOrThrow(input.messageId);
+    if (old.role !== 'assistant' || !old.parentId) throw new ApiError('bad_request', 'Only a reply can be regenerated.');
+    const chat = chatOrThrow(old.chatId);
+    const modelId = modelFor(chat, input);
+    assertIdle(chat.id);
+    const reply = startReply(chat, messageOrThrow(old.parentId), input, modelId);
+    if (input.modelId && input.modelId !== chat.modelId) ctx.store.chats.update(chat.id, { modelId });
+    emitNew(reply);
+    return { assistantMessage: withVersions(ctx.store, reply) };
+  };
+
+  /** Edit-and-resend: the edited question is a new version of the old one, and gets its own reply. */
+  const edit = async (input: { messageId: string; content: string } & ReplyRequest) => {
+    const old = messageOrThrow(input.messageId);
+    if (old.role !== 'user') throw new ApiError('bad_request', 'Only your own messages can be edited.');
+    const chat = chatOrThrow(old.chatId);
+    const modelId = modelFor(chat, input);
+    assertIdle(chat.id);
+    const userMessage = ctx.store.messages.create({ chatId: chat.id, parentId: old.parentId, role: 'user', content: input.content });
+    const reply = startReply(chat, userMessage, input, modelId);
+    emitNew(userMessage, reply);
+    return { userMessage: withVersions(ctx.store, userMessage), assistantMessage: withVersions(ctx.store, reply) };
   };
 
   const stop = async (messageId: string) => {
@@ -97,7 +143,7 @@ export const chatService: ServiceModule = (ctx) => {
     }
     const message = ctx.store.messages.get(messageId);
     if (!message) throw new ApiError('not_found', `There is no message with id ${messageId}.`);
-    return toContractMessage(message);
+    return withVersions(ctx.store, message);
   };
 
   return {
@@ -107,10 +153,7 @@ export const chatService: ServiceModule = (ctx) => {
         if (modelId) registry.record(modelId);
         return toContractChat(ctx.store.chats.create({ title: title ?? 'New chat', modelId }));
       },
-      'chats.get': async ({ chatId }) => ({
-        chat: toContractChat(chatOrThrow(chatId)),
-        messages: ctx.store.messages.listByChat(chatId).map(toContractMessage),
-      }),
+      'chats.get': async ({ chatId }) => chatView(ctx.store, chatOrThrow(chatId)),
       'chats.delete': async ({ chatId }) => {
         for (const [id, reply] of active) if (reply.chatId === chatId) await stop(id);
         return { deleted: ctx.store.chats.remove(chatId) };
@@ -121,6 +164,31 @@ export const chatService: ServiceModule = (ctx) => {
       },
       'chats.send': send,
       'chats.stop': ({ messageId }) => stop(messageId),
+      'chats.regenerate': regenerate,
+      'chats.edit': edit,
+      'chats.selectVersion': async ({ messageId }) => {
+        const message = messageOrThrow(messageId);
+        selectVersion(ctx.store, message);
+        return chatView(ctx.store, chatOrThrow(message.chatId));
+      },
+      'chats.deleteMessage': async ({ messageId }) => {
+        const message = messageOrThrow(messageId);
+        const chat = chatOrThrow(message.chatId);
+        for (const [id, reply] of active) if (reply.chatId === chat.id) await stop(id);
+        deleteMessage(ctx.store, chat, message);
+        return chatView(ctx.store, chatOrThrow(chat.id));
+      },
+      'chats.search': async ({ query }) => ctx.store.chats.search(query),
+      'chats.exportMarkdown': async ({ chatId }) => {
+        const chat = chatOrThrow(chatId);
+        const modelName = (id?: string) => (id ? ctx.store.models.get(id)?.name : undefined);
+        return { fileName: exportFileName(chat.title, 'md'), markdown: chatToMarkdown(chat, branchOf(ctx.store, chat), modelName) };
+      },
+      'chats.setInstructions': async ({ chatId, instructions }) => {
+        chatOrThrow(chatId);
+        const text = instructions?.trim() ? instructions.trim() : null;
+        return toContractChat(ctx.store.chats.setInstructions(chatId, text)!);
+      },
     },
     dispose: async () => {
       for (const reply of active.values()) reply.cancel();
@@ -177,5 +245,5 @@ async function followReply(
       : { reasoning, content: answer, status: 'error', error: end.error.message });
   }
   ctx.store.chats.touch(reply.chatId);
-  if (saved) ctx.events.emit('chat.message', toContractMessage(saved));
+  if (saved) ctx.events.emit('chat.message', withVersions(ctx.store, saved));
 }

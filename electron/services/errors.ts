@@ -25,6 +25,8 @@ const HTTP_STATUS: Record<string, number> = {
   bad_request: 400,
   /** The model does not fit in this machine's memory: a smaller model, dtype or context is needed. */
   insufficient_memory: 400,
+  /** Outside what this API may touch (the folder browser's roots). */
+  forbidden: 403,
   not_found: 404,
   conflict: 409,
   busy: 409,

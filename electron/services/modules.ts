@@ -5,12 +5,18 @@
 import { appService } from './app';
 import type { ServiceModule } from './context';
 import { engineService } from './engine';
+import { filesService } from './files';
 import { jobsService } from './jobs';
 import { modelsService } from './models';
 import { chatService } from './chat';
+import { compareService } from './compare';
 import { chatExportService } from './chat-export';
 import { settingsService } from './settings';
+import { votesService } from './votes';
 import { downloadsService } from './downloads';
 import { finetuneService } from './finetune';
 
-export const serviceModules: ServiceModule[] = [appService, engineService, jobsService, modelsService, chatService, chatExportService, settingsService, downloadsService, finetuneService];
+export const serviceModules: ServiceModule[] = [
+  appService, engineService, jobsService, modelsService, chatService, chatExportService, compareService, votesService, filesService,
+  settingsService, downloadsService, finetuneService,
+];

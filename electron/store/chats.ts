@@ -7,6 +7,10 @@ export interface ChatRecord {
   id: string;
   title: string;
   modelId?: string;
+  /** The last message of the branch on screen (messages form a tree once replies are regenerated or edited). */
+  leafId?: string;
+  /** Put into the user turns sent to the model (R1 takes no system prompt). */
+  instructions?: string;
   createdAt: number;
   updatedAt: number;
 }
@@ -15,12 +19,40 @@ interface ChatRow {
   id: string;
   title: string;
   model_id: string | null;
+  leaf_id: string | null;
+  instructions: string | null;
   created_at: number;
   updated_at: number;
 }
 
 const toRecord = (row: ChatRow): ChatRecord =>
-  compact({ id: row.id, title: row.title, modelId: row.model_id ?? undefined, createdAt: row.created_at, updatedAt: row.updated_at });
+  compact({
+    id: row.id,
+    title: row.title,
+    modelId: row.model_id ?? undefined,
+    leafId: row.leaf_id ?? undefined,
+    instructions: row.instructions ?? undefined,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+  });
+
+/** One search hit: a chat whose title matched, or a message of it (with a snippet around the match). */
+export interface ChatSearchHit {
+  chatId: string;
+  title: string;
+  messageId?: string;
+  role?: string;
+  /** The matched text with the match between \u0002 and \u0003 (the UI highlights it, as text). */
+  snippet: string;
+  updatedAt: number;
+}
+
+/** A user's words as an FTS5 query: every word must occur (as a prefix), quotes and operators taken literally. */
+export function ftsQuery(text: string): string | undefined {
+  const words = text.match(/[\p{L}\p{N}_]+/gu) ?? [];
+  if (words.length === 0) return undefined;
+  return words.slice(0, 12).map((w) => `"${w}"*`).join(' ');
+}
 
 export function chatsRepository(db: Database.Database) {
   const statements = {
@@ -33,6 +65,23 @@ export function chatsRepository(db: Database.Database) {
       'UPDATE chats SET title = ?, model_id = ?, updated_at = ? WHERE id = ?',
     ),
     touch: db.prepare<[number, string]>('UPDATE chats SET updated_at = ? WHERE id = ?'),
+    setLeaf: db.prepare<[string | null, string]>('UPDATE chats SET leaf_id = ? WHERE id = ?'),
+    setInstructions: db.prepare<[string | null, number, string]>('UPDATE chats SET instructions = ?, updated_at = ? WHERE id = ?'),
+    searchTitles: db.prepare<[string, number], { id: string; title: string; snippet: string; updated_at: number }>(
+      `SELECT c.id, c.title, highlight(chats_fts, 0, char(2), char(3)) AS snippet, c.updated_at
+       FROM chats_fts JOIN chats c ON c.rowid = chats_fts.rowid
+       WHERE chats_fts MATCH ? ORDER BY rank LIMIT ?`,
+    ),
+    searchMessages: db.prepare<
+      [string, number],
+      { id: string; chat_id: string; role: string; title: string; content_snippet: string; reasoning_snippet: string; updated_at: number }
+    >(
+      `SELECT m.id, m.chat_id, m.role, c.title,
+              snippet(messages_fts, 0, char(2), char(3), '…', 16) AS content_snippet,
+              snippet(messages_fts, 1, char(2), char(3), '…', 16) AS reasoning_snippet, c.updated_at
+       FROM messages_fts JOIN messages m ON m.rowid = messages_fts.rowid JOIN chats c ON c.id = m.chat_id
+       WHERE messages_fts MATCH ? ORDER BY rank LIMIT ?`,
+    ),
     remove: db.prepare<[string]>('DELETE FROM chats WHERE id = ?'),
   };
 
@@ -59,6 +108,32 @@ export function chatsRepository(db: Database.Database) {
     },
     touch(id: string, now = Date.now()): void {
       statements.touch.run(now, id);
+    },
+    setLeaf(id: string, leafId: string | null): void {
+      statements.setLeaf.run(leafId, id);
+    },
+    setInstructions(id: string, instructions: string | null): ChatRecord | undefined {
+      statements.setInstructions.run(instructions, Date.now(), id);
+      return this.get(id);
+    },
+    /** Chats whose title or messages contain every word of `text`; best matches first, titles before messages. */
+    search(text: string, limit = 50): ChatSearchHit[] {
+      const query = ftsQuery(text);
+      if (!query) return [];
+      const titles = statements.searchTitles.all(query, limit).map(
+        (r): ChatSearchHit => ({ chatId: r.id, title: r.title, snippet: r.snippet, updatedAt: r.updated_at }),
+      );
+      const messages = statements.searchMessages.all(query, limit).map(
+        (r): ChatSearchHit => ({
+          chatId: r.chat_id,
+          title: r.title,
+          messageId: r.id,
+          role: r.role,
+          snippet: r.content_snippet.includes('\u0002') ? r.content_snippet : r.reasoning_snippet,
+          updatedAt: r.updated_at,
+        }),
+      );
+      return [...titles, ...messages].slice(0, limit);
     },
     /** Deletes the chat and (by foreign key cascade) its messages. */
     remove(id: string): boolean {

@@ -8,12 +8,14 @@ import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { chatsRepository } from './chats';
+import { compareRepository } from './compare';
 import { jobsRepository } from './jobs';
 import { messagesRepository } from './messages';
 import { migrate, schemaVersion } from './migrations';
 import { modelsRepository } from './models';
 import { settingsRepository } from './settings';
 import { trainRunsRepository } from './train-runs';
+import { votesRepository } from './votes';
 
 export interface OpenDatabaseOptions {
   /** Path to a better_sqlite3.node to load instead of the one in node_modules (Electron's ABI). */
@@ -28,6 +30,8 @@ export interface Store {
   readonly jobs: ReturnType<typeof jobsRepository>;
   readonly settings: ReturnType<typeof settingsRepository>;
   readonly trainRuns: ReturnType<typeof trainRunsRepository>;
+  readonly compare: ReturnType<typeof compareRepository>;
+  readonly votes: ReturnType<typeof votesRepository>;
   /** What the crash recovery on open found: rows left running/streaming by a previous run. */
   readonly recovered: { jobs: number; messages: number; runs: number };
   schemaVersion(): number;
@@ -64,6 +68,8 @@ function buildStore(db: Database.Database): Store {
     jobs: jobsRepository(db),
     settings: settingsRepository(db),
     trainRuns: trainRunsRepository(db),
+    compare: compareRepository(db),
+    votes: votesRepository(db),
   };
   const recovered = db.transaction(() => ({
     jobs: store.jobs.interruptUnfinished(),
@@ -94,7 +100,9 @@ function describeOpenFailure(file: string, error: unknown): string {
   );
 }
 
-export type { ChatRecord } from './chats';
+export type { ChatRecord, ChatSearchHit } from './chats';
+export type { CompareSessionRecord, CompareSessionPatch } from './compare';
+export type { VoteRecord, VoteSampleRecord } from './votes';
 export type { MessageRecord, MessageRole, MessageStatus, NewMessage, MessagePatch } from './messages';
 export type { ModelRecord, NewModel } from './models';
 export type { JobRecord, JobState, JobPatch } from './jobs';

@@ -9,6 +9,8 @@ export type MessageStatus = 'complete' | 'streaming' | 'stopped' | 'error' | 'in
 export interface MessageRecord {
   id: string;
   chatId: string;
+  /** The message this one follows; absent for a chat's first message (or first versions of it). */
+  parentId?: string;
   role: MessageRole;
   content: string;
   reasoning?: string;
@@ -22,6 +24,7 @@ export interface MessageRecord {
 interface MessageRow {
   id: string;
   chat_id: string;
+  parent_id: string | null;
   role: MessageRole;
   content: string;
   reasoning: string | null;
@@ -34,6 +37,7 @@ interface MessageRow {
 
 export interface NewMessage {
   chatId: string;
+  parentId?: string;
   role: MessageRole;
   content?: string;
   reasoning?: string;
@@ -54,6 +58,7 @@ const toRecord = (row: MessageRow): MessageRecord =>
   compact({
     id: row.id,
     chatId: row.chat_id,
+    parentId: row.parent_id ?? undefined,
     role: row.role,
     content: row.content,
     reasoning: row.reasoning ?? undefined,
@@ -67,8 +72,23 @@ const toRecord = (row: MessageRow): MessageRecord =>
 export function messagesRepository(db: Database.Database) {
   const statements = {
     insert: db.prepare(
-      `INSERT INTO messages (id, chat_id, role, content, reasoning, status, stats, error, created_at, updated_at)
-       VALUES (@id, @chat_id, @role, @content, @reasoning, @status, @stats, NULL, @now, @now)`,
+      `INSERT INTO messages (id, chat_id, parent_id, role, content, reasoning, status, stats, error, created_at, updated_at)
+       VALUES (@id, @chat_id, @parent_id, @role, @content, @reasoning, @status, @stats, NULL, @now, @now)`,
+    ),
+    /** The branch that ends at a message, first message first. */
+    path: db.prepare<[string], MessageRow>(
+      `WITH RECURSIVE up (id, depth) AS (
+         SELECT ?, 0 UNION ALL SELECT m.parent_id, up.depth + 1 FROM messages m JOIN up ON m.id = up.id WHERE m.parent_id IS NOT NULL
+       ) SELECT messages.* FROM up JOIN messages ON messages.id = up.id ORDER BY up.depth DESC`,
+    ),
+    /** Versions of a message: the messages that follow the same parent, oldest first. */
+    siblings: db.prepare<[string, string | null], MessageRow>(
+      'SELECT * FROM messages WHERE chat_id = ? AND parent_id IS ? ORDER BY created_at, rowid',
+    ),
+    /** The newest message under a message (itself included): a leaf, since a reply is always newer than its question. */
+    newestUnder: db.prepare<[string], { id: string }>(
+      `WITH RECURSIVE sub (id) AS (SELECT ? UNION ALL SELECT m.id FROM messages m JOIN sub ON m.parent_id = sub.id)
+       SELECT messages.id FROM sub JOIN messages ON messages.id = sub.id ORDER BY messages.created_at DESC, messages.rowid DESC LIMIT 1`,
     ),
     byId: db.prepare<[string], MessageRow>('SELECT * FROM messages WHERE id = ?'),
     byChat: db.prepare<[string], MessageRow>('SELECT * FROM messages WHERE chat_id = ? ORDER BY created_at, rowid'),
@@ -89,6 +109,7 @@ export function messagesRepository(db: Database.Database) {
       statements.insert.run({
         id,
         chat_id: input.chatId,
+        parent_id: input.parentId ?? null,
         role: input.role,
         content: input.content ?? '',
         reasoning: input.reasoning ?? null,
@@ -105,6 +126,17 @@ export function messagesRepository(db: Database.Database) {
     listByChat(chatId: string): MessageRecord[] {
       return statements.byChat.all(chatId).map(toRecord);
     },
+    /** The branch from the chat's first message to `leafId` (empty when there is no such message). */
+    path(leafId: string | undefined): MessageRecord[] {
+      return leafId ? statements.path.all(leafId).map(toRecord) : [];
+    },
+    /** The versions of a message (itself among them), oldest first. */
+    versions(message: MessageRecord): MessageRecord[] {
+      return statements.siblings.all(message.chatId, message.parentId ?? null).filter((m) => m.role === message.role).map(toRecord);
+    },
+    newestUnder(id: string): string | undefined {
+      return statements.newestUnder.get(id)?.id;
+    },
     update(id: string, patch: MessagePatch): MessageRecord | undefined {
       const message = this.get(id);
       if (!message) return undefined;
@@ -120,6 +152,7 @@ export function messagesRepository(db: Database.Database) {
       });
       return this.get(id);
     },
+    /** Deletes the message and (by foreign key cascade) every message that follows it in any branch. */
     remove(id: string): boolean {
       return statements.remove.run(id).changes > 0;
     },

@@ -28,7 +28,11 @@ describe('store on :memory:', () => {
     expect(store.schemaVersion()).toBe(latestSchemaVersion);
     expect(store.db.pragma('foreign_keys', { simple: true })).toBe(1);
     const tables = store.db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").pluck().all();
-    expect(tables).toEqual(['chats', 'downloads', 'jobs', 'messages', 'models', 'settings', 'train_metrics', 'train_runs']);
+    // FTS5 search indexes come with shadow tables of their own (chats_fts_data, …)
+    expect(tables.filter((t) => !/_fts/.test(t as string))).toEqual([
+      'chats', 'compare_sessions', 'downloads', 'jobs', 'messages', 'models', 'settings', 'train_metrics', 'train_runs', 'vote_samples', 'votes',
+    ]);
+    expect(tables).toEqual(expect.arrayContaining(['chats_fts', 'messages_fts']));
   });
 
   it('stores chats with messages and deletes messages with their chat', () => {

@@ -1,7 +1,8 @@
-import { useCallback, useState } from 'react';
+import { useCallback, useEffect, useState } from 'react';
+import type { CompareSession, CompareVerdict } from '../../electron/contract/chat';
 import type { GenerationSettings } from '../../electron/contract/inference';
 import { errorMessage } from '../api';
-import { useApi } from './ApiContext';
+import { useApi, useConnection } from './ApiContext';
 import { useChatSession, type ChatSession } from './chatSession';
 
 export interface CompareSide {
@@ -14,11 +15,20 @@ export interface CompareState {
   left: ChatSession;
   right: ChatSession;
   chatIds: [string | null, string | null];
+  /** The saved session these chats belong to (null before the first prompt). */
+  sessionId: string | null;
+  sessions: CompareSession[];
+  expectedAnswer: string;
+  setExpectedAnswer(text: string): void;
+  verdict: CompareVerdict | null;
   streaming: boolean;
   error: string | null;
   send(prompt: string, sides: [CompareSide, CompareSide], settings: GenerationSettings): Promise<boolean>;
+  /** Runs one side's last question again, with the model now picked for it (a new version of its reply). */
+  rerun(side: 0 | 1, modelId: string, settings: GenerationSettings): Promise<boolean>;
   stopBoth(): Promise<void>;
   reset(): void;
+  open(session: CompareSession): void;
 }
 
 export function compareTitle(prompt: string, modelName: string): string {
@@ -26,13 +36,67 @@ export function compareTitle(prompt: string, modelName: string): string {
   return `⇄ ${short.length > 40 ? `${short.slice(0, 40)}…` : short} — ${modelName}`.slice(0, 200);
 }
 
-/** One prompt to two models at once. Follow-up prompts continue both conversations; reset starts a new pair. */
+export function sessionTitle(prompt: string): string {
+  const short = prompt.trim().replace(/\s+/g, ' ');
+  return (short.length > 60 ? `${short.slice(0, 60)}…` : short) || 'Comparison';
+}
+
+/** Saves the expected answer this long after the last keystroke. */
+const SAVE_DELAY_MS = 400;
+
+/**
+ * One prompt to two models at once, saved as a Compare session (reopened from a list). Follow-up prompts continue
+ * both conversations; either side can be re-run with another model; the verdict is read once both have finished.
+ */
 export function useCompare(): CompareState {
   const api = useApi();
+  const connection = useConnection();
   const [chatIds, setChatIds] = useState<[string | null, string | null]>([null, null]);
+  const [sessionId, setSessionId] = useState<string | null>(null);
+  const [sessions, setSessions] = useState<CompareSession[]>([]);
+  const [expectedAnswer, setExpected] = useState('');
+  const [verdict, setVerdict] = useState<CompareVerdict | null>(null);
   const [error, setError] = useState<string | null>(null);
   const left = useChatSession(chatIds[0]);
   const right = useChatSession(chatIds[1]);
+  const streaming = left.streaming !== undefined || right.streaming !== undefined;
+
+  const refreshSessions = useCallback(() => {
+    api.call('compare.list', {}).then(setSessions, (reason: unknown) => setError(errorMessage(reason)));
+  }, [api]);
+  useEffect(() => {
+    if (connection === 'connected') refreshSessions();
+  }, [connection, refreshSessions]);
+
+  // The verdict: re-read whenever a side finishes (or the expected answer changes) and nothing streams.
+  const leftLast = left.state.messages.at(-1);
+  const rightLast = right.state.messages.at(-1);
+  const finishedKey = `${leftLast?.id}:${leftLast?.status}|${rightLast?.id}:${rightLast?.status}`;
+  useEffect(() => {
+    if (!chatIds[0] || !chatIds[1] || streaming) {
+      if (!chatIds[0]) setVerdict(null);
+      return;
+    }
+    let alive = true;
+    const timer = setTimeout(() => {
+      api
+        .call('compare.verdict', { leftChatId: chatIds[0]!, rightChatId: chatIds[1]!, expectedAnswer: expectedAnswer.trim() || undefined })
+        .then((v) => alive && setVerdict(v), (reason: unknown) => alive && setError(errorMessage(reason)));
+    }, 150);
+    return () => {
+      alive = false;
+      clearTimeout(timer);
+    };
+  }, [api, chatIds, streaming, expectedAnswer, finishedKey]);
+
+  // The expected answer is part of the saved session.
+  useEffect(() => {
+    if (!sessionId) return;
+    const timer = setTimeout(() => {
+      api.call('compare.save', { sessionId, expectedAnswer: expectedAnswer.trim() || null }).catch((reason: unknown) => setError(errorMessage(reason)));
+    }, SAVE_DELAY_MS);
+    return () => clearTimeout(timer);
+  }, [api, sessionId, expectedAnswer]);
 
   const send = useCallback<CompareState['send']>(
     async (prompt, sides, settings) => {
@@ -46,6 +110,16 @@ export function useCompare(): CompareState {
           }
         }
         setChatIds(ids);
+        if (!sessionId) {
+          const saved = await api.call('compare.save', {
+            title: sessionTitle(prompt),
+            leftChatId: ids[0],
+            rightChatId: ids[1],
+            expectedAnswer: expectedAnswer.trim() || null,
+          });
+          setSessionId(saved.id);
+          refreshSessions();
+        }
         const results = await Promise.all(
           ([left, right] as const).map((session, index) =>
             session.send({ chatId: ids[index]!, content: prompt, modelId: sides[index].modelId, settings }),
@@ -57,7 +131,24 @@ export function useCompare(): CompareState {
         return false;
       }
     },
-    [api, chatIds, left, right],
+    [api, chatIds, left, right, sessionId, expectedAnswer, refreshSessions],
+  );
+
+  const rerun = useCallback<CompareState['rerun']>(
+    async (side, modelId, settings) => {
+      const session = side === 0 ? left : right;
+      const reply = [...session.state.messages].reverse().find((m) => m.role === 'assistant');
+      if (!reply) return false;
+      session.clearSendError();
+      try {
+        await api.call('chats.regenerate', { messageId: reply.id, modelId, settings });
+        return true;
+      } catch (reason) {
+        session.reportError(errorMessage(reason));
+        return false;
+      }
+    },
+    [api, left, right],
   );
 
   const stopBoth = useCallback(async () => {
@@ -66,8 +157,35 @@ export function useCompare(): CompareState {
 
   const reset = useCallback(() => {
     setChatIds([null, null]);
+    setSessionId(null);
+    setExpected('');
+    setVerdict(null);
     setError(null);
   }, []);
 
-  return { left, right, chatIds, streaming: left.streaming !== undefined || right.streaming !== undefined, error, send, stopBoth, reset };
+  const open = useCallback((session: CompareSession) => {
+    setChatIds([session.leftChatId ?? null, session.rightChatId ?? null]);
+    setSessionId(session.id);
+    setExpected(session.expectedAnswer ?? '');
+    setVerdict(null);
+    setError(null);
+  }, []);
+
+  return {
+    left,
+    right,
+    chatIds,
+    sessionId,
+    sessions,
+    expectedAnswer,
+    setExpectedAnswer: setExpected,
+    verdict,
+    streaming,
+    error,
+    send,
+    rerun,
+    stopBoth,
+    reset,
+    open,
+  };
 }

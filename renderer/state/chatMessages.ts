@@ -4,6 +4,7 @@
  * Components stay thin: everything here is unit-tested without a DOM.
  */
 import type { Chat, ChatDelta, ChatMessage, MessageStats } from '../../electron/contract/inference';
+import { replaceBranch } from './messageVersions';
 
 export type MessageStatus = ChatMessage['status'];
 
@@ -66,7 +67,7 @@ export function applyMessage(state: ConversationState, incoming: ChatMessage, no
       };
     }
   }
-  const messages = sortMessages([...state.messages.filter((m) => m.id !== incoming.id), next]);
+  const messages = sortMessages([...replaceBranch(state.messages, incoming).filter((m) => m.id !== incoming.id), next]);
   let live = state.live;
   if (incoming.role === 'assistant' && incoming.status === 'streaming' && !live[incoming.id]) {
     live = { ...live, [incoming.id]: { startedAt: now, reasoningTokens: 0, answerTokens: 0 } };

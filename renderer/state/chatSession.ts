@@ -2,7 +2,7 @@ import { useCallback, useEffect, useRef, useState } from 'react';
 import type { ChatDelta, ChatMessage, GenerationSettings } from '../../electron/contract/inference';
 import { errorMessage } from '../api';
 import { useApi, useConnection } from './ApiContext';
-import { applyDelta, applyMessage, emptyConversation, streamingReply, type ConversationState } from './chatMessages';
+import { applyDelta, applyMessage, emptyConversation, loadConversation, streamingReply, type ConversationState } from './chatMessages';
 
 /** Where frames are not painted (a hidden tab pauses requestAnimationFrame), pieces are still applied this often. */
 const HIDDEN_FLUSH_MS = 250;
@@ -45,6 +45,10 @@ export interface ChatSession {
   stop(): Promise<void>;
   sendError: string | null;
   clearSendError(): void;
+  /** Shows another branch of the chat (after a version switch or a delete): the server's view replaces ours. */
+  replace(chatId: string, messages: ChatMessage[]): void;
+  /** Reports an error of an action on this conversation where send errors show. */
+  reportError(message: string): void;
 }
 
 /**
@@ -145,6 +149,7 @@ export function useChatSession(chatId: string | null): ChatSession {
   }, [api]);
 
   const clearSendError = useCallback(() => setSendError(null), []);
+  const replace = useCallback((id: string, messages: ChatMessage[]) => setState(loadConversation(id, messages, Date.now())), []);
 
-  return { state, loadError, loading, streaming: streamingReply(state), send, stop, sendError, clearSendError };
+  return { state, loadError, loading, streaming: streamingReply(state), send, stop, sendError, clearSendError, replace, reportError: setSendError };
 }

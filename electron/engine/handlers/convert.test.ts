@@ -52,6 +52,11 @@ describe('engine job "convert"', () => {
   it('refuses bad input with code convert_failed and a clear message', async () => {
     await expect(host.request('convert', { hfDir: join(root, 'nope'), outDir: join(root, 'x'), dtype: 'q4' })).rejects.toMatchObject({
       code: 'convert_failed',
+      message: expect.stringMatching(/nope does not exist/),
+    });
+    const empty = mkdtempSync(join(root, 'empty-'));
+    await expect(host.request('convert', { hfDir: empty, outDir: join(root, 'x'), dtype: 'q4' })).rejects.toMatchObject({
+      code: 'convert_failed',
       message: expect.stringMatching(/has no config\.json/),
     });
     await expect(host.request('convert', { hfDir: hf, outDir: join(root, 'y'), dtype: 'int3' })).rejects.toMatchObject({ code: 'bad_request' });

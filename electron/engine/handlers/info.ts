@@ -2,7 +2,8 @@
 import os from 'node:os';
 import * as ort from 'onnxruntime-node';
 import { registerHandler } from '../registry';
-import { describeProviders, type ProviderAvailability } from '../providers-info';
+import { describeProviders, ortBindingDir, type ProviderAvailability } from '../providers-info';
+import { webgpuStatus } from '../webgpu-probe';
 
 export interface EngineInfoResult {
   ortVersion: string;
@@ -17,11 +18,13 @@ export interface EngineInfoResult {
   pid: number;
 }
 
-export function collectEngineInfo(): EngineInfoResult {
+export async function collectEngineInfo(): Promise<EngineInfoResult> {
   const cpus = os.cpus();
+  const backends = ort.listSupportedBackends();
+  const webgpu = backends.some((b) => b.name === 'webgpu' && b.bundled) ? await webgpuStatus() : undefined;
   return {
     ortVersion: ort.env.versions.node ?? ort.env.versions.common,
-    executionProviders: describeProviders(ort.listSupportedBackends()),
+    executionProviders: describeProviders(backends, undefined, ortBindingDir(), webgpu),
     platform: process.platform,
     arch: process.arch,
     cpuModel: cpus[0]?.model.trim() || 'unknown CPU',

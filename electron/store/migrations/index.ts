@@ -7,9 +7,10 @@ import { initial } from './001_initial';
 import { jobPaused } from './002_job_paused';
 import { trainRuns } from './003_train_runs';
 import { downloads } from './004_downloads';
+import { chatFeatures } from './005_chat_features';
 import type { Migration } from './types';
 
-export const migrations: Migration[] = [initial, jobPaused, trainRuns, downloads];
+export const migrations: Migration[] = [initial, jobPaused, trainRuns, downloads, chatFeatures];
 
 export const latestSchemaVersion = migrations.at(-1)!.version;
 

@@ -1,9 +1,15 @@
 import { useCallback, useEffect, useState } from 'react';
+import type { SearchHit } from '../../../electron/contract/chat';
+import type { ChatMessage } from '../../../electron/contract/inference';
 import { Button } from '../../components/Button';
+import { ExportMenu, InstructionsButton } from '../../components/chat/ChatMenu';
+import { ChatSearchBox, ChatSearchResults } from '../../components/chat/ChatSearch';
 import { Composer } from '../../components/chat/Composer';
+import { MessageActions } from '../../components/chat/MessageActions';
 import { MessageList } from '../../components/chat/MessageList';
 import { ModelPicker } from '../../components/chat/ModelPicker';
 import { SettingsPopover } from '../../components/chat/SettingsPopover';
+import { VotePanel } from '../../components/chat/VotePanel';
 import { EmptyState } from '../../components/EmptyState';
 import { ChatIcon } from '../../components/Icons';
 import { SidebarIcon } from '../../components/chat/icons';
@@ -15,6 +21,9 @@ import { useChatSession } from '../../state/chatSession';
 import { loadSettingsForm, parseSettings, saveSettingsForm, type SettingsForm } from '../../state/chatSettings';
 import { pickModelId } from '../../state/models';
 import { useModels } from '../../state/modelsStore';
+import { useChatTools } from '../../state/useChatTools';
+import { useChatSearch } from '../../state/useChatSearch';
+import { useMessageActions } from '../../state/useMessageActions';
 import { ChatSidebar } from './ChatSidebar';
 import './chatScreen.css';
 
@@ -61,6 +70,25 @@ export function ChatScreen({ onOpenModels }: { onOpenModels(): void }) {
   const listPanel = useChatListPanel();
   const selectedChat = list.chats.find((c) => c.id === selectedId);
   const modelId = pickModelId(models.models, pickedModel ?? selectedChat?.modelId);
+  const search = useChatSearch();
+  const tools = useChatTools();
+  const [instructions, setInstructions] = useState<Record<string, string | undefined>>({});
+  const [revealId, setRevealId] = useState<string | null>(null);
+  const currentSettings = useCallback(() => {
+    const parsed = parseSettings(form);
+    return parsed.ok ? parsed.settings : undefined;
+  }, [form]);
+  const messageActions = useMessageActions(session, currentSettings, modelId);
+  const chatInstructions = selectedId ? (instructions[selectedId] ?? selectedChat?.instructions) : undefined;
+
+  // A search hit opened: bring its message into view once it is on screen.
+  useEffect(() => {
+    if (!revealId) return;
+    const element = document.querySelector(`[data-message-id="${CSS.escape(revealId)}"]`);
+    if (!element) return;
+    element.scrollIntoView({ block: 'center' });
+    setRevealId(null);
+  }, [revealId, session.state.messages]);
 
   // A stored chat that no longer exists (deleted elsewhere) opens a new chat instead.
   useEffect(() => {
@@ -119,6 +147,39 @@ export function ChatScreen({ onOpenModels }: { onOpenModels(): void }) {
     }
   };
 
+  const openHit = async (hit: SearchHit) => {
+    const view = await search.reveal(hit);
+    if (view && hit.chatId === selectedId) session.replace(view.chat.id, view.messages);
+    if (hit.chatId !== selectedId) selectChat(hit.chatId);
+    setRevealId(hit.messageId ?? null);
+  };
+
+  const saveInstructions = async (text: string | null): Promise<boolean> => {
+    let chatId = selectedId;
+    if (!chatId) {
+      if (!modelId) return false;
+      const chat = await list.create(modelId);
+      if (!chat) return false;
+      chatId = chat.id;
+      setSelectedId(chatId);
+    }
+    const saved = await tools.setInstructions(chatId, text);
+    if (!saved) return false;
+    setInstructions((all) => ({ ...all, [saved.id]: saved.instructions }));
+    return true;
+  };
+
+  const busy = session.streaming !== undefined;
+  const renderActions = (message: ChatMessage) =>
+    message.status === 'streaming' ? null : (
+      <MessageActions
+        message={message}
+        actions={messageActions}
+        busy={busy}
+        extra={message.role === 'assistant' ? <VotePanel messageId={message.id} settings={currentSettings} modelId={modelId} disabled={busy} /> : undefined}
+      />
+    );
+
   const settingsInvalid = !parseSettings(form).ok;
   const noModels = !models.loading && models.models.length === 0;
   return (
@@ -135,6 +196,8 @@ export function ChatScreen({ onOpenModels }: { onOpenModels(): void }) {
           onDelete={remove}
           onRename={async (chatId, title) => void (await list.rename(chatId, title))}
           error={list.error}
+          search={<ChatSearchBox search={search} />}
+          searchResults={search.query.trim() ? <ChatSearchResults search={search} onOpen={(hit) => void openHit(hit)} /> : undefined}
         />
       )}
       {listPanel.open && listPanel.narrow && <div className="chat-drawer-scrim" onClick={listPanel.toggle} aria-hidden="true" />}
@@ -157,8 +220,19 @@ export function ChatScreen({ onOpenModels }: { onOpenModels(): void }) {
             busy={modelId ? models.busy[modelId] : undefined}
             error={modelId ? models.errors[modelId] : undefined}
           />
+          <InstructionsButton key={selectedId ?? 'new'} instructions={chatInstructions} onSave={saveInstructions} />
           <SettingsPopover form={form} onChange={updateForm} />
+          <ExportMenu
+            disabled={!selectedId || session.state.messages.length === 0}
+            onMarkdown={() => selectedId && void tools.exportMarkdown(selectedId)}
+            onTraces={() => selectedId && void tools.exportTraces(selectedId, selectedChat?.title ?? 'chat')}
+          />
         </header>
+        {tools.error && (
+          <div className="inline-error chat-inline-error" role="alert">
+            {tools.error}
+          </div>
+        )}
         {noModels ? (
           <div className="chat-empty-wrap">
             <EmptyState
@@ -178,6 +252,7 @@ export function ChatScreen({ onOpenModels }: { onOpenModels(): void }) {
             live={session.state.live}
             conversationKey={selectedId}
             onRetry={(prompt) => void send(prompt)}
+            renderActions={renderActions}
             empty={
               <div className="chat-hello">
                 <ChatIcon width={28} height={28} />

@@ -1,4 +1,4 @@
-import { useState } from 'react';
+import { useState, type ReactNode } from 'react';
 import type { Chat } from '../../../electron/contract/inference';
 import { Button } from '../../components/Button';
 import { PencilIcon, PlusIcon, TrashIcon } from '../../components/chat/icons';
@@ -81,6 +81,8 @@ export function ChatSidebar({
   onDelete,
   onRename,
   error,
+  search,
+  searchResults,
 }: {
   chats: Chat[];
   selectedId: string | null;
@@ -89,6 +91,9 @@ export function ChatSidebar({
   onDelete(chatId: string): Promise<void>;
   onRename(chatId: string, title: string): Promise<void>;
   error: string | null;
+  /** The search box, and its results (shown instead of the list while searching). */
+  search?: ReactNode;
+  searchResults?: ReactNode;
 }) {
   return (
     <aside className="chat-sidebar" aria-label="Chats">
@@ -98,8 +103,9 @@ export function ChatSidebar({
           New
         </Button>
       </div>
+      {search && <div className="chat-sidebar-search">{search}</div>}
       {error && <div className="inline-error">{error}</div>}
-      <ul className="chat-rows" data-testid="chat-list">
+      {searchResults ?? <ul className="chat-rows" data-testid="chat-list">
         {selectedId === null && (
           <li className="chat-row" aria-current="true">
             <span className="chat-row-main chat-row-draft">
@@ -117,7 +123,7 @@ export function ChatSidebar({
             onRename={(title) => onRename(chat.id, title)}
           />
         ))}
-      </ul>
+      </ul>}
     </aside>
   );
 }

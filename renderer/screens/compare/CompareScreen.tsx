@@ -1,12 +1,15 @@
-import { useEffect, useMemo, useState } from 'react';
+import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
+import type { ChatMessage, GenerationSettings } from '../../../electron/contract/inference';
 import { Button } from '../../components/Button';
 import { Composer } from '../../components/chat/Composer';
 import { PlusIcon } from '../../components/chat/icons';
+import { MessageActions } from '../../components/chat/MessageActions';
 import { MessageList } from '../../components/chat/MessageList';
 import { ModelPicker } from '../../components/chat/ModelPicker';
 import { SettingsPopover } from '../../components/chat/SettingsPopover';
+import { VotePanel } from '../../components/chat/VotePanel';
 import { EmptyState } from '../../components/EmptyState';
-import { CompareIcon } from '../../components/Icons';
+import { CompareIcon, RefreshIcon } from '../../components/Icons';
 import '../../components/chat/chat.css';
 import '../../components/chat/screens.css';
 import { useCompare } from '../../state/chatCompare';
@@ -15,6 +18,15 @@ import type { ChatSession } from '../../state/chatSession';
 import { loadSettingsForm, parseSettings, saveSettingsForm, type SettingsForm } from '../../state/chatSettings';
 import { modelName, pickModelId, pickSecondModelId } from '../../state/models';
 import { useModels, type ModelsState } from '../../state/modelsStore';
+import { useMessageActions } from '../../state/useMessageActions';
+import './compare.css';
+import { useSyncedScroll } from './useSyncedScroll';
+import { VerdictRow } from './VerdictRow';
+
+/** The model that wrote a side's last reply: what the side's picker shows when a saved comparison opens. */
+function lastModel(session: ChatSession): string | undefined {
+  return [...session.state.messages].reverse().find((m) => m.role === 'assistant' && m.stats?.modelId)?.stats?.modelId;
+}
 
 function Column({
   side,
@@ -22,15 +34,29 @@ function Column({
   models,
   modelId,
   onPick,
-  locked,
+  onRerun,
+  settings,
 }: {
   side: 'left' | 'right';
   session: ChatSession;
   models: ModelsState;
   modelId: string | undefined;
   onPick(id: string): void;
-  locked: boolean;
+  onRerun(): void;
+  settings: () => GenerationSettings | undefined;
 }) {
+  const actions = useMessageActions(session, settings, modelId);
+  const busy = session.streaming !== undefined;
+  const hasReply = session.state.messages.some((m) => m.role === 'assistant');
+  const renderActions = (message: ChatMessage) =>
+    message.status === 'streaming' ? null : (
+      <MessageActions
+        message={message}
+        actions={actions}
+        busy={busy}
+        extra={message.role === 'assistant' ? <VotePanel messageId={message.id} settings={settings} modelId={modelId} disabled={busy} /> : undefined}
+      />
+    );
   return (
     <section className="compare-column" aria-label={side === 'left' ? 'Model A' : 'Model B'} data-testid={`compare-${side}`}>
       <div className="compare-column-head">
@@ -41,8 +67,10 @@ function Column({
           onChange={onPick}
           busy={modelId ? models.busy[modelId] : undefined}
           error={modelId ? models.errors[modelId] : undefined}
-          disabled={locked}
         />
+        <Button variant="ghost" icon={<RefreshIcon />} onClick={onRerun} disabled={busy || !hasReply || !modelId} title="Run this side's last question again with the model picked here">
+          Re-run
+        </Button>
       </div>
       {session.sendError && <div className="inline-error chat-inline-error">{session.sendError}</div>}
       <MessageList
@@ -50,13 +78,17 @@ function Column({
         live={session.state.live}
         conversationKey={session.state.chatId}
         testId={`compare-${side}-messages`}
+        renderActions={renderActions}
         empty={<p className="compare-empty">Replies from {modelName(models.models, modelId)} appear here.</p>}
       />
     </section>
   );
 }
 
-/** One prompt, two models, side by side: each column streams its own thinking and answer with its own stats. */
+/**
+ * One prompt, two models, side by side: each column streams its own thinking and answer with its own stats. Models
+ * can change at any time (a re-run or the next prompt uses them); the verdict row compares the final answers.
+ */
 export function CompareScreen() {
   const models = useModels();
   const compare = useCompare();
@@ -64,14 +96,22 @@ export function CompareScreen() {
   const link = useMemo(() => compareLinkFromHash(window.location.hash), []);
   const [picked, setPicked] = useState<[string | undefined, string | undefined]>([link.a, link.b]);
   const [form, setForm] = useState<SettingsForm>(() => loadSettingsForm());
-  const leftId = pickModelId(models.models, picked[0]);
-  const rightId = pickSecondModelId(models.models, leftId, picked[1]);
-  const locked = compare.chatIds[0] !== null; // a running pair keeps its models; "New comparison" frees them
+  const [syncScroll, setSyncScroll] = useState(false);
+  const columns = useRef<HTMLDivElement>(null);
+  const leftId = pickModelId(models.models, picked[0] ?? lastModel(compare.left));
+  const rightId = pickSecondModelId(models.models, leftId, picked[1] ?? lastModel(compare.right));
+  const started = compare.chatIds[0] !== null;
+  useSyncedScroll(columns, syncScroll);
 
   const { refresh: refreshModels } = models;
   useEffect(() => {
     if (!compare.streaming) refreshModels();
   }, [compare.streaming, refreshModels]);
+
+  const settings = useCallback(() => {
+    const parsed = parseSettings(form);
+    return parsed.ok ? parsed.settings : undefined;
+  }, [form]);
 
   const pick = (index: 0 | 1, id: string) => {
     setPicked((p) => (index === 0 ? [id, p[1]] : [p[0], id]));
@@ -92,6 +132,17 @@ export function CompareScreen() {
     );
   };
 
+  const rerun = (side: 0 | 1) => {
+    const parsed = parseSettings(form);
+    const modelId = side === 0 ? leftId : rightId;
+    if (parsed.ok && modelId) void compare.rerun(side, modelId, parsed.settings);
+  };
+
+  const startNew = () => {
+    compare.reset();
+    setPicked([undefined, undefined]);
+  };
+
   const noModels = !models.loading && models.models.length === 0;
   const settingsInvalid = !parseSettings(form).ok;
   return (
@@ -109,11 +160,45 @@ export function CompareScreen() {
               saveSettingsForm(next);
             }}
           />
-          <Button variant="secondary" icon={<PlusIcon />} onClick={compare.reset} disabled={compare.streaming || !locked}>
+          <Button variant="secondary" icon={<PlusIcon />} onClick={startNew} disabled={compare.streaming || !started}>
             New comparison
           </Button>
         </div>
       </header>
+      <div className="compare-options">
+        <select
+          className="input"
+          aria-label="Saved comparisons"
+          value={compare.sessionId ?? ''}
+          disabled={compare.streaming}
+          onChange={(event) => {
+            const session = compare.sessions.find((s) => s.id === event.target.value);
+            if (session) {
+              setPicked([undefined, undefined]);
+              compare.open(session);
+            }
+          }}
+        >
+          <option value="">{compare.sessions.length ? 'Saved comparisons…' : 'No saved comparisons yet'}</option>
+          {compare.sessions.map((s) => (
+            <option key={s.id} value={s.id}>
+              {s.title}
+            </option>
+          ))}
+        </select>
+        <input
+          className="input compare-expected"
+          aria-label="Expected answer"
+          placeholder="Expected answer (optional)"
+          value={compare.expectedAnswer}
+          maxLength={1000}
+          onChange={(event) => compare.setExpectedAnswer(event.target.value)}
+        />
+        <label className="compare-sync">
+          <input type="checkbox" checked={syncScroll} onChange={(event) => setSyncScroll(event.target.checked)} />
+          Sync scrolling
+        </label>
+      </div>
       {noModels ? (
         <div className="chat-empty-wrap">
           <EmptyState
@@ -123,11 +208,12 @@ export function CompareScreen() {
           />
         </div>
       ) : (
-        <div className="compare-columns">
-          <Column side="left" session={compare.left} models={models} modelId={leftId} onPick={(id) => pick(0, id)} locked={locked} />
-          <Column side="right" session={compare.right} models={models} modelId={rightId} onPick={(id) => pick(1, id)} locked={locked} />
+        <div className="compare-columns" ref={columns}>
+          <Column side="left" session={compare.left} models={models} modelId={leftId} onPick={(id) => pick(0, id)} onRerun={() => rerun(0)} settings={settings} />
+          <Column side="right" session={compare.right} models={models} modelId={rightId} onPick={(id) => pick(1, id)} onRerun={() => rerun(1)} settings={settings} />
         </div>
       )}
+      {compare.verdict?.ready && <VerdictRow verdict={compare.verdict} />}
       {compare.error && <div className="inline-error chat-inline-error" role="alert">{compare.error}</div>}
       <div className="chat-composer-wrap">
         <Composer

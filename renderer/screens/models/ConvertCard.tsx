@@ -1,4 +1,5 @@
 import { useState, type FormEvent } from 'react';
+import { PathPicker } from '../../components/PathPicker';
 import { isQuantized } from '../../../electron/contract/convert';
 import { Button } from '../../components/Button';
 import { Card } from '../../components/Card';
@@ -20,6 +21,7 @@ function AdvancedSettings({ form, update }: { form: ConvertForm; update(patch: P
         <label className="field">
           <span className="convert-label">Output folder</span>
           <input className="input" aria-label="Output folder" placeholder="Default: the app's models folder" value={form.outDir} onChange={(e) => update({ outDir: e.target.value })} spellCheck={false} />
+          <PathPicker kind="folder" title="Output folder" current={form.outDir} onPick={(outDir) => update({ outDir })} />
         </label>
         <label className="field">
           <span className="convert-label">Block size</span>
@@ -83,6 +85,7 @@ export function ConvertCard({ onConverted }: { onConverted(): void }) {
       <form onSubmit={submit} className="convert-form">
         <div className="add-model">
           <input className="input" aria-label="Checkpoint folder" placeholder="/path/to/DeepSeek-R1-Distill-Qwen-1.5B" value={form.hfDir} onChange={(e) => update({ hfDir: e.target.value })} spellCheck={false} />
+          <PathPicker kind="folder" title="Checkpoint folder" current={form.hfDir} onPick={(hfDir) => update({ hfDir })} />
           <input className="input input-name" aria-label="Converted model name" placeholder="Name (optional)" value={form.name} onChange={(e) => update({ name: e.target.value })} />
         </div>
         <div className="convert-dtype">

@@ -1,5 +1,6 @@
 import { useState, type FormEvent } from 'react';
 import { errorMessage } from '../../api';
+import { PathPicker } from '../../components/PathPicker';
 import { Button } from '../../components/Button';
 import { Card } from '../../components/Card';
 import { EmptyState } from '../../components/EmptyState';
@@ -45,7 +46,19 @@ function AddModelForm({ models }: { models: ModelsState }) {
   return (
     <form onSubmit={(event) => void submit(event)}>
       <div className="add-model">
-        <input className="input" aria-label="Model folder" placeholder="/path/to/model-folder" value={path} onChange={(e) => setPath(e.target.value)} spellCheck={false} />
+        <input className="input" aria-label="Model folder" placeholder="/path/to/model-folder" value={path} onChange={(e) => {
+            setPath(e.target.value);
+            setError(null); // the error was about what was typed before
+          }} spellCheck={false} />
+        <PathPicker
+          kind="folder"
+          title="Model folder"
+          current={path}
+          onPick={(picked) => {
+            setPath(picked);
+            setError(null);
+          }}
+        />
         <input className="input input-name" aria-label="Display name" placeholder="Name (optional)" value={name} onChange={(e) => setName(e.target.value)} />
         <Button type="submit" variant="primary" icon={<PlusIcon />} disabled={!path.trim() || adding}>
           {adding ? 'Checking…' : 'Add model'}

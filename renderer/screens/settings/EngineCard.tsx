@@ -1,4 +1,5 @@
 import type { EngineInfo } from '../../../electron/contract/api';
+import { FixText } from '../../components/FixText';
 import { Button } from '../../components/Button';
 import { Card } from '../../components/Card';
 import { RefreshIcon } from '../../components/Icons';
@@ -38,7 +39,7 @@ function Providers({ info }: { info: EngineInfo }) {
               {provider.available ? 'Available' : 'Unavailable'}
             </span>
           </div>
-          {provider.detail && <p className="provider-detail">{provider.detail}</p>}
+          {provider.detail && <FixText className="provider-detail" text={provider.detail} />}
         </li>
       ))}
     </ul>

@@ -1,4 +1,5 @@
 import type { ProviderSetting } from '../../state/useProviderSettings';
+import { FixText } from '../../components/FixText';
 import './provider.css';
 import { asProviderChoice } from '../../state/providerSettings';
 
@@ -25,7 +26,7 @@ export function ProviderSelect({ setting, label, testId }: { setting: ProviderSe
           {setting.warning}
         </p>
       ) : (
-        current?.detail && <p className="muted provider-detail">{current.detail}</p>
+        current?.detail && <FixText className="muted provider-detail" text={current.detail} />
       )}
       {setting.error && (
         <p className="inline-error" role="alert">
