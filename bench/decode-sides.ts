@@ -90,7 +90,7 @@ export async function llamaSide(ggufFile: string, schedule: Schedule): Promise<S
   const context = await model.createContext({
     contextSize: schedule.contextSize,
     batchSize: 512,
-    threads: { ideal: schedule.threads, min: schedule.threads },
+    threads: schedule.threads,
     // float32 KV on both sides: Distillery's q4 graph keeps its cache in the activation type (float32)
     experimentalKvCacheKeyType: 'F32',
     experimentalKvCacheValueType: 'F32',
