@@ -10,6 +10,7 @@ import { validateWeights } from '../model/weights';
 import { checkFreeSpace, type FreeSpaceFn } from './disk';
 import type { ConversionCounts } from './fp16';
 import { buildConvertedGraph } from './graph';
+import { FUSED_GRAPH } from '../model/fused-decoder';
 import { CONVERTER_VERSION, describeSourceFiles, MANIFEST_FORMAT_VERSION, writeManifest, type Manifest } from './manifest';
 import { ProgressTracker, type ProgressListener } from './progress';
 import { estimateOutputBytes, quantizationInfo, resolveStrategy, type DtypeStrategy, type StrategyOptions } from './settings';
@@ -84,6 +85,7 @@ export async function convertCheckpoint(hfDir: string, outDir: string, options: 
       quantization: quantizationInfo(strategy),
       fp16: strategy.floatWeights === 'float16' || strategy.quantize ? { overflow: 'saturate', ...counts } : null,
       outputBytes: written.externalBytes,
+      graph: FUSED_GRAPH,
     };
     await writeManifest(temp, manifest);
     throwIfAborted(options.signal);

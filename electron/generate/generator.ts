@@ -115,7 +115,6 @@ export async function generate(
     // cancelled while queued behind another generation: a prefill of up to a whole context would be wasted work
     return { reasoning: '', answer: '', stats: collectStats(model, promptIds.length, clock, splitter, 'stopped', false, seed) };
   }
-  model.decoder.reset();
   let budgetHit = false;
   let prefill = promptIds;
   if (options.thinkingBudget === 0) {
@@ -126,7 +125,9 @@ export async function generate(
     prefill = [...promptIds, ...close];
     budgetHit = true;
   }
-  let logits = await model.decoder.forward(prefill, hooks.signal);
+  // the cache keeps what this prompt shares with the previous one (a follow-up, a regenerate): only the rest is run
+  const reused = model.decoder.reuse(prefill);
+  let logits = await model.decoder.forward(prefill.slice(reused), hooks.signal);
   let finishReason: FinishReason = 'length';
   while (clock.tokens < maxNew) {
     if (hooks.signal?.aborted) {

@@ -1,13 +1,14 @@
 /**
- * The models loaded in the engine, keyed by model id. Each has one session and one KV cache, so generations on the
- * same model run one after another (a per-model queue), while generations on different models (Compare) run at once
- * and alternate their steps.
+ * The models loaded in the engine, keyed by model id. Each has one session and exactly one KV cache (sized for the
+ * context it was loaded with, counted in the load-time memory estimate, freed on unload), so generations on the same
+ * model run one after another (a per-model queue) and the next one reuses the cached prefix of its prompt; Compare
+ * runs one cache per model it compares, a vote's samples share their model's one cache (each reuses the prompt).
  */
 import type * as ort from 'onnxruntime-node';
 import type { GenerationModel } from './generator';
 import { availableMemoryBytes, estimateMemory, refusalMessage, type MemoryEstimate } from './memory';
 import { inspectModelFolder, pickVariant, type DecoderShape } from './model-files';
-import { OrtDecoder } from './ort-decoder';
+import { OrtDecoder, type OrtDecoderOptions } from './ort-decoder';
 import { createSessionWithFallback, type ProviderFallback, type SessionFactory } from './providers';
 import { loadModelTokenizer } from '../tokenizer/model-tokenizer';
 
@@ -23,6 +24,8 @@ export interface LoadRequest {
   contextLength?: number;
   /** Load even when the estimate says it will not fit. */
   ignoreMemoryCheck?: boolean;
+  /** CPU threads for one model run (default: ONNX Runtime's, the physical cores). */
+  threads?: number;
 }
 
 export interface LoadedModelInfo {
@@ -31,6 +34,8 @@ export interface LoadedModelInfo {
   provider: string;
   dtype: string;
   contextLength: number;
+  /** CPU threads asked for (undefined: ONNX Runtime's default, the physical cores). */
+  threads?: number;
   fallbacks: ProviderFallback[];
   estimate: MemoryEstimate;
   loadMs: number;
@@ -42,6 +47,7 @@ interface Entry {
   requestedProvider: string;
   model: GenerationModel;
   session: ort.InferenceSession;
+  decoder: OrtDecoder;
   queue: Promise<unknown>;
 }
 
@@ -111,21 +117,22 @@ export class ModelPool {
       throw new ModelLoadError('insufficient_memory', refusalMessage(folder.name, estimate, contextLength));
     }
     const tokenizer = await loadModelTokenizer(folder.dir, folder.eosIds);
-    const choice = await createSessionWithFallback(variant.onnxPath, request.provider, { factory: this.options.sessionFactory });
-    const decoder = await decoderOrRelease(choice.session, folder.shape);
+    const choice = await createSessionWithFallback(variant.onnxPath, request.provider, { factory: this.options.sessionFactory, threads: request.threads });
+    const decoder = await decoderOrRelease(choice.session, folder.shape, { prefillChunk: PREFILL_CHUNK, contextLength, sharedCache: variant.sharedKvCache });
     const info: LoadedModelInfo = {
       modelId: request.modelId,
       dir: folder.dir,
       provider: choice.provider,
       dtype: variant.dtype,
       contextLength,
+      threads: request.threads,
       fallbacks: choice.fallbacks,
       estimate,
       loadMs: Math.round(performance.now() - started),
     };
     const model: GenerationModel = { decoder, tokenizer, provider: choice.provider, dtype: variant.dtype, contextLength };
     const requestedProvider = request.provider ?? 'auto';
-    this.entries.set(request.modelId, { info, requestedProvider, model, session: choice.session, queue: Promise.resolve() });
+    this.entries.set(request.modelId, { info, requestedProvider, model, session: choice.session, decoder, queue: Promise.resolve() });
     return info;
   }
 
@@ -134,6 +141,7 @@ export class ModelPool {
     if (!entry) return false;
     this.entries.delete(modelId);
     await entry.queue.catch(() => undefined);
+    entry.decoder.dispose();
     await entry.session.release();
     return true;
   }
@@ -151,9 +159,9 @@ export class ModelPool {
 }
 
 /** The session is not in the pool yet: if it is not a usable decoder, nobody else would ever release it. */
-async function decoderOrRelease(session: ort.InferenceSession, shape: DecoderShape): Promise<OrtDecoder> {
+async function decoderOrRelease(session: ort.InferenceSession, shape: DecoderShape, options: OrtDecoderOptions): Promise<OrtDecoder> {
   try {
-    return new OrtDecoder(session, shape, { prefillChunk: PREFILL_CHUNK });
+    return new OrtDecoder(session, shape, options);
   } catch (err) {
     await session.release().catch(() => undefined); // the decoder's error is the one worth reporting
     throw err;
@@ -166,6 +174,7 @@ function sameLoad(entry: Entry, request: LoadRequest): boolean {
   return (
     (provider === 'auto' || provider === entry.requestedProvider || provider === info.provider) &&
     (request.dtype === undefined || request.dtype === info.dtype) &&
+    (request.threads === undefined || request.threads === info.threads) &&
     (request.contextLength === undefined || Math.min(request.contextLength, info.contextLength) === request.contextLength)
   );
 }
