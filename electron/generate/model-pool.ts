@@ -9,6 +9,7 @@ import type { GenerationModel } from './generator';
 import { availableMemoryBytes, estimateMemory, refusalMessage, type MemoryEstimate } from './memory';
 import { inspectModelFolder, pickVariant, type DecoderShape } from './model-files';
 import { OrtDecoder, type OrtDecoderOptions } from './ort-decoder';
+import { OrtCandidateFinder } from './candidates';
 import { createSessionWithFallback, type ProviderFallback, type SessionFactory } from './providers';
 import { loadModelTokenizer } from '../tokenizer/model-tokenizer';
 
@@ -48,6 +49,7 @@ interface Entry {
   model: GenerationModel;
   session: ort.InferenceSession;
   decoder: OrtDecoder;
+  candidates: OrtCandidateFinder;
   queue: Promise<unknown>;
 }
 
@@ -130,9 +132,10 @@ export class ModelPool {
       estimate,
       loadMs: Math.round(performance.now() - started),
     };
-    const model: GenerationModel = { decoder, tokenizer, provider: choice.provider, dtype: variant.dtype, contextLength };
+    const candidates = await OrtCandidateFinder.create(folder.shape.vocabSize);
+    const model: GenerationModel = { decoder, tokenizer, provider: choice.provider, dtype: variant.dtype, contextLength, candidates };
     const requestedProvider = request.provider ?? 'auto';
-    this.entries.set(request.modelId, { info, requestedProvider, model, session: choice.session, decoder, queue: Promise.resolve() });
+    this.entries.set(request.modelId, { info, requestedProvider, model, session: choice.session, decoder, candidates, queue: Promise.resolve() });
     return info;
   }
 
@@ -142,6 +145,7 @@ export class ModelPool {
     this.entries.delete(modelId);
     await entry.queue.catch(() => undefined);
     entry.decoder.dispose();
+    await entry.candidates.release();
     await entry.session.release();
     return true;
   }
