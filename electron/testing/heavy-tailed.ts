@@ -1,14 +1,14 @@
 // A checkpoint whose projection weights look like trained ones where it matters for 4-bit blocks: heavy tails
-// (Student-t, 4 degrees of freedom) and a few large outliers per row. Gaussian test weights hide what a larger
+// (Student-t, 5 degrees of freedom) and large outliers (one per row at least, one per thousand weights). Gaussian test weights hide what a larger
 // quantization block does: one outlier sets the scale of its whole block and crushes its neighbours to a few levels.
 import { gaussian, mulberry32 } from './prng';
 import { randomWeights, writeCheckpointFolder, type TensorMap } from './factory';
 import type { ModelShape } from './hf-config';
 
-const DEGREES = 4;
-/** Outliers per row, and their size in standard deviations. */
-const OUTLIERS_PER_ROW = 2;
-const OUTLIER_SIGMAS = [8, 20];
+const DEGREES = 5;
+/** Share of weights that are outliers (about one per thousand, like trained LLM projections), and their size in σ. */
+const OUTLIER_RATE = 1 / 1024;
+const OUTLIER_SIGMAS = [6, 16];
 
 function studentT(normal: () => number): number {
   let chi2 = 0;
@@ -23,12 +23,11 @@ export function heavyTailedMatrix(rows: number, cols: number, std: number, seed:
   const scale = std / Math.sqrt(DEGREES / (DEGREES - 2));
   const out = new Float32Array(rows * cols);
   for (let i = 0; i < out.length; i++) out[i] = studentT(normal) * scale;
-  for (let r = 0; r < rows; r++) {
-    for (let k = 0; k < OUTLIERS_PER_ROW; k++) {
-      const c = Math.floor(uniform() * cols);
-      const sigmas = OUTLIER_SIGMAS[0] + uniform() * (OUTLIER_SIGMAS[1] - OUTLIER_SIGMAS[0]);
-      out[r * cols + c] = (uniform() < 0.5 ? -1 : 1) * sigmas * std;
-    }
+  const outliers = Math.max(rows, Math.round(out.length * OUTLIER_RATE)); // at least one per row
+  for (let k = 0; k < outliers; k++) {
+    const at = k < rows ? k * cols + Math.floor(uniform() * cols) : Math.floor(uniform() * out.length);
+    const sigmas = OUTLIER_SIGMAS[0] + uniform() * (OUTLIER_SIGMAS[1] - OUTLIER_SIGMAS[0]);
+    out[at] = (uniform() < 0.5 ? -1 : 1) * sigmas * std;
   }
   return out;
 }
