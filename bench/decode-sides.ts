@@ -31,6 +31,8 @@ export interface Schedule {
   prefillTokens: number;
   contextSize: number;
   threads: number;
+  /** Distillery's tokens per prefill run (default: the app's). */
+  prefillChunk?: number;
 }
 
 /** Token ids well inside the ordinary vocabulary, the same on both sides. */
@@ -67,7 +69,7 @@ export async function runSchedule(driver: SideDriver, schedule: Schedule): Promi
 export async function distillerySide(dir: string, schedule: Schedule): Promise<SideDriver & { loadMs: number }> {
   const pool = new ModelPool();
   const t = performance.now();
-  await pool.load({ modelId: 'bench', dir, provider: 'cpu', contextLength: schedule.contextSize, threads: schedule.threads });
+  await pool.load({ modelId: 'bench', dir, provider: 'cpu', contextLength: schedule.contextSize, threads: schedule.threads, prefillChunk: schedule.prefillChunk });
   const loadMs = performance.now() - t;
   const inModel = <T>(fn: Parameters<typeof pool.run<T>>[1]) => pool.run('bench', fn);
   return {

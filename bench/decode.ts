@@ -9,6 +9,7 @@
  * sampling, and the test-sized long-context row.
  *
  *   npm run bench -- decode [--reps N] [--steps N] [--threads N] [--no-llama] [--no-app]
+ *   npm run bench -- decode --prefill-chunks 128,256,512   # Distillery's prefill rate per chunk size, nothing else
  */
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync } from 'node:fs';
@@ -105,6 +106,8 @@ async function main(): Promise<void> {
   const schedule: Schedule = { depths: [32, 1024, 4096], stepsPerDepth: Number(arg('steps') ?? 12), prefillTokens: 512, contextSize: 4608, threads };
   const src = await synthCheckpoint();
   const onnxDir = await converted(src);
+  const chunks = arg('prefill-chunks');
+  if (chunks) return prefillChunks(onnxDir, schedule, chunks.split(',').map(Number));
   const manifest = await readManifest(onnxDir);
   const blockSize = manifest.quantization?.blockSize ?? 32;
   const withLlama = !flag('no-llama');
@@ -128,6 +131,16 @@ async function main(): Promise<void> {
   }
   printTable(runs, schedule, blockSize, bandwidth);
   if (!flag('no-app')) await appRows(onnxDir, withLlama ? runs.llama : [], threads);
+}
+
+/** Prefill tok/s of a 512-token prompt per chunk size (the depth list is empty: no decoding). */
+async function prefillChunks(onnxDir: string, schedule: Schedule, chunks: number[]): Promise<void> {
+  const rates = new Map<number, number[]>(chunks.map((c) => [c, []]));
+  for (let rep = 0; rep < Number(arg('reps') ?? 2); rep++) {
+    for (const chunk of chunks) rates.get(chunk)!.push((await child('distillery', onnxDir, { ...schedule, depths: [], prefillChunk: chunk })).prefillTokS);
+  }
+  console.log(`| prefill chunk | tok/s, ${schedule.prefillTokens}-token prompt (median) |\n|---|---|`);
+  for (const [chunk, r] of rates) console.log(`| ${chunk} | ${fmt(median(r))} |`);
 }
 
 function printTable(runs: Record<'distillery' | 'llama', SideResult[]>, schedule: Schedule, blockSize: number, bandwidth: number): void {

@@ -27,6 +27,8 @@ export interface LoadRequest {
   ignoreMemoryCheck?: boolean;
   /** CPU threads for one model run (default: ONNX Runtime's, the physical cores). */
   threads?: number;
+  /** Tokens per prefill run (default PREFILL_CHUNK); the decode benchmark measures others. */
+  prefillChunk?: number;
 }
 
 export interface LoadedModelInfo {
@@ -120,7 +122,10 @@ export class ModelPool {
     }
     const tokenizer = await loadModelTokenizer(folder.dir, folder.eosIds);
     const choice = await createSessionWithFallback(variant.onnxPath, request.provider, { factory: this.options.sessionFactory, threads: request.threads });
-    const decoder = await decoderOrRelease(choice.session, folder.shape, { prefillChunk: PREFILL_CHUNK, contextLength, sharedCache: variant.sharedKvCache });
+    // The shared cache lives in host memory: on CPU, ORT appends to it in place. With a GPU provider the binding would
+    // copy the whole preallocated buffer to the device and back each step, so those keep the growing cache.
+    const sharedCache = variant.sharedKvCache && choice.provider === 'cpu';
+    const decoder = await decoderOrRelease(choice.session, folder.shape, { prefillChunk: request.prefillChunk ?? PREFILL_CHUNK, contextLength, sharedCache });
     const info: LoadedModelInfo = {
       modelId: request.modelId,
       dir: folder.dir,
