@@ -1,6 +1,7 @@
-// Flat config. Besides the usual TypeScript checks it enforces the process boundaries of DEVELOPERS.md:
-// only electron/main and electron/preload may import Electron; the renderer and the API contract import no Node
-// modules and nothing from electron/ except the contract.
+// Flat config. Besides the usual TypeScript checks it enforces the process boundaries: only electron/main and
+// electron/preload may import Electron; the renderer and the API contract import no Node modules and nothing from
+// electron/ except the contract; the core's folders form layers that only import downwards (CORE_LAYERS below);
+// product code never imports the test support in electron/testing.
 import { builtinModules } from 'node:module';
 import js from '@eslint/js';
 import reactHooks from 'eslint-plugin-react-hooks';
@@ -25,6 +26,68 @@ const browserOnly = (what) => ({
   ],
 });
 
+/**
+ * The core's layers, lowest first. A folder may import its own layer's folders and those below, never above.
+ * - util, contract: pure helpers and the zod contracts (the contract's own block below is stricter still).
+ * - onnx ← model: the ONNX IR/writer, then the Qwen2/Llama graph builder and checkpoint readers.
+ * - engine runtime (electron/engine/*.ts): the process protocol, host and registry that handlers plug into; it knows
+ *   no handler, so generate/convert/train can yield and report through it without an upward import.
+ * - generate, traces, answers: decoding, trace import, answer checking; then convert, then train and downloads
+ *   (training merges through the converter).
+ * - engine handlers (electron/engine/handlers, electron/engine/main.ts): adapt the modules above to the engine.
+ * - store ← services ← server, cli, main.
+ */
+const CORE_LAYERS = [
+  ['util', 'contract'],
+  ['onnx'],
+  ['model'],
+  ['tokenizer'],
+  ['engine'],
+  ['generate', 'traces', 'answers'],
+  ['convert'],
+  ['train', 'downloads'],
+  ['engine/handlers'],
+  ['store'],
+  ['services'],
+  ['server', 'cli', 'main'],
+];
+const layerFiles = (folder) =>
+  folder === 'engine'
+    ? { files: ['electron/engine/*.{ts,tsx}'], ignores: ['electron/engine/main.ts', 'electron/**/*.test.ts'] }
+    : folder === 'engine/handlers'
+      ? { files: ['electron/engine/handlers/**/*.{ts,tsx}', 'electron/engine/main.ts'], ignores: ['electron/**/*.test.ts'] }
+      : { files: [`electron/${folder}/**/*.{ts,tsx}`], ignores: ['electron/**/*.test.ts'] };
+// Relative imports only (the core has no path aliases): `../services`, `../../services/x`. From electron/engine/*.ts,
+// `./handlers` and `./main` are the handler layer.
+const importOf = (folder) =>
+  folder === 'engine/handlers'
+    ? ['^(\\.\\./)+engine/handlers(/|$)', '^\\./(handlers|main)(/|$)']
+    : [`^(\\.\\./)+${folder}(/|$)`];
+const layerRules = CORE_LAYERS.flatMap((layer, index) => {
+  const above = CORE_LAYERS.slice(index + 1).flat();
+  return layer
+    .filter((folder) => folder !== 'main' && folder !== 'contract')
+    .map((folder) => ({
+      ...layerFiles(folder),
+      rules: {
+        'no-restricted-imports': [
+          'error',
+          {
+            paths: electronImport.paths,
+            patterns: [
+              ...electronImport.patterns,
+              ...above.flatMap(importOf).map((regex) => ({
+                regex,
+                message: `electron/${folder} is below ${above.join(', ')} in the core's layers (eslint.config.js): import downwards only.`,
+              })),
+              { regex: '^(\\.\\./)+testing(/|$)', message: 'Product code never imports the test support in electron/testing.' },
+            ],
+          },
+        ],
+      },
+    }));
+});
+
 export default tseslint.config(
   {
     ignores: ['out/**', 'dist/**', 'build/**', '.tmp/**', 'node_modules/**', 'test-results/**', 'playwright-report/**', 'electron.vite.config.*.mjs'],
@@ -42,6 +105,15 @@ export default tseslint.config(
     files: ['electron/**/*.{ts,tsx,js,mjs}', 'bench/**/*.{ts,js,mjs}', 'bin/**/*.{ts,js,mjs}'],
     ignores: ['electron/main/**', 'electron/preload/**'],
     rules: { 'no-restricted-imports': ['error', electronImport] },
+  },
+  ...layerRules,
+  {
+    // The Electron main process is the top layer; it too never imports the test support.
+    files: ['electron/main/**/*.ts'],
+    ignores: ['electron/**/*.test.ts'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [{ regex: '^(\\.\\./)+testing(/|$)', message: 'Product code never imports the test support in electron/testing.' }] }],
+    },
   },
   {
     files: ['electron/contract/**/*.ts'],

@@ -1,5 +1,5 @@
 /**
- * Shared steps of the chat, compare and models specs: build the test models (H4's scripted/tiny factories converted
+ * Shared steps of the chat, compare and models specs: build the test models (the scripted/tiny factories converted
  * by the app's exporter, in a tsx child process), register them with the running server, and drive the chat UI.
  */
 import { execFileSync } from 'node:child_process';

@@ -1,7 +1,7 @@
 /**
  * Converting a checkpoint from the Models screen: the form's checks, a failing source, a running conversion with its
  * progress bar and Cancel, and a conversion to q4 that lands in the model list, loads and answers in Chat.
- * The Hugging Face folders come from H4's factory, built in a tsx child process (cached in os.tmpdir()).
+ * The Hugging Face folders come from electron/testing/factory.ts, built in a tsx child process (cached in os.tmpdir()).
  */
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -65,7 +65,7 @@ test('the form refuses a relative path, and a folder that is not a checkpoint fa
   await card.getByRole('button', { name: 'Convert', exact: true }).click();
   const job = card.getByTestId('convert-job').first();
   await expect(job).toHaveAttribute('data-state', 'failed');
-  await expect(job.getByTestId('convert-message')).toContainText('has no config.json: point at a Hugging Face model folder');
+  await expect(job.getByTestId('job-message')).toContainText('has no config.json: point at a Hugging Face model folder');
   await job.getByRole('button', { name: /^Dismiss/ }).click();
   await expect(card.getByTestId('convert-job')).toHaveCount(0);
 });
@@ -79,7 +79,7 @@ test('a running conversion shows progress and an ETA; Cancel stops it and leaves
 
   const job = card.getByTestId('convert-job').first();
   await expect(job).toHaveAttribute('data-state', 'running');
-  await expect(job.getByTestId('convert-message')).toContainText(/Converting layer \d+\/8 · [\d.]+ MB of [\d.]+ MB/, { timeout: 30_000 });
+  await expect(job.getByTestId('job-message')).toContainText(/Converting layer \d+\/8 · [\d.]+ MiB of [\d.]+ MiB/, { timeout: 30_000 });
   const bar = job.getByRole('progressbar');
   await expect.poll(async () => Number(await bar.getAttribute('aria-valuenow')), { timeout: 30_000 }).toBeGreaterThan(10);
   await expect(job.locator('.job-eta')).toContainText(/^about \d+ (s|min)/);
@@ -87,7 +87,7 @@ test('a running conversion shows progress and an ETA; Cancel stops it and leaves
 
   await job.getByRole('button', { name: 'Cancel' }).click();
   await expect(job).toHaveAttribute('data-state', 'cancelled');
-  await expect(job.getByTestId('convert-message')).toContainText('partial output was removed');
+  await expect(job.getByTestId('job-message')).toContainText('partial output was removed');
   expect(Number(await bar.getAttribute('aria-valuenow'))).toBeLessThan(100);
 
   const modelsDir = path.join(server.home, 'models');
@@ -108,8 +108,8 @@ test('convert to q4 from the UI: the bar fills, the model appears in the list, l
   const job = card.getByTestId('convert-job').first();
   await expect(job).toHaveAttribute('data-state', 'succeeded', { timeout: 120_000 });
   await expect(job.getByRole('progressbar')).toHaveAttribute('aria-valuenow', '100');
-  await expect(job.getByTestId('convert-message')).toContainText('Converted to q4 in');
-  await expect(job.getByTestId('convert-message')).toContainText('added to your models as “Scripted q4”');
+  await expect(job.getByTestId('job-message')).toContainText('Converted to q4 in');
+  await expect(job.getByTestId('job-message')).toContainText('added to your models as “Scripted q4”');
 
   const row = app.getByTestId('model-row').filter({ hasText: 'Scripted q4' });
   await expect(row).toContainText('qwen2 · q4');

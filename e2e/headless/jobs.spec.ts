@@ -1,6 +1,6 @@
 import { expect, test } from '../support/fixtures';
 
-test('the test job shows progress and an ETA, and Cancel stops it', async ({ app, callApi }) => {
+test('the diagnostics job shows progress and an ETA, and Cancel stops it', async ({ app, callApi }) => {
   await app.keyboard.press('Control+5');
   const diagnostics = app.getByTestId('diagnostics');
   await diagnostics.getByRole('button', { name: 'Run test job' }).click();
@@ -23,4 +23,27 @@ test('the test job shows progress and an ETA, and Cancel stops it', async ({ app
   expect(jobs[0]).toMatchObject({ state: 'cancelled' });
   await app.waitForTimeout(1000);
   expect(Number(await bar.getAttribute('aria-valuenow'))).toBe(stoppedAt);
+});
+
+test('Pause keeps the test job where it is, Resume continues it to the end', async ({ app, callApi }) => {
+  await app.keyboard.press('Control+5');
+  const diagnostics = app.getByTestId('diagnostics');
+  await diagnostics.getByRole('button', { name: 'Run test job' }).click();
+  const job = diagnostics.getByTestId('job-row').first();
+  const bar = job.getByRole('progressbar');
+  await expect.poll(async () => Number(await bar.getAttribute('aria-valuenow')), { timeout: 15_000 }).toBeGreaterThan(5);
+
+  await job.getByRole('button', { name: 'Pause' }).click();
+  await expect(job).toHaveAttribute('data-state', 'paused');
+  await expect(job.getByRole('button', { name: 'Pause' })).toHaveCount(0);
+  const pausedAt = Number(await bar.getAttribute('aria-valuenow'));
+  expect(pausedAt).toBeGreaterThan(0);
+  await app.waitForTimeout(500);
+  expect(Number(await bar.getAttribute('aria-valuenow'))).toBe(pausedAt);
+  expect((await callApi('jobs.list'))[0]).toMatchObject({ state: 'paused', resumable: true });
+
+  await job.getByRole('button', { name: 'Resume' }).click();
+  await expect(job).toHaveAttribute('data-state', 'running');
+  await expect(job).toHaveAttribute('data-state', 'succeeded', { timeout: 30_000 });
+  expect((await callApi('jobs.list'))[0]).toMatchObject({ state: 'succeeded', progress: 1 });
 });

@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
+import { buildProgram, COMMANDS, requestedCommand } from './index';
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const bin = path.join(repo, 'bin', 'distillery.mjs');
@@ -32,11 +33,23 @@ function firstLine(child: ChildProcess, timeoutMs = 30_000): Promise<string> {
 }
 
 describe('distillery CLI', () => {
-  it('--help lists the commands', () => {
+  it('--help lists every command; a command\'s --help shows its options', () => {
     const result = spawnSync(process.execPath, [bin, '--help'], { env, encoding: 'utf8' });
     expect(result.status).toBe(0);
-    expect(result.stdout).toMatch(/serve \[options\]/);
-    expect(result.stdout).toMatch(/info \[options\]/);
+    for (const name of Object.keys(COMMANDS)) expect(result.stdout).toMatch(new RegExp(`^  ${name} `, 'm'));
+    for (const args of [['serve', '--help'], ['help', 'serve']]) {
+      const serve = spawnSync(process.execPath, [bin, ...args], { env, encoding: 'utf8' });
+      expect(serve.status).toBe(0);
+      expect(serve.stdout).toMatch(/Usage: distillery serve \[options\]/);
+      expect(serve.stdout).toMatch(/--port <port>/);
+    }
+  });
+
+  it('lists each command under the name its module registers', async () => {
+    const program = await buildProgram(['node', 'distillery'], true);
+    expect(program.commands.map((c) => c.name())).toEqual(Object.keys(COMMANDS));
+    expect(requestedCommand(['node', 'distillery', '--verbose', 'run', 'm', 'hi'])).toBe('run');
+    expect(requestedCommand(['node', 'distillery', 'help', 'train'])).toBe('train');
   });
 
   it('info --json prints the engine info', () => {

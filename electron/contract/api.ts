@@ -8,6 +8,7 @@ import { z } from 'zod';
 import { StartConvertInput } from './convert';
 import { inferenceApi, inferenceEvents } from './inference';
 import { settingsApi } from './settings';
+import { tracesApi } from './traces';
 
 export const ExecutionProviderInfo = z.object({
   name: z.string(), // cpu, cuda, webgpu, dml, coreml, ...
@@ -39,8 +40,9 @@ export const EngineStatus = z.object({
 });
 export type EngineStatus = z.infer<typeof EngineStatus>;
 
-export const JobKind = z.enum(['dummy', 'convert', 'train', 'download']);
-export const JobState = z.enum(['queued', 'running', 'succeeded', 'failed', 'cancelled', 'interrupted']);
+export const JobKind = z.enum(['diagnostics', 'convert', 'train', 'download', 'vote']);
+/** `paused`: stopped by the user, resumable; `interrupted`: stopped by a crash or quit (resumable where the kind allows). */
+export const JobState = z.enum(['queued', 'running', 'paused', 'succeeded', 'failed', 'cancelled', 'interrupted']);
 export const Job = z.object({
   id: z.string(),
   kind: JobKind,
@@ -49,6 +51,10 @@ export const Job = z.object({
   progress: z.number().min(0).max(1), // fraction done
   message: z.string().optional(), // what it is doing now, or the error in words a user can act on
   etaSeconds: z.number().optional(),
+  /** It runs now and a pause keeps its work (jobs.pause). */
+  pausable: z.boolean(),
+  /** It is paused or interrupted and jobs.resume continues it. */
+  resumable: z.boolean(),
   createdAt: z.number(),
   updatedAt: z.number(),
 });
@@ -62,6 +68,7 @@ export const AppInfo = z.object({
 export type AppInfo = z.infer<typeof AppInfo>;
 
 const Empty = z.object({}).strict();
+const JobRef = z.object({ jobId: z.string().min(1).max(100) }).strict();
 
 export const api = {
   'app.info': { input: Empty, output: AppInfo },
@@ -69,15 +76,18 @@ export const api = {
   'engine.status': { input: Empty, output: EngineStatus },
   'engine.restart': { input: Empty, output: EngineStatus },
   'jobs.list': { input: Empty, output: z.array(Job) },
-  'jobs.startDummy': {
+  'jobs.startDiagnostics': {
     input: z.object({ steps: z.number().int().min(1).max(100_000), stepMs: z.number().int().min(1).max(60_000) }).strict(),
     output: Job,
   },
-  'jobs.cancel': { input: z.object({ jobId: z.string().min(1).max(100) }).strict(), output: Job },
+  'jobs.cancel': { input: JobRef, output: Job },
+  'jobs.pause': { input: JobRef, output: Job },
+  'jobs.resume': { input: JobRef, output: Job },
   /** Converts a Hugging Face checkpoint folder as a job; see ./convert.ts. */
   'jobs.startConvert': { input: StartConvertInput, output: Job },
   ...inferenceApi,
   ...settingsApi,
+  ...tracesApi,
 } as const;
 
 export const events = {

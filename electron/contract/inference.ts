@@ -50,7 +50,7 @@ export type ModelInfo = z.infer<typeof ModelInfo>;
 /** The most tokens one reply may generate (the engine's limit; the OpenAI API's max_tokens is bounded by it too). */
 export const MAX_NEW_TOKENS = 32_768;
 
-/** Sampling settings of a reply; the engine's options schema is derived from this one (electron/generate/handlers.ts). */
+/** Sampling settings of a reply; the engine's options schema is derived from this one (electron/engine/handlers/generate.ts). */
 export const GenerationSettings = z
   .object({
     maxNewTokens: z.number().int().min(1).max(MAX_NEW_TOKENS).optional(),

@@ -1,6 +1,7 @@
 // Conversion progress for a terminal: a bar rewritten in place on a TTY, one line per 10 % otherwise (logs, CI).
 import type { ConvertProgress, ProgressListener } from './progress';
-import { formatBytes, formatDuration } from './progress';
+import { formatBytes } from '../contract/units';
+import { formatDuration } from './progress';
 
 const PHASE_LABEL: Record<ConvertProgress['phase'], string> = { checksum: 'Checksumming', convert: 'Converting', finish: 'Finishing' };
 

@@ -3,7 +3,7 @@ import { statfs } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { ConvertError } from './source';
-import { formatBytes } from './progress';
+import { formatBytes } from '../contract/units';
 
 /** Free bytes available to this user on the filesystem holding `path`. Injectable in tests. */
 export type FreeSpaceFn = (path: string) => Promise<number>;

@@ -1,15 +1,14 @@
 // What a conversion produces, per dtype: file name, activation dtype, and how each kind of weight is stored.
 import type { ModelConfig } from '../model/config';
 import { expectedWeightShapes } from '../model/config';
+import { DTYPE_SUFFIX } from '../generate/model-files';
 import { ConvertError } from './source';
 import { checkAccuracyLevel, checkBlockSize, DEFAULT_ACCURACY_LEVEL, DEFAULT_BLOCK_SIZE, quantizedSizes } from './quantize';
 import type { ModelDtype, QuantizationInfo } from './manifest';
 
 export const MODEL_DTYPES: readonly ModelDtype[] = ['fp32', 'fp16', 'q4', 'q4f16'];
 
-/** transformers.js file name suffixes (onnx-runtime-notes.md). */
-export const DTYPE_SUFFIX: Record<ModelDtype, string> = { fp32: '', fp16: '_fp16', q4: '_q4', q4f16: '_q4f16' };
-
+/** The file the converter writes for a dtype, named by transformers.js's suffix table (the engine reads the same). */
 export function modelFileName(dtype: ModelDtype): string {
   return `model${DTYPE_SUFFIX[dtype]}.onnx`;
 }

@@ -30,6 +30,14 @@ class FakeChild implements EngineChild {
 
 const settle = () => new Promise((resolve) => setTimeout(resolve, 20));
 
+async function until(condition: () => boolean, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((resolve) => setTimeout(resolve, 2));
+  }
+}
+
 describe('EngineHost restart policy', () => {
   it('stops restarting after maxRestarts crashes in the window, then restart() recovers', async () => {
     const children: FakeChild[] = [];
@@ -45,8 +53,10 @@ describe('EngineHost restart policy', () => {
     await host.start();
     for (let crash = 1; crash <= 3; crash++) {
       children.at(-1)!.kill('SIGKILL');
-      await settle();
+      // Wait on the state, not on time: a loaded machine may take longer than any fixed pause.
+      await until(() => (crash < 3 ? children.length === crash + 1 && host.status().state === 'ready' : host.status().state === 'crashed'));
     }
+    await settle(); // a restart that should not happen would have been scheduled by now
     expect(children).toHaveLength(3); // first + 2 restarts; the third crash is not restarted
     expect(host.status()).toMatchObject({ state: 'crashed', restarts: 2, lastError: 'engine exited with signal SIGKILL' });
     await expect(host.request('echo', { a: 1 })).rejects.toThrow(/crashed too often.*Restart it/);

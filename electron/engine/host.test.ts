@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { EngineStatus } from '../contract/api';
 import { EngineHost } from './host';
 import { nodeEngineSpawner } from './spawn-node';
-import type { DummyProgress, DummyResult } from './handlers/dummy';
+import type { DiagnosticsProgress, DiagnosticsResult } from './handlers/diagnostics';
 import type { EngineInfoResult } from './handlers/info';
 
 // One real engine process (forked through tsx) shared by these tests: process start-up is the slow part.
@@ -30,12 +30,12 @@ describe('EngineHost with a real forked engine', () => {
     expect(info.pid).not.toBe(process.pid);
   });
 
-  it('streams dummy progress events in order and returns the result', async () => {
-    const progress: DummyProgress[] = [];
-    const result = await host.request<DummyResult>(
-      'dummy',
+  it('streams diagnostics progress events in order and returns the result', async () => {
+    const progress: DiagnosticsProgress[] = [];
+    const result = await host.request<DiagnosticsResult>(
+      'diagnostics',
       { steps: 5, stepMs: 5 },
-      { onEvent: (event, data) => event === 'progress' && progress.push(data as DummyProgress) },
+      { onEvent: (event, data) => event === 'progress' && progress.push(data as DiagnosticsProgress) },
     );
     expect(result.steps).toBe(5);
     expect(progress.map((p) => p.step)).toEqual([1, 2, 3, 4, 5]);
@@ -43,18 +43,18 @@ describe('EngineHost with a real forked engine', () => {
   });
 
   it('exposes events as an async iterable through stream()', async () => {
-    const call = host.stream<DummyResult>('dummy', { steps: 3, stepMs: 1 });
+    const call = host.stream<DiagnosticsResult>('diagnostics', { steps: 3, stepMs: 1 });
     const seen: string[] = [];
     for await (const { event } of call.events) seen.push(event);
     expect(seen).toEqual(['progress', 'progress', 'progress']);
     await expect(call.result).resolves.toMatchObject({ steps: 3 });
   });
 
-  it('cancels a running dummy job after its first progress event', async () => {
+  it('cancels a running diagnostics job after its first progress event', async () => {
     const steps: number[] = [];
-    const call = host.stream('dummy', { steps: 1000, stepMs: 20 });
+    const call = host.stream('diagnostics', { steps: 1000, stepMs: 20 });
     for await (const { data } of call.events) {
-      steps.push((data as DummyProgress).step);
+      steps.push((data as DiagnosticsProgress).step);
       call.cancel();
     }
     await expect(call.result).rejects.toMatchObject({ code: 'cancelled' });
@@ -64,12 +64,12 @@ describe('EngineHost with a real forked engine', () => {
 
   it('cancels through an AbortSignal and rejects bad calls with codes', async () => {
     const controller = new AbortController();
-    const pending = host.request('dummy', { steps: 100, stepMs: 50 }, { signal: controller.signal });
+    const pending = host.request('diagnostics', { steps: 100, stepMs: 50 }, { signal: controller.signal });
     setTimeout(() => controller.abort(), 30);
     await expect(pending).rejects.toMatchObject({ code: 'cancelled' });
     await expect(host.request('nope')).rejects.toMatchObject({ code: 'unknown_method' });
-    await expect(host.request('dummy', { steps: -1, stepMs: 1 })).rejects.toMatchObject({ code: 'bad_request' });
-    await expect(host.request('dummy', { steps: 100, stepMs: 50 }, { timeoutMs: 40 })).rejects.toMatchObject({
+    await expect(host.request('diagnostics', { steps: -1, stepMs: 1 })).rejects.toMatchObject({ code: 'bad_request' });
+    await expect(host.request('diagnostics', { steps: 100, stepMs: 50 }, { timeoutMs: 40 })).rejects.toMatchObject({
       code: 'timeout',
     });
   });
@@ -87,7 +87,7 @@ describe('EngineHost with a real forked engine', () => {
     const states: EngineStatus['state'][] = [];
     const unsubscribe = host.onStatus((status) => states.push(status.state));
     const oldPid = host.status().pid!;
-    const pending = host.request('dummy', { steps: 1000, stepMs: 20 });
+    const pending = host.request('diagnostics', { steps: 1000, stepMs: 20 });
     await new Promise((resolve) => setTimeout(resolve, 100));
     process.kill(oldPid, 'SIGKILL');
 
@@ -97,7 +97,7 @@ describe('EngineHost with a real forked engine', () => {
     );
     expect(error?.code).toBe('engine_crashed');
     expect(error?.message).toContain('SIGKILL');
-    expect(error?.message).toContain("'dummy'");
+    expect(error?.message).toContain("'diagnostics'");
 
     await host.start(); // waits for the automatic restart
     unsubscribe();

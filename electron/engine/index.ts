@@ -5,4 +5,3 @@ export { describeExit, exitLatch } from './child';
 export { nodeEngineSpawner, forkEngine, type NodeSpawnOptions } from './spawn-node';
 export { resolveEngineEntry, tsxExecArgv, type EngineEntry } from './entry';
 export { EngineError, EngineErrorCode } from './protocol';
-export type { DummyParams, DummyProgress, DummyResult } from './handlers/dummy';

@@ -4,6 +4,7 @@
  */
 import fs from 'node:fs';
 import os from 'node:os';
+import { formatBytes } from '../contract/units';
 import type { DecoderShape } from './model-files';
 
 export interface MemoryEstimate {
@@ -56,17 +57,6 @@ export function availableMemoryBytes(): number {
     }
   }
   return os.freemem();
-}
-
-export function formatBytes(bytes: number): string {
-  const units = ['B', 'KB', 'MB', 'GB', 'TB'];
-  let value = bytes;
-  let unit = 0;
-  while (value >= 1024 && unit < units.length - 1) {
-    value /= 1024;
-    unit++;
-  }
-  return `${value.toFixed(unit === 0 ? 0 : 1)} ${units[unit]}`;
 }
 
 export function refusalMessage(name: string, estimate: MemoryEstimate, contextLength: number): string {

@@ -1,5 +1,5 @@
 /**
- * H1's EngineChild on Electron's utilityProcess: the engine (out/main/engine.js) runs as a Node service process
+ * The EngineChild (electron/engine/child.ts) on Electron's utilityProcess: the engine (out/main/engine.js) runs as a Node service process
  * that dies with the app. utilityProcess reports only an exit code, and its kill() only sends SIGTERM, so SIGKILL
  * goes through process.kill with the pid.
  */

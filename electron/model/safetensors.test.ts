@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { f32ToBf16Array } from './dtypes';
+import { f32ToBf16Array } from '../util/dtypes';
 import { readSafetensorsHeader, SafetensorsCheckpoint, writeSafetensors } from './safetensors';
 
 const dir = mkdtempSync(join(tmpdir(), 'distillery-st-'));

@@ -3,7 +3,7 @@
  * (autodiff, quantization) know shapes statically. Names are hierarchical, like onnxruntime-genai's builder:
  * node `/model/layers.0/attn/q_proj/MatMul`, its outputs `/model/layers.0/attn/q_proj/MatMul/output_0`.
  */
-import { f32ToF16Bits } from '../model/dtypes';
+import { f32ToF16Bits } from '../util/dtypes';
 
 export type DType = 'float32' | 'float16' | 'float64' | 'int64' | 'int32' | 'uint8' | 'bool';
 /** A dimension: a fixed size, or a symbolic name ('batch', 'seq', 'past_seq', 'total_seq', or an expression). */

@@ -16,7 +16,12 @@ import { DEFAULT_OPSET } from './ops';
 
 const { onnx } = onnxProto;
 
-/** IR 8 is what onnx-proto (ONNX 1.10) describes; ORT 1.30 loads it, and it allows opsets up to 17+. */
+/**
+ * IR 8 is what onnx-proto (ONNX 1.10) describes, and it is enough: ORT 1.30 loads it with any opset, external data
+ * and the com.microsoft contrib ops (MatMulNBits packs int4 into uint8 tensors) are IR 8 features, and what IR 9 and
+ * 10 add (float8 and native int4/uint4 tensor types) is never written here. Bindings for a newer onnx.proto become
+ * necessary only if a graph needs those types.
+ */
 export const IR_VERSION = 8;
 export const MS_DOMAIN = 'com.microsoft';
 

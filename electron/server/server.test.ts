@@ -116,7 +116,7 @@ describe('headless server', () => {
   });
 
   it('maps API errors to 400/404 and limits bodies to 1 MB', async () => {
-    const bad = await call('jobs.startDummy', { steps: 'many' });
+    const bad = await call('jobs.startDiagnostics', { steps: 'many' });
     expect(bad.status).toBe(400);
     expect(JSON.parse(bad.body).error).toMatchObject({ code: 'bad_request', message: expect.stringContaining('steps') });
     expect((await call('no.such', {})).status).toBe(404);
@@ -147,7 +147,7 @@ describe('headless server', () => {
             if (name && data) events.push({ event: name, data: JSON.parse(data) });
           }
           if (events.length === 1 && !jobId) {
-            jobId = JSON.parse((await call('jobs.startDummy', { steps: 3, stepMs: 10 })).body).id;
+            jobId = JSON.parse((await call('jobs.startDiagnostics', { steps: 3, stepMs: 10 })).body).id;
           }
           if (events.some((e) => e.event === 'job.update' && e.data.id === jobId && e.data.state === 'succeeded')) {
             req.destroy();

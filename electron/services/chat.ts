@@ -7,7 +7,7 @@
 import type { Chat, ChatMessage, GenerationSettings, MessageStats } from '../contract/inference';
 import type { GenerationResult } from '../generate/generator';
 import type { LoadedModelInfo } from '../generate/model-pool';
-import type { GenerateTextEvent } from '../generate/handlers';
+import type { GenerateTextEvent } from '../engine/handlers/generate';
 import type { ChatRecord, MessageRecord } from '../store';
 import type { ServiceContext, ServiceModule } from './context';
 import { ApiError } from './errors';

@@ -18,14 +18,14 @@ const progress = (p: Partial<ConvertProgress>): ConvertProgress => ({
 
 describe('convert job: pure parts', () => {
   it('maps converter progress to one rising fraction with words and an ETA', () => {
-    const checksum = convertJobProgress(progress({ phase: 'checksum', fraction: 0.5, bytesDone: 1.75e9, bytesTotal: 3.5e9 }), 28);
+    const checksum = convertJobProgress(progress({ phase: 'checksum', fraction: 0.5, bytesDone: 1.75 * 2 ** 30, bytesTotal: 3.5 * 2 ** 30 }), 28);
     expect(checksum.fraction).toBeCloseTo(0.05);
-    expect(checksum.message).toBe('Checking the checkpoint · 1.8 GB of 3.5 GB');
+    expect(checksum.message).toBe('Checking the checkpoint · 1.8 GiB of 3.5 GiB');
     const layer12 = convertJobProgress(
-      progress({ tensorsDone: 144, tensorsTotal: 339, bytesDone: 1.2e9, bytesTotal: 3.5e9, fraction: 1.2 / 3.5, etaMs: 42_000 }),
+      progress({ tensorsDone: 144, tensorsTotal: 339, bytesDone: 1.2 * 2 ** 30, bytesTotal: 3.5 * 2 ** 30, fraction: 1.2 / 3.5, etaMs: 42_000 }),
       28,
     );
-    expect(layer12.message).toBe('Converting layer 12/28 · 1.2 GB of 3.5 GB');
+    expect(layer12.message).toBe('Converting layer 12/28 · 1.2 GiB of 3.5 GiB');
     expect(layer12.etaSeconds).toBe(42);
     expect(layer12.fraction).toBeGreaterThan(checksum.fraction);
     const done = convertJobProgress(progress({ tensorsDone: 339, tensorsTotal: 339, fraction: 1 }), 28);
@@ -124,7 +124,7 @@ describe('convert job through the services and a real engine', () => {
     const fractions = mine.map((u) => u.progress);
     expect(fractions).toEqual([...fractions].sort((a, b) => a - b));
     expect(mine.some((u) => u.state === 'running' && /^Checking the checkpoint · /.test(u.message ?? ''))).toBe(true);
-    expect(mine.some((u) => u.state === 'running' && /^Converting layer [12]\/2 · [\d.]+ MB of [\d.]+ MB$/.test(u.message ?? ''))).toBe(true);
+    expect(mine.some((u) => u.state === 'running' && /^Converting layer [12]\/2 · [\d.]+ MiB of [\d.]+ MiB$/.test(u.message ?? ''))).toBe(true);
 
     const outDir = path.join(dataDir, 'models', `${path.basename(hfDir)}-q4`);
     expect(existsSync(path.join(outDir, 'onnx', 'model_q4.onnx'))).toBe(true);

@@ -1,13 +1,14 @@
 /**
- * The convert job: H5's engine method `convert` (electron/convert/convert-handler.ts) run by the job runner, with its
+ * The convert job: the engine method `convert` (electron/engine/handlers/convert.ts) run by the job runner, with its
  * progress in words ("Converting layer 12/28 · 1.2 GB of 3.5 GB") and, when it succeeds, the new folder added to the
  * model registry with the checkpoint it came from.
  */
 import fs from 'node:fs';
 import path from 'node:path';
 import type { StartConvertParams } from '../contract/convert';
-import type { ConvertJobResult } from '../convert/convert-handler';
-import { formatBytes, type ConvertProgress } from '../convert/progress';
+import type { ConvertJobResult } from '../engine/handlers/convert';
+import { formatBytes } from '../contract/units';
+import type { ConvertProgress } from '../convert/progress';
 import { ApiError } from './errors';
 import type { EngineJobSpec, JobProgress } from './jobs-runner';
 import type { ModelsRegistry } from './models';

@@ -8,6 +8,7 @@ import { engineService } from './engine';
 import { jobsService } from './jobs';
 import { modelsService } from './models';
 import { chatService } from './chat';
+import { chatExportService } from './chat-export';
 import { settingsService } from './settings';
 
-export const serviceModules: ServiceModule[] = [appService, engineService, jobsService, modelsService, chatService, settingsService];
+export const serviceModules: ServiceModule[] = [appService, engineService, jobsService, modelsService, chatService, chatExportService, settingsService];

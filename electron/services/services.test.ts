@@ -31,7 +31,7 @@ describe('services over a real engine', () => {
 
   it('validates input and names the problem', async () => {
     await expect(services.dispatch('no.such', {})).rejects.toMatchObject({ code: 'not_found' });
-    const bad = services.dispatch('jobs.startDummy', { steps: 0, stepMs: 'x' });
+    const bad = services.dispatch('jobs.startDiagnostics', { steps: 0, stepMs: 'x' });
     await expect(bad).rejects.toMatchObject({ code: 'bad_request' });
     await expect(bad).rejects.toThrow(/steps/);
     await expect(services.dispatch('app.info', { extra: 1 })).rejects.toMatchObject({ code: 'bad_request' });
@@ -45,11 +45,11 @@ describe('services over a real engine', () => {
     expect(info.pid).toBe(engine.status().pid);
   });
 
-  it('runs the dummy job to completion with throttled progress updates saved in the store', async () => {
+  it('runs the diagnostics job to completion with throttled progress updates saved in the store', async () => {
     const updates: Job[] = [];
     const off = services.events.on('job.update', (job) => updates.push(job));
-    const job = await services.call('jobs.startDummy', { steps: 20, stepMs: 15 });
-    expect(job).toMatchObject({ kind: 'dummy', state: 'running', progress: 0 });
+    const job = await services.call('jobs.startDiagnostics', { steps: 20, stepMs: 15 });
+    expect(job).toMatchObject({ kind: 'diagnostics', state: 'running', progress: 0 });
     await waitFor(() => updates.some((u) => u.id === job.id && u.state === 'succeeded'));
     off();
     const mine = updates.filter((u) => u.id === job.id);
@@ -62,20 +62,41 @@ describe('services over a real engine', () => {
   });
 
   it('cancels a running job and returns its final state', async () => {
-    const job = await services.call('jobs.startDummy', { steps: 1000, stepMs: 20 });
+    const job = await services.call('jobs.startDiagnostics', { steps: 1000, stepMs: 20 });
     await new Promise((resolve) => setTimeout(resolve, 100));
     const cancelled = await services.call('jobs.cancel', { jobId: job.id });
     expect(cancelled).toMatchObject({ id: job.id, state: 'cancelled' });
     expect(cancelled.progress).toBeLessThan(0.5);
   });
 
+  it('pauses an engine job and resumes it after the steps already done', async () => {
+    const updates: Job[] = [];
+    const off = services.events.on('job.update', (u) => updates.push(u));
+    const job = await services.call('jobs.startDiagnostics', { steps: 40, stepMs: 20 });
+    expect(job.pausable).toBe(true);
+    await waitFor(() => updates.some((u) => u.id === job.id && u.progress >= 0.2));
+    const paused = await services.call('jobs.pause', { jobId: job.id });
+    expect(paused).toMatchObject({ state: 'paused', resumable: true, pausable: false });
+    expect(paused.progress).toBeGreaterThan(0.1);
+    expect(paused.progress).toBeLessThan(1);
+    updates.length = 0;
+    await services.call('jobs.resume', { jobId: job.id });
+    await waitFor(() => updates.some((u) => u.id === job.id && u.state === 'succeeded'));
+    off();
+    // The resumed run starts after the steps done before the pause: its first progress is past the paused point.
+    const firstProgress = updates.find((u) => u.id === job.id && u.state === 'running' && u.progress > 0);
+    expect(firstProgress!.progress).toBeGreaterThanOrEqual(paused.progress);
+    const stored = (await services.call('jobs.list', {})).filter((j) => j.id === job.id);
+    expect(stored).toEqual([expect.objectContaining({ state: 'succeeded', progress: 1 })]);
+  });
+
   it('marks a job interrupted when the engine dies, reports status events, and keeps working', async () => {
     const statuses: EngineStatus['state'][] = [];
     const off = services.events.on('engine.status', (status) => statuses.push(status.state));
-    const job = await services.call('jobs.startDummy', { steps: 1000, stepMs: 20 });
+    const job = await services.call('jobs.startDiagnostics', { steps: 1000, stepMs: 20 });
     await new Promise((resolve) => setTimeout(resolve, 100));
     process.kill(engine.status().pid!, 'SIGKILL');
-    await waitFor(() => statuses.includes('ready'));
+    await waitFor(() => statuses.includes('ready'), 45_000); // a restart spawns a process: slow on a loaded machine
     off();
     expect(statuses).toEqual(['crashed', 'restarting', 'ready']);
     const stored = (await services.call('jobs.list', {})).find((j) => j.id === job.id);

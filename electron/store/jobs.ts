@@ -1,9 +1,12 @@
-/** Repository of the jobs table (long-running work: conversions, training, the dummy job). */
+/**
+ * Repository of the jobs table (long-running work: conversions, training, downloads, votes, the diagnostics job).
+ * A paused job stays paused across restarts; only work that was running when the app stopped becomes interrupted.
+ */
 import { randomUUID } from 'node:crypto';
 import type Database from 'better-sqlite3';
 import { compact, fromJson, toJson } from './json';
 
-export type JobState = 'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled' | 'interrupted';
+export type JobState = 'queued' | 'running' | 'paused' | 'succeeded' | 'failed' | 'cancelled' | 'interrupted';
 
 export interface JobRecord {
   id: string;

@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
-import { INTERRUPTED_JOB_MESSAGE, latestSchemaVersion, migrate, openDatabase, type Store } from './index';
+import { INTERRUPTED_JOB_MESSAGE, latestSchemaVersion, migrate, migrations, openDatabase, type Store } from './index';
 
 const opened: Store[] = [];
 const dirs: string[] = [];
@@ -66,7 +66,7 @@ describe('store on :memory:', () => {
     store.models.remove(base.id);
     expect(store.models.get(tuned.id)?.derivedFrom).toBeUndefined();
 
-    const job = store.jobs.create({ kind: 'dummy', title: 'Test job', params: { steps: 3 } });
+    const job = store.jobs.create({ kind: 'diagnostics', title: 'Test job', params: { steps: 3 } });
     expect(job).toMatchObject({ state: 'queued', progress: 0, params: { steps: 3 } });
     store.jobs.update(job.id, { state: 'running', progress: 1.7 });
     expect(store.jobs.get(job.id)?.progress).toBe(1); // clamped into [0, 1]
@@ -86,8 +86,8 @@ describe('store on a file', () => {
     expect(first.db.pragma('journal_mode', { simple: true })).toBe('wal');
     const chat = first.chats.create({ title: 'c' });
     const streaming = first.messages.create({ chatId: chat.id, role: 'assistant', content: 'partial', status: 'streaming' });
-    const running = first.jobs.create({ kind: 'dummy', title: 'j', state: 'running' });
-    const done = first.jobs.create({ kind: 'dummy', title: 'k', state: 'succeeded' });
+    const running = first.jobs.create({ kind: 'diagnostics', title: 'j', state: 'running' });
+    const done = first.jobs.create({ kind: 'diagnostics', title: 'k', state: 'succeeded' });
     first.close(); // as if the app had died here
 
     const second = open(file);
@@ -95,6 +95,27 @@ describe('store on a file', () => {
     expect(second.messages.get(streaming.id)).toMatchObject({ status: 'interrupted', content: 'partial' });
     expect(second.jobs.get(running.id)).toMatchObject({ state: 'interrupted', message: INTERRUPTED_JOB_MESSAGE });
     expect(second.jobs.get(done.id)?.state).toBe('succeeded');
+  });
+
+  it('keeps paused jobs paused across a restart, and migrates version-1 jobs into the table that allows it', () => {
+    const file = path.join(tempDir(), 'v1.db');
+    const raw = new Database(file);
+    migrate(raw, migrations.slice(0, 1));
+    raw.prepare("INSERT INTO jobs (id, kind, state, title, created_at, updated_at) VALUES ('old', 'convert', 'succeeded', 'Old job', 1, 1)").run();
+    raw.prepare("INSERT INTO jobs (id, kind, state, title, created_at, updated_at) VALUES ('test', 'dummy', 'cancelled', 'Test job', 2, 2)").run();
+    expect(() => raw.prepare("UPDATE jobs SET state = 'paused' WHERE id = 'old'").run()).toThrow(/CHECK/);
+    raw.close();
+
+    const first = open(file);
+    expect(first.jobs.get('old')).toMatchObject({ kind: 'convert', state: 'succeeded', title: 'Old job' });
+    expect(first.jobs.get('test')).toMatchObject({ kind: 'diagnostics', state: 'cancelled' });
+    const paused = first.jobs.create({ kind: 'download', title: 'p', state: 'running' });
+    first.jobs.update(paused.id, { state: 'paused', progress: 0.4 });
+    first.close();
+
+    const second = open(file);
+    expect(second.recovered.jobs).toBe(0);
+    expect(second.jobs.get(paused.id)).toMatchObject({ state: 'paused', progress: 0.4 });
   });
 
   it('refuses a database from a newer version and a damaged file, keeping the file', () => {

@@ -36,7 +36,7 @@ describe('writeTinyCheckpoint', () => {
     });
     expect(readJson(path.join(dir, 'tokenizer_config.json')).chat_template).toContain('<｜Assistant｜><think>\\n');
 
-    const parsed = loadModelConfig(dir); // H3's parser accepts it
+    const parsed = loadModelConfig(dir); // the config parser accepts it
     expect(parsed.headDim).toBe(headDimOf(shape));
     expect(parsed.qkvBias).toBe(arch === 'qwen2');
 

@@ -1,5 +1,5 @@
 /**
- * Greedy decoding for tests, two independent ways: transformers.js on a converted ONNX folder (offline), and H3's
+ * Greedy decoding for tests, two independent ways: transformers.js on a converted ONNX folder (offline), and the
  * float64 reference on the Hugging Face folder.
  */
 import fs from 'node:fs';

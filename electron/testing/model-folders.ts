@@ -1,5 +1,5 @@
 /**
- * Test helper: ONNX model folders converted by the app's own exporter from H4's checkpoints (scripted: greedy output
+ * Test helper: ONNX model folders converted by the app's own exporter from the factory's checkpoints (scripted: greedy output
  * is a given text; tiny: random weights), cached across test files like the checkpoints themselves.
  */
 import fs from 'node:fs';

@@ -1,5 +1,5 @@
 /**
- * Tiny deterministic checkpoints for this folder's tests (H4's factory in electron/testing builds the full
+ * Tiny deterministic checkpoints for this folder's tests (factory.ts in this folder builds the full
  * Hugging Face folders with real tokenizers; these only need config.json + safetensors).
  */
 import { mkdirSync, writeFileSync } from 'node:fs';

@@ -1,6 +1,7 @@
 /**
  * The DeepSeek-R1 distill chat format: the Jinja template the checkpoints ship (current hub version, which forces the
- * opening `<think>\n`), a plain TypeScript rendering of the same prompt, and the supervised-training string.
+ * opening `<think>\n`) and a plain TypeScript rendering of the same prompt. The supervised-training string is built
+ * in electron/traces/training-text.ts.
  */
 import { ASSISTANT, BOS, END_THINK, EOS, THINK, USER } from './r1-tokens';
 
@@ -65,18 +66,4 @@ export function renderR1Prompt(messages: ChatMessage[], addGenerationPrompt = tr
     if (message.role === 'assistant') text += ASSISTANT + stripReasoning(message.content) + EOS;
   }
   return addGenerationPrompt ? text + R1_GENERATION_PROMPT : text;
-}
-
-/**
- * The supervised fine-tuning string (the template cannot be used: it deletes the reasoning). The loss covers
- * everything after `<｜Assistant｜>`: use `assistantStart` (a character offset) to find it.
- */
-export function buildTrainingText(
-  question: string,
-  reasoning: string,
-  answer: string,
-): { text: string; assistantStart: number } {
-  const prefix = `${BOS}${USER}${question}${ASSISTANT}`;
-  const text = `${prefix}${THINK}\n${reasoning}\n${END_THINK}\n\n${answer}${EOS}`;
-  return { text, assistantStart: prefix.length };
 }

@@ -3,7 +3,6 @@
  * Kept apart from r1-tokenizer.ts so that writing tokenizer files does not load transformers.js.
  */
 import { PreTrainedTokenizer } from '@huggingface/transformers';
-import { buildTrainingText } from './chat-template';
 import { buildR1Tokenizer } from './r1-tokenizer';
 import type { TokenizerFamily } from './r1-tokens';
 
@@ -24,21 +23,4 @@ export function loadR1Tokenizer(family: TokenizerFamily): PreTrainedTokenizer {
 /** Token ids of `text` with no bos added. */
 export function encodePlain(family: TokenizerFamily, text: string): number[] {
   return loadR1Tokenizer(family).encode(text, { add_special_tokens: false });
-}
-
-/**
- * A supervised example as token ids: `lossStart` is the index of the first token after `<｜Assistant｜>` (the first
- * one the loss covers; everything from there to the final eos is trained on).
- */
-export function encodeTrainingExample(
-  family: TokenizerFamily,
-  question: string,
-  reasoning: string,
-  answer: string,
-): { ids: number[]; lossStart: number } {
-  const { text, assistantStart } = buildTrainingText(question, reasoning, answer);
-  const ids = encodePlain(family, text);
-  // `<｜Assistant｜>` is an added token, so text before and after it tokenizes independently.
-  const lossStart = encodePlain(family, text.slice(0, assistantStart)).length;
-  return { ids, lossStart };
 }

@@ -2,7 +2,7 @@
  * A model folder's tokenizer through transformers.js (offline): the chat template renders the prompt (it forces
  * `<think>\n` and strips earlier reasoning), and the think-tag and eos ids come from the files, never from constants.
  */
-import { AutoTokenizer, env, type PreTrainedTokenizer } from '@huggingface/transformers';
+import type { PreTrainedTokenizer } from '@huggingface/transformers';
 
 export interface TokenTextDecoder {
   /** Decodes ids to text without cleaning up spaces. Special tokens may be kept: the splitter never feeds them. */
@@ -29,14 +29,19 @@ export interface ModelTokenizer extends TokenTextDecoder {
 }
 
 export async function loadModelTokenizer(dir: string, eosIds: number[]): Promise<ModelTokenizer> {
+  return wrapTokenizer(await loadFolderTokenizer(dir), eosIds);
+}
+
+/** The folder's tokenizer.json + tokenizer_config.json (chat template included), offline. Training uses it too. */
+export async function loadFolderTokenizer(dir: string): Promise<PreTrainedTokenizer> {
+  // Loaded on first use: transformers.js takes longer to import than the rest of the CLI together.
+  const { AutoTokenizer, env } = await import('@huggingface/transformers');
   env.allowRemoteModels = false;
-  let tok: PreTrainedTokenizer;
   try {
-    tok = await AutoTokenizer.from_pretrained(dir, { local_files_only: true });
+    return await AutoTokenizer.from_pretrained(dir, { local_files_only: true });
   } catch (err) {
     throw new Error(`Could not load the tokenizer in ${dir}: ${(err as Error).message}. Check tokenizer.json and tokenizer_config.json.`);
   }
-  return wrapTokenizer(tok, eosIds);
 }
 
 export function wrapTokenizer(tok: PreTrainedTokenizer, eosIds: number[]): ModelTokenizer {

@@ -3,8 +3,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AutoTokenizer, env, type PreTrainedTokenizer } from '@huggingface/transformers';
-import { buildTrainingText, renderR1Prompt, type ChatMessage } from './chat-template';
-import { encodePlain, encodeTrainingExample, loadR1Tokenizer } from './load';
+import { renderR1Prompt, type ChatMessage } from './chat-template';
+import { trainingTokenizer } from '../train/tokenize';
+import { trainingText } from '../traces/training-text';
+import { encodePlain, loadR1Tokenizer } from './load';
 import { r1TokenizerSize, writeR1TokenizerFiles } from './r1-tokenizer';
 import { BOS, r1TokenTable, type TokenizerFamily } from './r1-tokens';
 
@@ -104,17 +106,17 @@ describe.each(['qwen2', 'llama'] as const)('R1 %s tokenizer', (family) => {
   });
 
   it('builds the training string with the loss starting after <｜Assistant｜>', () => {
-    const { text, assistantStart } = buildTrainingText('What is 2+2?', 'Two plus two is four.', 'The answer is 4.');
+    const trace = { question: 'What is 2+2?', reasoning: 'Two plus two is four.', answer: 'The answer is 4.' };
+    const text = trainingText(trace);
     expect(text).toBe(
       '<｜begin▁of▁sentence｜><｜User｜>What is 2+2?<｜Assistant｜><think>\nTwo plus two is four.\n</think>\n\nThe answer is 4.<｜end▁of▁sentence｜>',
     );
-    expect(text.slice(assistantStart)).toMatch(/^<think>\n/);
     const ids = encodePlain(family, text);
     expect(ids[0]).toBe(expected.bos);
     expect(ids.filter((id) => id === expected.bos)).toHaveLength(1);
     expect(ids.at(-1)).toBe(expected.eos);
-    expect(ids.indexOf(expected.assistant)).toBe(encodePlain(family, text.slice(0, assistantStart)).length - 1);
-    const example = encodeTrainingExample(family, 'What is 2+2?', 'Two plus two is four.', 'The answer is 4.');
+    // The training tokenizer renders the prompt through the folder's chat template: same ids as the plain string.
+    const example = trainingTokenizer(tokenizers.get(family)!).encodeTrace(trace);
     expect(example.ids).toEqual(ids);
     expect(example.ids[example.lossStart - 1]).toBe(expected.assistant);
     expect(example.ids[example.lossStart]).toBe(expected.think);

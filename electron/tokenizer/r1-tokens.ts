@@ -2,7 +2,7 @@
  * The DeepSeek-R1 distill special tokens, one data table per tokenizer family.
  *
  * The distills reuse the base vocabularies (Qwen2.5 BPE, Llama 3.1 BPE) and put DeepSeek's chat markers on ids that
- * the base tokenizer used for its own control tokens. Items marked (check) in shared/reference/r1-distills.md were not
+ * the base tokenizer used for its own control tokens. Items marked (check) below were not
  * confirmed against an original download; keeping them here, in one place, makes them a one-line fix.
  * The markers use the fullwidth bar ｜ (U+FF5C) and ▁ (U+2581), never ASCII.
  */

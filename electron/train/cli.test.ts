@@ -58,7 +58,7 @@ describe('distillery train export-graph', () => {
     stdout.mockRestore();
     stderr.mockRestore();
     expect(code, printed + errors).toBe(0);
-    expect(errors).toMatch(/traces\.jsonl:5: not valid JSON/);
+    expect(errors).toMatch(/traces\.jsonl:5: broken JSON/);
     expect(errors).toMatch(/traces\.jsonl:6: missing text field "reasoning"/);
     expect(printed).toMatch(/6 training records, 2 validation records/);
     expect(printed).toMatch(/step 1\/\d+ +loss \d/);

@@ -1,13 +1,13 @@
 /**
- * Training records from a JSONL file of canonical traces `{question, reasoning, answer}` (one per line), tokenized
- * with the R1 training string; the loss covers everything after `<｜Assistant｜>`. Bad lines are skipped and reported
- * with their line number, never fatal. (Detecting the many public trace formats is the trace-folder importer's job;
- * it produces these canonical records.)
+ * Training records from a JSONL file of canonical traces `{question, reasoning, answer, turns?}` (one per line, as
+ * `traces convert` writes them), tokenized with the base model's own tokenizer and chat template; the loss covers
+ * everything after `<｜Assistant｜>`. Bad lines are skipped and reported with their line number, never fatal.
+ * (Detecting the many public trace formats is the importer's job: electron/traces.)
  */
-import { readFileSync } from 'node:fs';
-import { encodeTrainingExample } from '../tokenizer/load';
-import type { TokenizerFamily } from '../tokenizer/r1-tokens';
+import { readJsonLines } from '../traces/jsonl-file';
+import { CanonicalTrace, DEFAULT_MAX_RECORD_BYTES } from '../traces';
 import type { TrainingRecord } from './packing';
+import type { TrainingTokenizer } from './tokenize';
 
 export interface LoadedRecords {
   records: TrainingRecord[];
@@ -16,39 +16,37 @@ export interface LoadedRecords {
   truncated: { count: number; tokensCut: number };
 }
 
-export function loadTraceRecords(file: string, family: TokenizerFamily, maxLen: number): LoadedRecords {
-  const text = readFileSync(file, 'utf8').replace(/^\uFEFF/, '');
+/** A canonical trace; `source` is optional here so that hand-written files train too. */
+const TrainingTrace = CanonicalTrace.partial({ source: true });
+
+export async function loadTraceRecords(file: string, tokenizer: TrainingTokenizer, maxLen: number, signal?: AbortSignal): Promise<LoadedRecords> {
   const out: LoadedRecords = { records: [], skipped: [], truncated: { count: 0, tokensCut: 0 } };
-  text.split(/\r?\n/).forEach((line, index) => {
-    if (!line.trim()) return;
-    const parsed = parseLine(line);
+  for await (const raw of readJsonLines(file, { maxRecordBytes: DEFAULT_MAX_RECORD_BYTES, signal, onBytes: () => {} })) {
+    const line = raw.where.line ?? 0;
+    const parsed = raw.skip ? raw.skip.message : checkTrace(raw.value);
     if (typeof parsed === 'string') {
-      out.skipped.push({ line: index + 1, reason: parsed });
-      return;
+      out.skipped.push({ line, reason: parsed });
+      continue;
     }
-    const { ids, lossStart } = encodeTrainingExample(family, parsed.question, parsed.reasoning, parsed.answer);
+    const { ids, lossStart } = tokenizer.encodeTrace(parsed);
     if (ids.length > maxLen) {
       out.truncated.count++;
       out.truncated.tokensCut += ids.length - maxLen;
     }
     out.records.push({ inputIds: ids, targetMask: ids.map((_, t) => (t >= lossStart ? 1 : 0)) });
-  });
+  }
   return out;
 }
 
-function parseLine(line: string): { question: string; reasoning: string; answer: string } | string {
-  let value: unknown;
-  try {
-    value = JSON.parse(line);
-  } catch {
-    return 'not valid JSON';
-  }
+function checkTrace(value: unknown): CanonicalTrace | Omit<CanonicalTrace, 'source'> | string {
   const record = value as Record<string, unknown>;
   for (const field of ['question', 'reasoning', 'answer']) {
     if (typeof record?.[field] !== 'string') return `missing text field "${field}"`;
+    if (!(record[field] as string).trim()) return `empty ${field}`;
   }
-  if (!(record.answer as string).trim()) return 'empty answer';
-  return { question: record.question as string, reasoning: record.reasoning as string, answer: record.answer as string };
+  const trace = TrainingTrace.safeParse(value);
+  if (!trace.success) return `not a canonical trace: ${trace.error.issues[0]?.path.join('.')} ${trace.error.issues[0]?.message}`;
+  return trace.data;
 }
 
 /** Deterministic split: every k-th record (k = round(1/fraction)) goes to validation. */

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { isLazy, type TensorSource } from '../onnx/graph';
 import { writeModel } from '../onnx/write';
-import { f16ToF32Array } from '../model/dtypes';
+import { f16ToF32Array } from '../util/dtypes';
 import type { NamedTensor } from './adapter';
 import type { TrainingGraph } from './lora-graph';
 import type { PackedBatch } from './packing';

@@ -37,7 +37,7 @@ const json = (status: number, body: unknown) =>
   new Response(JSON.stringify(body), { status, headers: { 'Content-Type': 'application/json' } });
 
 const status = { state: 'ready', restarts: 0, since: 1, pid: 7 };
-const job: Job = { id: 'j1', kind: 'dummy', state: 'running', title: 'Test', progress: 0.25, createdAt: 1, updatedAt: 2 };
+const job: Job = { id: 'j1', kind: 'diagnostics', state: 'running', title: 'Test', progress: 0.25, pausable: false, resumable: false, createdAt: 1, updatedAt: 2 };
 
 let transport: HttpTransport | undefined;
 afterEach(() => {
@@ -92,7 +92,7 @@ describe('httpTransport calls', () => {
 
   it('rejects bad input before sending and a reply that breaks the contract', async () => {
     const { transport, fetchSpy } = make(async () => json(200, { state: 'exploded' }));
-    await expect(transport.call('jobs.startDummy', { steps: 0, stepMs: 10 })).rejects.toMatchObject({ code: 'bad_request' });
+    await expect(transport.call('jobs.startDiagnostics', { steps: 0, stepMs: 10 })).rejects.toMatchObject({ code: 'bad_request' });
     expect(fetchSpy).not.toHaveBeenCalled();
     await expect(transport.call('engine.status', {})).rejects.toMatchObject({ code: 'bad_response' });
   });

@@ -4,7 +4,7 @@ import { StartConvertInput } from '../../electron/contract/convert';
 import { convertFormProblem, DEFAULT_CONVERT_FORM, DTYPE_OPTIONS, jobStates, newlySucceeded, toStartConvertInput, visibleConvertJobs } from './convertJob';
 
 const job = (over: Partial<Job>): Job => ({
-  id: 'a', kind: 'convert', state: 'running', title: 'Convert x to q4', progress: 0, createdAt: 1, updatedAt: 1, ...over,
+  id: 'a', kind: 'convert', state: 'running', title: 'Convert x to q4', progress: 0, pausable: false, resumable: false, createdAt: 1, updatedAt: 1, ...over,
 });
 
 describe('convert form', () => {
@@ -38,7 +38,7 @@ describe('convert jobs on the card', () => {
       job({ id: 'run' }),
       job({ id: 'old', state: 'failed' }),
       job({ id: 'mine', state: 'succeeded' }),
-      job({ id: 'dummy', kind: 'dummy' }),
+      job({ id: 'diagnostics', kind: 'diagnostics' }),
     ];
     expect(visibleConvertJobs(jobs, new Set(['mine'])).map((j) => j.id)).toEqual(['run', 'mine']);
   });

@@ -24,7 +24,7 @@ export interface ConvertForm {
   quantizeEmbeddings: boolean;
 }
 
-/** The converter's defaults (H5): block 32, symmetric, accuracy level 4, fp16 embeddings. */
+/** The converter's defaults: block 32, symmetric, accuracy level 4, fp16 embeddings. */
 export const DEFAULT_CONVERT_FORM: ConvertForm = {
   hfDir: '',
   dtype: 'q4',

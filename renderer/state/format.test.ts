@@ -4,8 +4,8 @@ import { formatBytes, formatDuration, formatPercent } from './format';
 describe('format', () => {
   it('formats bytes in binary units', () => {
     expect(formatBytes(0)).toBe('0 B');
-    expect(formatBytes(1536)).toBe('1.5 KB');
-    expect(formatBytes(16 * 1024 ** 3)).toBe('16.0 GB');
+    expect(formatBytes(1536)).toBe('1.5 KiB');
+    expect(formatBytes(16 * 1024 ** 3)).toBe('16.0 GiB');
     expect(formatBytes(-1)).toBe('—');
   });
 

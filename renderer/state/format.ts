@@ -1,16 +1,4 @@
-const BYTE_UNITS = ['B', 'KB', 'MB', 'GB', 'TB'];
-
-/** 17179869184 → "16.0 GB" (binary multiples, the way OSes report RAM). */
-export function formatBytes(bytes: number): string {
-  if (!Number.isFinite(bytes) || bytes < 0) return '—';
-  let value = bytes;
-  let unit = 0;
-  while (value >= 1024 && unit < BYTE_UNITS.length - 1) {
-    value /= 1024;
-    unit += 1;
-  }
-  return `${unit === 0 ? value : value.toFixed(1)} ${BYTE_UNITS[unit]}`;
-}
+export { formatBytes } from '../../electron/contract/units';
 
 /** Seconds → "45 s", "3 min 20 s", "2 h 5 min". */
 export function formatDuration(seconds: number): string {

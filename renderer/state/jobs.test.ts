@@ -4,10 +4,12 @@ import { estimateEta, mergeJobLists, upsertJob } from './jobs';
 
 const job = (over: Partial<Job>): Job => ({
   id: 'a',
-  kind: 'dummy',
+  kind: 'diagnostics',
   state: 'running',
   title: 'Test job',
   progress: 0,
+  pausable: false,
+  resumable: false,
   createdAt: 1000,
   updatedAt: 1000,
   ...over,

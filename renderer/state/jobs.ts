@@ -35,6 +35,7 @@ export function estimateEta(job: Job, now: number): number | undefined {
 export const JOB_STATE_LABELS: Record<Job['state'], string> = {
   queued: 'Queued',
   running: 'Running',
+  paused: 'Paused',
   succeeded: 'Done',
   failed: 'Failed',
   cancelled: 'Cancelled',

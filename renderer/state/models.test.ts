@@ -27,7 +27,7 @@ const loaded: LoadedModel = {
 
 describe('models', () => {
   it('summarises a model and what runs', () => {
-    expect(modelSummary(model('a'))).toBe('qwen2 · fp32, q4 · 1.5 GB');
+    expect(modelSummary(model('a'))).toBe('qwen2 · fp32, q4 · 1.5 GiB');
     expect(runningLabel(loaded)).toBe('cpu · q4');
     expect(runningLabel(undefined)).toBeUndefined();
     expect(fallbackNotes(loaded)).toEqual(['cuda not used: The CUDA provider libraries are not installed.']);

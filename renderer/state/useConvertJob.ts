@@ -1,6 +1,7 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
 import type { Job } from '../../electron/contract/api';
 import { errorMessage } from '../api';
+import type { JobActions } from '../components/JobRow';
 import { useApi } from './ApiContext';
 import { convertFormProblem, jobStates, newlySucceeded, toStartConvertInput, visibleConvertJobs, type ConvertForm } from './convertJob';
 import { useJobs } from './useJobs';
@@ -12,17 +13,17 @@ export interface ConvertJobState {
   /** Why the last start failed (bad form or refused by the app). */
   error: string | null;
   start(form: ConvertForm): Promise<void>;
-  cancel(jobId: string): Promise<void>;
+  actions: JobActions;
   dismiss(jobId: string): void;
 }
 
 /**
- * Conversions as the Models screen sees them, on top of the shared jobs hook (list, job.update events, cancel).
+ * Conversions as the Models screen sees them, on top of the shared jobs hook (list, job.update events, cancel/pause/resume).
  * `onSucceeded` runs once per conversion that finishes (the screen re-reads its model list).
  */
 export function useConvertJob(onSucceeded: (job: Job) => void): ConvertJobState {
   const api = useApi();
-  const { jobs, error: jobsError, cancel } = useJobs();
+  const { jobs, error: jobsError, actions } = useJobs();
   const [mine, setMine] = useState<ReadonlySet<string>>(new Set());
   const [starting, setStarting] = useState(false);
   const [error, setError] = useState<string | null>(null);
@@ -64,5 +65,5 @@ export function useConvertJob(onSucceeded: (job: Job) => void): ConvertJobState 
     });
   }, []);
 
-  return { jobs: visibleConvertJobs(jobs, mine), starting, error: error ?? jobsError, start, cancel, dismiss };
+  return { jobs: visibleConvertJobs(jobs, mine), starting, error: error ?? jobsError, start, actions, dismiss };
 }

@@ -1,6 +1,7 @@
-import { useCallback, useEffect, useState } from 'react';
+import { useCallback, useEffect, useMemo, useState } from 'react';
 import type { Job } from '../../electron/contract/api';
 import { errorMessage } from '../api';
+import type { JobActions } from '../components/JobRow';
 import { useApi, useConnection } from './ApiContext';
 import { isActive, mergeJobLists, upsertJob } from './jobs';
 
@@ -10,8 +11,9 @@ const ACTIVE_POLL_MS = 3000;
 export interface JobsState {
   jobs: Job[];
   error: string | null;
-  startDummy(steps: number, stepMs: number): Promise<void>;
-  cancel(jobId: string): Promise<void>;
+  startDiagnostics(steps: number, stepMs: number): Promise<void>;
+  /** Cancel, pause and resume: each puts the job's new state into the list, or sets `error`. */
+  actions: JobActions;
 }
 
 export function useJobs(): JobsState {
@@ -39,11 +41,11 @@ export function useJobs(): JobsState {
     };
   }, [api, connection, anyActive]);
 
-  const startDummy = useCallback(
+  const startDiagnostics = useCallback(
     async (steps: number, stepMs: number) => {
       setError(null);
       try {
-        const job = await api.call('jobs.startDummy', { steps, stepMs });
+        const job = await api.call('jobs.startDiagnostics', { steps, stepMs });
         setJobs((list) => upsertJob(list, job));
       } catch (reason) {
         setError(errorMessage(reason));
@@ -52,18 +54,16 @@ export function useJobs(): JobsState {
     [api],
   );
 
-  const cancel = useCallback(
-    async (jobId: string) => {
+  const actions = useMemo<JobActions>(() => {
+    const act = (method: 'jobs.cancel' | 'jobs.pause' | 'jobs.resume') => (jobId: string) => {
       setError(null);
-      try {
-        const job = await api.call('jobs.cancel', { jobId });
-        setJobs((list) => upsertJob(list, job));
-      } catch (reason) {
-        setError(errorMessage(reason));
-      }
-    },
-    [api],
-  );
+      api.call(method, { jobId }).then(
+        (job) => setJobs((list) => upsertJob(list, job)),
+        (reason: unknown) => setError(errorMessage(reason)),
+      );
+    };
+    return { cancel: act('jobs.cancel'), pause: act('jobs.pause'), resume: act('jobs.resume') };
+  }, [api]);
 
-  return { jobs, error, startDummy, cancel };
+  return { jobs, error, startDiagnostics, actions };
 }

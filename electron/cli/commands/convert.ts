@@ -1,6 +1,7 @@
 /** `distillery convert <hf-folder> <out-folder> --dtype fp32`: a Hugging Face checkpoint → a transformers.js folder. */
 import fs from 'node:fs';
 import path from 'node:path';
+import { formatBytes } from '../../contract/units';
 import { ConfigError } from '../../model/config';
 import { SafetensorsError } from '../../model/safetensors';
 import { convertCheckpoint } from '../../convert/convert';
@@ -12,7 +13,7 @@ import { CliError, type CliCommand } from '../command';
 
 export interface ConvertOptions {
   dtype: string;
-  /** q4/q4f16 only (H5). */
+  /** q4/q4f16 only. */
   blockSize?: string | number;
   asymmetric?: boolean;
   accuracyLevel?: string | number;
@@ -113,10 +114,6 @@ export async function convertFolder(hfFolder: string, outFolder: string, options
   }
 }
 
-function formatSize(bytes: number): string {
-  return bytes >= 1024 ** 3 ? `${(bytes / 1024 ** 3).toFixed(2)} GiB` : `${(bytes / 1024 ** 2).toFixed(1)} MiB`;
-}
-
 export const convertCommand: CliCommand = (program) => {
   program
     .command('convert')
@@ -135,7 +132,7 @@ export const convertCommand: CliCommand = (program) => {
       const seconds = ((Date.now() - started) / 1000).toFixed(1);
       process.stdout.write(
         `Converted ${result.config.modelType} (${result.config.numLayers} layers) to ${result.onnxFile} ` +
-          `(${result.dataFiles.length} data file(s), ${formatSize(result.externalBytes)}) in ${seconds} s.\n` +
+          `(${result.dataFiles.length} data file(s), ${formatBytes(result.externalBytes)}) in ${seconds} s.\n` +
           `Add it with: distillery models add ${path.resolve(outFolder)}\n`,
       );
     });

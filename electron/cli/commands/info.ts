@@ -1,5 +1,6 @@
 /** `distillery info [--json]`: what the engine sees (ORT version, execution providers, CPU, memory). */
 import type { EngineInfo } from '../../contract/api';
+import { formatBytes } from '../../contract/units';
 import { createEngineHost } from '../backend';
 import type { CliCommand } from '../command';
 
@@ -20,13 +21,12 @@ export const infoCommand: CliCommand = (program) => {
     });
 };
 
-const GiB = 1024 ** 3;
 
 export function formatInfo(info: EngineInfo): string {
   const lines = [
     `ONNX Runtime ${info.ortVersion} (Node ${info.nodeVersion}, ${info.platform} ${info.arch})`,
     `CPU:     ${info.cpuModel} (${info.cpuCount} threads)`,
-    `Memory:  ${(info.totalMemoryBytes / GiB).toFixed(1)} GiB total, ${(info.freeMemoryBytes / GiB).toFixed(1)} GiB free`,
+    `Memory:  ${formatBytes(info.totalMemoryBytes)} total, ${formatBytes(info.freeMemoryBytes)} free`,
     'Execution providers:',
     ...info.executionProviders.map(
       (p) => `  ${p.available ? 'yes' : 'no '}  ${p.name.padEnd(8)}${p.detail ? ` ${p.detail}` : ''}`,

@@ -4,7 +4,7 @@ import path from 'node:path';
 import type { ModelInfo } from '../../contract/inference';
 import { EngineHost } from '../../engine/host';
 import { createServices, resolveDataDir, type Services } from '../../services';
-import { formatBytes } from '../../generate/memory';
+import { formatBytes } from '../../contract/units';
 import { CliError, type CliCommand } from '../command';
 
 /** Services without starting the engine (the registry needs only the database). */

@@ -8,9 +8,12 @@ import { parseTargets } from '../../train/adapter';
 import { exportTrainingGraph } from '../../train/export-graph';
 import { runFineTune } from '../../train/job';
 import { mergeAdapterIntoModel } from '../../train/merge-folder';
-import { loadTraceRecords, splitValidation } from '../../train/records';
+import { prepareTrainingData } from '../../train/data';
+import { splitValidation } from '../../train/records';
+import { parseFieldMap } from '../../traces';
 import type { TrainEvent } from '../../train/trainer';
 import { CliError, type CliCommand } from '../command';
+import { describeReport, importProgressPrinter } from './traces';
 
 const positiveInt = (flag: string) => (value: string): number => {
   const n = Number(value);
@@ -58,7 +61,15 @@ async function mergeAction(flags: MergeFlags): Promise<void> {
 interface RunFlags {
   model: string; data: string; out: string; rank: number; alpha?: number; targets: string; rslora?: boolean; full?: boolean;
   epochs: number; maxSteps?: number; lr: number; warmup: number; seq: number; batch: number; accum: number; seed: number;
-  valFraction: number; checkpointEvery: number; resume?: boolean; dtype: string;
+  valFraction: number; checkpointEvery: number; resume?: boolean; dtype: string; map?: string;
+}
+
+function parseMap(spec: string) {
+  try {
+    return parseFieldMap(spec);
+  } catch (error) {
+    throw new CliError((error as Error).message);
+  }
 }
 
 function printEvent(event: TrainEvent): void {
@@ -72,13 +83,11 @@ function printEvent(event: TrainEvent): void {
 }
 
 async function runAction(flags: RunFlags): Promise<void> {
-  const config = (() => {
-    try {
-      return loadModelConfig(flags.model);
-    } catch (error) {
-      throw new CliError((error as Error).message);
-    }
-  })();
+  try {
+    loadModelConfig(flags.model);
+  } catch (error) {
+    throw new CliError((error as Error).message);
+  }
   let targets;
   try {
     targets = parseTargets(flags.targets);
@@ -86,8 +95,18 @@ async function runAction(flags: RunFlags): Promise<void> {
     throw new CliError((error as Error).message);
   }
   if (!['fp32', 'fp16', 'q4'].includes(flags.dtype)) throw new CliError(`--dtype must be fp32, fp16 or q4 (got "${flags.dtype}")`);
-  const loaded = loadTraceRecords(flags.data, config.modelType, flags.seq);
-  for (const s of loaded.skipped.slice(0, 20)) process.stderr.write(`skipped ${flags.data}:${s.line}: ${s.reason}\n`);
+  const prepared = await prepareTrainingData({
+    data: flags.data, modelFolder: flags.model, outDir: flags.out, maxLen: flags.seq, map: flags.map ? parseMap(flags.map) : undefined,
+    onImportProgress: importProgressPrinter(),
+  }).catch((error: Error) => {
+    throw new CliError(error.message);
+  });
+  if (prepared.report) {
+    process.stdout.write(describeReport(prepared.report));
+    process.stdout.write(`Imported ${flags.data} → ${prepared.file}\n`);
+  }
+  const { loaded } = prepared;
+  for (const s of loaded.skipped.slice(0, 20)) process.stderr.write(`skipped ${prepared.file}:${s.line}: ${s.reason}\n`);
   if (loaded.skipped.length > 20) process.stderr.write(`… and ${loaded.skipped.length - 20} more skipped lines\n`);
   if (loaded.truncated.count) process.stderr.write(`${loaded.truncated.count} records are longer than --seq ${flags.seq}: ${loaded.truncated.tokensCut} tokens will be cut\n`);
   if (!loaded.records.length) throw new CliError(`${flags.data} has no usable records: each line must be {"question", "reasoning", "answer"}`);
@@ -135,9 +154,10 @@ export const trainCommand: CliCommand = (program: Command) => {
     .action(exportGraphAction);
   train
     .command('run')
-    .description('Fine-tune on a JSONL file of {question, reasoning, answer} traces (LoRA by default); writes <out>/adapter')
-    .requiredOption('--model <hf-folder>', 'Hugging Face checkpoint folder (config.json + safetensors)')
-    .requiredOption('--data <file.jsonl>', 'one {"question", "reasoning", "answer"} object per line')
+    .description('Fine-tune on reasoning traces (LoRA by default); writes <out>/adapter')
+    .requiredOption('--model <hf-folder>', 'Hugging Face checkpoint folder (config.json + safetensors + its tokenizer)')
+    .requiredOption('--data <folder|file>', 'a trace folder or file in any supported format (imported into <out>), or a canonical JSONL of {"question", "reasoning", "answer"}')
+    .option('--map <fields>', 'field names of the traces, e.g. question=prompt,reasoning=reason,answer=gen_ans')
     .requiredOption('--out <folder>', 'run folder: checkpoints/ and adapter/ (or model/ with --full)')
     .option('--rank <r>', 'LoRA rank', positiveInt('--rank'), 16)
     .option('--alpha <alpha>', 'LoRA alpha (default 2·rank)', positiveNumber('--alpha'))

@@ -1,9 +1,10 @@
 /**
- * Every engine handler, registered by importing its module. To add one: create electron/<area>/<name>-handler.ts that
- * calls registerHandler(...) and add one import line here.
+ * Every engine handler, registered by importing its module. Handlers are the engine's top layer: each adapts one
+ * core module (generate, convert, train) to the engine protocol. To add one: create a file here that calls
+ * registerHandler(...) and add one import line below.
  */
 import './info';
-import './dummy';
-import '../../generate/handlers';
-import '../../convert/convert-handler';
-import '../../train/train-handler';
+import './diagnostics';
+import './generate';
+import './convert';
+import './train';

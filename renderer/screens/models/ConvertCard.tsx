@@ -1,13 +1,11 @@
 import { useState, type FormEvent } from 'react';
-import type { Job } from '../../../electron/contract/api';
 import { isQuantized } from '../../../electron/contract/convert';
 import { Button } from '../../components/Button';
 import { Card } from '../../components/Card';
-import { CloseIcon, PlayIcon, StopIcon } from '../../components/Icons';
-import { ProgressBar } from '../../components/ProgressBar';
+import { CloseIcon, PlayIcon } from '../../components/Icons';
+import { JobRow } from '../../components/JobRow';
 import { ACCURACY_LEVELS, BLOCK_SIZES, DEFAULT_CONVERT_FORM, DTYPE_OPTIONS, type ConvertForm } from '../../state/convertJob';
-import { formatDuration, formatPercent } from '../../state/format';
-import { estimateEta, isActive, JOB_STATE_LABELS } from '../../state/jobs';
+import { isActive } from '../../state/jobs';
 import { useConvertJob } from '../../state/useConvertJob';
 import { useNow } from '../../state/useNow';
 import './convert.css';
@@ -55,37 +53,6 @@ function AdvancedSettings({ form, update }: { form: ConvertForm; update(patch: P
       </div>
       {!quantized && <p className="muted convert-note">Block size, accuracy level, asymmetric and embeddings apply to q4 and q4f16.</p>}
     </details>
-  );
-}
-
-function ConvertJobRow({ job, now, onCancel, onDismiss }: { job: Job; now: number; onCancel(): void; onDismiss(): void }) {
-  const active = isActive(job);
-  const eta = estimateEta(job, now);
-  const tone = job.state === 'failed' || job.state === 'interrupted' ? 'error' : job.state === 'cancelled' ? 'muted' : 'accent';
-  return (
-    <li className="job" data-testid="convert-job" data-state={job.state}>
-      <div className="job-head">
-        <span className="job-title">{job.title}</span>
-        <span className={`badge badge-${job.state}`}>{JOB_STATE_LABELS[job.state]}</span>
-        {active ? (
-          <Button variant="ghost" icon={<StopIcon />} onClick={onCancel}>
-            Cancel
-          </Button>
-        ) : (
-          <Button variant="ghost" icon={<CloseIcon />} onClick={onDismiss} aria-label={`Dismiss ${job.title}`} />
-        )}
-      </div>
-      <ProgressBar value={job.progress} label={`${job.title} progress`} tone={tone} />
-      <div className="job-meta">
-        <span className="job-percent">{formatPercent(job.progress)}</span>
-        {eta !== undefined && <span className="job-eta">about {formatDuration(eta)} left</span>}
-        {job.message && (
-          <span className={job.state === 'failed' ? 'convert-error' : 'job-message'} role={job.state === 'failed' ? 'alert' : undefined} data-testid="convert-message">
-            {job.message}
-          </span>
-        )}
-      </div>
-    </li>
   );
 }
 
@@ -143,7 +110,14 @@ export function ConvertCard({ onConverted }: { onConverted(): void }) {
       {convert.jobs.length > 0 && (
         <ul className="job-list convert-jobs" aria-label="Conversions">
           {convert.jobs.map((job) => (
-            <ConvertJobRow key={job.id} job={job} now={now} onCancel={() => void convert.cancel(job.id)} onDismiss={() => convert.dismiss(job.id)} />
+            <JobRow
+              key={job.id}
+              job={job}
+              now={now}
+              actions={convert.actions}
+              testId="convert-job"
+              extra={<Button variant="ghost" icon={<CloseIcon />} onClick={() => convert.dismiss(job.id)} aria-label={`Dismiss ${job.title}`} />}
+            />
           ))}
         </ul>
       )}

@@ -1,10 +1,8 @@
-import type { Job } from '../../../electron/contract/api';
 import { Button } from '../../components/Button';
 import { Card } from '../../components/Card';
-import { PlayIcon, StopIcon } from '../../components/Icons';
-import { ProgressBar } from '../../components/ProgressBar';
-import { formatDuration, formatPercent } from '../../state/format';
-import { estimateEta, isActive, JOB_STATE_LABELS } from '../../state/jobs';
+import { PlayIcon } from '../../components/Icons';
+import { JobRow } from '../../components/JobRow';
+import { isActive } from '../../state/jobs';
 import { useJobs } from '../../state/useJobs';
 import { useNow } from '../../state/useNow';
 
@@ -12,41 +10,16 @@ import { useNow } from '../../state/useNow';
 const TEST_JOB = { steps: 100, stepMs: 100 };
 
 
-function JobRow({ job, now, onCancel }: { job: Job; now: number; onCancel(): void }) {
-  const active = isActive(job);
-  const eta = estimateEta(job, now);
-  const tone = job.state === 'failed' || job.state === 'interrupted' ? 'error' : active || job.state === 'succeeded' ? 'accent' : 'muted';
-  return (
-    <li className="job" data-testid="job-row" data-state={job.state}>
-      <div className="job-head">
-        <span className="job-title">{job.title}</span>
-        <span className={`badge badge-${job.state}`}>{JOB_STATE_LABELS[job.state]}</span>
-        {active && (
-          <Button variant="ghost" icon={<StopIcon />} onClick={onCancel}>
-            Cancel
-          </Button>
-        )}
-      </div>
-      <ProgressBar value={job.progress} label={`${job.title} progress`} tone={tone} />
-      <div className="job-meta">
-        <span className="job-percent">{formatPercent(job.progress)}</span>
-        {eta !== undefined && <span className="job-eta">about {formatDuration(eta)} left</span>}
-        {job.message && <span className="job-message">{job.message}</span>}
-      </div>
-    </li>
-  );
-}
-
 export function DiagnosticsCard() {
-  const { jobs, error, startDummy, cancel } = useJobs();
+  const { jobs, error, startDiagnostics, actions } = useJobs();
   const now = useNow(jobs.some(isActive));
   return (
     <Card
       title="Diagnostics"
-      description="Run a test job in the engine to check progress reporting and cancellation end to end."
+      description="Run a test job in the engine to check progress reporting, pause, resume and cancellation end to end."
       testId="diagnostics"
       actions={
-        <Button variant="primary" icon={<PlayIcon />} onClick={() => void startDummy(TEST_JOB.steps, TEST_JOB.stepMs)}>
+        <Button variant="primary" icon={<PlayIcon />} onClick={() => void startDiagnostics(TEST_JOB.steps, TEST_JOB.stepMs)}>
           Run test job
         </Button>
       }
@@ -57,7 +30,7 @@ export function DiagnosticsCard() {
       ) : (
         <ul className="job-list" aria-label="Jobs">
           {jobs.map((job) => (
-            <JobRow key={job.id} job={job} now={now} onCancel={() => void cancel(job.id)} />
+            <JobRow key={job.id} job={job} now={now} actions={actions} />
           ))}
         </ul>
       )}

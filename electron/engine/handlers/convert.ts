@@ -3,15 +3,15 @@
  * (ConvertProgress: phase, tensors and bytes done/total, ETA) and stopping cleanly on cancel (partial output removed).
  */
 import { z } from 'zod';
-import { registerHandler } from '../engine/registry';
-import { EngineError, EngineErrorCode } from '../engine/protocol';
-import { ConfigError } from '../model/config';
-import { SafetensorsError } from '../model/safetensors';
-import { convertCheckpoint } from './convert';
-import type { Manifest } from './manifest';
-import { MODEL_DTYPES } from './settings';
-import { ConvertError } from './source';
-import { CancelledError } from './tensors';
+import { registerHandler } from '../registry';
+import { EngineError, EngineErrorCode } from '../protocol';
+import { ConfigError } from '../../model/config';
+import { SafetensorsError } from '../../model/safetensors';
+import { convertCheckpoint } from '../../convert/convert';
+import type { Manifest } from '../../convert/manifest';
+import { MODEL_DTYPES } from '../../convert/settings';
+import { ConvertError } from '../../convert/source';
+import { CancelledError } from '../../convert/tensors';
 
 export const ConvertParams = z.object({
   hfDir: z.string().min(1).max(4096),

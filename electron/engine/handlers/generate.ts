@@ -3,13 +3,13 @@
  * streamed `text` events. Registered by importing this module (see electron/engine/handlers/index.ts).
  */
 import { z } from 'zod';
-import { GenerationSettings } from '../contract/inference';
-import { EngineError } from '../engine/protocol';
-import { registerHandler } from '../engine/registry';
-import { generate, type GenerationResult } from './generator';
-import { ModelFolderError } from './model-files';
-import { ModelLoadError, ModelPool, type LoadedModelInfo } from './model-pool';
-import type { StreamEvent } from './r1-stream';
+import { GenerationSettings } from '../../contract/inference';
+import { EngineError } from '../protocol';
+import { registerHandler } from '../registry';
+import { generate, type GenerationResult } from '../../generate/generator';
+import { ModelFolderError } from '../../generate/model-files';
+import { ModelLoadError, ModelPool, type LoadedModelInfo } from '../../generate/model-pool';
+import type { StreamEvent } from '../../generate/r1-stream';
 
 export const pool = new ModelPool();
 

@@ -3,11 +3,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { EngineHost } from '../engine/host';
-import { nodeEngineSpawner } from '../engine/spawn-node';
-import { writeTinyCheckpoint } from '../testing/factory';
-import type { ConvertJobResult } from './convert-handler';
-import type { ConvertProgress } from './progress';
+import { EngineHost } from '../host';
+import { nodeEngineSpawner } from '../spawn-node';
+import { writeTinyCheckpoint } from '../../testing/factory';
+import type { ConvertJobResult } from './convert';
+import type { ConvertProgress } from '../../convert/progress';
 
 describe('engine job "convert"', () => {
   let host: EngineHost;

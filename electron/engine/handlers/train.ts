@@ -4,16 +4,17 @@
  * current step with a checkpoint kept, so the same request with `resume: true` continues exactly.
  */
 import { z } from 'zod';
-import { EngineError, EngineErrorCode } from '../engine/protocol';
-import { registerHandler } from '../engine/registry';
-import { loadModelConfig } from '../model/config';
-import { LORA_MODULES, type LoraSettings } from './adapter';
-import { runFineTune } from './job';
-import { loadTraceRecords, splitValidation } from './records';
+import { EngineError, EngineErrorCode } from '../protocol';
+import { registerHandler } from '../registry';
+import { loadModelConfig } from '../../model/config';
+import { LORA_MODULES, type LoraSettings } from '../../train/adapter';
+import { runFineTune } from '../../train/job';
+import { prepareTrainingData } from '../../train/data';
+import { splitValidation } from '../../train/records';
 
 export const TrainParams = z.object({
   modelFolder: z.string().min(1).max(4096), // Hugging Face checkpoint (config.json + safetensors + tokenizer)
-  dataFile: z.string().min(1).max(4096), // JSONL of {question, reasoning, answer}
+  dataFile: z.string().min(1).max(4096), // canonical JSONL of traces, or a trace folder/file the importer reads
   outDir: z.string().min(1).max(4096),
   lora: z
     .object({
@@ -60,9 +61,14 @@ registerHandler<z.output<typeof TrainParams>, TrainJobResult>({
   params: TrainParams,
   async handle(params, ctx) {
     if (!params.full && !params.lora) throw new EngineError(TRAIN_ERROR_CODE, 'Choose LoRA settings (rank, alpha, targets) or full fine-tuning.');
-    const family = loadFamily(params.modelFolder);
-    const loaded = loadTraceRecords(params.dataFile, family, params.config.seqLen);
-    for (const skipped of loaded.skipped) ctx.log('warn', `skipped ${params.dataFile}:${skipped.line}: ${skipped.reason}`);
+    checkModelFolder(params.modelFolder);
+    const prepared = await prepareTrainingData({ data: params.dataFile, modelFolder: params.modelFolder, outDir: params.outDir, maxLen: params.config.seqLen, signal: ctx.signal })
+      .catch((error: Error) => {
+        if (ctx.signal.aborted) throw new EngineError(EngineErrorCode.cancelled, 'Training cancelled.');
+        throw new EngineError(TRAIN_ERROR_CODE, error.message);
+      });
+    const { loaded } = prepared;
+    for (const skipped of loaded.skipped) ctx.log('warn', `skipped ${prepared.file}:${skipped.line}: ${skipped.reason}`);
     if (!loaded.records.length) {
       throw new EngineError(TRAIN_ERROR_CODE, `${params.dataFile} has no usable records: each line must be {"question", "reasoning", "answer"} (${loaded.skipped.length} lines skipped).`);
     }
@@ -85,9 +91,9 @@ registerHandler<z.output<typeof TrainParams>, TrainJobResult>({
   },
 });
 
-function loadFamily(modelFolder: string): 'qwen2' | 'llama' {
+function checkModelFolder(modelFolder: string): void {
   try {
-    return loadModelConfig(modelFolder).modelType;
+    loadModelConfig(modelFolder);
   } catch (error) {
     throw new EngineError(TRAIN_ERROR_CODE, (error as Error).message);
   }

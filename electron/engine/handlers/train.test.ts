@@ -3,12 +3,12 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { EngineHost } from '../engine/host';
-import { nodeEngineSpawner } from '../engine/spawn-node';
-import { makeTinyModel } from '../testing/fixtures';
-import { readAdapter } from './adapter';
-import type { TrainJobResult, TrainParams } from './train-handler';
-import type { TrainEvent } from './trainer';
+import { EngineHost } from '../host';
+import { nodeEngineSpawner } from '../spawn-node';
+import { makeTinyModel } from '../../testing/fixtures';
+import { readAdapter } from '../../train/adapter';
+import type { TrainJobResult, TrainParams } from './train';
+import type { TrainEvent } from '../../train/trainer';
 
 const dir = mkdtempSync(join(tmpdir(), 'distillery-train-job-'));
 const dataFile = join(dir, 'traces.jsonl');
