@@ -3,20 +3,17 @@ import { fileURLToPath } from 'node:url';
 import react from '@vitejs/plugin-react';
 import { defineConfig } from 'electron-vite';
 import type { Plugin } from 'vite';
+import { CONTENT_SECURITY_POLICY_META, DEV_CONTENT_SECURITY_POLICY } from './electron/contract/csp';
 
 // Native and heavy packages stay in node_modules: they load their own binaries at run time.
 const nativeDeps = ['better-sqlite3', 'onnxruntime-node', '@huggingface/transformers'];
 
 const root = dirname(fileURLToPath(import.meta.url));
 
-// The CSP lives in two places: the header set by main (or the headless server) and the meta tag in index.html.
-// The dev server needs inline scripts (React refresh preamble) and a websocket, so the meta tag is relaxed only there.
-const productionCsp =
-  "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; " +
-  "connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'none'";
-const devCsp =
-  "default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; " +
-  "connect-src 'self' ws://localhost:* http://localhost:*; object-src 'none'; base-uri 'none'";
+// The CSP (electron/contract/csp.ts, its one definition) goes into the built index.html as a meta tag too; the dev
+// server needs inline scripts (React refresh preamble) and a websocket, so its meta tag is relaxed there only.
+const productionCsp = CONTENT_SECURITY_POLICY_META;
+const devCsp = DEV_CONTENT_SECURITY_POLICY;
 
 function cspMetaTag(): Plugin {
   let csp = productionCsp;

@@ -17,7 +17,7 @@ import type { GenerationResult } from '../electron/generate/generator';
 import type { GenerateTextEvent } from '../electron/engine/handlers/generate';
 import { inspectModelFolder, pickVariant, type DecoderShape } from '../electron/generate/model-files';
 import { argmax } from '../electron/generate/sampler';
-import { f16ToF32Array } from '../electron/util/dtypes';
+import { f16ToF32Array } from '../electron/util/float16';
 import { loadModelTokenizer } from '../electron/tokenizer/model-tokenizer';
 import { exportModelFolder } from '../electron/model/export';
 import { cachedFolder, makeTinyModel } from '../electron/testing/fixtures';

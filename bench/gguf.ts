@@ -5,7 +5,7 @@
 // q = clamp(round(x/d) + 8, 0, 15); byte j holds weight j in its low nibble and weight j + 16 in its high nibble.
 import { closeSync, openSync, readFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
-import * as dtypes from '../electron/util/dtypes';
+import * as dtypes from '../electron/util/float16';
 import { SafetensorsCheckpoint, type SafetensorsEntry } from '../electron/model/safetensors';
 
 const ALIGNMENT = 32;

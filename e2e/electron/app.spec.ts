@@ -63,8 +63,19 @@ test('the window is locked down: only window.distillery {call, on}, no Node', as
     const contents = BrowserWindow.getAllWindows()[0].webContents;
     return { url: contents.getURL(), windows: BrowserWindow.getAllWindows().length };
   });
-  expect(prefs.url.startsWith('file://')).toBe(true);
+  expect(prefs.url.startsWith('app://distillery/')).toBe(true); // not file://: the page's origin is not the whole disk
   expect(prefs.windows).toBe(1);
+});
+
+test('the page has the CSP header and no permissions; app:// serves only the renderer folder', async () => {
+  const csp = await window.evaluate(async () => (await fetch('/index.html')).headers.get('Content-Security-Policy'));
+  expect(csp).toContain("script-src 'self'");
+  expect(csp).toContain("style-src-attr 'unsafe-inline'");
+  expect(await window.evaluate(() => { try { return String(eval('1')); } catch { return 'blocked'; } })).toBe('blocked');
+  // Strings, not functions: this file is typechecked without the DOM library.
+  expect(await window.evaluate("navigator.permissions.query({ name: 'notifications' }).then((s) => s.state)")).toBe('denied');
+  expect(await window.evaluate("navigator.mediaDevices.getUserMedia({ audio: true }).then(() => 'granted', () => 'denied')")).toBe('denied');
+  expect(await window.evaluate(async () => (await fetch('/../../package.json')).status)).toBe(404);
 });
 
 test('navigation works by click and by shortcut', async () => {
@@ -92,7 +103,7 @@ test('window.open and navigation away are refused', async () => {
     url: BrowserWindow.getAllWindows()[0].webContents.getURL(),
   }));
   expect(state.windows).toBe(1);
-  expect(state.url.startsWith('file://')).toBe(true);
+  expect(state.url.startsWith('app://distillery/')).toBe(true);
 });
 
 test('the window state is saved in the data folder', async () => {

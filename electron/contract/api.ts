@@ -63,15 +63,22 @@ export type Job = z.infer<typeof Job>;
 export const AppInfo = z.object({
   version: z.string(),
   dataDir: z.string(),
+  /** The log file: engine crashes (exit code or signal, the request in flight, its last output) and server errors. */
+  logFile: z.string(),
   transport: z.enum(['ipc', 'http']),
 });
 export type AppInfo = z.infer<typeof AppInfo>;
+
+/** The end of the log file, for Settings (the file itself may be far larger). */
+export const AppLog = z.object({ file: z.string(), text: z.string(), truncated: z.boolean() });
+export type AppLog = z.infer<typeof AppLog>;
 
 const Empty = z.object({}).strict();
 const JobRef = z.object({ jobId: z.string().min(1).max(100) }).strict();
 
 export const api = {
   'app.info': { input: Empty, output: AppInfo },
+  'app.log': { input: Empty, output: AppLog },
   'engine.info': { input: Empty, output: EngineInfo },
   'engine.status': { input: Empty, output: EngineStatus },
   'engine.restart': { input: Empty, output: EngineStatus },

@@ -59,6 +59,11 @@ export const StartConvertInput = z
     quantizeLmHead: z.boolean().optional(),
     /** Add the result to the model list when it is done (default true). */
     register: z.boolean().default(true),
+    /**
+     * Replace an earlier Distillery conversion in outDir (a registered model there is unloaded first). Files the
+     * converter did not write are kept; a folder without a Distillery manifest is never replaced.
+     */
+    force: z.boolean().optional(),
     /** Name in the model list (default: the output folder's name). */
     name: z.string().trim().min(1).max(200).optional(),
   })

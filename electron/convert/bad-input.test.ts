@@ -1,9 +1,11 @@
 // Every bad input is refused with a clear error, and nothing is left behind: no output folder, no partial folder.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, openSync, closeSync, readdirSync, readFileSync, rmSync, statSync, truncateSync, writeFileSync, writeSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, openSync, closeSync, readdirSync, readFileSync, renameSync, rmSync, statSync, truncateSync, writeFileSync, writeSync } from 'node:fs';
+import { createHash } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomWeights, tinyShape, writeCheckpointFolder, type TensorMap } from '../testing/factory';
+import { readSafetensorsHeader } from '../model/safetensors';
 import { convertCheckpoint, type ConvertOptions } from './convert';
 import { CancelledError } from './tensors';
 import type { ConvertProgress } from './progress';
@@ -98,6 +100,28 @@ describe('bad input', () => {
     await expectRefused(src, /"model\.layers\.0\.input_layernorm\.weight".*dtype I32/);
   });
 
+  it('NaN or infinite weights, naming the file and tensor', async () => {
+    for (const [dtype, name] of [['BF16', 'nan-bf16'], ['F32', 'inf-f32']] as const) {
+      const src = checkpointWith(name, (t) => {
+        const data = new Float32Array(shape.hidden).fill(1);
+        data[3] = dtype === 'BF16' ? NaN : Infinity;
+        t['model.layers.1.post_attention_layernorm.weight'] = { dtype, shape: [shape.hidden], data };
+      });
+      await expectRefused(src, /model\.safetensors: tensor "model\.layers\.1\.post_attention_layernorm\.weight" holds NaN or infinite values/, {
+        dtype: dtype === 'BF16' ? 'q4' : 'fp16',
+      });
+    }
+  });
+
+  it('a garbage tokenizer.json, naming the file', async () => {
+    const notJson = copyOf('tokenizer-not-json');
+    writeFileSync(join(notJson, 'tokenizer.json'), '\u0000\u0001garbage');
+    await expectRefused(notJson, /tokenizer\.json is not valid JSON/);
+    const notTokenizer = copyOf('tokenizer-not-tokenizer');
+    writeFileSync(join(notTokenizer, 'tokenizer.json'), JSON.stringify({ hello: 'world' }));
+    await expectRefused(notTokenizer, /tokenizer\.json is not a Hugging Face tokenizer/);
+  });
+
   it('not enough free disk, checked before starting, with the number of bytes needed', async () => {
     let started = false;
     await expectRefused(good, /Not enough free disk space .* needs about \d+ bytes \(.*\) but only 1000000 bytes/, {
@@ -127,14 +151,48 @@ describe('bad input', () => {
     expect(readdirSync(parent)).toEqual([]);
   });
 
-  it('refuses a non-empty output folder unless overwrite, then replaces it whole', async () => {
+  it('never replaces a folder without a Distillery manifest, even with overwrite', async () => {
     const out = join(root, 'occupied');
-    mkdirSync(out);
+    mkdirSync(join(out, 'onnx'), { recursive: true });
+    mkdirSync(join(out, 'photos'));
     writeFileSync(join(out, 'notes.txt'), 'keep');
-    await expect(convertCheckpoint(good, out, { dtype: 'fp16' })).rejects.toThrow(/already exists and is not empty.*--force/);
-    expect(readdirSync(out)).toEqual(['notes.txt']);
-    await convertCheckpoint(good, out, { dtype: 'fp16', overwrite: true });
-    expect(readdirSync(out).sort()).toEqual(['config.json', 'distillery.json', 'generation_config.json', 'onnx', 'tokenizer.json', 'tokenizer_config.json']);
+    await expect(convertCheckpoint(good, out, { dtype: 'fp16' })).rejects.toThrow(/not a Distillery model folder/);
+    await expect(convertCheckpoint(good, out, { dtype: 'fp16', overwrite: true })).rejects.toThrow(/not a Distillery model folder/);
+    expect(readdirSync(out).sort()).toEqual(['notes.txt', 'onnx', 'photos']);
+    expect(readdirSync(root).filter((name) => name.startsWith('.occupied'))).toEqual([]);
+  });
+
+  it('replaces an earlier conversion only with overwrite, and carries over every file it did not write', async () => {
+    const out = join(root, 'earlier');
+    await convertCheckpoint(good, out, { dtype: 'fp16' });
+    writeFileSync(join(out, 'notes.txt'), 'keep');
+    mkdirSync(join(out, 'photos'));
+    writeFileSync(join(out, 'onnx', 'mine.bin'), 'mine');
+    await expect(convertCheckpoint(good, out, { dtype: 'q4' })).rejects.toThrow(/already holds a converted model.*--force/);
+    await convertCheckpoint(good, out, { dtype: 'q4', overwrite: true });
+    expect(readdirSync(out).sort()).toEqual(['config.json', 'distillery.json', 'generation_config.json', 'notes.txt', 'onnx', 'photos', 'tokenizer.json', 'tokenizer_config.json']);
+    expect(readdirSync(join(out, 'onnx')).sort()).toEqual(['mine.bin', 'model_q4.onnx', 'model_q4.onnx_data']);
+    expect(readFileSync(join(out, 'notes.txt'), 'utf8')).toBe('keep');
+    // A user's file where the new conversion would write is refused before anything is converted.
+    writeFileSync(join(out, 'onnx', 'model_fp16.onnx'), 'not ours');
+    await expect(convertCheckpoint(good, out, { dtype: 'fp16', overwrite: true })).rejects.toThrow(/model_fp16\.onnx was not written by this folder's conversion/);
+    expect(readFileSync(join(out, 'onnx', 'model_fp16.onnx'), 'utf8')).toBe('not ours');
+  });
+
+  it('the manifest hashes exactly the shard files whose weights were read', async () => {
+    const src = copyOf('shard-in-subfolder');
+    mkdirSync(join(src, 'weights'));
+    renameSync(join(src, 'model.safetensors'), join(src, 'weights', 'model.safetensors'));
+    writeFileSync(join(src, 'model.safetensors'), 'a decoy with the same base name');
+    const names = readSafetensorsHeader(join(src, 'weights', 'model.safetensors')).entries.map((e) => e.name);
+    const weightMap = Object.fromEntries(names.map((n) => [n, 'weights/model.safetensors']));
+    writeFileSync(join(src, 'model.safetensors.index.json'), JSON.stringify({ weight_map: weightMap }));
+    const out = join(mkdtempSync(join(root, 'out-')), 'model');
+    const { manifest } = await convertCheckpoint(src, out, { dtype: 'fp32' });
+    const sha = createHash('sha256').update(readFileSync(join(src, 'weights', 'model.safetensors'))).digest('hex');
+    expect(manifest.source.files.filter((f) => f.name.endsWith('.safetensors'))).toEqual([
+      { name: 'weights/model.safetensors', bytes: statSync(join(src, 'weights', 'model.safetensors')).size, sha256: sha },
+    ]);
   });
 
   it('never writes over its own source folder', async () => {

@@ -6,7 +6,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SafetensorsCheckpoint, writeSafetensors } from '../model/safetensors';
-import { bf16ToF16Table, convertBf16ToF16, type ConversionCounts } from './fp16';
+import { bf16ToF16Table, convertBf16ToF16, type ConversionCounts } from '../util/float16';
 import { quantizeMatMulNBits, scalesAsF16Bits } from './quantize';
 import { floatTensor, quantizedTensors, transposedFloatTensor, type TensorJob } from './tensors';
 

@@ -1,25 +1,28 @@
 // convertCheckpoint: a Hugging Face R1-distill folder → a transformers.js model folder in one dtype, streamed tensor by
 // tensor, written into a temporary folder beside the target and renamed into place only when complete.
 import { existsSync } from 'node:fs';
-import { copyFile, mkdir, mkdtemp, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
-import { basename, dirname, join, resolve, sep } from 'node:path';
+import { copyFile, mkdir, mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
+import { basename, dirname, join, relative, resolve, sep } from 'node:path';
 import { writeModel } from '../onnx/write';
 import { loadModelConfig, expectedWeightShapes } from '../model/config';
 import { SafetensorsCheckpoint } from '../model/safetensors';
+import { checkTokenizerFiles } from '../tokenizer/model-tokenizer';
 import { validateWeights } from '../model/weights';
 import { checkFreeSpace, type FreeSpaceFn } from './disk';
-import type { ConversionCounts } from './fp16';
+import type { ConversionCounts } from '../util/float16';
 import { buildConvertedGraph } from './graph';
 import { FUSED_GRAPH } from '../model/fused-decoder';
 import { CONVERTER_VERSION, describeSourceFiles, MANIFEST_FORMAT_VERSION, writeManifest, type Manifest } from './manifest';
 import { ProgressTracker, type ProgressListener } from './progress';
+import { partialPrefix, removePartialLock, writePartialLock } from './partials';
+import { moveIntoPlace, planReplace, SIDE_FILES } from './replace';
 import { estimateOutputBytes, quantizationInfo, resolveStrategy, type DtypeStrategy, type StrategyOptions } from './settings';
 import { checkFloatWeight, ConvertError } from './source';
 import { CancelledError, type TensorJob } from './tensors';
 
 export interface ConvertOptions extends StrategyOptions {
   dtype: string;
-  /** Replace an existing output folder (default: refuse). */
+  /** Replace an earlier conversion in the output folder (default: refuse). Never replaces a folder without a manifest. */
   overwrite?: boolean;
   signal?: AbortSignal;
   onProgress?: ProgressListener;
@@ -39,7 +42,7 @@ export interface ConvertResult {
 }
 
 /** Files copied unchanged (when present) next to the ONNX model. config.json is rewritten, not copied. */
-const COPIED_FILES = ['generation_config.json', 'tokenizer.json', 'tokenizer_config.json', 'special_tokens_map.json', 'LICENSE'];
+const COPIED_FILES = SIDE_FILES.filter((name) => name !== 'config.json');
 const REQUIRED_FILES = ['config.json', 'tokenizer.json', 'tokenizer_config.json'];
 
 export async function convertCheckpoint(hfDir: string, outDir: string, options: ConvertOptions): Promise<ConvertResult> {
@@ -51,13 +54,17 @@ export async function convertCheckpoint(hfDir: string, outDir: string, options: 
   }
   const strategy = resolveStrategy(options.dtype, options);
   const { config, checkpoint } = openAndValidate(source);
-  await checkTarget(target, options.overwrite ?? false);
+  await checkTokenizerFiles(source).catch((error: Error) => {
+    throw new ConvertError(error.message);
+  });
+  const replace = await planReplace(target, options.overwrite ?? false, `onnx/${strategy.fileName}`);
   const estimate = estimateOutputBytes(config, strategy);
   await checkFreeSpace(target, estimate, options.freeSpace);
 
   await mkdir(dirname(target), { recursive: true });
-  const temp = await mkdtemp(join(dirname(target), `.${basename(target)}.partial-`));
+  const temp = await mkdtemp(join(dirname(target), partialPrefix(target)));
   try {
+    await writePartialLock(temp);
     const tracker = new ProgressTracker('checksum', 0, 0, options.onProgress, options.progressIntervalMs);
     const sourceFiles = await sourceFileNames(source, checkpoint);
     const files = await checksumSources(source, sourceFiles, tracker, options.signal);
@@ -89,7 +96,8 @@ export async function convertCheckpoint(hfDir: string, outDir: string, options: 
     };
     await writeManifest(temp, manifest);
     throwIfAborted(options.signal);
-    await moveIntoPlace(temp, target);
+    await removePartialLock(temp);
+    await moveIntoPlace(temp, target, replace);
     return { outDir: target, modelFile: join(target, manifest.modelFile), manifest, seconds: (Date.now() - started) / 1000 };
   } catch (error) {
     await rm(temp, { recursive: true, force: true });
@@ -115,18 +123,9 @@ function openAndValidate(source: string) {
   return { config, checkpoint };
 }
 
-async function checkTarget(target: string, overwrite: boolean): Promise<void> {
-  if (!existsSync(target)) return;
-  const entries = await readdir(target).catch(() => {
-    throw new ConvertError(`${target} exists and is not a folder: choose another output path.`);
-  });
-  if (entries.length > 0 && !overwrite) {
-    throw new ConvertError(`${target} already exists and is not empty: choose a new output folder, or pass --force to replace it.`);
-  }
-}
-
 async function sourceFileNames(source: string, checkpoint: SafetensorsCheckpoint): Promise<string[]> {
-  const shards = new Set([...checkpoint.entries.values()].map((e) => basename(e.file)));
+  // The paths of the files whose tensors are read (the index keeps them inside `source`), so the manifest hashes exactly them.
+  const shards = new Set([...checkpoint.entries.values()].map((e) => relative(source, e.file).split(sep).join('/')));
   const extra = ['config.json', 'model.safetensors.index.json', ...COPIED_FILES].filter((f) => existsSync(join(source, f)));
   return [...extra, ...[...shards].sort()];
 }
@@ -161,16 +160,4 @@ async function writeSideFiles(source: string, temp: string, rawConfig: Record<st
   for (const name of COPIED_FILES) {
     if (existsSync(join(source, name))) await copyFile(join(source, name), join(temp, name));
   }
-}
-
-/** Atomic from the app's point of view: the target either does not exist or is complete. */
-async function moveIntoPlace(temp: string, target: string): Promise<void> {
-  if (!existsSync(target)) {
-    await rename(temp, target);
-    return;
-  }
-  const old = `${temp}.old`;
-  await rename(target, old);
-  await rename(temp, target);
-  await rm(old, { recursive: true, force: true });
 }

@@ -8,7 +8,7 @@ import type { onnx as P } from 'onnx-proto';
 const { onnx } = onnxProto;
 import * as ort from 'onnxruntime-node';
 import { dequantizeMatMulNBits, quantizeMatMulNBits, scalesAsF16Bits, type QuantizedWeight } from './quantize';
-import { f16BitsToF32, f32ToF16Bits } from './fp16';
+import { f16BitsToF32, f32ToF16Bits } from '../util/float16';
 
 const { DataType } = onnx.TensorProto;
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { checkBlockSize, dequantizeMatMulNBits, quantizeMatMulNBits, zeroPointAt } from './quantize';
-import { f16BitsToF32, f32ToF16Bits } from './fp16';
+import { f16BitsToF32, f32ToF16Bits } from '../util/float16';
 
 function randomWeight(N: number, K: number, seed: number): Float32Array {
   let s = seed >>> 0;

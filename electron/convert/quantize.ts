@@ -9,7 +9,7 @@
 //   zero_points uint8 [N, ceil(kBlocks/2)], block 2i in the low nibble (absent = 8, the symmetric case)
 // K is padded with zeros up to kBlocks · blockSize.
 
-import { f32ToF16Bits, f16BitsToF32 } from './fp16';
+import { f32ToF16Bits, f16BitsToF32 } from '../util/float16';
 
 export type ScaleDtype = 'float32' | 'float16';
 

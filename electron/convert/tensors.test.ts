@@ -4,7 +4,7 @@ import { createHash } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SafetensorsCheckpoint, writeSafetensors } from '../model/safetensors';
-import { bf16ToF16Table } from './fp16';
+import { bf16ToF16Table } from '../util/float16';
 import { dequantizeMatMulNBits, quantizeMatMulNBits } from './quantize';
 import { CancelledError, floatTensor, quantizedTensors, type TensorJob } from './tensors';
 import { checkFloatWeight } from './source';
@@ -131,7 +131,7 @@ describe('progress', () => {
 describe('transposed linear weights', () => {
   it('writes [in, out] for MatMul, float16 and float32, across chunks and tiles', async () => {
     const { transposedFloatTensor } = await import('./tensors');
-    const { f16BitsToF32 } = await import('./fp16');
+    const { f16BitsToF32 } = await import('../util/float16');
     const entry = SafetensorsCheckpoint.open(dir).get('f'); // [37, 96]
     const t32 = transposedFloatTensor(entry, 'float32', job());
     expect(t32.dims).toEqual([K, N]);

@@ -3,7 +3,7 @@
 // for a transposed weight), never a whole tensor — the 70B's 2.1 GB embedding and lm_head included.
 import { chunkedTensor, type LazyTensor } from '../onnx/graph';
 import type { SafetensorsEntry } from '../model/safetensors';
-import type { ConversionCounts } from './fp16';
+import type { ConversionCounts } from '../util/float16';
 import { allocQuantized, quantizeRowsInto, scalesAsF16Bits, type QuantizedWeight, type ScaleDtype } from './quantize';
 import { ConvertError, TensorReader, checkFloatWeight, rowSpans } from './source';
 

@@ -17,6 +17,8 @@ export interface EngineChild {
   onMessage(listener: (message: unknown) => void): void;
   /** Called exactly once, when the process has gone (exit, signal or failure to start). */
   onExit(listener: (exit: EngineExit) => void): void;
+  /** What the process prints (stdout and stderr): the host keeps the last lines for its crash report. */
+  onOutput?(listener: (text: string) => void): void;
   kill(signal?: NodeJS.Signals): void;
 }
 

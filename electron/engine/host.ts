@@ -58,6 +58,8 @@ interface Pending {
 
 export class EngineHost {
   private readonly options: Required<EngineHostOptions>;
+  /** The last lines the current engine process printed, for the crash report. */
+  private output: OutputTail | undefined;
   private child: EngineChild | undefined;
   private readonly pending = new Map<string, Pending>();
   private readonly statusListeners = new Set<(status: EngineStatus) => void>();
@@ -251,6 +253,9 @@ export class EngineHost {
     child.onMessage((raw) => {
       if (this.child === child) this.onMessage(raw);
     });
+    const output = new OutputTail();
+    this.output = output;
+    child.onOutput?.((text) => output.push(text));
     child.onExit((exit) => {
       if (this.child === child) this.onCrash(exit);
     });
@@ -296,6 +301,7 @@ export class EngineHost {
     clearTimeout(this.readyTimer);
     this.child = undefined;
     const cause = describeExit(exit);
+    this.emitLog('error', crashReport(cause, [...this.pending.values()].filter((p) => p.sent), this.output?.lines() ?? []));
     const now = Date.now();
     this.crashTimes = [...this.crashTimes.filter((t) => now - t < this.options.restartWindowMs), now];
     const willRestart = this.crashTimes.length <= this.options.maxRestarts;
@@ -342,4 +348,46 @@ export class EngineHost {
   private emitLog(level: LogLevel, message: string): void {
     for (const listener of [...this.logListeners]) listener({ level, message });
   }
+}
+
+/** The last lines a process printed (at most MAX_LINES, each cut to MAX_LINE_CHARS). */
+export class OutputTail {
+  static readonly MAX_LINES = 20;
+  static readonly MAX_LINE_CHARS = 500;
+  private readonly kept: string[] = [];
+  private partial = '';
+
+  push(text: string): void {
+    const parts = (this.partial + text).split(/\r?\n/);
+    this.partial = parts.pop()!.slice(-OutputTail.MAX_LINE_CHARS);
+    for (const line of parts) if (line.trim()) this.keep(line);
+  }
+
+  lines(): string[] {
+    return this.partial.trim() ? [...this.kept, this.partial].slice(-OutputTail.MAX_LINES) : [...this.kept];
+  }
+
+  private keep(line: string): void {
+    this.kept.push(line.slice(0, OutputTail.MAX_LINE_CHARS));
+    if (this.kept.length > OutputTail.MAX_LINES) this.kept.shift();
+  }
+}
+
+/**
+ * One log entry per crash: how the process ended, what it was doing (method, request id and the model or folder it
+ * worked on; never chat text), and the last lines it printed (a native library's abort message is usually there).
+ */
+export function crashReport(cause: string, inFlight: { id: string; method: string; params: unknown }[], lastLines: string[]): string {
+  const doing = inFlight.length
+    ? inFlight.map((p) => `'${p.method}' (request ${p.id}${describeTarget(p.params)})`).join(', ')
+    : 'no request';
+  const output = lastLines.length ? `; last output:\n  ${lastLines.join('\n  ')}` : '; it printed nothing';
+  return `engine: crashed (${cause}) while running ${doing}${output}`;
+}
+
+function describeTarget(params: unknown): string {
+  if (typeof params !== 'object' || params === null) return '';
+  const { modelId, dir, hfDir, outDir } = params as Record<string, unknown>;
+  const parts = Object.entries({ modelId, dir, hfDir, outDir }).filter(([, v]) => typeof v === 'string').map(([k, v]) => `${k} ${v as string}`);
+  return parts.length ? `, ${parts.join(', ')}` : '';
 }

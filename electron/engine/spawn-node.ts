@@ -17,7 +17,12 @@ export function nodeEngineSpawner(options: NodeSpawnOptions = {}): SpawnEngine {
 
 export function forkEngine(options: NodeSpawnOptions = {}): EngineChild {
   const { entry, execArgv } = options.entry ?? resolveEngineEntry();
-  const onOutput = options.onOutput ?? ((text: string) => process.stderr.write(text));
+  const print = options.onOutput ?? ((text: string) => process.stderr.write(text));
+  const outputListeners: ((text: string) => void)[] = [];
+  const onOutput = (text: string) => {
+    print(text);
+    for (const listener of outputListeners) listener(text);
+  };
   const child = fork(entry, [], {
     execArgv,
     env: options.env ?? process.env,
@@ -46,6 +51,9 @@ export function forkEngine(options: NodeSpawnOptions = {}): EngineChild {
       child.on('message', listener);
     },
     onExit,
+    onOutput(listener) {
+      outputListeners.push(listener);
+    },
     kill(signal = 'SIGTERM') {
       if (!exited()) child.kill(signal);
     },

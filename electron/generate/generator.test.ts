@@ -1,5 +1,8 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { generate, type GenerationModel } from './generator';
+import type { EngineError } from '../engine/protocol';
+import { httpStatusFor } from '../services/errors';
+import { asEngineError } from '../engine/handlers/generate';
+import { generate, PromptTooLongError, type GenerationModel } from './generator';
 import type { StreamEvent } from './r1-stream';
 import type { ModelTokenizer } from '../tokenizer/model-tokenizer';
 import { FunctionDecoder, R1_QWEN_EOS, r1TestTokenizer, scriptedDecoder } from '../testing/fake-decoder';
@@ -167,9 +170,15 @@ describe('generate', () => {
     expect(await run(5)).not.toBe(await run(6));
   });
 
-  it('refuses a prompt longer than the loaded context', async () => {
+  it('refuses a prompt longer than the loaded context as the caller’s error (400), naming both lengths', async () => {
     const decoder = scriptedDecoder([], assistantId);
-    await expect(generate(modelWith(decoder, 5), { messages: [{ role: 'user', content: 'hello there' }] })).rejects.toThrow(/context/);
+    const refused = generate(modelWith(decoder, 5), { messages: [{ role: 'user', content: 'hello there' }] });
+    await expect(refused).rejects.toBeInstanceOf(PromptTooLongError);
+    const error = (await refused.catch((e: Error) => e)) as Error;
+    expect(error.message).toMatch(/^The prompt has \d+ tokens but the model was loaded with a 5-token context\./);
+    const crossing = asEngineError(error) as EngineError;
+    expect(crossing.code).toBe('bad_request');
+    expect(httpStatusFor(crossing.code)).toBe(400);
   });
 
   it('two generations at once alternate their steps', async () => {

@@ -166,10 +166,19 @@ export async function generate(
   return { reasoning: splitter.reasoning, answer: splitter.answer, stats: collectStats(model, promptIds.length, clock, splitter, finishReason, budgetHit, seed) };
 }
 
+/** The caller's input does not fit the loaded context: their request to fix (a 400), not an engine failure. */
+export class PromptTooLongError extends Error {
+  readonly code = 'bad_request';
+  constructor(message: string) {
+    super(message);
+    this.name = 'PromptTooLongError';
+  }
+}
+
 export function tokenLimit(promptTokens: number, contextLength: number, requested?: number): number {
   const room = contextLength - promptTokens;
   if (room <= 0) {
-    throw new Error(`The prompt has ${promptTokens} tokens but the model was loaded with a ${contextLength}-token context. Shorten the chat or load the model with a longer context.`);
+    throw new PromptTooLongError(`The prompt has ${promptTokens} tokens but the model was loaded with a ${contextLength}-token context. Shorten the chat or load the model with a longer context.`);
   }
   return Math.max(1, Math.min(requested ?? MAX_NEW_TOKENS, MAX_NEW_TOKENS, room));
 }

@@ -81,3 +81,51 @@ describe('ModelPool lifecycle', () => {
     expect(counts.released).toBe(counts.created);
   });
 });
+
+describe('ModelPool queue', () => {
+  /** A generation that runs until released or until its signal fires (then it ends with what it has, as generate does). */
+  function blockingRun() {
+    let release!: () => void;
+    const released = new Promise<void>((resolve) => (release = resolve));
+    let sawSignal: AbortSignal | undefined;
+    const fn = async (_model: unknown, _info: unknown, signal: AbortSignal) => {
+      sawSignal = signal;
+      await Promise.race([released, new Promise((resolve) => signal.addEventListener('abort', resolve, { once: true }))]);
+      return signal.aborted ? 'stopped' : 'complete';
+    };
+    return { fn, release, signal: () => sawSignal };
+  }
+
+  it('a queued generation that is cancelled leaves the queue at once and never starts', async () => {
+    const pool = new ModelPool();
+    await pool.load({ modelId: 'a', dir, contextLength: 256 });
+    const first = blockingRun();
+    const running = pool.run('a', first.fn);
+    const stop = new AbortController();
+    let queuedStarted = false;
+    const queued = pool.run('a', async () => (queuedStarted = true), stop.signal);
+    const third = pool.run('a', async () => 'third');
+    stop.abort();
+    // Rejected while the first still runs: nothing waits for the replies ahead of it.
+    await expect(queued).rejects.toThrow(/Cancelled before it started/);
+    expect(first.signal()?.aborted).toBe(false);
+    first.release();
+    await expect(running).resolves.toBe('complete');
+    await expect(third).resolves.toBe('third'); // the queue goes on in order
+    expect(queuedStarted).toBe(false);
+    await pool.unload('a');
+  });
+
+  it('unloading a model stops its running generation and drops the queued ones instead of waiting for them', async () => {
+    const pool = new ModelPool();
+    await pool.load({ modelId: 'a', dir, contextLength: 256 });
+    const first = blockingRun();
+    const running = pool.run('a', first.fn);
+    const queued = pool.run('a', async () => 'never');
+    await new Promise((resolve) => setImmediate(resolve));
+    await expect(pool.unload('a')).resolves.toBe(true); // would wait forever for `first` before
+    await expect(running).resolves.toBe('stopped');
+    await expect(queued).rejects.toThrow(/The model "a" was unloaded/);
+    expect(pool.list()).toEqual([]);
+  });
+});

@@ -53,6 +53,8 @@ interface Entry {
   decoder: OrtDecoder;
   candidates: OrtCandidateFinder;
   queue: Promise<unknown>;
+  /** One per queued or running generation: an unload aborts them all rather than waiting for them. */
+  runs: Set<AbortController>;
 }
 
 export class ModelLoadError extends Error {
@@ -62,6 +64,14 @@ export class ModelLoadError extends Error {
   ) {
     super(message);
     this.name = 'ModelLoadError';
+  }
+}
+
+/** A generation cancelled before its turn came (its caller stopped it, or the model was unloaded meanwhile). */
+export class GenerationCancelledError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'GenerationCancelledError';
   }
 }
 
@@ -140,7 +150,7 @@ export class ModelPool {
     const candidates = await OrtCandidateFinder.create(folder.shape.vocabSize);
     const model: GenerationModel = { decoder, tokenizer, provider: choice.provider, dtype: variant.dtype, contextLength, candidates };
     const requestedProvider = request.provider ?? 'auto';
-    this.entries.set(request.modelId, { info, requestedProvider, model, session: choice.session, decoder, candidates, queue: Promise.resolve() });
+    this.entries.set(request.modelId, { info, requestedProvider, model, session: choice.session, decoder, candidates, queue: Promise.resolve(), runs: new Set() });
     return info;
   }
 
@@ -148,6 +158,8 @@ export class ModelPool {
     const entry = this.entries.get(modelId);
     if (!entry) return false;
     this.entries.delete(modelId);
+    // Generations on it stop now (a running one ends with what it has, queued ones never start), not after they finish.
+    for (const run of entry.runs) run.abort(new GenerationCancelledError(`The model "${modelId}" was unloaded.`));
     await entry.queue.catch(() => undefined);
     entry.decoder.dispose();
     await entry.candidates.release();
@@ -155,15 +167,35 @@ export class ModelPool {
     return true;
   }
 
-  /** Runs `fn` with the model once the generations queued before it on the same model are done. */
-  run<T>(modelId: string, fn: (model: GenerationModel, info: LoadedModelInfo) => Promise<T>): Promise<T> {
+  /**
+   * Runs `fn` with the model once the generations queued before it on the same model are done. `fn` gets a signal
+   * that fires when `signal` does or the model is unloaded. Aborted while still queued, the call rejects at once with
+   * GenerationCancelledError and its turn is skipped; once running, `fn` decides how to stop.
+   */
+  run<T>(modelId: string, fn: (model: GenerationModel, info: LoadedModelInfo, signal: AbortSignal) => Promise<T>, signal?: AbortSignal): Promise<T> {
     const entry = this.entries.get(modelId);
     if (!entry) {
       return Promise.reject(new ModelLoadError('not_loaded', `Model "${modelId}" is not loaded: load it first.`));
     }
-    const next = entry.queue.catch(() => undefined).then(() => fn(entry.model, entry.info));
-    entry.queue = next;
-    return next;
+    const controller = new AbortController();
+    const forward = () => controller.abort(new GenerationCancelledError('Cancelled before it started.'));
+    if (signal?.aborted) forward();
+    signal?.addEventListener('abort', forward, { once: true });
+    entry.runs.add(controller);
+    let started = false;
+    const turn = entry.queue.catch(() => undefined).then(() => {
+      if (controller.signal.aborted) throw controller.signal.reason as Error;
+      started = true;
+      return fn(entry.model, entry.info, controller.signal);
+    });
+    entry.queue = turn;
+    return new Promise<T>((resolve, reject) => {
+      controller.signal.addEventListener('abort', () => !started && reject(controller.signal.reason as Error), { once: true });
+      turn.then(resolve, reject);
+    }).finally(() => {
+      entry.runs.delete(controller);
+      signal?.removeEventListener('abort', forward);
+    });
   }
 }
 

@@ -12,7 +12,7 @@
  * The decoder remembers the tokens its cache holds: `reuse()` keeps the longest common prefix with the next prompt.
  */
 import * as ort from 'onnxruntime-node';
-import { f16ToF32Array } from '../util/dtypes';
+import { f16ToF32Array } from '../util/float16';
 import type { DecoderShape } from './model-files';
 
 export interface DecoderModel {

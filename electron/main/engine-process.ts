@@ -22,9 +22,13 @@ function forkUtilityEngine(options: UtilitySpawnOptions): EngineChild {
     stdio: 'pipe',
     env: options.env ?? process.env,
   });
-  const onOutput = options.onOutput ?? ((text: string) => process.stderr.write(text));
+  const print = options.onOutput ?? ((text: string) => process.stderr.write(text));
+  const outputListeners: ((text: string) => void)[] = [];
   for (const stream of [child.stdout, child.stderr]) {
-    stream?.on('data', (chunk: Buffer | string) => onOutput(chunk.toString()));
+    stream?.on('data', (chunk: Buffer | string) => {
+      print(chunk.toString());
+      for (const listener of outputListeners) listener(chunk.toString());
+    });
   }
 
   const { finish, onExit, exited } = exitLatch();
@@ -47,6 +51,9 @@ function forkUtilityEngine(options: UtilitySpawnOptions): EngineChild {
       child.on('message', listener);
     },
     onExit,
+    onOutput(listener) {
+      outputListeners.push(listener);
+    },
     kill(signal = 'SIGTERM') {
       if (exited()) return;
       if (signal === 'SIGKILL' && child.pid !== undefined) {

@@ -11,7 +11,7 @@ import { utilityEngineSpawner } from './engine-process';
 import { registerApiIpc } from './ipc';
 import { electronSqliteBinding, MISSING_BINDING_HINT } from './native-binding';
 import type { AppLocation } from './security';
-import { createMainWindow, installContentSecurityPolicy } from './window';
+import { createMainWindow, installSessionSecurity, registerAppScheme } from './window';
 
 const outMain = path.dirname(fileURLToPath(import.meta.url)); // <app>/out/main
 const appRoot = path.resolve(outMain, '..', '..');
@@ -19,6 +19,8 @@ const appRoot = path.resolve(outMain, '..', '..');
 // Data lives in the user-data dir (~/.config/Distillery, …); DISTILLERY_HOME moves all of it, Chromium's own files
 // and the single-instance lock included, so tests and side-by-side installs never share state.
 app.setPath('userData', process.env.DISTILLERY_HOME ? path.resolve(process.env.DISTILLERY_HOME) : path.join(app.getPath('appData'), 'Distillery'));
+
+registerAppScheme(); // before ready, as Electron requires
 
 let mainWindow: BrowserWindow | null = null;
 let services: Services | null = null;
@@ -48,7 +50,7 @@ async function start(): Promise<void> {
     rendererFile: path.join(outMain, '..', 'renderer', 'index.html'),
     devServerUrl: !app.isPackaged ? process.env.ELECTRON_RENDERER_URL : undefined,
   };
-  installContentSecurityPolicy(location);
+  installSessionSecurity(location);
 
   engineHost = new EngineHost({ spawn: utilityEngineSpawner({ entry: path.join(outMain, 'engine.js') }) });
   services = openServices(dataDir, engineHost);

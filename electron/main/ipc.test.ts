@@ -1,4 +1,3 @@
-import { pathToFileURL } from 'node:url';
 import { describe, expect, it, vi } from 'vitest';
 import { ServiceEvents, type Services } from '../services';
 import { CALL_CHANNEL, EVENT_CHANNEL } from '../preload/ipc-protocol';
@@ -15,7 +14,7 @@ vi.mock('electron', () => ({
 const { registerApiIpc } = await import('./ipc');
 
 const rendererFile = '/opt/distillery/out/renderer/index.html';
-const appUrl = pathToFileURL(rendererFile).href;
+const appUrl = 'app://distillery/index.html';
 
 function fakeWindow() {
   const sent: unknown[][] = [];

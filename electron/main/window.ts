@@ -2,8 +2,19 @@
  * The one app window, locked down: isolated, sandboxed preload, no Node in the page, strict CSP, no navigation away
  * from the app, no new windows (allow-listed https links open in the user's browser instead).
  */
-import { BrowserWindow, nativeTheme, screen, session, shell, type Rectangle } from 'electron';
-import { CONTENT_SECURITY_POLICY, isAllowedExternalUrl, isAppUrl, type AppLocation } from './security';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { BrowserWindow, nativeTheme, net, protocol, screen, session, shell, type Rectangle } from 'electron';
+import {
+  APP_ORIGIN,
+  APP_SCHEME,
+  CONTENT_SECURITY_POLICY,
+  isAllowedExternalUrl,
+  isAppUrl,
+  isPermissionAllowed,
+  rendererFileFor,
+  type AppLocation,
+} from './security';
 import { clampToDisplays, loadWindowState, MIN_WINDOW_SIZE, saveWindowState, type WindowState } from './window-state';
 
 export interface MainWindowOptions {
@@ -13,16 +24,32 @@ export interface MainWindowOptions {
   iconFile?: string;
 }
 
-/** Sets the CSP header on every response for the app's pages (file:// and the dev server). Once per session. */
-export function installContentSecurityPolicy(app: AppLocation): void {
-  session.defaultSession.webRequest.onHeadersReceived((details, callback) => {
-    const headers = { ...details.responseHeaders };
-    // The dev server needs inline scripts (React refresh): its page keeps the relaxed meta tag only.
-    if (!app.devServerUrl) headers['Content-Security-Policy'] = [CONTENT_SECURITY_POLICY];
-    callback({ responseHeaders: headers });
+/** app:// must be known before the app is ready: a standard, secure scheme (its own origin, fetch allowed). */
+export function registerAppScheme(): void {
+  protocol.registerSchemesAsPrivileged([{ scheme: APP_SCHEME, privileges: { standard: true, secure: true, supportFetchAPI: true } }]);
+}
+
+/**
+ * Once per session, after ready: app:// serves the built renderer (with the CSP header), and every permission the
+ * page might ask for or probe is refused (the app uses none).
+ */
+export function installSessionSecurity(app: AppLocation): void {
+  const rendererDir = path.dirname(app.rendererFile);
+  protocol.handle(APP_SCHEME, async (request) => {
+    const file = rendererFileFor(request.url, rendererDir);
+    if (!file) return new Response('Not found.', { status: 404 });
+    try {
+      const found = await net.fetch(pathToFileURL(file).href);
+      const headers = new Headers(found.headers);
+      headers.set('Content-Security-Policy', CONTENT_SECURITY_POLICY);
+      headers.set('X-Content-Type-Options', 'nosniff');
+      return new Response(found.body, { status: found.status, headers });
+    } catch {
+      return new Response('Not found.', { status: 404 });
+    }
   });
-  // The app asks for no permissions (camera, notifications, …): refuse them all.
-  session.defaultSession.setPermissionRequestHandler((_contents, _permission, callback) => callback(false));
+  session.defaultSession.setPermissionRequestHandler((_contents, permission, callback) => callback(isPermissionAllowed(permission)));
+  session.defaultSession.setPermissionCheckHandler((_contents, permission) => isPermissionAllowed(permission));
 }
 
 function openIfAllowed(url: string): void {
@@ -101,6 +128,6 @@ export function createMainWindow(options: MainWindowOptions): BrowserWindow {
   window.webContents.on('will-attach-webview', (event) => event.preventDefault());
 
   if (options.app.devServerUrl) void window.loadURL(options.app.devServerUrl);
-  else void window.loadFile(options.app.rendererFile);
+  else void window.loadURL(`${APP_ORIGIN}/index.html`);
   return window;
 }

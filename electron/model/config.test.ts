@@ -15,6 +15,27 @@ describe('model config', () => {
     expect(parseModelConfig(tinyConfigJson('llama', { rope_scaling: { rope_type: 'default' } })).ropeScaling).toBeNull();
   });
 
+  it('refuses absurd sizes at once, before sizing anything from them', () => {
+    const bad = (overrides: Record<string, unknown>) => () => parseModelConfig(tinyConfigJson('qwen2', overrides), 'x/config.json');
+    expect(bad({ num_hidden_layers: 1_000_000 })).toThrow(/x\/config.json: "num_hidden_layers" is 1000000, more than any supported model \(at most 1024\)/);
+    expect(bad({ hidden_size: 1e9 })).toThrow(/"hidden_size" is 1000000000, more than any supported model/);
+    expect(bad({ vocab_size: 2 ** 40 })).toThrow(/"vocab_size" is 1099511627776/);
+  });
+
+  it('checks the config against the tensors present before listing every tensor the config implies', () => {
+    const config = parseModelConfig(tinyConfigJson('qwen2'));
+    const shapes = expectedWeightShapes(config);
+    const shapeOf = (name: string) => shapes.get(name)!;
+    // 1000 layers in the config, 2 in the checkpoint: refused by counting, without building 1000 layers' names.
+    const many = { ...config, numLayers: 1000 };
+    let asked = 0;
+    const counting = (name: string) => (asked++, shapeOf(name));
+    expect(() => validateWeightShapes(many, [...shapes.keys()], counting, 'ckpt')).toThrow(/ckpt: config.json says num_hidden_layers 1000, but the checkpoint holds 2 layers/);
+    expect(asked).toBe(0);
+    const wide = { ...config, hiddenSize: 4096 };
+    expect(() => validateWeightShapes(wide, [...shapes.keys()], shapeOf, 'ckpt')).toThrow(/"model.embed_tokens.weight" has shape \[\d+, 32\] but config.json implies \[\d+, 4096\]/);
+  });
+
   it('rejects bad configs naming the field and the value', () => {
     const bad = (overrides: Record<string, unknown>, model: 'qwen2' | 'llama' = 'qwen2') => () => parseModelConfig(tinyConfigJson(model, overrides), 'x/config.json');
     expect(bad({ model_type: 'mistral' })).toThrow(/x\/config.json: model_type "mistral" is not supported/);

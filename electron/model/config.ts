@@ -49,6 +49,23 @@ export class ConfigError extends Error {
   }
 }
 
+/**
+ * Upper bounds far above any model this app can run (the largest R1 distill, the 70B, has 80 layers, hidden 8192,
+ * intermediate 28672, 64 heads, a 128256-token vocabulary and 131072 positions). A config past them is damaged or not a
+ * model for this app, and is refused before anything is sized from it (a million layers once meant minutes of work
+ * and gigabytes of memory before the first error).
+ */
+export const CONFIG_LIMITS: Record<string, number> = {
+  hidden_size: 65_536,
+  intermediate_size: 262_144,
+  num_hidden_layers: 1_024,
+  num_attention_heads: 1_024,
+  num_key_value_heads: 1_024,
+  head_dim: 4_096,
+  vocab_size: 4_194_304,
+  max_position_embeddings: 16_777_216,
+};
+
 export function loadModelConfig(folder: string): ModelConfig {
   const file = join(folder, 'config.json');
   let json: unknown;
@@ -74,6 +91,8 @@ export function parseModelConfig(json: unknown, source = 'config.json'): ModelCo
     const value = raw[field] ?? fallback;
     if (value === undefined || value === null) return fail(`missing field "${field}".`);
     if (typeof value !== 'number' || !Number.isInteger(value) || value <= 0) return fail(`"${field}" must be a positive integer, got ${JSON.stringify(value)}.`);
+    const limit = CONFIG_LIMITS[field];
+    if (limit !== undefined && value > limit) return fail(`"${field}" is ${value}, more than any supported model (at most ${limit}): the config is damaged or not an R1 distill.`);
     return value;
   };
   const positiveNumber = (field: string, fallback?: number): number => {
@@ -194,11 +213,34 @@ export function expectedWeightShapes(config: ModelConfig): Map<string, number[]>
   return shapes;
 }
 
+/**
+ * The config against what the checkpoint holds, in time proportional to the checkpoint, not to the config: the layer
+ * count and the embedding's shape. Runs before the full list of expected tensors is built from the config.
+ */
+function checkAgainstTensors(config: ModelConfig, names: string[], shapeOf: (name: string) => number[], source: string): void {
+  const layers = new Set<number>();
+  for (const name of names) {
+    const match = /^model\.layers\.(\d+)\./.exec(name);
+    if (match && Number(match[1]) < config.numLayers) layers.add(Number(match[1]));
+  }
+  if (layers.size < config.numLayers) {
+    throw new ConfigError(`${source}: config.json says num_hidden_layers ${config.numLayers}, but the checkpoint holds ${layers.size} layers: the config does not belong to these weights.`);
+  }
+  const embedding = 'model.embed_tokens.weight';
+  if (names.includes(embedding)) {
+    const [rows, cols] = shapeOf(embedding);
+    if (shapeOf(embedding).length !== 2 || rows !== config.vocabSize || cols !== config.hiddenSize) {
+      throw new ConfigError(`${source}: tensor "${embedding}" has shape [${shapeOf(embedding).join(', ')}] but config.json implies [${config.vocabSize}, ${config.hiddenSize}] (vocab_size, hidden_size).`);
+    }
+  }
+}
+
 /** Names that may appear in a checkpoint without being used (buffers some exporters save). */
 const IGNORABLE = [/\.rotary_emb\.inv_freq$/, /^lm_head\.weight$/];
 
 /** Check that `names`/`shapeOf` hold exactly the expected weights with the expected shapes. */
 export function validateWeightShapes(config: ModelConfig, names: string[], shapeOf: (name: string) => number[], source = 'checkpoint'): void {
+  checkAgainstTensors(config, names, shapeOf, source);
   const expected = expectedWeightShapes(config);
   const present = new Set(names);
   const missing = [...expected.keys()].filter((n) => !present.has(n));

@@ -17,7 +17,7 @@ import { chunkedTensor, Graph, type DType, type LazyTensor, type Value } from '.
 import * as op from '../onnx/ops';
 import { groupQueryAttention, simplifiedLayerNorm, skipSimplifiedLayerNorm, split } from '../onnx/contrib-ops';
 import type { ModelConfig } from './config';
-import { f32ToF16Array } from '../util/dtypes';
+import { f32ToF16Array } from '../util/float16';
 import { defaultLinear, type LinearFn } from './layers';
 import { DECODER_INPUT_NAMES, pastName, presentName } from './decoder';
 import { ropeInverseFrequencies } from './rope';

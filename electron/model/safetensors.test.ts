@@ -1,8 +1,8 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { f32ToBf16Array } from '../util/dtypes';
+import { f32ToBf16Array } from '../util/float16';
 import { readSafetensorsHeader, SafetensorsCheckpoint, writeSafetensors } from './safetensors';
 
 const dir = mkdtempSync(join(tmpdir(), 'distillery-st-'));
@@ -60,6 +60,25 @@ describe('safetensors', () => {
     expect(ckpt.get('x').file).toMatch(/00001/);
     writeFileSync(join(folder, 'model.safetensors.index.json'), JSON.stringify({ weight_map: { z: 'model-00001-of-00002.safetensors' } }));
     expect(() => SafetensorsCheckpoint.open(folder)).toThrow(/puts "z" in model-00001-of-00002.safetensors/);
+  });
+
+  it('refuses index entries that leave the checkpoint folder', () => {
+    const parent = mkdtempSync(join(dir, 'escape-'));
+    const folder = join(parent, 'ckpt');
+    mkdirSync(join(folder, 'shards'), { recursive: true });
+    const tensor = { x: { dtype: 'F32' as const, shape: [1], data: Float32Array.from([1]) } };
+    writeSafetensors(join(parent, 'outside.safetensors'), tensor);
+    writeSafetensors(join(folder, 'shards', 'inside.safetensors'), tensor);
+    const withShard = (shard: unknown) => {
+      writeFileSync(join(folder, 'model.safetensors.index.json'), JSON.stringify({ weight_map: { x: shard } }));
+      return () => SafetensorsCheckpoint.open(folder);
+    };
+    expect(withShard('../outside.safetensors')).toThrow(/weight_map entry "\.\.\/outside\.safetensors" leaves the folder/);
+    expect(withShard('shards/../../outside.safetensors')).toThrow(/leaves the folder/);
+    expect(withShard(join(parent, 'outside.safetensors'))).toThrow(/is not a relative path/);
+    expect(withShard('..\\outside.safetensors')).toThrow(/is not a relative path/);
+    expect(withShard(7)).toThrow(/is not a file name/);
+    expect(withShard('shards/inside.safetensors')().get('x').file).toBe(join(folder, 'shards', 'inside.safetensors'));
   });
 
   it('rejects malformed files with errors naming the file and tensor', () => {

@@ -4,8 +4,8 @@
  * 140 GB checkpoint never sits in memory. Sharded checkpoints are joined through model.safetensors.index.json.
  */
 import { closeSync, existsSync, fstatSync, openSync, readFileSync, readSync, writeFileSync } from 'node:fs';
-import { basename, join } from 'node:path';
-import { bf16ToF32Array, f16ToF32Array, f32ToBf16Array, f32ToF16Array } from '../util/dtypes';
+import { basename, isAbsolute, join, resolve, sep } from 'node:path';
+import { bf16ToF32Array, f16ToF32Array, f32ToBf16Array, f32ToF16Array } from '../util/float16';
 
 export type SafetensorsDType = 'F64' | 'F32' | 'F16' | 'BF16' | 'I64' | 'I32' | 'I16' | 'I8' | 'U8' | 'BOOL';
 
@@ -174,6 +174,22 @@ export function bytesToFloat32(bytes: Uint8Array, dtype: SafetensorsDType, what 
   }
 }
 
+/**
+ * The file an index entry names, which must stay inside the checkpoint folder: the index is data from a download, and
+ * `../elsewhere.safetensors` would read (and the manifest would then record) a file that is not part of the model.
+ */
+function shardPath(indexFile: string, folder: string, shard: unknown): string {
+  const leaves = (reason: string): never => {
+    throw new SafetensorsError(`${indexFile}: the weight_map entry ${JSON.stringify(shard)} ${reason}: shards must be files inside the checkpoint folder.`);
+  };
+  if (typeof shard !== 'string' || shard === '') return leaves('is not a file name');
+  if (isAbsolute(shard) || /^[A-Za-z]:/.test(shard) || shard.includes('\\') || shard.includes('\0')) return leaves('is not a relative path');
+  const root = resolve(folder);
+  const file = resolve(root, shard);
+  if (!file.startsWith(root + sep)) return leaves('leaves the folder');
+  return file;
+}
+
 /** A checkpoint: one .safetensors file, a sharded set with an index, or a folder holding either. */
 export class SafetensorsCheckpoint {
   private constructor(
@@ -208,7 +224,7 @@ export class SafetensorsCheckpoint {
     const entries = new Map<string, SafetensorsEntry>();
     const metadata: Record<string, string> = {};
     for (const shard of new Set(Object.values(weightMap))) {
-      const parsed = readSafetensorsHeader(join(folder, shard));
+      const parsed = readSafetensorsHeader(shardPath(indexFile, folder, shard));
       Object.assign(metadata, parsed.metadata);
       for (const entry of parsed.entries) entries.set(entry.name, entry);
     }

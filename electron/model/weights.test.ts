@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { f16BitsToF32 } from '../util/dtypes';
+import { f16BitsToF32 } from '../util/float16';
 import { SafetensorsCheckpoint, writeSafetensors } from './safetensors';
 import { lazyWeight, memoryWeights } from './weights';
 

@@ -4,7 +4,7 @@
  */
 import type { DType, LazyTensor } from '../onnx/graph';
 import { validateWeightShapes, type ModelConfig } from './config';
-import { f32ToF16Bits } from '../util/dtypes';
+import { f32ToF16Bits } from '../util/float16';
 import { SafetensorsCheckpoint, type SafetensorsDType } from './safetensors';
 
 export interface Weight {

@@ -3,7 +3,7 @@
  * (autodiff, quantization) know shapes statically. Names are hierarchical, like onnxruntime-genai's builder:
  * node `/model/layers.0/attn/q_proj/MatMul`, its outputs `/model/layers.0/attn/q_proj/MatMul/output_0`.
  */
-import { f32ToF16Bits } from '../util/dtypes';
+import { f32ToF16Bits } from '../util/float16';
 
 export type DType = 'float32' | 'float16' | 'float64' | 'int64' | 'int32' | 'uint8' | 'bool';
 /** A dimension: a fixed size, or a symbolic name ('batch', 'seq', 'past_seq', 'total_seq', or an expression). */
@@ -112,6 +112,11 @@ export interface NodeOptions {
   /** Base node name inside the current scope (default: the op type). */
   name?: string;
 }
+
+/** TensorProto.DataType codes: the tensor type in the file, Cast's `to`, a ConstantOfShape value. */
+export const ONNX_DTYPE_CODE: Record<DType, number> = {
+  float32: 1, uint8: 2, int32: 6, int64: 7, bool: 9, float16: 10, float64: 11,
+};
 
 export const DTYPE_BYTES: Record<DType, number> = {
   float32: 4, float16: 2, float64: 8, int64: 8, int32: 4, uint8: 1, bool: 1,
@@ -228,6 +233,31 @@ export class Graph {
     const init = this.initializers.get(value.name);
     if (!init || isLazy(init.source)) return undefined;
     return init.source;
+  }
+
+  /**
+   * Removes what no graph output needs: nodes none of whose outputs is used (repeatedly, so dead chains go whole), then
+   * initializers that nothing reads. Graph inputs stay. Returns the number of nodes removed.
+   */
+  prune(): number {
+    const before = this.nodes.length;
+    for (let changed = true; changed; ) {
+      const used = this.usedValueNames();
+      const dead = new Set(this.nodes.filter((n) => !n.outputs.some((o) => used.has(o.name))));
+      changed = dead.size > 0;
+      for (const node of dead) for (const o of node.outputs) this.producers.delete(o.name);
+      if (changed) this.nodes.splice(0, this.nodes.length, ...this.nodes.filter((n) => !dead.has(n)));
+    }
+    const used = this.usedValueNames();
+    for (const name of [...this.initializers.keys()]) if (!used.has(name)) this.initializers.delete(name);
+    for (const [key, value] of [...this.constantsByKey]) if (!used.has(value.name)) this.constantsByKey.delete(key);
+    return before - this.nodes.length;
+  }
+
+  private usedValueNames(): Set<string> {
+    const used = new Set(this.outputs.map((o) => o.name));
+    for (const node of this.nodes) for (const x of node.inputs) if (x) used.add(x.name);
+    return used;
   }
 
   /** Domains used by the nodes (for opset imports). */

@@ -2,14 +2,12 @@
  * ONNX op helpers (opset 17 semantics) that compute each output's dtype and static shape.
  * One op = one function: `add(g, a, b)` appends an Add node to `g` and returns its output value.
  */
-import { type AttrValue, type DType, type Dim, type Graph, type Tensor, type Value } from './graph';
+import { type AttrValue, type DType, type Dim, type Graph, ONNX_DTYPE_CODE, type Tensor, type Value } from './graph';
 import { addDims, broadcastAll, broadcastShapes, normalizeAxis, reshapeTarget, shapeToString } from './shape';
 
 export const DEFAULT_OPSET = 17;
-
-const ONNX_DTYPE_CODE: Record<DType, number> = {
-  float32: 1, uint8: 2, int32: 6, int64: 7, bool: 9, float16: 10, float64: 11,
-};
+/** Domain of ONNX Runtime's contrib ops (MatMulNBits, GroupQueryAttention, …). */
+export const MS_DOMAIN = 'com.microsoft';
 
 function one(g: Graph, opType: string, inputs: (Value | undefined)[], dtype: DType, shape: Dim[], attrs: Record<string, AttrValue> = {}): Value {
   return g.node(opType, inputs, [{ dtype, shape }], attrs)[0];
@@ -43,6 +41,15 @@ export const greater = (g: Graph, a: Value, b: Value): Value => binary('Greater'
 export const greaterOrEqual = (g: Graph, a: Value, b: Value): Value => binary('GreaterOrEqual', g, a, b, 'bool');
 export const and = (g: Graph, a: Value, b: Value): Value => binary('And', g, a, b, 'bool');
 export const or = (g: Graph, a: Value, b: Value): Value => binary('Or', g, a, b, 'bool');
+/** Integer remainder (fmod 0: the sign of the divisor, like Python's %). */
+export const mod = (g: Graph, a: Value, b: Value): Value => binary('Mod', g, a, b);
+
+/** Sum(x1, x2, …): elementwise sum of any number of same-typed inputs (broadcast). */
+export function sum(g: Graph, xs: Value[]): Value {
+  if (xs.length === 0) throw new Error('Sum needs at least one input.');
+  xs.slice(1).forEach((x) => sameDtype('Sum', xs[0], x));
+  return one(g, 'Sum', xs, xs[0].dtype, broadcastAll(xs.map((x) => x.shape), 'Sum'));
+}
 
 /** Pow allows a different exponent type; the output takes the base's type. */
 export function pow(g: Graph, base: Value, exponent: Value): Value {
@@ -101,6 +108,63 @@ export function matMul(g: Graph, a: Value, b: Value): Value {
   return one(g, 'MatMul', [a, b], a.dtype, shape);
 }
 
+/** Gemm: op(a) [M, K] × op(b) [K, N] (op = optional transpose) → [M, N], times alpha; no bias. */
+export function gemm(g: Graph, a: Value, b: Value, options: { transA?: boolean; transB?: boolean } = {}): Value {
+  sameDtype('Gemm', a, b);
+  if (a.shape.length !== 2 || b.shape.length !== 2) throw new Error(`Gemm needs 2-D operands: ${a.name} ${shapeToString(a.shape)}, ${b.name} ${shapeToString(b.shape)}.`);
+  const [m, k1] = options.transA ? [a.shape[1], a.shape[0]] : a.shape;
+  const [k2, n] = options.transB ? [b.shape[1], b.shape[0]] : b.shape;
+  if (typeof k1 === 'number' && typeof k2 === 'number' && k1 !== k2) {
+    throw new Error(`Gemm: inner dims differ: ${a.name} ${shapeToString(a.shape)} × ${b.name} ${shapeToString(b.shape)}.`);
+  }
+  const attrs: Record<string, AttrValue> = {};
+  if (options.transA) attrs.transA = 1;
+  if (options.transB) attrs.transB = 1;
+  return one(g, 'Gemm', [a, b], a.dtype, [m, n], attrs);
+}
+
+export interface MatMulNBitsWeight {
+  /** uint8 [N, kBlocks, blockSize·bits/8]: the packed quantized weight, blocks along K. */
+  packed: Value;
+  /** [N · kBlocks] in the activations' float type. */
+  scales: Value;
+  /** Optional packed zero points (uint8); symmetric weights omit them. */
+  zeroPoints?: Value;
+  K: number;
+  N: number;
+  bits: number;
+  blockSize: number;
+  /** 0 = compute in the input type (exact x · dequant(W)); 4 = int8 activations (faster, approximate). */
+  accuracyLevel: number;
+  /** Base node name in the current scope (default 'MatMulNBits'). */
+  name?: string;
+}
+
+/** com.microsoft MatMulNBits: x [..., K] · dequant(W)ᵀ with W [N, K] stored quantized → [..., N]. */
+export function matMulNBits(g: Graph, x: Value, w: MatMulNBitsWeight): Value {
+  const k = x.shape[x.shape.length - 1];
+  if (typeof k === 'number' && k !== w.K) throw new Error(`MatMulNBits: ${x.name} ${shapeToString(x.shape)} has ${k} features but the weight has K = ${w.K}.`);
+  if (w.scales.dtype !== x.dtype) throw new Error(`MatMulNBits: scales are ${w.scales.dtype} but ${x.name} is ${x.dtype}; the scales take the activations' float type.`);
+  const inputs = w.zeroPoints ? [x, w.packed, w.scales, w.zeroPoints] : [x, w.packed, w.scales];
+  const attrs = { K: w.K, N: w.N, bits: w.bits, block_size: w.blockSize, accuracy_level: w.accuracyLevel };
+  const [y] = g.node('MatMulNBits', inputs, [{ dtype: x.dtype, shape: [...x.shape.slice(0, -1), w.N] }], attrs, { domain: MS_DOMAIN, name: w.name ?? 'MatMulNBits' });
+  return y;
+}
+
+/**
+ * com.microsoft GatherBlockQuantized: rows of a 4-bit table (quantized along its second axis in blocks, packed as for
+ * MatMulNBits) looked up by `ids` → [...ids, width] in the scales' float type.
+ */
+export function gatherBlockQuantized(
+  g: Graph, ids: Value, table: { packed: Value; scales: Value; zeroPoints?: Value; width: number; blockSize: number; bits: number; name?: string },
+): Value {
+  if (table.width % table.blockSize !== 0) throw new Error(`GatherBlockQuantized: width ${table.width} is not a multiple of the block size ${table.blockSize}.`);
+  const inputs = table.zeroPoints ? [table.packed, ids, table.scales, table.zeroPoints] : [table.packed, ids, table.scales];
+  const attrs = { gather_axis: 0, quantize_axis: 1, block_size: table.blockSize, bits: table.bits };
+  const outputs = [{ dtype: table.scales.dtype, shape: [...ids.shape, table.width] }];
+  return g.node('GatherBlockQuantized', inputs, outputs, attrs, { domain: MS_DOMAIN, name: table.name ?? 'GatherBlockQuantized' })[0];
+}
+
 function reducedShape(shape: readonly Dim[], axes: readonly number[], keepdims: boolean): Dim[] {
   const normalized = axes.map((a) => normalizeAxis(a, shape.length, 'reduce axis'));
   const out: Dim[] = [];
@@ -129,7 +193,7 @@ export function reduceSum(g: Graph, x: Value, axes: number[], keepdims = true): 
 
 /**
  * Reshape to `target`: a static list (0 = copy that input dim, -1 = infer) or an int64 value computed in the graph
- * (then give `outShape`, unless the value is a constant).
+ * (its dims are inferred when it is a constant or the Shape of a known value; otherwise give `outShape`).
  */
 export function reshape(g: Graph, x: Value, target: readonly number[] | Value, outShape?: Dim[]): Value {
   if (Array.isArray(target)) {
@@ -137,10 +201,25 @@ export function reshape(g: Graph, x: Value, target: readonly number[] | Value, o
     return one(g, 'Reshape', [x, ints(g, staticTarget)], x.dtype, outShape ?? reshapeTarget(x.shape, staticTarget));
   }
   const shapeValue = target as Value;
-  const known = g.constantData(shapeValue);
-  const shape = outShape ?? (known ? reshapeTarget(x.shape, Array.from(known.data as BigInt64Array, Number)) : undefined);
+  const constant = g.constantData(shapeValue);
+  const known = constant ? reshapeTarget(x.shape, Array.from(constant.data as BigInt64Array, Number)) : knownDims(g, shapeValue);
+  const shape = outShape ?? known;
   if (!shape) throw new Error(`reshape(${x.name}): the target shape is computed at run time; pass outShape.`);
   return one(g, 'Reshape', [x, shapeValue], x.dtype, shape);
+}
+
+/**
+ * The dims an int64 shape value holds, when the builder can tell: a constant, or the Shape (or part of it) of a value
+ * whose static shape is known. Undefined for shapes computed otherwise.
+ */
+export function knownDims(g: Graph, shapeValue: Value): Dim[] | undefined {
+  const constant = g.constantData(shapeValue);
+  if (constant) return Array.from(constant.data as BigInt64Array, Number);
+  const producer = g.producer(shapeValue);
+  if (producer?.opType !== 'Shape' || !producer.inputs[0]) return undefined;
+  const dims = producer.inputs[0].shape;
+  const { start, end } = producer.attrs;
+  return dims.slice(typeof start === 'number' ? start : 0, typeof end === 'number' ? end : dims.length);
 }
 
 export function transpose(g: Graph, x: Value, perm: number[]): Value {
@@ -214,10 +293,49 @@ export function gatherElements(g: Graph, data: Value, indices: Value, axis: numb
   return one(g, 'GatherElements', [data, indices], data.dtype, indices.shape, { axis });
 }
 
-/** Expand `x` to broadcast with the int64 `shape` value; `outShape` is the static result. */
+/** ScatterElements (opset 16+): a copy of `data` with `updates` written (or added, or …) at `indices` along `axis`. */
+export function scatterElements(g: Graph, data: Value, indices: Value, updates: Value, axis: number, reduction?: 'add' | 'mul'): Value {
+  sameDtype('ScatterElements', data, updates);
+  const attrs: Record<string, AttrValue> = { axis };
+  if (reduction) attrs.reduction = reduction;
+  return one(g, 'ScatterElements', [data, indices, updates], data.dtype, data.shape, attrs);
+}
+
+/** ScatterND (opset 16+): a copy of `data` with `updates` written (or added) at the index tuples in `indices`. */
+export function scatterND(g: Graph, data: Value, indices: Value, updates: Value, reduction?: 'add' | 'mul'): Value {
+  sameDtype('ScatterND', data, updates);
+  return one(g, 'ScatterND', [data, indices, updates], data.dtype, data.shape, reduction ? { reduction } : {});
+}
+
+/**
+ * Constant-pad with static `pads` ([begin per axis…, end per axis…]). Static sizes grow by the pads; a symbolic dim
+ * needs `outShape` (e.g. the gradient of a slice padded back to the input's shape).
+ */
+export function pad(g: Graph, x: Value, pads: number[], outShape?: Dim[]): Value {
+  const rank = x.shape.length;
+  if (pads.length !== 2 * rank) throw new Error(`Pad: ${pads.length} pads for rank ${rank} (need ${2 * rank}).`);
+  const shape = outShape ?? x.shape.map((d, i) => {
+    const grow = pads[i] + pads[i + rank];
+    if (grow === 0) return d;
+    if (typeof d !== 'number') throw new Error(`Pad(${x.name}): axis ${i} is symbolic ('${d}'); pass outShape.`);
+    return d + grow;
+  });
+  return one(g, 'Pad', [x, ints(g, pads)], x.dtype, shape, { mode: 'constant' });
+}
+
+/** Split along `axis` into parts of the given sizes (static numbers, or an int64 value with the parts' static dims). */
+export function split(g: Graph, x: Value, sizes: number[] | { value: Value; dims: Dim[] }, axis: number): Value[] {
+  const a = normalizeAxis(axis, x.shape.length, 'Split axis');
+  const dims = Array.isArray(sizes) ? sizes : sizes.dims;
+  const sizesValue = Array.isArray(sizes) ? ints(g, sizes) : sizes.value;
+  const outputs = dims.map((d) => ({ dtype: x.dtype, shape: x.shape.map((xd, i) => (i === a ? d : xd)) }));
+  return g.node('Split', [x, sizesValue], outputs, { axis });
+}
+
+/** Expand `x` to broadcast with the int64 `shape` value; `outShape` is the static result (inferred when known). */
 export function expand(g: Graph, x: Value, shape: Value | number[], outShape?: Dim[]): Value {
   const shapeValue = Array.isArray(shape) ? ints(g, shape) : shape;
-  const known = Array.isArray(shape) ? shape : undefined;
+  const known = Array.isArray(shape) ? shape : knownDims(g, shape);
   const result = outShape ?? (known ? broadcastShapes(x.shape, known, 'Expand') : undefined);
   if (!result) throw new Error(`expand(${x.name}): the target shape is computed at run time; pass outShape.`);
   return one(g, 'Expand', [x, shapeValue], x.dtype, result);
@@ -239,9 +357,32 @@ export function shape(g: Graph, x: Value, start?: number, end?: number): Value {
   return one(g, 'Shape', [x], 'int64', [Math.max(0, e - s)], attrs);
 }
 
-/** A tensor of `outShape` filled with `value` (a one-element tensor fixing the dtype). */
-export function constantOfShape(g: Graph, shapeValue: Value, value: Tensor, outShape: Dim[]): Value {
-  return one(g, 'ConstantOfShape', [shapeValue], value.dtype, outShape, { value });
+/** A tensor filled with `value` (a one-element tensor fixing the dtype); `outShape` is inferred when the shape is known. */
+export function constantOfShape(g: Graph, shapeValue: Value, value: Tensor, outShape?: Dim[]): Value {
+  const shape = outShape ?? knownDims(g, shapeValue);
+  if (!shape) throw new Error(`constantOfShape: the shape ${shapeValue.name} is computed at run time; pass outShape.`);
+  return one(g, 'ConstantOfShape', [shapeValue], value.dtype, shape, { value });
+}
+
+/** A tensor of zeros with the run-time shape (and dtype) of `like`. */
+export function zerosLike(g: Graph, like: Value): Value {
+  return constantOfShape(g, shape(g, like), { dtype: like.dtype, dims: [1], data: zeroData(like.dtype) });
+}
+
+function zeroData(dtype: DType): Tensor['data'] {
+  switch (dtype) {
+    case 'float64': return new Float64Array(1);
+    case 'float16': return new Uint16Array(1);
+    case 'int64': return new BigInt64Array(1);
+    case 'int32': return new Int32Array(1);
+    case 'uint8': case 'bool': return new Uint8Array(1);
+    default: return new Float32Array(1);
+  }
+}
+
+/** Number of elements of `x`, as an int64 scalar. */
+export function size(g: Graph, x: Value): Value {
+  return one(g, 'Size', [x], 'int64', []);
 }
 
 /** Range(start, limit, delta) of scalars → 1-D of `length` (symbolic when computed at run time). */

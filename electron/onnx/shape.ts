@@ -69,7 +69,7 @@ export function reshapeTarget(input: readonly Dim[], target: readonly number[]):
     const d = resolved[i];
     const at = remaining.indexOf(d);
     if (typeof d === 'string' || at >= 0) {
-      if (at < 0) return withUnknown(resolved, inferIndex);
+      if (at < 0) return withUnknown(resolved, inferIndex, input, target);
       remaining.splice(at, 1);
     } else {
       knownProduct *= d;
@@ -77,16 +77,19 @@ export function reshapeTarget(input: readonly Dim[], target: readonly number[]):
   }
   const numeric = remaining.filter((d): d is number => typeof d === 'number').reduce((a, b) => a * b, 1);
   const symbols = remaining.filter((d) => typeof d === 'string');
-  if (numeric % knownProduct !== 0) return withUnknown(resolved, inferIndex);
+  if (numeric % knownProduct !== 0) return withUnknown(resolved, inferIndex, input, target);
   const factor = numeric / knownProduct;
   resolved[inferIndex] = symbols.reduce<Dim>((acc, symbol) => mulDims(acc, symbol), factor);
   return resolved;
 }
 
-let unknownCounter = 0;
-function withUnknown(dims: Dim[], index: number): Dim[] {
+/**
+ * A dim the builder cannot express: named after the reshape it comes from, so the same build always gives the same
+ * names (and two reshapes of the same shapes, which give the same size, share one).
+ */
+function withUnknown(dims: Dim[], index: number, input: readonly Dim[], target: readonly number[]): Dim[] {
   const out = [...dims];
-  out[index] = `unk_${unknownCounter++}`;
+  out[index] = `reshape_${input.join('_')}_to_${target.join('_')}_${index}`.replace(/[^A-Za-z0-9_]+/g, '_');
   return out;
 }
 

@@ -9,10 +9,10 @@ import { basename, dirname, join } from 'node:path';
 import onnxProto from 'onnx-proto';
 import type { onnx as P } from 'onnx-proto';
 import {
-  type AttrValue, chunkLengthError, type DType, type Dim, DTYPE_BYTES, elementCount, FloatAttr, FloatsAttr, type Graph,
-  type Initializer, isLazy, type Node, type Tensor, type Value,
+  type AttrValue, chunkLengthError, type Dim, DTYPE_BYTES, elementCount, FloatAttr, FloatsAttr, type Graph,
+  type Initializer, isLazy, type Node, ONNX_DTYPE_CODE, type Tensor, type Value,
 } from './graph';
-import { DEFAULT_OPSET } from './ops';
+import { DEFAULT_OPSET, MS_DOMAIN } from './ops';
 
 const { onnx } = onnxProto;
 
@@ -23,11 +23,6 @@ const { onnx } = onnxProto;
  * necessary only if a graph needs those types.
  */
 export const IR_VERSION = 8;
-export const MS_DOMAIN = 'com.microsoft';
-
-const TENSOR_TYPE: Record<DType, number> = {
-  float32: 1, uint8: 2, int32: 6, int64: 7, bool: 9, float16: 10, float64: 11,
-};
 
 export interface WriteOptions {
   /** Default ONNX opset (default 17). */
@@ -101,7 +96,7 @@ class ExternalDataSink {
     return {
       name: init.value.name,
       dims: init.source.dims,
-      dataType: TENSOR_TYPE[init.source.dtype],
+      dataType: ONNX_DTYPE_CODE[init.source.dtype],
       dataLocation: onnx.TensorProto.DataLocation.EXTERNAL,
       externalData: [
         { key: 'location', value: file.name },
@@ -175,7 +170,7 @@ function typedBytes(tensor: Tensor): Uint8Array {
 }
 
 async function inlineTensor(init: Initializer): Promise<P.ITensorProto> {
-  return { name: init.value.name, dims: init.source.dims, dataType: TENSOR_TYPE[init.source.dtype], rawData: await tensorBytes(init) };
+  return { name: init.value.name, dims: init.source.dims, dataType: ONNX_DTYPE_CODE[init.source.dtype], rawData: await tensorBytes(init) };
 }
 
 function encodeModelProto(graph: Graph, initializers: P.ITensorProto[], options: WriteOptions): Uint8Array {
@@ -223,13 +218,13 @@ function encodeAttr(node: Node, name: string, value: AttrValue): P.IAttributePro
     return { name, type: T.INTS, ints: value as number[] };
   }
   const tensor = value as Tensor;
-  return { name, type: T.TENSOR, t: { dims: tensor.dims, dataType: TENSOR_TYPE[tensor.dtype], rawData: typedBytes(tensor) } };
+  return { name, type: T.TENSOR, t: { dims: tensor.dims, dataType: ONNX_DTYPE_CODE[tensor.dtype], rawData: typedBytes(tensor) } };
 }
 
 function valueInfo(value: Value): P.IValueInfoProto {
   return {
     name: value.name,
-    type: { tensorType: { elemType: TENSOR_TYPE[value.dtype], shape: { dim: value.shape.map(encodeDim) } } },
+    type: { tensorType: { elemType: ONNX_DTYPE_CODE[value.dtype], shape: { dim: value.shape.map(encodeDim) } } },
   };
 }
 

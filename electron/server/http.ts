@@ -1,12 +1,11 @@
 /** Small HTTP helpers shared by the routes. */
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { CONTENT_SECURITY_POLICY } from '../contract/csp';
 
 export const MAX_BODY_BYTES = 1024 * 1024;
 
 export const SECURITY_HEADERS: Record<string, string> = {
-  'Content-Security-Policy':
-    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; " +
-    "connect-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'",
+  'Content-Security-Policy': CONTENT_SECURITY_POLICY,
   'X-Content-Type-Options': 'nosniff',
   'Referrer-Policy': 'no-referrer', // URLs carry the token
   'X-Frame-Options': 'DENY',
@@ -39,6 +38,14 @@ export function sendJson(res: ServerResponse, status: number, body: unknown): vo
 
 export function sendError(res: ServerResponse, status: number, code: string, message: string): void {
   sendJson(res, status, { error: { code, message } });
+}
+
+/**
+ * An error in OpenAI's shape, for everything under /v1 (clients such as the openai package read `type` and `param`):
+ * `type` is invalid_request_error for what the caller can fix, server_error otherwise.
+ */
+export function openAiErrorBody(status: number, message: string, code: string, param: string | null = null) {
+  return { error: { message, type: status < 500 ? 'invalid_request_error' : 'server_error', param, code } };
 }
 
 /** Reads a JSON body of at most `limit` bytes; an empty body reads as undefined. */

@@ -136,4 +136,89 @@ describe('OpenAI-compatible API', () => {
       fs.rmSync(corrupt, { recursive: true, force: true });
     }
   });
+
+  it('honours stop: the answer ends before the first stop sequence, streamed or not', async () => {
+    const plain = await client.chat.completions.create({ model: 'r1-scripted', messages: [{ role: 'user', content: 'hi' }], stop: ['boxed', 'zzz'] });
+    expect(plain.choices[0].message.content).toBe('The answer is \\');
+    expect(plain.choices[0].finish_reason).toBe('stop');
+    const stream = await client.chat.completions.create({ model: 'r1-scripted', messages: [{ role: 'user', content: 'hi' }], stop: 'answer is', stream: true });
+    let content = '';
+    let finish: string | null = null;
+    for await (const chunk of stream) {
+      content += chunk.choices[0]?.delta.content ?? '';
+      finish = chunk.choices[0]?.finish_reason ?? finish;
+    }
+    expect(content).toBe('The ');
+    expect(finish).toBe('stop');
+  });
+
+  it('refuses n > 1, tools and response_format with a 400 naming the parameter, never a silent subset', async () => {
+    const base = { model: 'r1-scripted', messages: [{ role: 'user' as const, content: 'hi' }] };
+    await expect(client.chat.completions.create({ ...base, n: 2 })).rejects.toMatchObject({ status: 400, param: 'n', message: expect.stringMatching(/n = 2 is not supported/) });
+    const tool = { type: 'function' as const, function: { name: 'add', parameters: { type: 'object', properties: {} } } };
+    await expect(client.chat.completions.create({ ...base, tools: [tool] })).rejects.toMatchObject({ status: 400, param: 'tools', message: expect.stringMatching(/not supported/) });
+    await expect(client.chat.completions.create({ ...base, response_format: { type: 'json_object' } })).rejects.toMatchObject({ status: 400, param: 'response_format', message: expect.stringMatching(/not supported/) });
+    const fine = await client.chat.completions.create({ ...base, n: 1, response_format: { type: 'text' } });
+    expect(fine.choices).toHaveLength(1);
+  });
+
+  it('answers /v1 errors in OpenAI’s shape with type and param: malformed JSON, 413, bad fields, 401', async () => {
+    const post = (body: string, key = server.token) =>
+      fetch(`${server.url}/v1/chat/completions`, { method: 'POST', headers: { Authorization: `Bearer ${key}`, 'Content-Type': 'application/json' }, body });
+    const malformed = await post('{"model": ');
+    expect(malformed.status).toBe(400);
+    expect(await malformed.json()).toEqual({ error: { message: expect.stringMatching(/not valid JSON/), type: 'invalid_request_error', param: null, code: 'bad_request' } });
+    const huge = await post(JSON.stringify({ model: 'r1-scripted', messages: [{ role: 'user', content: 'x'.repeat(2 * 1024 * 1024) }] }));
+    expect(huge.status).toBe(413);
+    expect(await huge.json()).toMatchObject({ error: { type: 'invalid_request_error', param: null, code: 'too_large' } });
+    const badRole = await post(JSON.stringify({ model: 'r1-scripted', messages: [{ role: 'robot', content: 'hi' }] }));
+    expect(await badRole.json()).toMatchObject({ error: { type: 'invalid_request_error', param: 'messages[0].role' } });
+    const unauthorized = await post('{}', 'wrong');
+    expect(unauthorized.status).toBe(401);
+    expect(await unauthorized.json()).toMatchObject({ error: { type: 'invalid_request_error', param: null, code: 'unauthorized' } });
+  });
+
+  it('a prompt longer than the model’s context is a 400 naming both lengths', async () => {
+    const [model] = await services.call('models.list', {});
+    await services.call('models.unload', { modelId: model.id });
+    await services.call('models.load', { modelId: model.id, contextLength: 64 });
+    const long = 'many words '.repeat(100);
+    await expect(client.chat.completions.create({ model: 'r1-scripted', messages: [{ role: 'user', content: long }] })).rejects.toMatchObject({
+      status: 400,
+      message: expect.stringMatching(/The prompt has \d+ tokens but the model was loaded with a \d+-token context/),
+    });
+  });
+
+  it('streams waiting for the engine get heartbeats; on shutdown every open stream ends with an error event and [DONE]', async () => {
+    const second = await startServer({ services, port: 0, heartbeatMs: 50 });
+    const restarted = engine.restart(); // the request below waits for the new engine: a queued stream
+    const response = await fetch(`${second.url}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { Authorization: `Bearer ${second.token}`, 'Content-Type': 'application/json' },
+      body: JSON.stringify({ model: 'r1-scripted', messages: [{ role: 'user', content: 'hi' }], stream: true, max_tokens: 32768 }),
+    });
+    expect(response.status).toBe(200);
+    const reader = response.body!.getReader();
+    let text = '';
+    const decoder = new TextDecoder();
+    while (!text.includes(': heartbeat')) text += decoder.decode((await reader.read()).value);
+    await second.close();
+    await restarted;
+    for (let part = await reader.read(); !part.done; part = await reader.read()) text += decoder.decode(part.value);
+    const events = text.split('\n\n').filter((e) => e.startsWith('data: ')).map((e) => e.slice(6));
+    expect(events.at(-1)).toBe('[DONE]');
+    expect(JSON.parse(events.at(-2)!)).toMatchObject({ error: { code: 'server_shutdown', type: 'server_error' } });
+  }, 120_000);
+
+  it('a stream asked for while the engine is down is refused with 503 before any stream starts', async () => {
+    await engine.stop();
+    const response = await fetch(`${server.url}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { Authorization: `Bearer ${server.token}`, 'Content-Type': 'application/json' },
+      body: JSON.stringify({ model: 'r1-scripted', messages: [{ role: 'user', content: 'hi' }], stream: true }),
+    });
+    expect(response.status).toBe(503);
+    expect(response.headers.get('content-type')).toMatch(/application\/json/);
+    expect(await response.json()).toMatchObject({ error: { type: 'server_error', code: 'engine_stopped' } });
+  });
 });

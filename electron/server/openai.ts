@@ -12,6 +12,9 @@ import type { Services } from '../services';
 import { httpStatusFor, toApiError } from '../services/errors';
 import { registryFor } from '../services/models';
 import type { ModelRecord } from '../store';
+import { SSE_HEARTBEAT_MS } from './api-routes';
+import { openAiErrorBody } from './http';
+import { firstStop, StopMatcher, streamCompletion, type StreamRun } from './openai-stream';
 import type { Route, RouteContext } from './router';
 
 const TextPart = z.object({ type: z.literal('text'), text: z.string() });
@@ -41,13 +44,48 @@ export const ChatCompletionRequest = z.object({
   seed: z.number().int().nullable().optional(),
   /** Not in OpenAI's API: close the thought after this many tokens. */
   thinking_budget: z.number().int().min(0).optional(),
+  n: z.number().int().min(1).nullable().optional(),
+  /** Up to 4 sequences; the answer ends before the first one (the reasoning is not cut). */
+  stop: z.union([z.string(), z.array(z.string()).max(4)]).nullable().optional(),
+  // Accepted here only to be refused with a clear 400 below, rather than silently ignored.
+  tools: z.unknown().optional(),
+  tool_choice: z.unknown().optional(),
+  functions: z.unknown().optional(),
+  function_call: z.unknown().optional(),
+  response_format: z.unknown().optional(),
 });
 export type ChatCompletionRequest = z.infer<typeof ChatCompletionRequest>;
 
 type RunResult = GenerationResult & { model: LoadedModelInfo };
 
-function openAiError(ctx: RouteContext, status: number, message: string, code: string, type = 'invalid_request_error'): void {
-  ctx.sendJson(status, { error: { message, type, code, param: null } });
+function openAiError(ctx: RouteContext, status: number, message: string, code: string, param: string | null = null): void {
+  ctx.sendJson(status, openAiErrorBody(status, message, code, param));
+}
+
+/** OpenAI's spelling of a field path: messages[0].role. */
+function paramOf(path: PropertyKey[]): string | null {
+  if (path.length === 0) return null;
+  return path.map((key, i) => (typeof key === 'number' ? `[${key}]` : `${i ? '.' : ''}${String(key)}`)).join('');
+}
+
+const isSet = (value: unknown) => value !== undefined && value !== null && !(Array.isArray(value) && value.length === 0);
+
+/** What this server does not do, refused by name (param) rather than ignored: a client must not get a silent subset. */
+function unsupported(request: ChatCompletionRequest): { param: string; message: string } | undefined {
+  if ((request.n ?? 1) > 1) {
+    return { param: 'n', message: `n = ${request.n} is not supported: Distillery returns one choice per request; send ${request.n} requests instead.` };
+  }
+  for (const param of ['tools', 'functions'] as const) {
+    if (isSet(request[param])) return { param, message: `${param} are not supported: the R1 distills do not call tools.` };
+  }
+  for (const param of ['tool_choice', 'function_call'] as const) {
+    if (isSet(request[param]) && request[param] !== 'none') return { param, message: `${param} is not supported: the R1 distills do not call tools.` };
+  }
+  const format = request.response_format as { type?: unknown } | null | undefined;
+  if (isSet(format) && format?.type !== 'text') {
+    return { param: 'response_format', message: 'response_format is not supported: the answer is free text (ask for JSON in the prompt instead).' };
+  }
+  return undefined;
 }
 
 /** Public id of a model: its name when no other model has the same name, else its registry id. */
@@ -97,15 +135,18 @@ export const modelsRoute: Route = {
   },
 };
 
-export const chatCompletionsRoute: Route = {
+export const chatCompletionsRoute = (heartbeatMs: number): Route => ({
   method: 'POST',
   path: '/v1/chat/completions',
   async handle(ctx) {
     const parsed = ChatCompletionRequest.safeParse(await ctx.readJson());
-    if (!parsed.success) return openAiError(ctx, 400, z.prettifyError(parsed.error), 'invalid_request');
+    if (!parsed.success) return openAiError(ctx, 400, z.prettifyError(parsed.error), 'invalid_request', paramOf(parsed.error.issues[0]?.path ?? []));
     const request = parsed.data;
+    const refused = unsupported(request);
+    if (refused) return openAiError(ctx, 400, refused.message, 'unsupported_parameter', refused.param);
+    const stops = request.stop === null || request.stop === undefined ? [] : [request.stop].flat();
     const model = findModel(ctx.services, request.model);
-    if (!model) return openAiError(ctx, 404, `The model '${request.model}' does not exist; GET /v1/models lists them.`, 'model_not_found');
+    if (!model) return openAiError(ctx, 404, `The model '${request.model}' does not exist; GET /v1/models lists them.`, 'model_not_found', 'model');
     const registry = registryFor(ctx.services.context);
     const options = {
       maxNewTokens: request.max_completion_tokens ?? request.max_tokens ?? undefined,
@@ -125,18 +166,27 @@ export const chatCompletionsRoute: Route = {
       if (!ctx.res.writableFinished) call.cancel();
     });
     const meta = { id: `chatcmpl-${call.id}-${Date.now().toString(36)}`, created: Math.floor(Date.now() / 1000), model: request.model };
-    if (request.stream) return streamCompletion(ctx, call, meta, request.stream_options?.include_usage ?? false, registry.remember);
+    if (request.stream) {
+      return streamCompletion(ctx, call, {
+        meta, stops, heartbeatMs,
+        includeUsage: request.stream_options?.include_usage ?? false,
+        finish: (result, stopped) => ({ reason: stopped ? 'stop' : finishReason(result), usage: usageOf(result), model: result.model }),
+        remember: registry.remember,
+      });
+    }
+    void watchForStop(call, stops);
     try {
       const result = await call.result;
       registry.remember(result.model);
+      const cut = firstStop(result.answer, stops);
       ctx.sendJson(200, {
         ...meta,
         object: 'chat.completion',
         choices: [
           {
             index: 0,
-            message: { role: 'assistant', content: result.answer, reasoning_content: result.reasoning },
-            finish_reason: finishReason(result),
+            message: { role: 'assistant', content: cut >= 0 ? result.answer.slice(0, cut) : result.answer, reasoning_content: result.reasoning },
+            finish_reason: cut >= 0 ? 'stop' : finishReason(result),
             logprobs: null,
           },
         ],
@@ -144,44 +194,21 @@ export const chatCompletionsRoute: Route = {
       });
     } catch (error) {
       const apiError = toApiError(error);
-      const status = httpStatusFor(apiError.code);
-      openAiError(ctx, status, apiError.message, apiError.code, status < 500 ? 'invalid_request_error' : 'server_error');
+      openAiError(ctx, httpStatusFor(apiError.code), apiError.message, apiError.code);
     }
   },
-};
+});
 
-async function streamCompletion(
-  ctx: RouteContext,
-  call: { events: AsyncIterable<{ event: string; data: unknown }>; result: Promise<RunResult> },
-  meta: { id: string; created: number; model: string },
-  includeUsage: boolean,
-  remember: (info: LoadedModelInfo) => unknown,
-): Promise<void> {
-  const outcome = call.result.then(
-    (result) => ({ ok: true as const, result }),
-    (error: unknown) => ({ ok: false as const, error }),
-  );
-  ctx.res.writeHead(200, { 'Content-Type': 'text/event-stream; charset=utf-8', 'Cache-Control': 'no-store', Connection: 'keep-alive' });
-  const chunk = (delta: Record<string, unknown>, finish: string | null = null, extra: Record<string, unknown> = {}) =>
-    ctx.res.write(`data: ${JSON.stringify({ ...meta, object: 'chat.completion.chunk', choices: [{ index: 0, delta, finish_reason: finish, logprobs: null }], ...extra })}\n\n`);
-  chunk({ role: 'assistant', content: '' });
+/** Without streaming: stop generating as soon as the answer holds a stop sequence (the answer is cut afterwards). */
+async function watchForStop(call: StreamRun<RunResult>, stops: string[]): Promise<void> {
+  if (stops.length === 0) return;
+  const matcher = new StopMatcher(stops);
   for await (const { event, data } of call.events) {
-    if (event !== 'text') continue;
     const piece = data as StreamEvent;
-    chunk(piece.type === 'reasoning' ? { reasoning_content: piece.text } : { content: piece.text });
+    if (event !== 'text' || piece.type !== 'answer') continue;
+    matcher.push(piece.text);
+    if (matcher.stopped) return call.cancel();
   }
-  const end = await outcome;
-  if (end.ok) {
-    remember(end.result.model);
-    chunk({}, finishReason(end.result));
-    if (includeUsage) {
-      ctx.res.write(`data: ${JSON.stringify({ ...meta, object: 'chat.completion.chunk', choices: [], usage: usageOf(end.result) })}\n\n`);
-    }
-  } else {
-    const apiError = toApiError(end.error);
-    ctx.res.write(`data: ${JSON.stringify({ error: { message: apiError.message, type: 'server_error', code: apiError.code } })}\n\n`);
-  }
-  ctx.res.end('data: [DONE]\n\n');
 }
 
-export const openAiRoutes: Route[] = [modelsRoute, chatCompletionsRoute];
+export const openAiRoutes = (heartbeatMs = SSE_HEARTBEAT_MS): Route[] => [modelsRoute, chatCompletionsRoute(heartbeatMs)];

@@ -11,4 +11,4 @@ export interface RouteOptions {
 
 export type RouteModule = (options: RouteOptions) => Route[];
 
-export const routeModules: RouteModule[] = [(options) => [callRoute, eventsRoute(options.heartbeatMs)], () => openAiRoutes];
+export const routeModules: RouteModule[] = [(options) => [callRoute, eventsRoute(options.heartbeatMs)], (options) => openAiRoutes(options.heartbeatMs)];

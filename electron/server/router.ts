@@ -19,8 +19,8 @@ export interface RouteContext {
   readJson(): Promise<unknown>;
   sendJson(status: number, body: unknown): void;
   sendError(status: number, code: string, message: string): void;
-  /** Register cleanup for when the server closes (long-lived responses such as SSE). */
-  onServerClose(cleanup: () => void): () => void;
+  /** Register cleanup for when the server closes (long-lived responses such as SSE); the server waits for a returned promise, briefly. */
+  onServerClose(cleanup: () => void | Promise<void>): () => void;
 }
 
 export interface Route {

@@ -1,5 +1,6 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -75,6 +76,28 @@ describe('headless server', () => {
     expect(server.token).toMatch(/^[A-Za-z0-9_-]{43}$/);
     expect(server.openUrl).toBe(`${server.url}/?token=${server.token}`);
   });
+
+  it('never closes an idle keep-alive socket under a client that reuses it late (the flaky `other side closed`)', async () => {
+    // One socket, two requests: the second after 5.5 s idle, as fetch does when a loaded machine delays its reading
+    // of the first response past the server's advertised 5 s.
+    const socket = net.connect(server.port, '127.0.0.1');
+    await new Promise((resolve) => socket.once('connect', resolve));
+    let received = '';
+    let closedAt: number | undefined;
+    socket.setEncoding('utf8').on('data', (chunk) => (received += chunk));
+    socket.on('close', () => (closedAt = Date.now()));
+    const request = `GET /index.html HTTP/1.1\r\nHost: 127.0.0.1:${server.port}\r\nConnection: keep-alive\r\n\r\n`;
+    socket.write(request);
+    while (!received.includes('Distillery UI')) await new Promise((resolve) => setTimeout(resolve, 10));
+    expect(received).not.toMatch(/^Keep-Alive: timeout/im); // nothing promised that the server would not keep
+    await new Promise((resolve) => setTimeout(resolve, 5500));
+    expect(closedAt).toBeUndefined();
+    received = '';
+    socket.write(request);
+    while (!received.includes('Distillery UI') && closedAt === undefined) await new Promise((resolve) => setTimeout(resolve, 10));
+    expect(received).toMatch(/^HTTP\/1\.1 200 OK/);
+    socket.destroy();
+  }, 20_000);
 
   it('answers 401 without a token or with a wrong one', async () => {
     expect((await call('app.info', {}, {})).status).toBe(401);

@@ -8,7 +8,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Services } from '../services';
 import { hostAllowed, newToken, originAllowed, requestToken, tokenMatches } from './auth';
-import { HttpError, readJsonBody, SECURITY_HEADERS, sendError, sendJson } from './http';
+import { HttpError, openAiErrorBody, readJsonBody, SECURITY_HEADERS, sendError, sendJson } from './http';
 import { routeModules } from './route-table';
 import { Router, type Route, type RouteContext } from './router';
 import { serveStatic } from './static';
@@ -48,17 +48,18 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
   const router = new Router();
   for (const module of routeModules) router.add(...module({ heartbeatMs: options.heartbeatMs }));
   router.add(...(options.routes ?? []));
-  const closeHooks = new Set<() => void>();
+  const closeHooks = new Set<() => void | Promise<void>>();
   let port = 0;
 
   const server = http.createServer((req, res) => {
     handleRequest(req, res).catch((error: unknown) => {
+      const fail = errorSender(req.url);
       if (error instanceof HttpError) {
         if (error.status === 413) res.setHeader('Connection', 'close');
-        return sendError(res, error.status, error.code, error.message);
+        return fail(res, error.status, error.code, error.message);
       }
       options.services.context.log('error', `server: ${(error as Error).stack ?? error}`);
-      sendError(res, 500, 'internal', 'The server failed to answer this request; see logs/distillery.log.');
+      fail(res, 500, 'internal', 'The server failed to answer this request; see logs/distillery.log.');
     });
   });
 
@@ -73,14 +74,15 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
       return sendError(res, 403, 'forbidden', 'Requests from other origins are not allowed.');
     }
     const method = req.method ?? 'GET';
+    const fail = errorSender(url.pathname);
     if (isProtected(url.pathname) && !tokenMatches(requestToken(req, url), token)) {
       res.setHeader('WWW-Authenticate', 'Bearer');
-      return sendError(res, 401, 'unauthorized', 'Missing or wrong token: open the URL that `distillery serve` printed.');
+      return fail(res, 401, 'unauthorized', 'Missing or wrong token: open the URL that `distillery serve` printed.');
     }
     const match = router.match(method, url.pathname);
-    if (match === 'method_not_allowed') return sendError(res, 405, 'method_not_allowed', `${method} is not allowed here.`);
+    if (match === 'method_not_allowed') return fail(res, 405, 'method_not_allowed', `${method} is not allowed here.`);
     if (match) return match.route.handle(routeContext(req, res, url, match.params));
-    if (isProtected(url.pathname)) return sendError(res, 404, 'not_found', `No such endpoint: ${url.pathname}`);
+    if (isProtected(url.pathname)) return fail(res, 404, 'not_found', `No such endpoint: ${url.pathname}`);
     if (method !== 'GET' && method !== 'HEAD') return sendError(res, 405, 'method_not_allowed', `${method} is not allowed here.`);
     return serveStatic(res, staticDir, url.pathname, method === 'HEAD');
   }
@@ -102,6 +104,13 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
     };
   }
 
+  // Idle keep-alive sockets are closed by the clients, never under them by the server. With Node's default the server
+  // drops a socket 5 s after its last response and says so (Keep-Alive: timeout=5); fetch (undici) then reuses it for
+  // up to 4 s after *it* read that response. On a loaded machine the client reads the response over a second late and
+  // sends its next request on a socket the server is closing: `fetch failed … other side closed`. 0 turns off both
+  // the header and the server's idle timer; fetch then drops idle sockets after its own 4 s, browsers after minutes,
+  // and close() ends every socket.
+  server.keepAliveTimeout = 0;
   port = await listen(server, options.port ?? 0);
   const url = `http://${LISTEN_HOST}:${port}`;
   return {
@@ -110,13 +119,25 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
     port,
     token,
     server,
-    close: () =>
-      new Promise<void>((resolve) => {
-        for (const hook of [...closeHooks]) hook();
+    close: async () => {
+      // Long-lived responses end properly first (an SSE stream gets its error event and [DONE]), then every socket goes.
+      const ending = [...closeHooks].map((hook) => Promise.resolve(hook()).catch(() => undefined));
+      await Promise.race([Promise.all(ending), new Promise((resolve) => setTimeout(resolve, CLOSE_GRACE_MS))]);
+      await new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeAllConnections();
-      }),
+      });
+    },
   };
+}
+
+/** How long close() waits for long-lived responses to end before dropping their sockets. */
+const CLOSE_GRACE_MS = 1000;
+
+/** /v1 answers errors in OpenAI's shape (its clients read type and param); everything else in the app's. */
+function errorSender(pathname: string | undefined): (res: ServerResponse, status: number, code: string, message: string) => void {
+  if (!/^\/v1(\/|$|\?)/.test(pathname ?? '')) return sendError;
+  return (res, status, code, message) => sendJson(res, status, openAiErrorBody(status, message, code));
 }
 
 function isProtected(pathname: string): boolean {

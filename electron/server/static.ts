@@ -1,5 +1,12 @@
-/** Serves the built renderer (out/renderer) with SPA fallback to index.html and no way out of the folder. */
-import { createReadStream, existsSync } from 'node:fs';
+/**
+ * Serves the built renderer (out/renderer) with SPA fallback to index.html and no way out of the folder.
+ *
+ * Hand-written rather than sirv: sirv 3 pipes `createReadStream` into the response without an error handler (the very
+ * crash this file once had: a file removed between lookup and read, e.g. by `npm run build`, killed the process),
+ * stats files synchronously, and checks the root by string prefix only, so a symlink could lead out of it. Here a
+ * request that fails answers 404/500 or drops its own connection, and nothing else.
+ */
+import { createReadStream, existsSync, fstat, type ReadStream } from 'node:fs';
 import { realpath, stat } from 'node:fs/promises';
 import type { ServerResponse } from 'node:http';
 import path from 'node:path';
@@ -34,18 +41,48 @@ export async function serveStatic(res: ServerResponse, root: string, pathname: s
   if (file === 'forbidden') return sendText(res, 404, 'Not found.', headOnly);
   const target = file ?? (path.extname(pathname) === '' ? path.join(root, 'index.html') : undefined);
   if (!target) return sendText(res, 404, 'Not found.', headOnly);
-  const info = await stat(target);
+  // The file may change between the lookup above and here: its size comes from the opened file, and an error before
+  // the headers answers 404 (gone) or 500, after them it drops only this response.
+  const stream = createReadStream(target);
+  stream.on('error', () => res.headersSent && res.destroy()); // from here on no stream error goes unhandled
+  let size: number;
+  try {
+    size = await openedSize(stream);
+    if (stream.destroyed) throw stream.errored ?? new Error('the file stream closed before it was read');
+  } catch (error) {
+    stream.destroy();
+    const gone = (error as NodeJS.ErrnoException).code === 'ENOENT' || (error as NodeJS.ErrnoException).code === 'EISDIR';
+    return sendText(res, gone ? 404 : 500, gone ? 'Not found.' : 'The file could not be read.', headOnly);
+  }
   const isAsset = target.includes(`${path.sep}assets${path.sep}`);
   res.writeHead(200, {
     'Content-Type': CONTENT_TYPES[path.extname(target).toLowerCase()] ?? 'application/octet-stream',
-    'Content-Length': info.size,
+    'Content-Length': size,
     'Cache-Control': isAsset ? 'public, max-age=31536000, immutable' : 'no-cache',
   });
   if (headOnly) {
+    stream.destroy();
     res.end();
     return;
   }
-  createReadStream(target).pipe(res);
+  res.on('close', () => stream.destroy());
+  stream.pipe(res);
+}
+
+/** Resolves with the size of the file the stream opened; rejects when it cannot be opened or fails before that. */
+function openedSize(stream: ReadStream): Promise<number> {
+  let onError: (error: Error) => void = () => {};
+  return new Promise<number>((resolve, reject) => {
+    onError = reject;
+    stream.once('error', onError);
+    stream.once('open', (fd: number) => {
+      fstat(fd, (error, info) => {
+        if (error) reject(error);
+        else if (!info.isFile()) reject(Object.assign(new Error('not a file'), { code: 'EISDIR' }));
+        else resolve(info.size);
+      });
+    });
+  }).finally(() => stream.removeListener('error', onError));
 }
 
 /** The file for `pathname` inside root; undefined when there is none; 'forbidden' when it points outside root. */

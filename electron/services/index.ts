@@ -9,6 +9,7 @@ import { api, isApiMethod, type ApiMethod, type ApiOutput } from '../contract/ap
 import type { EngineHost } from '../engine/host';
 import { openDatabase, type OpenDatabaseOptions, type Store } from '../store';
 import type { Handlers, ServiceContext, ServicePart, Transport } from './context';
+import { LOG_FILE_NAME } from './app';
 import { ApiError, toApiError } from './errors';
 import { ServiceEvents } from './events';
 import { serviceModules } from './modules';
@@ -41,7 +42,7 @@ export interface Services {
 export function createServices(options: CreateServicesOptions): Services {
   const paths = ensureDataDirs(options.dataDir);
   const store = openDatabase(paths.db, { nativeBinding: options.nativeBinding });
-  const logFile = createWriteStream(path.join(paths.logs, 'distillery.log'), { flags: 'a' });
+  const logFile = createWriteStream(path.join(paths.logs, LOG_FILE_NAME), { flags: 'a' });
   // Logging must never take the app down (disk full, closed stream): drop the line instead.
   logFile.on('error', () => undefined);
   const log: ServiceContext['log'] = (level, message) => {

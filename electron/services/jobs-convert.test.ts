@@ -1,5 +1,5 @@
 // The convert job end to end (services → real engine → converter → registry), and its pure parts.
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -138,6 +138,26 @@ describe('convert job through the services and a real engine', () => {
     const loaded = await services.call('models.load', { modelId: models[0].id });
     expect(loaded).toMatchObject({ provider: 'cpu', dtype: 'q4' });
     await services.call('models.unload', { modelId: models[0].id });
+  }, 180_000);
+
+  it('converting into a registered model’s folder needs force; with it the model is unloaded, replaced and keeps the user’s files', async () => {
+    const [model] = await services.call('models.list', {});
+    await services.call('models.load', { modelId: model.id });
+    writeFileSync(path.join(model.path, 'notes.txt'), 'keep');
+    await expect(services.call('jobs.startConvert', { hfDir, dtype: 'fp32', outDir: model.path })).rejects.toMatchObject({
+      code: 'conflict',
+      message: expect.stringMatching(/is the folder of your model “.+”: choose another output folder, or convert with force/),
+    });
+    expect((await services.call('models.list', {}))[0].loaded).toBeDefined(); // refused before anything happened
+
+    const job = await services.call('jobs.startConvert', { hfDir, dtype: 'fp32', outDir: model.path, force: true });
+    expect((await services.call('models.list', {}))[0].loaded).toBeUndefined();
+    expect(await finished(job.id)).toMatchObject({ state: 'succeeded' });
+    expect(readdirSync(path.join(model.path, 'onnx')).sort()).toEqual(['model.onnx', 'model.onnx_data']);
+    expect(readFileSync(path.join(model.path, 'notes.txt'), 'utf8')).toBe('keep');
+    const after = await services.call('models.list', {});
+    expect(after).toHaveLength(1);
+    expect(after[0]).toMatchObject({ id: model.id, dtypes: ['fp32'] });
   }, 180_000);
 
   it('cancel stops the conversion, leaves no folder and registers nothing', async () => {

@@ -8,6 +8,7 @@ import path from 'node:path';
 import type { StartConvertParams } from '../contract/convert';
 import type { ConvertJobResult } from '../engine/handlers/convert';
 import { formatBytes } from '../contract/units';
+import { sweepStalePartials } from '../convert/partials';
 import type { ConvertProgress } from '../convert/progress';
 import { ApiError } from './errors';
 import type { EngineJobSpec, JobProgress } from './jobs-runner';
@@ -78,12 +79,35 @@ export function convertEngineParams(input: StartConvertParams, outDir: string): 
   if (input.accuracyLevel !== undefined) params.accuracyLevel = input.accuracyLevel;
   if (input.quantizeEmbeddings !== undefined) params.quantizeEmbeddings = input.quantizeEmbeddings;
   if (input.quantizeLmHead !== undefined) params.quantizeLmHead = input.quantizeLmHead;
+  if (input.force) params.overwrite = true;
   return params;
 }
 
 export interface ConvertJobDeps {
   modelsDir: string;
   registry: Pick<ModelsRegistry, 'add'>;
+}
+
+/**
+ * A conversion into a registered model's folder replaces that model: refused without `force`; with it, the model is
+ * unloaded first so the engine does not hold the files being replaced. (Whether the folder may be replaced at all,
+ * and which files, is the converter's decision.)
+ */
+export async function releaseRegisteredOutput(
+  input: StartConvertParams,
+  registered: (dir: string) => { id: string; name: string } | undefined,
+  unload: (modelId: string) => Promise<unknown>,
+): Promise<void> {
+  if (!input.outDir) return; // a default output folder is always new
+  const model = registered(path.resolve(input.outDir));
+  if (!model) return;
+  if (!input.force) {
+    throw new ApiError(
+      'conflict',
+      `${path.resolve(input.outDir)} is the folder of your model “${model.name}”: choose another output folder, or convert with force to replace it.`,
+    );
+  }
+  await unload(model.id);
 }
 
 export function convertJobSpec(input: StartConvertParams, deps: ConvertJobDeps): EngineJobSpec<ConvertJobResult> {
@@ -102,7 +126,9 @@ export function convertJobSpec(input: StartConvertParams, deps: ConvertJobDeps):
     params: convertEngineParams(input, outDir),
     progress: (data) => convertJobProgress(data as ConvertProgress, layers),
     // The converter removes its partial output on errors and cancel; an engine that died mid-way could not.
-    onFailure: (state) => (state === 'interrupted' ? removePartialOutput(outDir) : undefined),
+    onFailure: async (state) => {
+      if (state === 'interrupted') await sweepStalePartials(outDir);
+    },
     onSuccess: async (result) => {
       const took = `${input.dtype} in ${formatSeconds(result.seconds)}`;
       if (!input.register) {
@@ -122,12 +148,19 @@ export function convertJobSpec(input: StartConvertParams, deps: ConvertJobDeps):
   };
 }
 
-/** The converter writes into `.<name>.partial-XXXXXX` beside the output folder and renames it when complete. */
-export async function removePartialOutput(outDir: string): Promise<void> {
-  const parent = path.dirname(outDir);
-  const prefix = `.${path.basename(outDir)}.partial-`;
-  const entries = await fs.promises.readdir(parent).catch(() => [] as string[]);
-  await Promise.all(entries.filter((name) => name.startsWith(prefix)).map((name) => fs.promises.rm(path.join(parent, name), { recursive: true, force: true })));
+/**
+ * At start-up: the partial folders of conversion jobs recorded as interrupted (the app was killed mid-job), when the
+ * process that wrote them is gone. Nothing else is swept: not downloads' partials (a download resumes from them),
+ * training checkpoints, the Hugging Face cache, or a conversion another process is still running.
+ */
+export async function sweepInterruptedConversions(jobs: { kind: string; state: string; params?: unknown }[]): Promise<string[]> {
+  const removed: string[] = [];
+  for (const job of jobs) {
+    if (job.kind !== 'convert' || job.state !== 'interrupted') continue;
+    const outDir = (job.params as { outDir?: unknown } | null)?.outDir;
+    if (typeof outDir === 'string' && path.isAbsolute(outDir)) removed.push(...(await sweepStalePartials(outDir)));
+  }
+  return removed;
 }
 
 function formatSeconds(seconds: number): string {

@@ -6,7 +6,7 @@
 import { api } from '../contract/api';
 import type { DiagnosticsProgress } from '../engine/handlers/diagnostics';
 import type { ServiceModule } from './context';
-import { convertJobSpec } from './jobs-convert';
+import { convertJobSpec, releaseRegisteredOutput, sweepInterruptedConversions } from './jobs-convert';
 import { extrapolateEta, runnerFor, toContractJob, type EngineJobSpec } from './jobs-runner';
 import { registryFor } from './models';
 
@@ -34,6 +34,9 @@ function diagnosticsJobSpec(steps: number, stepMs: number, progress = 0): Engine
 
 export const jobsService: ServiceModule = (ctx) => {
   const runner = runnerFor(ctx);
+  const swept = sweepInterruptedConversions(ctx.store.jobs.list(1000))
+    .then((removed) => removed.forEach((folder) => ctx.log('info', `removed the partial output of an interrupted conversion: ${folder}`)))
+    .catch((error: Error) => ctx.log('warn', `could not sweep interrupted conversions' partial output: ${error.message}`));
   runner.define({
     kind: 'diagnostics',
     build: (params, { progress }) => {
@@ -45,12 +48,23 @@ export const jobsService: ServiceModule = (ctx) => {
     handlers: {
       'jobs.list': async () => runner.list(),
       'jobs.startDiagnostics': async ({ steps, stepMs }) => runner.start(diagnosticsJobSpec(steps, stepMs)),
-      'jobs.startConvert': async (input) =>
-        runner.start(convertJobSpec(input, { modelsDir: ctx.paths.models, registry: registryFor(ctx) })),
+      'jobs.startConvert': async (input) => {
+        const registry = registryFor(ctx);
+        await releaseRegisteredOutput(
+          input,
+          (dir) => ctx.store.models.getByPath(dir),
+          // a stopped or restarting engine has nothing loaded
+          (modelId) => (ctx.engine.status().state === 'ready' ? registry.unload(modelId) : Promise.resolve()),
+        );
+        return runner.start(convertJobSpec(input, { modelsDir: ctx.paths.models, registry }));
+      },
       'jobs.pause': ({ jobId }) => runner.pause(jobId),
       'jobs.resume': ({ jobId }) => runner.resume(jobId),
       'jobs.cancel': ({ jobId }) => runner.cancel(jobId),
     },
-    dispose: runner.dispose,
+    dispose: async () => {
+      await swept;
+      await runner.dispose();
+    },
   };
 };

@@ -7,7 +7,7 @@ import { EngineHost } from '../engine/host';
 import { nodeEngineSpawner } from '../engine/spawn-node';
 import type { LoadedModelInfo } from '../generate/model-pool';
 import { scriptedOnnxModel } from '../testing/model-folders';
-import { createServices, type Services } from './index';
+import { createServices, httpStatusFor, type Services } from './index';
 
 let dataDir: string;
 let engine: EngineHost;
@@ -47,6 +47,18 @@ describe('models.remove', () => {
     await services.call('models.load', { modelId: used.id, contextLength: 512 });
     await expect(services.call('models.remove', { modelId: used.id })).resolves.toEqual({ removed: true });
     expect(await engineLoaded()).toEqual([]);
+    expect(await services.call('models.list', {})).toEqual([]);
+  });
+});
+
+describe('models.add', () => {
+  it('refuses a folder whose tokenizer.json is garbage with model_invalid (422), naming the file', async () => {
+    const broken = path.join(dataDir, 'broken-tokenizer');
+    fs.cpSync(modelDir, broken, { recursive: true });
+    fs.writeFileSync(path.join(broken, 'tokenizer.json'), JSON.stringify({ version: '1.0', model: { type: 'BPE' } }));
+    const refused = services.call('models.add', { path: broken });
+    await expect(refused).rejects.toMatchObject({ code: 'model_invalid', message: expect.stringContaining(path.join(broken, 'tokenizer.json')) });
+    expect(httpStatusFor('model_invalid')).toBe(422);
     expect(await services.call('models.list', {})).toEqual([]);
   });
 });

@@ -9,6 +9,7 @@ import { MANIFEST_FILE, readManifest } from '../convert/manifest';
 import type { LoadedModelInfo } from '../generate/model-pool';
 import { inspectModelFolder, ModelFolderError, pickVariant, type ModelFolderInfo } from '../generate/model-files';
 import type { ModelRecord } from '../store';
+import { checkTokenizerFiles } from '../tokenizer/model-tokenizer';
 import type { ServiceContext, ServiceModule } from './context';
 import { ApiError } from './errors';
 
@@ -73,13 +74,19 @@ function sourceFolders(r: ModelRecord): string[] {
 }
 
 /** Validates a folder the way `models.add` does; ApiError 'model_invalid' names the missing or corrupt file. */
-export async function validateModelFolder(dir: string): Promise<ModelFolderInfo> {
+export async function validateModelFolder(dir: string, options: { tokenizer?: boolean } = {}): Promise<ModelFolderInfo> {
   let info: ModelFolderInfo;
   try {
     info = inspectModelFolder(dir);
   } catch (err) {
     if (err instanceof ModelFolderError) throw new ApiError('model_invalid', err.message);
     throw err;
+  }
+  // Loading a tokenizer takes a moment: done when a model is added, not again before every load.
+  if (options.tokenizer) {
+    await checkTokenizerFiles(info.dir).catch((err: Error) => {
+      throw new ApiError('model_invalid', err.message);
+    });
   }
   if (fs.existsSync(path.join(info.dir, MANIFEST_FILE))) {
     try {
@@ -167,9 +174,13 @@ export function modelsRegistry(ctx: ServiceContext) {
 
   /** `origin`: the registered model it derives from (a model id), or the checkpoint folder it was converted from. */
   const add = async (folder: string, name?: string, origin: { derivedFrom?: string; convertedFrom?: string } = {}): Promise<ModelInfo> => {
-    const info = await validateModelFolder(folder);
+    const info = await validateModelFolder(folder, { tokenizer: true });
     const existing = ctx.store.models.getByPath(info.dir);
-    if (existing) return toInfo(existing);
+    if (existing) {
+      // The folder may have changed since (a forced conversion replaced it): keep the record, refresh what it holds.
+      const manifest = { ...existing.manifest, dtypes: info.variants.map((v) => v.dtype), shape: { ...info.shape } };
+      return toInfo(ctx.store.models.update(existing.id, { sizeBytes: info.variants.reduce((sum, v) => sum + v.bytes, 0), manifest }) ?? existing);
+    }
     const best = pickVariant(info, undefined, false);
     const derived = readDerivedInfo(info.dir);
     const derivedFrom = origin.derivedFrom ?? (derived ? findBase(derived.baseFolder)?.id : undefined);

@@ -39,7 +39,7 @@ describe('services over a real engine', () => {
   });
 
   it('answers app.info and engine.info', async () => {
-    await expect(services.dispatch('app.info', undefined)).resolves.toEqual({ version: '9.9.9', dataDir, transport: 'http' });
+    await expect(services.dispatch('app.info', undefined)).resolves.toEqual({ version: '9.9.9', dataDir, logFile: path.join(dataDir, 'logs', 'distillery.log'), transport: 'http' });
     const info = await services.call('engine.info', {});
     expect(info.ortVersion).toBe('1.30.0');
     expect(info.pid).toBe(engine.status().pid);

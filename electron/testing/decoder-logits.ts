@@ -2,7 +2,7 @@
 // lm_head for the last position only, so the prompt is fed one token at a time through the KV cache (a growing past:
 // the way transformers.js drives it), which also exercises the cache. Works for the older full-logits graph too.
 import * as ort from 'onnxruntime-node';
-import { f16ToF32Array } from '../util/dtypes';
+import { f16ToF32Array } from '../util/float16';
 
 export async function logitsPerPosition(onnxFile: string, ids: number[]): Promise<Float32Array> {
   const session = await ort.InferenceSession.create(onnxFile);

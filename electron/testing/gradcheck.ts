@@ -5,6 +5,7 @@
  */
 import * as ort from 'onnxruntime-node';
 import type { Graph, Value } from '../onnx/graph';
+import * as O from '../onnx/ops';
 import { serializeModel } from '../onnx/write';
 import { appendBackward } from '../train/autodiff';
 import { Rng } from '../train/rng';
@@ -30,9 +31,7 @@ export function randomProjectionLoss(g: Graph, output: Value, outputDims: number
   const rng = new Rng(seed);
   const size = outputDims.reduce((a, b) => a * b, 1);
   const r = g.constant(output.dtype, outputDims, Array.from({ length: size }, () => rng.uniform(-1, 1)));
-  const weighted = g.node('Mul', [output, r], [{ dtype: output.dtype, shape: output.shape }])[0];
-  const axes = g.constant('int64', [output.shape.length], output.shape.map((_, i) => i));
-  return g.node('ReduceSum', [weighted, axes], [{ dtype: output.dtype, shape: [] }], { keepdims: 0 })[0];
+  return O.reduceSum(g, O.mul(g, output, r), output.shape.map((_, i) => i), false);
 }
 
 /**

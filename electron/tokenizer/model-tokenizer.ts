@@ -2,6 +2,8 @@
  * A model folder's tokenizer through transformers.js (offline): the chat template renders the prompt (it forces
  * `<think>\n` and strips earlier reasoning), and the think-tag and eos ids come from the files, never from constants.
  */
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import type { PreTrainedTokenizer } from '@huggingface/transformers';
 
 export interface TokenTextDecoder {
@@ -41,6 +43,36 @@ export async function loadFolderTokenizer(dir: string): Promise<PreTrainedTokeni
     return await AutoTokenizer.from_pretrained(dir, { local_files_only: true });
   } catch (err) {
     throw new Error(`Could not load the tokenizer in ${dir}: ${(err as Error).message}. Check tokenizer.json and tokenizer_config.json.`);
+  }
+}
+
+/**
+ * A folder's tokenizer files checked when a model is converted or added, so a damaged tokenizer.json is reported then,
+ * naming the file, rather than by the first chat. Structural and quick (no tokenizer is built: adding a model must not
+ * wait for transformers.js): both files parse, the vocabulary is there, and so are the <think> tokens R1 needs.
+ */
+export async function checkTokenizerFiles(dir: string): Promise<void> {
+  const file = join(dir, 'tokenizer.json');
+  const json = await readJsonFile(file) as { model?: { vocab?: unknown }; added_tokens?: unknown };
+  const vocab = json?.model?.vocab;
+  if (typeof vocab !== 'object' || vocab === null) {
+    throw new Error(`${file} is not a Hugging Face tokenizer (it has no "model" with a "vocab"): copy it again from the original model.`);
+  }
+  const added = Array.isArray(json.added_tokens) ? (json.added_tokens as { content?: unknown }[]).map((t) => t?.content) : [];
+  const has = (token: string) => added.includes(token) || (!Array.isArray(vocab) && token in vocab);
+  if (!has('<think>') || !has('</think>')) {
+    throw new Error(`${file} has no <think>/</think> tokens: this is not a DeepSeek-R1 distill tokenizer.`);
+  }
+  const config = join(dir, 'tokenizer_config.json');
+  const parsed = await readJsonFile(config);
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new Error(`${config} is not a JSON object: copy it again from the original model.`);
+}
+
+async function readJsonFile(file: string): Promise<unknown> {
+  try {
+    return JSON.parse(await readFile(file, 'utf8'));
+  } catch (err) {
+    throw new Error(`${file} is not valid JSON (${(err as Error).message}): copy it again from the original model.`);
   }
 }
 

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { extractRecord, type Extraction, type FieldMap } from './formats';
 import { parseFieldMap } from './field-map';
 import { REPAIR, Repairs, SKIP, splitReasoning, TraceSkip } from './text';
-import { extractTextBlock } from './text-file';
+import { extractTextBlock, splitBlocks } from './text-file';
 
 function extract(value: unknown, map?: FieldMap): Extraction & { repairs: string[] } {
   const repairs = new Repairs();
@@ -154,5 +154,21 @@ describe('text blocks (.md / .txt)', () => {
     expect(block('What is it?\n\nthinking\n</think>\n\nIt.')).toEqual({ question: 'What is it?', reasoning: 'thinking', answer: 'It.' });
     expect(skipOf(() => block('<think>a</think>b')).reason).toBe(SKIP.emptyQuestion);
     expect(skipOf(() => block('Q: a\nno thought here')).reason).toBe(SKIP.noReasoning);
+  });
+});
+
+describe('splitting a text file into traces', () => {
+  const texts = (text: string) => splitBlocks(text).map((b) => [b.line, b.text.trim()]);
+  it('splits on --- lines, with each block\'s first line', () => {
+    expect(texts('Q: a\n<think>x</think>y\n---\n\nQ: b\n<think>z</think>w\n')).toEqual([[1, 'Q: a\n<think>x</think>y'], [5, 'Q: b\n<think>z</think>w']]);
+  });
+  it('keeps a Markdown rule inside a thought or an answer in its trace', () => {
+    const inThought = 'Q: a\n<think>first\n---\nsecond</think>y';
+    const inAnswer = 'Q: a\n<think>x</think>part one\n---\npart two';
+    expect(texts(inThought)).toEqual([[1, inThought]]);
+    expect(texts(inAnswer)).toEqual([[1, inAnswer]]);
+  });
+  it('still ends a truncated thought where the next trace starts', () => {
+    expect(texts('Q: a\n<think>cut off\n---\nQ: b\n<think>z</think>w').map(([line]) => line)).toEqual([1, 4]);
   });
 });

@@ -64,6 +64,7 @@ const SHAPES: Shape[] = [
   { format: 'limo', matches: (r) => has(r, 'question') && has(r, 'solution') && has(r, 'answer'), extract: (r, rep) => [separateFields(r, rep, 'solution', 'answer')] },
   { format: 'mixture-of-thoughts', matches: (r) => has(r, 'messages') && (has(r, 'num_tokens') || has(r, 'source')), extract: (r, rep) => [extractChat(r.messages, rep)] },
   { format: 'openai-chat', matches: (r) => has(r, 'messages'), extract: (r, rep) => [extractChat(r.messages, rep)] },
+  // ShareGPT's `system` is the instruction to write the thought/solution markers, which become <think> here: dropped.
   { format: 'sharegpt', matches: (r) => has(r, 'conversations'), extract: (r, rep) => [extractChat(r.conversations, rep)] },
 ];
 

@@ -93,14 +93,16 @@ describe('containers', () => {
   it('Parquet files are read row group by row group', async () => {
     const dir = join(root, 'pq');
     mkdirSync(dir);
-    const rows = Array.from({ length: 25 }, (_, i) => ({ question: `Q${i}`, reasoning: i === 7 ? null : `R${i}`, answer: `A${i}` }));
+    const rows: Record<string, unknown>[] = Array.from({ length: 25 }, (_, i) => ({ question: `Q${i}`, reasoning: i === 7 ? null : `R${i}`, answer: `A${i}` }));
+    rows[12].answer = Uint8Array.from([0x41, 0xff, 0x42]); // not UTF-8
     writeParquet(join(dir, 't.parquet'), [{ name: 'question', kind: 'string' }, { name: 'reasoning', kind: 'string' }, { name: 'answer', kind: 'string' }], rows, 4);
     writeFileSync(join(dir, 'bad.parquet'), 'PAR1 not really');
     const progress: number[] = [];
     const report = await checkTraces([dir], { onProgress: (p) => progress.push(p.bytesDone) });
-    expect(counts(report)).toMatchObject({ files: 2, records: 26, accepted: 24, skipped: 2 });
+    expect(counts(report)).toMatchObject({ files: 2, records: 26, accepted: 23, skipped: 3 });
     // an unreadable file counts as one skipped input; row 7 has no reasoning, so it is not the plain shape
-    expect(report.problems.map((p) => [p.file, p.row])).toEqual([['bad.parquet', undefined], ['t.parquet', 7]]);
+    expect(report.problems.map((p) => [p.file, p.row])).toEqual([['bad.parquet', undefined], ['t.parquet', 7], ['t.parquet', 12]]);
+    expect(report.problems[2].reason).toBe('not UTF-8');
     expect(report.problems[0].reason).toMatch(/^not a readable Parquet file/);
     expect(progress.at(-1)).toBeGreaterThan(0);
   });
@@ -168,6 +170,11 @@ describe('lengths, progress and cancel', () => {
     await expect(run).rejects.toThrow();
     expect(existsSync(out)).toBe(false);
     expect(readdirSync(root).filter((f) => f.startsWith('cancelled'))).toEqual([]);
+  });
+
+  it('refuses an output it cannot write, with a clear error', async () => {
+    const dir = folder({ 'a.jsonl': `${plain(1)}\n` });
+    await expect(importTraces([dir], join(root, 'no-such-folder', 'out.jsonl'))).rejects.toThrow(/Cannot write .*out\.jsonl: .*Choose a file in a folder you can write to/);
   });
 
   it('refuses an input that does not exist', async () => {

@@ -31,18 +31,58 @@ export async function* readTextFile(file: string, ctx: ReadContext): AsyncGenera
   }
   const fileRepairs = new Repairs();
   const text = fileRepairs.clean(decoded);
-  let line = 1;
   let first = true;
-  for (const block of text.split(/^-{3,}[ \t]*$/m)) {
-    const startLine = line + (block.match(/^\s*\n/)?.[0].split('\n').length ?? 1) - 1;
-    line += block.split('\n').length - 1;
-    if (!block.trim()) continue;
+  for (const block of splitBlocks(text)) {
     const repairs = new Repairs();
     if (first) for (const name of fileRepairs.names) repairs.add(name);
     else if (fileRepairs.names.has('CRLF line endings')) repairs.add('CRLF line endings');
     first = false;
-    yield { where: { line: startLine }, repairs, value: { text: block } satisfies TextBlock };
+    yield { where: { line: block.line }, repairs, value: { text: block.text } satisfies TextBlock };
   }
+}
+
+const SEPARATOR = /^-{3,}[ \t]*$/;
+const MARKERS = /<\/?think>|<\|(?:begin|end)_of_thought\|>/;
+const count = (text: string, needle: string) => text.split(needle).length - 1;
+
+/**
+ * Traces separated by `---` lines. A `---` that is a Markdown rule inside a trace stays in it: one inside an open
+ * thought unless a new trace (a question or an opening tag) follows, or one followed by text with no thought markers
+ * and no question (a rule in an answer).
+ */
+export function splitBlocks(text: string): { text: string; line: number }[] {
+  const blocks: { lines: string[]; line: number }[] = [];
+  let current = { lines: [] as string[], line: 1 };
+  const lines = text.split('\n');
+  lines.forEach((line, i) => {
+    if (!SEPARATOR.test(line)) {
+      current.lines.push(line);
+      return;
+    }
+    const body = current.lines.join('\n');
+    const openThought = count(body, '<think>') > count(body, '</think>') || count(body, '<|begin_of_thought|>') > count(body, '<|end_of_thought|>');
+    const next = lines.slice(i + 1, nextSeparator(lines, i + 1)).join('\n');
+    const startsTrace = QUESTION_LINE.test(next) || next.includes('<think>') || next.includes('<|begin_of_thought|>');
+    // inside a thought only a new trace ends it (a truncated one); after it, anything with a thought or question does
+    if (openThought ? !startsTrace : !(startsTrace || MARKERS.test(next))) {
+      current.lines.push(line);
+      return;
+    }
+    blocks.push(current);
+    current = { lines: [], line: i + 2 };
+  });
+  blocks.push(current);
+  return blocks
+    .map((b) => {
+      const leading = b.lines.findIndex((l) => l.trim());
+      return { text: b.lines.join('\n'), line: b.line + Math.max(0, leading) };
+    })
+    .filter((b) => b.text.trim());
+}
+
+function nextSeparator(lines: string[], from: number): number {
+  for (let i = from; i < lines.length; i++) if (SEPARATOR.test(lines[i])) return i;
+  return lines.length;
 }
 
 const QUESTION_LINE = /^[ \t]*(?:#+[ \t]*)?(?:Q|Question)[ \t]*[:：][ \t]*(.*)$/im;

@@ -5,6 +5,7 @@ import { loadModelConfig } from '../model/config';
 import { checkpointWeights, validateWeights } from '../model/weights';
 import { writeModel } from '../onnx/write';
 import type { LoraSettings } from './adapter';
+import type { LossChunking } from './head-loss';
 import { buildTrainingGraph, type TrainingGraph } from './lora-graph';
 
 export interface ExportGraphOptions {
@@ -15,6 +16,8 @@ export interface ExportGraphOptions {
   forwardOnly?: boolean;
   /** QLoRA: 4-bit frozen `*_proj` weights (dtype float32). */
   q4Base?: boolean;
+  /** Loss-head chunking (LoRA): positions per chunk and the positions a step holds. */
+  lossChunking?: LossChunking;
 }
 
 export interface ExportGraphResult {
@@ -32,7 +35,7 @@ export function loadTrainingGraph(modelFolder: string, options: ExportGraphOptio
   const weights = checkpointWeights(modelFolder);
   validateWeights(config, weights, modelFolder);
   return buildTrainingGraph(config, weights, { lora: options.lora, full: options.full, dtype: options.dtype ?? 'float32', forwardOnly: options.forwardOnly,
-    quantizedBase: options.q4Base ? {} : undefined,
+    quantizedBase: options.q4Base ? {} : undefined, lossChunking: options.lossChunking,
   });
 }
 

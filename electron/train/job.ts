@@ -36,7 +36,8 @@ export interface FineTuneResult {
 export async function runFineTune(options: FineTuneOptions): Promise<FineTuneResult> {
   const q4Base = options.dtype === 'q4';
   const dtype = options.dtype === 'float16' ? 'float16' : 'float32';
-  const training = loadTrainingGraph(options.modelFolder, { lora: options.lora, full: options.full, dtype, q4Base });
+  const lossChunking = { maxPositions: options.config.rowsPerBatch * options.config.seqLen }; // a batch's positions
+  const training = loadTrainingGraph(options.modelFolder, { lora: options.lora, full: options.full, dtype, q4Base, lossChunking });
   const params = options.lora ? initLoraTensors(training.trainables, options.config.seed) : await fullInitial(training.trainables, training.initial);
   const runner = await OrtStepRunner.create(training, { executionProviders: options.executionProviders });
   const peftConfig = options.lora ? adapterConfig(options.lora, options.modelFolder) : undefined;

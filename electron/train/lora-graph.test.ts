@@ -11,6 +11,7 @@ import { memoryWeights } from '../model/weights';
 import { serializeModel } from '../onnx/write';
 import { LORA_MODULES, type LoraSettings } from './adapter';
 import { checkTrainingGraph, type FeedTensor } from '../testing/gradcheck';
+import { staticShapeMismatches } from '../testing/static-shapes';
 import { buildTrainingGraph, type TrainableTensor } from './lora-graph';
 import { mergeLora } from './merge';
 import { Rng } from './rng';
@@ -63,6 +64,29 @@ describe.each(['qwen2', 'llama'] as const)('LoRA training graph (%s)', (arch) =>
     const result = await checkTrainingGraph(training.graph, params, batchFeeds(config.vocabSize), { h: 1e-5, directions: 1, floor: 1e-6 });
     expect(result.maxRelError, JSON.stringify(result.details.filter((d) => d.relError > 1e-6))).toBeLessThanOrEqual(1e-5);
     expect(result.details.every((d) => Math.abs(d.analytic) > 1e-6)).toBe(true);
+  });
+
+  it('gradients match finite differences with the loss computed in chunks of 4 positions (2 × 7 = 14 positions)', async () => {
+    const lossChunking = { positions: 4, maxPositions: 12 }; // chunks of 4, 4 and the remaining 6
+    const training = buildTrainingGraph(config, memoryWeights(weights), { dtype: 'float64', lora, lossChunking });
+    expect(training.graph.nodes.filter((n) => n.opType === 'LogSoftmax')).toHaveLength(3);
+    const values = loraValues(training.trainables, 9);
+    const params = training.trainables.map((t) => ({
+      value: { name: t.name }, init: { dtype: 'float64' as const, dims: t.shape, data: values.get(t.name)! },
+    }));
+    const result = await checkTrainingGraph(training.graph, params, batchFeeds(config.vocabSize), { h: 1e-5, directions: 1, floor: 1e-6 });
+    expect(result.maxRelError, JSON.stringify(result.details.filter((d) => d.relError > 1e-6))).toBeLessThanOrEqual(1e-5);
+  });
+
+  it('every value of the training graph (forward, loss head, backward) has the static shape ORT computes', async () => {
+    const training = buildTrainingGraph(config, memoryWeights(weights), { dtype: 'float64', lora, lossChunking: { positions: 4, maxPositions: 12 } });
+    const values = loraValues(training.trainables, 9);
+    const feeds: Record<string, ort.Tensor> = toOrt(batchFeeds(config.vocabSize));
+    for (const t of training.trainables) feeds[t.name] = new ort.Tensor('float64', values.get(t.name)!, t.shape);
+    const sizes = { batch: 2, seq: 7, chunk_0: 4, chunk_1: 4, chunk_2: 6 };
+    const { mismatches, compared } = await staticShapeMismatches(training.graph, feeds, sizes);
+    expect(mismatches).toEqual([]);
+    expect(compared).toBeGreaterThan(300);
   });
 
   it('with B ≠ 0 the training graph\'s loss equals the merged model\'s (W + scaling·B·A)', async () => {

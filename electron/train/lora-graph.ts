@@ -14,8 +14,8 @@ import { buildDecoder } from '../model/decoder';
 import { defaultLinear, type LinearContext, moduleScope } from '../model/layers';
 import type { WeightSource } from '../model/weights';
 import { type LoraSettings, loraScaling, moduleName, peftKey } from './adapter';
-import { appendBackward } from './autodiff';
-import { castTo } from './emit';
+import { appendBackward, appendBackwardFrom } from './autodiff';
+import { chunkedHeadLoss, type LossChunking, weightedNll } from './head-loss';
 import { q4Linear, type Q4BaseSettings } from './qlora';
 
 export interface TrainingGraphOptions {
@@ -31,6 +31,8 @@ export interface TrainingGraphOptions {
   quantizedBase?: Q4BaseSettings;
   /** Keep the decoder's `logits` output (evaluation by greedy decoding); training graphs drop it. */
   keepLogits?: boolean;
+  /** How the loss walks the positions when lm_head is frozen (LoRA): chunk size and the positions a step holds. */
+  lossChunking?: LossChunking;
 }
 
 export interface TrainableTensor {
@@ -67,7 +69,8 @@ export function buildTrainingGraph(config: ModelConfig, weights: WeightSource, o
     dtype, computeDtype: dtype === 'float64' ? 'float64' : 'float32', kvCache: false, maskMode: 'segments', linear,
   });
   const g = decoder.graph;
-  const logits = options.keepLogits ? decoder.logits : detachLogitsOutput(g, decoder.logits); // [batch, seq, vocab]
+  const head = options.keepLogits || options.full ? undefined : frozenHeadWeight(g, decoder.logits, decoder.hidden);
+  if (!options.keepLogits) detachLogitsOutput(g, decoder.logits);
   const initial = new Map<string, TensorSource>();
   if (options.full) {
     for (const p of promoteWeightsToInputs(g)) {
@@ -77,14 +80,20 @@ export function buildTrainingGraph(config: ModelConfig, weights: WeightSource, o
     }
   }
   const lossWeights = g.input('loss_weights', 'float32', ['batch', 'seq']);
-  const loss = g.scope('loss', () => weightedNll(g, logits, decoder.inputIds, lossWeights));
-  if (!options.forwardOnly) {
-    const grads = appendBackward(g, params, loss);
-    g.output(loss, 'loss');
-    for (const t of trainables) g.output(grads.get(t.name)!, `grad:${t.name}`);
+  const withGradient = !options.forwardOnly;
+  let loss: Value;
+  if (head) {
+    // lm_head is frozen: the loss head computes the gradient w.r.t. the hidden states itself, chunk by chunk
+    const headLoss = g.scope('loss', () => chunkedHeadLoss(g, decoder.hidden, head, decoder.inputIds, lossWeights, withGradient, options.lossChunking));
+    loss = headLoss.loss;
+    const grads = headLoss.dHidden && appendBackwardFrom(g, params, [{ value: decoder.hidden, grad: headLoss.dHidden }]);
+    outputLossAndGradients(g, loss, trainables, grads);
   } else {
-    g.output(loss, 'loss');
+    const logits = options.keepLogits ? decoder.logits : g.producer(decoder.logits)!.inputs[0]!; // [batch, seq, vocab]
+    loss = g.scope('loss', () => weightedNll(g, logits, decoder.inputIds, lossWeights));
+    outputLossAndGradients(g, loss, trainables, withGradient ? appendBackward(g, params, loss) : undefined);
   }
+  g.prune(); // the logits Identity, and the full-vocabulary logits a chunked loss head replaces
   return { graph: g, trainables, loss, scaling, initial };
 }
 
@@ -104,10 +113,10 @@ function loraLinear(
     const b = g.input(bName, paramDtype, [ctx.outFeatures, r]); // [out, r]
     register({ name: aName, shape: [r, ctx.inFeatures], dtype: paramDtype, module: ctx.module, which: 'A' }, a);
     register({ name: bName, shape: [ctx.outFeatures, r], dtype: paramDtype, module: ctx.module, which: 'B' }, b);
-    const x = castTo(g, ctx.x, paramDtype); // [..., in]
+    const x = O.cast(g, ctx.x, paramDtype); // [..., in]
     const down = O.matMul(g, x, O.transpose(g, a, [1, 0])); // [..., r]
     const up = O.matMul(g, down, O.transpose(g, b, [1, 0])); // [..., out]
-    const delta = castTo(g, O.mul(g, up, g.scalar(paramDtype, scaling)), base.dtype);
+    const delta = O.cast(g, O.mul(g, up, g.scalar(paramDtype, scaling)), base.dtype);
     return O.add(g, base, delta);
   });
 }
@@ -121,28 +130,25 @@ function tiedHead(ctx: LinearContext): Value {
   return g.scope('lm_head', () => O.matMul(g, ctx.x, O.transpose(g, embeddings, [1, 0]))); // [..., vocab]
 }
 
-/** The decoder marks its logits as the graph output 'logits'; a training graph outputs only loss and gradients. */
-function detachLogitsOutput(g: Graph, logits: Value): Value {
-  const identity = g.producer(logits);
-  const source = identity?.opType === 'Identity' ? identity.inputs[0]! : logits;
-  const outputIndex = g.outputs.indexOf(logits);
-  if (outputIndex >= 0) g.outputs.splice(outputIndex, 1);
-  if (identity?.opType === 'Identity') g.nodes.splice(g.nodes.indexOf(identity), 1);
-  return source;
+function outputLossAndGradients(g: Graph, loss: Value, trainables: TrainableTensor[], grads: Map<string, Value> | undefined): void {
+  g.output(loss, 'loss');
+  if (grads) for (const t of trainables) g.output(grads.get(t.name)!, `grad:${t.name}`);
 }
 
-/** Σ_t w[t] · −log p(input_ids[t+1] | ≤ t); the last position's weight is ignored. */
-function weightedNll(g: Graph, logits: Value, inputIds: Value, lossWeights: Value): Value {
-  const end = 2 ** 62;
-  const nextIds = O.slice(g, inputIds, [1], [end], [1], ['seq - 1']); // [batch, seq-1]
-  const padId = O.slice(g, inputIds, [0], [1], [1], [1]); // [batch, 1] (a placeholder target for the last position)
-  const targets = O.unsqueeze(g, O.concat(g, [nextIds, padId], 1), [-1]); // [batch, seq, 1]
-  const lastZero = O.mul(g, O.slice(g, lossWeights, [-1], [end], [1], [1]), g.scalar('float32', 0)); // [batch, 1]
-  const weights = O.concat(g, [O.slice(g, lossWeights, [0], [-1], [1], ['seq - 1']), lastZero], 1); // [batch, seq]
-  const logProbs = O.logSoftmax(g, castTo(g, logits, logits.dtype === 'float64' ? 'float64' : 'float32'), -1); // [batch, seq, vocab]
-  const picked = O.squeeze(g, O.gatherElements(g, logProbs, targets, 2), [2]); // [batch, seq]
-  const weighted = O.mul(g, picked, castTo(g, weights, picked.dtype)); // [batch, seq]
-  return O.neg(g, O.reduceSum(g, weighted, [0, 1], false)); // []
+/** The decoder marks its logits as the graph output 'logits'; a training graph outputs only loss and gradients. */
+function detachLogitsOutput(g: Graph, logits: Value): void {
+  const outputIndex = g.outputs.indexOf(logits);
+  if (outputIndex >= 0) g.outputs.splice(outputIndex, 1);
+}
+
+/** lm_head's weight [hidden, vocab] when the logits are a plain MatMul of the hidden states by a frozen weight. */
+function frozenHeadWeight(g: Graph, logits: Value, hidden: Value): Value | undefined {
+  let node = g.producer(logits);
+  if (node?.opType === 'Identity') node = g.producer(node.inputs[0]!);
+  if (node?.opType === 'Cast') node = g.producer(node.inputs[0]!);
+  if (node?.opType !== 'MatMul' || node.inputs[0]?.name !== hidden.name) return undefined;
+  const weight = node.inputs[1]!;
+  return g.initializers.get(weight.name)?.kind === 'weight' ? weight : undefined;
 }
 
 /** Full fine-tuning: every weight initializer becomes a graph input of the same name (and a trained tensor). */

@@ -23,8 +23,7 @@ export function q4Linear(ctx: LinearContext, settings: Q4BaseSettings = {}): Val
     const q = quantizeMatMulNBits(weight.readFloat32(), N, K, { blockSize, symmetric: true, scaleDtype: 'float32' });
     const packed = g.initializer(`${ctx.module}.MatMul.weight_Q4`, { dtype: 'uint8', dims: [N, q.kBlocks, blockSize / 2], data: q.packed });
     const scales = g.initializer(`${ctx.module}.MatMul.weight_scales`, { dtype: 'float32', dims: [N * q.kBlocks], data: q.scales });
-    const [y] = g.node('MatMulNBits', [ctx.x, packed, scales], [{ dtype: 'float32', shape: [...ctx.x.shape.slice(0, -1), N] }],
-      { K, N, bits: 4, block_size: blockSize, accuracy_level: 0 }, { domain: 'com.microsoft', name: 'MatMulNBits' }); // [..., N]
+    const y = O.matMulNBits(g, ctx.x, { packed, scales, K, N, bits: 4, blockSize, accuracyLevel: 0 }); // [..., N]
     if (!ctx.bias) return y;
     return O.add(g, y, g.initializer(`${ctx.module}.bias`, lazyWeight(ctx.bias(), 'float32')));
   });

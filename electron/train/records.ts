@@ -28,14 +28,31 @@ export async function loadTraceRecords(file: string, tokenizer: TrainingTokenize
       out.skipped.push({ line, reason: parsed });
       continue;
     }
-    const { ids, lossStart } = tokenizer.encodeTrace(parsed);
-    if (ids.length > maxLen) {
+    const { trace, cut } = cutBeforeTokenizing(parsed, maxLen * MAX_CHARS_PER_TOKEN);
+    const { ids, lossStart } = tokenizer.encodeTrace(trace);
+    if (ids.length > maxLen || cut) {
       out.truncated.count++;
-      out.truncated.tokensCut += ids.length - maxLen;
+      out.truncated.tokensCut += Math.max(0, ids.length - maxLen); // at least this many when cut before tokenizing
     }
     out.records.push({ inputIds: ids, targetMask: ids.map((_, t) => (t >= lossStart ? 1 : 0)) });
   }
   return out;
+}
+
+/**
+ * No token is longer than this many characters, so a text cut to maxLen × this many characters still gives more
+ * than maxLen tokens: a huge record is cut before tokenizing (a 9 MB reasoning costs what one row does), with the
+ * same training rows as cutting its tokens after.
+ */
+export const MAX_CHARS_PER_TOKEN = 256;
+
+function cutBeforeTokenizing<T extends { question: string; reasoning: string; answer: string }>(trace: T, budget: number): { trace: T; cut: boolean } {
+  const cut = trace.question.length > budget || trace.reasoning.length > budget || trace.answer.length > budget;
+  if (!cut) return { trace, cut };
+  return {
+    trace: { ...trace, question: trace.question.slice(0, budget), reasoning: trace.reasoning.slice(0, budget), answer: trace.answer.slice(0, budget) },
+    cut,
+  };
 }
 
 function checkTrace(value: unknown): CanonicalTrace | Omit<CanonicalTrace, 'source'> | string {

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { isLazy, type TensorSource } from '../onnx/graph';
 import { writeModel } from '../onnx/write';
-import { f16ToF32Array } from '../util/dtypes';
+import { f16ToF32Array } from '../util/float16';
 import type { NamedTensor } from './adapter';
 import type { TrainingGraph } from './lora-graph';
 import type { PackedBatch } from './packing';
@@ -19,6 +19,14 @@ export interface RunnerOptions {
   intraOpNumThreads?: number;
   /** Folder for the .onnx file and its weights (default: a temp folder removed on release). */
   workDir?: string;
+  /**
+   * Let ORT keep prepacked (re-laid-out) second copies of the frozen weights (default false). Prepacking saves a
+   * repacking per MatMul call, but a training step runs each weight a few times over many rows, where the packing is
+   * a small share, while the copies cost as much memory as the frozen weights themselves (`npm run bench -- train`).
+   */
+  prepackWeights?: boolean;
+  /** ORT's CPU memory arena (default true): keeps freed activation memory for the next step instead of returning it. */
+  memoryArena?: boolean;
 }
 
 export class OrtStepRunner implements StepRunner {
@@ -32,6 +40,8 @@ export class OrtStepRunner implements StepRunner {
     const sessionOptions: ort.InferenceSession.SessionOptions = {
       executionProviders: options.executionProviders ?? ['cpu'],
       graphOptimizationLevel: 'all',
+      extra: { session: { disable_prepacking: options.prepackWeights ? '0' : '1' } },
+      enableCpuMemArena: options.memoryArena ?? true,
     };
     if (options.intraOpNumThreads !== undefined) sessionOptions.intraOpNumThreads = options.intraOpNumThreads;
     const { session, cleanup } = await createGraphSession(training, 'train', sessionOptions, options.workDir);

@@ -26,10 +26,13 @@ interface ExportFlags { chat?: string[]; out: string; force?: boolean }
 async function exportAction(flags: ExportFlags): Promise<void> {
   if (existsSync(flags.out) && !flags.force) throw new CliError(`${flags.out} exists: choose another --out, or add --force to replace it`);
   const result = await withServices((services) => services.call('chats.exportTraces', { chatIds: flags.chat }));
+  if (result.chats === 0) throw new CliError('there are no saved chats to export (chat with a model first: distillery chat <model>)');
   if (result.traces === 0) {
     throw new CliError(`no traces in ${result.chats} chat(s): only finished replies with reasoning and an answer are exported (${result.skipped} left out)`);
   }
-  await writeFile(flags.out, result.jsonl);
+  await writeFile(flags.out, result.jsonl).catch((error: Error) => {
+    throw new CliError(`cannot write ${flags.out}: ${error.message}`);
+  });
   process.stdout.write(`Wrote ${result.traces} traces from ${result.chats} chat(s) to ${flags.out}` +
     `${result.skipped ? ` (${result.skipped} replies left out: unfinished, or without reasoning or answer)` : ''}\n`);
 }

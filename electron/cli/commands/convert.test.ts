@@ -43,8 +43,13 @@ describe('distillery convert', () => {
     expect(await transformersGreedy(loaded, prompt, 4)).toEqual(referenceGreedy(hfDir, prompt, 4));
     await loaded.model.dispose();
 
-    // Converting again into the same (converted) folder is allowed.
-    expect(distillery('convert', hfDir, out).code).toBe(0);
+    // Converting again into the same (converted) folder needs --force, and keeps files the converter did not write.
+    const again = distillery('convert', hfDir, out);
+    expect(again.code).toBe(1);
+    expect(again.stderr.trim()).toMatch(/^Error: .* already holds a converted model: .*--force to replace it\.$/);
+    fs.writeFileSync(path.join(out, 'notes.txt'), 'keep');
+    expect(distillery('convert', hfDir, out, '--force').code).toBe(0);
+    expect(fs.readFileSync(path.join(out, 'notes.txt'), 'utf8')).toBe('keep');
   }, 240_000);
 
   it('exits 1 with a one-line message, no stack trace, for a missing folder', () => {
@@ -54,13 +59,20 @@ describe('distillery convert', () => {
     expect(fs.existsSync(path.join(root, 'out-nope'))).toBe(false);
   }, 60_000);
 
-  it('refuses to write into a folder that holds something else, and leaves it untouched', async () => {
+  it('refuses to write into a folder that holds something else, even with --force, and leaves it untouched', async () => {
     const { hfDir } = await makeTinyModel(TINY);
     const out = path.join(root, 'documents');
     fs.mkdirSync(out);
     fs.writeFileSync(path.join(out, 'notes.txt'), 'keep me');
-    await expect(convertFolder(hfDir, out, { dtype: 'fp32' })).rejects.toThrow(/not empty and is not a converted model/);
+    await expect(convertFolder(hfDir, out, { dtype: 'fp32' })).rejects.toThrow(/not empty and is not a Distillery model folder/);
     expect(fs.readdirSync(out)).toEqual(['notes.txt']);
+    // The reported case: a folder with an onnx/ subfolder next to a user's files.
+    const thesis = path.join(root, 'v');
+    fs.mkdirSync(path.join(thesis, 'onnx'), { recursive: true });
+    fs.mkdirSync(path.join(thesis, 'photos'));
+    fs.writeFileSync(path.join(thesis, 'thesis.txt'), 'keep');
+    await expect(convertFolder(hfDir, thesis, { dtype: 'fp32', force: true })).rejects.toThrow(/not a Distillery model folder/);
+    expect(fs.readdirSync(thesis).sort()).toEqual(['onnx', 'photos', 'thesis.txt']);
     await expect(convertFolder(hfDir, hfDir, { dtype: 'fp32' })).rejects.toThrow(/must differ/);
     await expect(convertFolder(hfDir, path.join(root, 'x'), { dtype: 'int3' })).rejects.toThrow(/Unknown --dtype "int3": use one of fp32/);
   });

@@ -6,6 +6,7 @@ import { ConfigError } from '../../model/config';
 import { SafetensorsError } from '../../model/safetensors';
 import { convertCheckpoint } from '../../convert/convert';
 import { convertProgressPrinter } from '../../convert/cli-progress';
+import { sweepStalePartials } from '../../convert/partials';
 import { MODEL_DTYPES } from '../../convert/settings';
 import { ConvertError } from '../../convert/source';
 import { CancelledError } from '../../convert/tensors';
@@ -20,6 +21,8 @@ export interface ConvertOptions {
   quantizeEmbeddings?: boolean;
   /** Keep lm_head float16 instead of 4-bit. */
   floatLmHead?: boolean;
+  /** Replace an earlier conversion in the output folder (files the converter did not write are kept). */
+  force?: boolean;
 }
 
 export interface ConvertFolderResult {
@@ -29,17 +32,12 @@ export interface ConvertFolderResult {
   config: { modelType: string; numLayers: number };
 }
 
-/** The output may be new, empty, or an earlier conversion (it has onnx/): never a folder holding something else. */
+/** The converter decides what may be replaced (only an earlier conversion, with --force); these are the CLI's own words. */
 function checkOutputFolder(hfFolder: string, outFolder: string): void {
   if (path.resolve(hfFolder) === path.resolve(outFolder)) {
     throw new CliError('The output folder must differ from the Hugging Face folder: pick a new folder.');
   }
-  if (!fs.existsSync(outFolder)) return;
-  if (!fs.statSync(outFolder).isDirectory()) throw new CliError(`${outFolder} is a file: give a folder to write the model into.`);
-  const entries = fs.readdirSync(outFolder);
-  if (entries.length > 0 && !entries.includes('onnx')) {
-    throw new CliError(`${outFolder} is not empty and is not a converted model: pick a new or empty folder.`);
-  }
+  if (fs.existsSync(outFolder) && !fs.statSync(outFolder).isDirectory()) throw new CliError(`${outFolder} is a file: give a folder to write the model into.`);
 }
 
 function checkSourceFolder(hfFolder: string): void {
@@ -81,6 +79,8 @@ export async function convertFolder(hfFolder: string, outFolder: string, options
   }
   checkSourceFolder(hfFolder);
   checkOutputFolder(hfFolder, outFolder);
+  // What an earlier `convert` into the same folder left when it was killed (its process is gone).
+  await sweepStalePartials(path.resolve(outFolder));
   // Ctrl-C cancels cleanly: the partial output is removed before exiting.
   const controller = new AbortController();
   const onSigint = () => controller.abort();
@@ -93,8 +93,7 @@ export async function convertFolder(hfFolder: string, outFolder: string, options
       accuracyLevel: optionalNumber(options.accuracyLevel, '--accuracy-level'),
       quantizeEmbeddings: options.quantizeEmbeddings || undefined,
       quantizeLmHead: options.floatLmHead ? false : undefined,
-      // checkOutputFolder allowed only an empty folder or an earlier conversion: replacing it is what the user asked.
-      overwrite: true,
+      overwrite: options.force === true,
       signal: controller.signal,
       onProgress: convertProgressPrinter(),
     });
@@ -126,6 +125,7 @@ export const convertCommand: CliCommand = (program) => {
     .option('--accuracy-level <n>', 'q4/q4f16: MatMulNBits accuracy_level 0–4 (default 4: int8 activations, fastest on CPU)')
     .option('--quantize-embeddings', 'q4/q4f16: store the token embedding in 4 bits (GatherBlockQuantized) instead of float16')
     .option('--float-lm-head', 'q4/q4f16: keep lm_head in float16 instead of 4 bits')
+    .option('--force', 'replace an earlier Distillery conversion in <out-folder> (files it did not write are kept)')
     .action(async (hfFolder: string, outFolder: string, options: ConvertOptions) => {
       const started = Date.now();
       const result = await convertFolder(hfFolder, outFolder, options);

@@ -31,6 +31,7 @@ export const serveCommand: CliCommand = (program) => {
         await backend.close();
         throw new CliError((error as Error).message);
       }
+      keepServingOnStrayErrors((message) => backend.services.context.log('error', message));
       process.stdout.write(`Distillery listening on ${server.openUrl}\n`);
       if (options.open && canOpenBrowser()) openBrowser(server.openUrl);
 
@@ -53,6 +54,21 @@ export const serveCommand: CliCommand = (program) => {
       });
     });
 };
+
+/**
+ * Last resort: an error that escapes every request's own handling (a stray stream or socket 'error' event) is logged
+ * and the server keeps answering, instead of taking the engine and every open chat down with it. Each request still
+ * answers 500/404 or drops its own connection where the error belongs (see server.ts and static.ts).
+ */
+export function keepServingOnStrayErrors(log: (message: string) => void): void {
+  const report = (what: string) => (error: unknown) => {
+    const message = `serve: ${what} (the server keeps running): ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`;
+    log(message);
+    process.stderr.write(`${message}\n`);
+  };
+  process.on('uncaughtException', report('uncaught exception'));
+  process.on('unhandledRejection', report('unhandled rejection'));
+}
 
 /**
  * A fresh checkout has no built interface yet: build it once (a few seconds) so the printed URL opens the app.

@@ -3,7 +3,10 @@
  * adapter into its base and convert the result).
  */
 import type { Command } from 'commander';
-import { loadModelConfig } from '../../model/config';
+import { TrainDtype, TrainHyperparameters } from '../../contract/train-options';
+import { SafetensorsCheckpoint } from '../../model/safetensors';
+import { validateWeights } from '../../model/weights';
+import { loadModelConfig, type ModelConfig } from '../../model/config';
 import { parseTargets } from '../../train/adapter';
 import { exportTrainingGraph } from '../../train/export-graph';
 import { runFineTune } from '../../train/job';
@@ -13,7 +16,10 @@ import { splitValidation } from '../../train/records';
 import { parseFieldMap } from '../../traces';
 import type { TrainEvent } from '../../train/trainer';
 import { CliError, type CliCommand } from '../command';
+import { checkDataPath, choiceOption, numberOption } from '../options';
 import { describeReport, importProgressPrinter } from './traces';
+
+const hp = TrainHyperparameters.shape;
 
 const positiveInt = (flag: string) => (value: string): number => {
   const n = Number(value);
@@ -82,19 +88,26 @@ function printEvent(event: TrainEvent): void {
   }
 }
 
-async function runAction(flags: RunFlags): Promise<void> {
+/** The --model folder whole: config, and every tensor present with its bytes (a truncated shard is named now). */
+function checkModelFolder(folder: string): ModelConfig {
   try {
-    loadModelConfig(flags.model);
+    const config = loadModelConfig(folder);
+    validateWeights(config, SafetensorsCheckpoint.open(folder), folder);
+    return config;
   } catch (error) {
-    throw new CliError((error as Error).message);
+    throw new CliError(`--model ${(error as Error).message}`);
   }
+}
+
+async function runAction(flags: RunFlags): Promise<void> {
+  checkDataPath('--data', flags.data);
+  checkModelFolder(flags.model);
   let targets;
   try {
     targets = parseTargets(flags.targets);
   } catch (error) {
     throw new CliError((error as Error).message);
   }
-  if (!['fp32', 'fp16', 'q4'].includes(flags.dtype)) throw new CliError(`--dtype must be fp32, fp16 or q4 (got "${flags.dtype}")`);
   const prepared = await prepareTrainingData({
     data: flags.data, modelFolder: flags.model, outDir: flags.out, maxLen: flags.seq, map: flags.map ? parseMap(flags.map) : undefined,
     onImportProgress: importProgressPrinter(),
@@ -159,23 +172,23 @@ export const trainCommand: CliCommand = (program: Command) => {
     .requiredOption('--data <folder|file>', 'a trace folder or file in any supported format (imported into <out>), or a canonical JSONL of {"question", "reasoning", "answer"}')
     .option('--map <fields>', 'field names of the traces, e.g. question=prompt,reasoning=reason,answer=gen_ans')
     .requiredOption('--out <folder>', 'run folder: checkpoints/ and adapter/ (or model/ with --full)')
-    .option('--rank <r>', 'LoRA rank', positiveInt('--rank'), 16)
-    .option('--alpha <alpha>', 'LoRA alpha (default 2·rank)', positiveNumber('--alpha'))
+    .option('--rank <r>', 'LoRA rank', numberOption('--rank', hp.rank), 16)
+    .option('--alpha <alpha>', 'LoRA alpha (default 2·rank)', numberOption('--alpha', hp.alpha))
     .option('--targets <list>', 'modules to adapt (or all-linear)', 'all-linear')
     .option('--rslora', 'scale by alpha/√r')
     .option('--full', 'train every weight instead of LoRA adapters (small models)')
-    .option('--epochs <n>', 'passes over the data', positiveInt('--epochs'), 2)
-    .option('--max-steps <n>', 'stop after this many optimizer steps', positiveInt('--max-steps'))
-    .option('--lr <lr>', 'peak learning rate', positiveNumber('--lr'), 2e-4)
-    .option('--warmup <steps>', 'warm-up steps', (v: string) => Number(v), 10)
-    .option('--seq <tokens>', 'row length; records are packed into rows and longer ones cut', positiveInt('--seq'), 2048)
-    .option('--batch <rows>', 'rows per micro-batch', positiveInt('--batch'), 1)
-    .option('--accum <n>', 'micro-batches per optimizer step', positiveInt('--accum'), 8)
-    .option('--seed <n>', 'data order and adapter init', (v: string) => Number(v), 0)
-    .option('--val-fraction <f>', 'share of records held out for validation loss', (v: string) => Number(v), 0.05)
-    .option('--checkpoint-every <steps>', 'checkpoint and validate every N steps', positiveInt('--checkpoint-every'), 50)
+    .option('--epochs <n>', 'passes over the data', numberOption('--epochs', hp.epochs), 2)
+    .option('--max-steps <n>', 'stop after this many optimizer steps', numberOption('--max-steps', hp.maxSteps))
+    .option('--lr <lr>', 'peak learning rate', numberOption('--lr', hp.lr), 2e-4)
+    .option('--warmup <steps>', 'warm-up steps', numberOption('--warmup', hp.warmup), 10)
+    .option('--seq <tokens>', 'row length; records are packed into rows and longer ones cut', numberOption('--seq', hp.seq), 2048)
+    .option('--batch <rows>', 'rows per micro-batch', numberOption('--batch', hp.batch), 1)
+    .option('--accum <n>', 'micro-batches per optimizer step', numberOption('--accum', hp.accum), 8)
+    .option('--seed <n>', 'data order and adapter init', numberOption('--seed', hp.seed), 0)
+    .option('--val-fraction <f>', 'share of records held out for validation loss (0 to 0.5)', numberOption('--val-fraction', hp.valFraction), 0.05)
+    .option('--checkpoint-every <steps>', 'checkpoint and validate every N steps', numberOption('--checkpoint-every', hp.checkpointEvery), 50)
     .option('--resume', 'continue from the latest checkpoint in --out')
-    .option('--dtype <dtype>', 'frozen base weights: fp32, fp16 (mixed precision) or q4 (QLoRA: 4-bit projections)', 'fp32')
+    .option('--dtype <dtype>', 'frozen base weights: fp32, fp16 (mixed precision) or q4 (QLoRA: 4-bit projections)', choiceOption('--dtype', TrainDtype), 'fp32')
     .action(runAction);
   train
     .command('merge')

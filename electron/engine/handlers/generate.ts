@@ -4,11 +4,11 @@
  */
 import { z } from 'zod';
 import { GenerationSettings } from '../../contract/inference';
-import { EngineError } from '../protocol';
+import { EngineError, EngineErrorCode } from '../protocol';
 import { registerHandler } from '../registry';
-import { generate, type GenerationResult } from '../../generate/generator';
+import { generate, PromptTooLongError, type GenerationResult } from '../../generate/generator';
 import { ModelFolderError } from '../../generate/model-files';
-import { ModelLoadError, ModelPool, type LoadedModelInfo } from '../../generate/model-pool';
+import { GenerationCancelledError, ModelLoadError, ModelPool, type LoadedModelInfo } from '../../generate/model-pool';
 import type { StreamEvent } from '../../generate/r1-stream';
 
 export const pool = new ModelPool();
@@ -87,7 +87,9 @@ export class TextBatcher {
   }
 }
 
-function asEngineError(err: unknown): unknown {
+export function asEngineError(err: unknown): unknown {
+  if (err instanceof GenerationCancelledError) return new EngineError(EngineErrorCode.cancelled, err.message);
+  if (err instanceof PromptTooLongError) return new EngineError(EngineErrorCode.badParams, err.message);
   if (err instanceof ModelLoadError) return new EngineError(err.code, err.message);
   if (err instanceof ModelFolderError) return new EngineError(err.code, err.message);
   return err;
@@ -122,18 +124,18 @@ registerHandler<GenerateParams, GenerationResult & { model: LoadedModelInfo }>({
   async handle(params, ctx) {
     try {
       if (params.load) await pool.load({ modelId: params.modelId, ...params.load });
-      return await pool.run(params.modelId, async (model, info) => {
+      return await pool.run(params.modelId, async (model, info, signal) => {
         const batcher = new TextBatcher((event) => ctx.emit('text', event));
         try {
           const result = await generate(model, { messages: params.messages }, params.options, {
-            signal: ctx.signal,
+            signal,
             onEvent: (event, tokens) => batcher.push({ ...event, tokens }),
           });
           return { ...result, model: info };
         } finally {
           batcher.flush();
         }
-      });
+      }, ctx.signal);
     } catch (err) {
       throw asEngineError(err);
     }

@@ -4,7 +4,8 @@
  * the flattened rows, so a frozen weight is never transposed (copied) at run time.
  */
 import type { Value } from '../../onnx/graph';
-import { int64s, op, reshapeLike, sumToShape, transposeLast2 } from '../emit';
+import * as O from '../../onnx/ops';
+import { reshapeLike, sumToShape, transposeLast2 } from './helpers';
 import { type GradContext, type GradRule, inputAt } from './types';
 
 const matMul: GradRule = (ctx) => {
@@ -19,35 +20,18 @@ const matMul: GradRule = (ctx) => {
 function matMulByMatrix(ctx: GradContext, a: Value, b: Value): (Value | undefined)[] {
   const g = ctx.graph;
   const [k, n] = b.shape;
-  const dY = ctx.dOut[0]!; // [..., m, n]
-  const rows = op(g, 'Reshape', [dY, int64s(g, [-1, typeof n === 'number' ? n : -1])], dY.dtype, ['rows', n]); // [rows, n]
-  let dA, dB;
-  if (ctx.needs[0]) {
-    const flat = op(g, 'Gemm', [rows, b], a.dtype, ['rows', k], { transB: 1 }); // [rows, k]
-    dA = reshapeLike(g, flat, a);
-  }
-  if (ctx.needs[1]) {
-    const aRows = op(g, 'Reshape', [a, int64s(g, [-1, typeof k === 'number' ? k : -1])], a.dtype, ['rows', k]); // [rows, k]
-    dB = op(g, 'Gemm', [aRows, rows], b.dtype, [k, n], { transA: 1 }); // [k, n]
-  }
+  const rowsOf = (x: Value, width: typeof k): Value => O.reshape(g, x, [-1, typeof width === 'number' ? width : -1]); // [rows, width]
+  const dY = rowsOf(ctx.dOut[0]!, n); // [rows, n]
+  const dA = ctx.needs[0] ? reshapeLike(g, O.gemm(g, dY, b, { transB: true }), a) : undefined; // [..., m, k]
+  const dB = ctx.needs[1] ? O.gemm(g, rowsOf(a, k), dY, { transA: true }) : undefined; // [k, n]
   return [dA, dB];
 }
 
 function batchedMatMul(ctx: GradContext, a: Value, b: Value): (Value | undefined)[] {
   const g = ctx.graph;
   const dY = ctx.dOut[0]!; // [...batch, m, n]
-  const batch = dY.shape.slice(0, -2);
-  const [m, n] = dY.shape.slice(-2);
-  const k = a.shape[a.shape.length - 1];
-  let dA, dB;
-  if (ctx.needs[0]) {
-    const full = op(g, 'MatMul', [dY, transposeLast2(g, b)], a.dtype, [...batch, m, k]); // [...batch, m, k]
-    dA = sumToShape(g, full, a);
-  }
-  if (ctx.needs[1]) {
-    const full = op(g, 'MatMul', [transposeLast2(g, a), dY], b.dtype, [...batch, k, n]); // [...batch, k, n]
-    dB = sumToShape(g, full, b);
-  }
+  const dA = ctx.needs[0] ? sumToShape(g, O.matMul(g, dY, transposeLast2(g, b)), a) : undefined; // [...batch, m, k]
+  const dB = ctx.needs[1] ? sumToShape(g, O.matMul(g, transposeLast2(g, a), dY), b) : undefined; // [...batch, k, n]
   return [dA, dB];
 }
 

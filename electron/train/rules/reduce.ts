@@ -1,6 +1,6 @@
 /** Reductions, softmax family and the target-log-prob gather. */
 import type { Value } from '../../onnx/graph';
-import { binary, castTo, int64s, op, reduceSum, shapeOf, unary, zerosLike } from '../emit';
+import * as O from '../../onnx/ops';
 import { attrInt, attrInts, constantInts, type GradContext, type GradRule, inputAt } from './types';
 
 /** Axes of a Reduce* node (attribute before opset 18 for ReduceMean, input since 13 for ReduceSum), normalised. */
@@ -16,11 +16,9 @@ function reduceAxes(ctx: GradContext, rank: number): number[] {
 /** dY broadcast back over the reduced axes to the input's shape. */
 function expandBack(ctx: GradContext, x: Value, axes: number[]): Value {
   const g = ctx.graph;
-  let dY = ctx.dOut[0]!;
-  if (!attrInt(ctx, 'keepdims', 1)) {
-    dY = op(g, 'Unsqueeze', [dY, int64s(g, axes)], dY.dtype, x.shape.map((d, i) => (axes.includes(i) ? 1 : d)));
-  }
-  return op(g, 'Expand', [dY, shapeOf(g, x)], x.dtype, x.shape);
+  const dY = ctx.dOut[0]!;
+  const kept = attrInt(ctx, 'keepdims', 1) ? dY : O.unsqueeze(g, dY, axes);
+  return O.expand(g, kept, O.shape(g, x));
 }
 
 const reduceSumRule: GradRule = (ctx) => {
@@ -34,16 +32,11 @@ const reduceMean: GradRule = (ctx) => {
   const axes = reduceAxes(ctx, x.shape.length);
   const spread = expandBack(ctx, x, axes);
   const dims = axes.map((a) => x.shape[a]);
-  let count: Value;
-  if (dims.every((d) => typeof d === 'number')) {
-    count = g.scalar(x.dtype, (dims as number[]).reduce((p, d) => p * d, 1));
-  } else {
+  const count = dims.every((d) => typeof d === 'number')
+    ? g.scalar(x.dtype, (dims as number[]).reduce((p, d) => p * d, 1))
     // symbolic reduced axes: count = Size(x) / Size(y) at run time
-    const sizeX = op(g, 'Size', [x], 'int64', []);
-    const sizeY = op(g, 'Size', [ctx.node.outputs[0]], 'int64', []);
-    count = castTo(g, op(g, 'Div', [sizeX, sizeY], 'int64', []), x.dtype);
-  }
-  return [binary(g, 'Div', spread, count, x)];
+    : O.cast(g, O.div(g, O.size(g, x), O.size(g, ctx.node.outputs[0])), x.dtype);
+  return [O.div(g, spread, count)];
 };
 
 const softmaxAxis = (ctx: GradContext): number => attrInt(ctx, 'axis', -1);
@@ -52,24 +45,23 @@ const softmaxAxis = (ctx: GradContext): number => attrInt(ctx, 'axis', -1);
 const softmax: GradRule = (ctx) => {
   const g = ctx.graph;
   const [y, dY] = [ctx.node.outputs[0], ctx.dOut[0]!];
-  const dot = reduceSum(g, binary(g, 'Mul', dY, y, y), [softmaxAxis(ctx)], true);
-  return [binary(g, 'Mul', y, binary(g, 'Sub', dY, dot, y), y)];
+  const dot = O.reduceSum(g, O.mul(g, dY, y), [softmaxAxis(ctx)], true);
+  return [O.mul(g, y, O.sub(g, dY, dot))];
 };
 
 /** dX = dY − exp(y) · Σ dY */
 const logSoftmax: GradRule = (ctx) => {
   const g = ctx.graph;
   const [y, dY] = [ctx.node.outputs[0], ctx.dOut[0]!];
-  const total = reduceSum(g, dY, [softmaxAxis(ctx)], true);
-  return [binary(g, 'Sub', dY, binary(g, 'Mul', unary(g, 'Exp', y), total, y), y)];
+  const total = O.reduceSum(g, dY, [softmaxAxis(ctx)], true);
+  return [O.sub(g, dY, O.mul(g, O.exp(g, y), total))];
 };
 
 /** GatherElements(data, idx): scatter-add dY back into zeros shaped like data. */
 const gatherElements: GradRule = (ctx) => {
   const g = ctx.graph;
   const [data, indices] = [inputAt(ctx, 0), inputAt(ctx, 1)];
-  const attrs = { axis: attrInt(ctx, 'axis', 0), reduction: 'add' };
-  return [op(g, 'ScatterElements', [zerosLike(g, data), indices, ctx.dOut[0]!], data.dtype, data.shape, attrs), undefined];
+  return [O.scatterElements(g, O.zerosLike(g, data), indices, ctx.dOut[0]!, attrInt(ctx, 'axis', 0), 'add'), undefined];
 };
 
 /** Gather(data, idx, axis 0) — embedding lookups: scatter-add rows of dY into zeros shaped like data. */
@@ -81,10 +73,8 @@ const gather: GradRule = (ctx) => {
   if (axis !== 0 && axis !== -data.shape.length) {
     throw new Error(`gradient of Gather (node ${ctx.node.name}) along axis ${axis} is not supported (only axis 0)`);
   }
-  const idx = op(g, 'Unsqueeze', [indices, int64s(g, [-1])], 'int64', [...indices.shape, 1]);
-  const idx64 = castTo(g, idx, 'int64');
-  const dData = op(g, 'ScatterND', [zerosLike(g, data), idx64, ctx.dOut[0]!], data.dtype, data.shape, { reduction: 'add' });
-  return [dData, undefined];
+  const idx = O.cast(g, O.unsqueeze(g, indices, [-1]), 'int64'); // [..., 1]
+  return [O.scatterND(g, O.zerosLike(g, data), idx, ctx.dOut[0]!, 'add'), undefined];
 };
 
 export const reduceRules: Record<string, GradRule> = {

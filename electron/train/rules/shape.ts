@@ -1,6 +1,7 @@
 /** Gradients of ops that only move values around: they move the gradient back the opposite way. */
 import type { Dim, Value } from '../../onnx/graph';
-import { int64s, op, reshapeLike, shapeOf, sumToShape, zerosLike } from '../emit';
+import * as O from '../../onnx/ops';
+import { reshapeLike, sumToShape } from './helpers';
 import { attrInt, attrInts, constantInts, type GradContext, type GradRule, inputAt } from './types';
 
 /** Reshape-like ops (Reshape, Squeeze, Unsqueeze, Flatten): the gradient takes the input's shape back. */
@@ -11,7 +12,7 @@ const transpose: GradRule = (ctx) => {
   const perm = attrInts(ctx, 'perm') ?? x.shape.map((_, i) => x.shape.length - 1 - i);
   const inverse: number[] = [];
   perm.forEach((p, i) => (inverse[p] = i));
-  return [op(ctx.graph, 'Transpose', [ctx.dOut[0]!], x.dtype, x.shape, { perm: inverse })];
+  return [O.transpose(ctx.graph, ctx.dOut[0]!, inverse)];
 };
 
 const expand: GradRule = (ctx) => [sumToShape(ctx.graph, ctx.dOut[0]!, inputAt(ctx, 0))];
@@ -37,7 +38,7 @@ const slice: GradRule = (ctx) => {
     pads[a] = before;
     pads[a + rank] = after;
   });
-  return [op(g, 'Pad', [ctx.dOut[0]!, int64s(g, pads)], x.dtype, x.shape, { mode: 'constant' })];
+  return [O.pad(g, ctx.dOut[0]!, pads, x.shape)];
 };
 
 /** Zeros to put back before and after a slice [start, end) of a dim (symbolic dims need start ≥ 0 and end < 0 or "to the end"). */
@@ -63,17 +64,14 @@ const concat: GradRule = (ctx) => {
   const axisAttr = attrInt(ctx, 'axis', 0);
   const axis = axisAttr < 0 ? axisAttr + rank : axisAttr;
   const sizes = inputs.map((x) => x.shape[axis]);
-  const splitSizes = sizes.every((d) => typeof d === 'number') ? int64s(g, sizes as number[]) : runtimeSizes(ctx, inputs, axis);
-  const parts = g.node('Split', [ctx.dOut[0]!, splitSizes], inputs.map((x) => ({ dtype: x.dtype, shape: x.shape })), { axis });
+  const splitSizes = sizes.every((d) => typeof d === 'number') ? (sizes as number[]) : { value: runtimeSizes(ctx, inputs, axis), dims: sizes };
+  const parts = O.split(g, ctx.dOut[0]!, splitSizes, axis);
   return parts.map((part, i) => (ctx.needs[i] ? part : undefined));
 };
 
 function runtimeSizes(ctx: GradContext, inputs: Value[], axis: number): Value {
   const g = ctx.graph;
-  const starts = int64s(g, [axis]);
-  const ends = int64s(g, [axis + 1]);
-  const each = inputs.map((x) => op(g, 'Slice', [shapeOf(g, x), starts, ends], 'int64', [1]));
-  return op(g, 'Concat', each, 'int64', [inputs.length], { axis: 0 });
+  return O.concat(g, inputs.map((x) => O.shape(g, x, axis, axis + 1)), 0); // [inputs]
 }
 
 /** Split: concatenate the outputs' gradients (zeros for outputs nothing flowed into). */
@@ -81,8 +79,8 @@ const split: GradRule = (ctx) => {
   const g = ctx.graph;
   const x = inputAt(ctx, 0);
   const axis = attrInt(ctx, 'axis', 0);
-  const parts = ctx.node.outputs.map((out, i) => ctx.dOut[i] ?? zerosLike(g, out));
-  return [op(g, 'Concat', parts, x.dtype, x.shape, { axis })];
+  const parts = ctx.node.outputs.map((out, i) => ctx.dOut[i] ?? O.zerosLike(g, out));
+  return [reshapeLike(g, O.concat(g, parts, axis), x)];
 };
 
 export const shapeRules: Record<string, GradRule> = {

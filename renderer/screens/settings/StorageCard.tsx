@@ -1,5 +1,6 @@
 import { Card } from '../../components/Card';
 import { useQuery } from '../../state/useQuery';
+import { LogView } from './LogView';
 
 export function StorageCard() {
   const app = useQuery('app.info');
@@ -12,6 +13,7 @@ export function StorageCard() {
             <dt>Data folder</dt>
             <dd className="mono selectable">{app.data.dataDir}</dd>
           </div>
+          <LogView file={app.data.logFile} />
           <div className="info-row">
             <dt>Version</dt>
             <dd>{app.data.version}</dd>
