@@ -54,7 +54,7 @@ export async function appRows(onnxDir: string, llamaRuns: SideResult[], threads:
 }
 
 /** Test-sized row: a step deep into a long thought should cost about what a step near the start costs. */
-async function longContextRow(threads: number): Promise<void> {
+export async function longContextRow(threads: number): Promise<void> {
   const shape = { arch: 'qwen2' as const, seed: 3, hidden: 48, layers: 2, heads: 4, kvHeads: 2, intermediate: 96 };
   const { hfDir } = await makeTinyModel(shape);
   const dir = await cachedFolder('bench-long-context-q4', shape, ['model', 'onnx', 'convert'], async (staging) => {

@@ -64,7 +64,8 @@ export function buildFusedDecoder(config: ModelConfig, weights: WeightSource, op
   const g = new Graph();
   const inputIds = g.input(DECODER_INPUT_NAMES.inputIds, 'int64', ['batch', 'seq']);
   const attentionMask = g.input(DECODER_INPUT_NAMES.attentionMask, 'int64', ['batch', 'total_seq']);
-  const pastShape = ['batch', config.numKvHeads, 'past_seq', config.headDim];
+  // 'batch_size' is the symbol transformers.js resolves when it builds the first, empty cache (others read as 0)
+  const pastShape = ['batch_size', config.numKvHeads, 'past_seq', config.headDim];
   const past = Array.from({ length: config.numLayers }, (_, i) => ({
     key: g.input(pastName(i, 'key'), dtype, pastShape),
     value: g.input(pastName(i, 'value'), dtype, pastShape),
