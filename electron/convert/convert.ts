@@ -70,7 +70,7 @@ export async function convertCheckpoint(hfDir: string, outDir: string, options: 
     const files = await checksumSources(source, sourceFiles, tracker, options.signal);
     const counts: ConversionCounts = { overflowed: 0, flushedToZero: 0 };
     const job: TensorJob = { signal: options.signal, counts, onSourceBytes: (n) => tracker.addBytes(n), onTensorDone: () => tracker.tensorDone() };
-    const { graph, plan } = buildConvertedGraph(config, checkpoint, strategy, job);
+    const { graph, plan, fused } = buildConvertedGraph(config, checkpoint, strategy, job);
     tracker.restart('convert', plan.reads.length, plan.reads.reduce((a, e) => a + e.byteLength, 0));
     await mkdir(join(temp, 'onnx'));
     const written = await writeModel(graph, join(temp, 'onnx', strategy.fileName), {
@@ -92,7 +92,7 @@ export async function convertCheckpoint(hfDir: string, outDir: string, options: 
       quantization: quantizationInfo(strategy),
       fp16: strategy.floatWeights === 'float16' || strategy.quantize ? { overflow: 'saturate', ...counts } : null,
       outputBytes: written.externalBytes,
-      graph: FUSED_GRAPH,
+      graph: fused ? FUSED_GRAPH : undefined,
     };
     await writeManifest(temp, manifest);
     throwIfAborted(options.signal);

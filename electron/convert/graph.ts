@@ -3,6 +3,7 @@
 // remaining weight at a chunked reader (so no tensor is ever widened to float32 whole) and rewrites the embedding.
 import type { Graph, LazyTensor, Node, Value } from '../onnx/graph';
 import * as op from '../onnx/ops';
+import { buildDecoder } from '../model/decoder';
 import { buildFusedDecoder, ROTARY_CACHE_NAMES, type PackedLinearContext } from '../model/fused-decoder';
 import { moduleScope, type LinearContext } from '../model/layers';
 import type { ModelConfig } from '../model/config';
@@ -24,7 +25,7 @@ export function buildConvertedGraph(
   checkpoint: SafetensorsCheckpoint,
   strategy: DtypeStrategy,
   job: TensorJob,
-): { graph: Graph; plan: ConversionPlan } {
+): { graph: Graph; plan: ConversionPlan; fused: boolean } {
   const plan: ConversionPlan = { reads: [] };
   const mine = new WeakSet<LazyTensor>();
   const track = <T extends LazyTensor>(t: T, entry: SafetensorsEntry, counted = true): T => {
@@ -92,15 +93,14 @@ export function buildConvertedGraph(
     });
   };
 
-  const { graph } = buildFusedDecoder(config, checkpoint, {
-    dtype: strategy.activation,
-    logitsDtype: strategy.activation,
-    linear,
-    packedLinear,
-  });
+  // ORT's CPU GroupQueryAttention needs head_dim % 8 == 0 (every R1 distill has 128); other shapes get the standard graph
+  const fused = config.headDim % 8 === 0;
+  const { graph } = fused
+    ? buildFusedDecoder(config, checkpoint, { dtype: strategy.activation, logitsDtype: strategy.activation, linear, packedLinear })
+    : buildDecoder(config, checkpoint, { dtype: strategy.activation, computeDtype: 'float32', logitsDtype: strategy.activation, linear });
   streamRemainingWeights(graph, config, checkpoint, mine, (t, e) => track(t, e), job);
   rewriteEmbedding(graph, checkpoint.get(EMBEDDING), strategy, job, (e) => plan.reads.push(e));
-  return { graph, plan };
+  return { graph, plan, fused };
 }
 
 // q4 with an unquantized head: keep its weight float16 (halves the largest tensor) and run that one MatMul in fp16.
