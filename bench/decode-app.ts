@@ -55,8 +55,8 @@ export async function appRows(onnxDir: string, llamaRuns: SideResult[], threads:
 
 /** Test-sized row: a step deep into a long thought should cost about what a step near the start costs. */
 export async function longContextRow(threads: number): Promise<void> {
-  // 2 heads of 24: GroupQueryAttention on CPU needs head_dim % 8 == 0
-  const shape = { arch: 'qwen2' as const, seed: 3, hidden: 48, layers: 2, heads: 2, kvHeads: 2, intermediate: 96 };
+  // 3 heads of 16: GroupQueryAttention on CPU needs head_dim % 16 == 0
+  const shape = { arch: 'qwen2' as const, seed: 3, hidden: 48, layers: 2, heads: 3, kvHeads: 1, intermediate: 96 };
   const { hfDir } = await makeTinyModel(shape);
   const dir = await cachedFolder('bench-long-context-q4', shape, ['model', 'onnx', 'convert'], async (staging) => {
     await convertCheckpoint(hfDir, join(staging, 'model'), { dtype: 'q4' });

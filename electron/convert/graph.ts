@@ -93,8 +93,9 @@ export function buildConvertedGraph(
     });
   };
 
-  // ORT's CPU GroupQueryAttention needs head_dim % 8 == 0 (every R1 distill has 128); other shapes get the standard graph
-  const fused = config.headDim % 8 === 0;
+  // ORT's CPU GroupQueryAttention (with rotary) needs head_dim % 16 == 0 (every R1 distill has 128); other shapes get
+  // the standard graph
+  const fused = config.headDim % 16 === 0;
   const { graph } = fused
     ? buildFusedDecoder(config, checkpoint, { dtype: strategy.activation, logitsDtype: strategy.activation, linear, packedLinear })
     : buildDecoder(config, checkpoint, { dtype: strategy.activation, computeDtype: 'float32', logitsDtype: strategy.activation, linear });
