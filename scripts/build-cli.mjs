@@ -10,14 +10,18 @@ export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)
 export const cliOut = path.join(repoRoot, 'out', 'cli');
 export const cliEntry = path.join(cliOut, 'distillery.mjs');
 
-/** Newest modification time of the sources the CLI is built from (electron/, package.json). */
-function newestSourceMs(dir = path.join(repoRoot, 'electron'), newest = statSync(path.join(repoRoot, 'package.json')).mtimeMs) {
-  for (const entry of readdirSync(dir, { withFileTypes: true })) {
-    const full = path.join(dir, entry.name);
-    if (entry.isDirectory()) newest = newestSourceMs(full, newest);
-    else if (entry.name.endsWith('.ts') && !entry.name.endsWith('.test.ts')) newest = Math.max(newest, statSync(full).mtimeMs);
-  }
-  return newest;
+/** Newest modification time of the sources the CLI is built from (electron/, the data it bundles from resources/, package.json). */
+function newestSourceMs() {
+  const walk = (dir, newest) => {
+    for (const entry of existsSync(dir) ? readdirSync(dir, { withFileTypes: true }) : []) {
+      const full = path.join(dir, entry.name);
+      if (entry.isDirectory()) newest = walk(full, newest);
+      else if (/\.(ts|json)$/.test(entry.name) && !entry.name.endsWith('.test.ts')) newest = Math.max(newest, statSync(full).mtimeMs);
+    }
+    return newest;
+  };
+  const packageMs = statSync(path.join(repoRoot, 'package.json')).mtimeMs;
+  return walk(path.join(repoRoot, 'resources'), walk(path.join(repoRoot, 'electron'), packageMs));
 }
 
 /** True when out/cli is missing or older than a source; false in an install without the sources. */

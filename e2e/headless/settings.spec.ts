@@ -9,7 +9,7 @@ test('Settings shows the engine info: ORT version, providers, CPU, RAM and the d
   const engine = app.getByTestId('engine-info');
   await expect(engine).toContainText(info.ortVersion);
   await expect(engine).toContainText(`${info.cpuCount} cores`);
-  await expect(engine).toContainText(/\d+(\.\d)? GB total/);
+  await expect(engine).toContainText(/\d+(\.\d)? GiB total/);
   await expect(engine).toContainText(`pid ${info.pid}`);
 
   const providers = app.getByTestId('providers');

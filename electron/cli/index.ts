@@ -23,6 +23,8 @@ export const COMMANDS: Record<string, CommandEntry> = {
   train: { summary: 'Fine-tune with LoRA, export training graphs, merge adapters', load: async () => (await import('./commands/train')).trainCommand },
   traces: { summary: 'Check a folder of reasoning traces, convert it to training JSONL', load: async () => (await import('./commands/traces')).tracesCommand },
   chats: { summary: 'List saved chats, export them as training traces', load: async () => (await import('./commands/chats')).chatsCommand },
+  pull: { summary: 'Download a model from the Hugging Face hub (resumable, verified), convert it and add it', load: async () => (await import('./commands/pull')).pullCommand },
+  fit: { summary: 'Will it fit? Memory and disk per precision for the six distills or one repo', load: async () => (await import('./commands/fit')).fitCommand },
 };
 
 /** The command a command line asks for: its first word that is not an option (`help run` asks for run). */

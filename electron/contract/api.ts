@@ -6,6 +6,7 @@
  */
 import { z } from 'zod';
 import { StartConvertInput } from './convert';
+import { downloadsApi, downloadsEvents } from './downloads';
 import { inferenceApi, inferenceEvents } from './inference';
 import { settingsApi } from './settings';
 import { tracesApi } from './traces';
@@ -95,12 +96,14 @@ export const api = {
   ...inferenceApi,
   ...settingsApi,
   ...tracesApi,
+  ...downloadsApi,
 } as const;
 
 export const events = {
   'engine.status': EngineStatus,
   'job.update': Job,
   ...inferenceEvents,
+  ...downloadsEvents,
 } as const;
 
 export type ApiMethod = keyof typeof api;

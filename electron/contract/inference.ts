@@ -122,6 +122,11 @@ export const ChatDelta = z.object({
   text: z.string(),
   /** Tokens generated for this piece (the engine batches pieces, so often more than one). */
   tokens: z.number().int().min(0),
+  /**
+   * Sent once, when `</think>` arrives: the thought's length from the first generated token, on the engine's clock
+   * (the same figures as the final stats' thinkingMs/thinkingTokens, so the live header does not jump at the end).
+   */
+  thought: z.object({ ms: z.number().min(0), tokens: z.number().int().min(0) }).optional(),
 });
 export type ChatDelta = z.infer<typeof ChatDelta>;
 

@@ -49,6 +49,23 @@ describe('generate', () => {
     expect(decoder.calls.slice(1).every((c) => c.length === 1)).toBe(true);
   });
 
+  it('reports the closed thought once, after its last words, with the figures the final stats keep', async () => {
+    const decoder = scriptedDecoder(tok.encode(SCRIPT), assistantId);
+    const order: string[] = [];
+    const thoughts: { ms: number; tokens: number }[] = [];
+    const result = await generate(modelWith(decoder), { messages: [{ role: 'user', content: 'What is 2+2?' }] }, { seed: 1 }, {
+      onEvent: (e) => order.push(e.type),
+      onThoughtClosed: (thought) => {
+        thoughts.push(thought);
+        order.push('closed');
+      },
+    });
+    expect(thoughts).toEqual([{ ms: result.stats.thinkingMs, tokens: result.stats.thinkingTokens }]);
+    const closedAt = order.indexOf('closed');
+    expect(order.slice(0, closedAt).every((t) => t === 'reasoning')).toBe(true);
+    expect(order.slice(closedAt + 1).every((t) => t === 'answer')).toBe(true);
+  });
+
   it('sends history back without earlier reasoning', async () => {
     const decoder = scriptedDecoder(tok.encode(SCRIPT), assistantId);
     const messages = [

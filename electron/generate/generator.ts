@@ -73,6 +73,8 @@ export interface GenerateHooks {
   signal?: AbortSignal;
   /** Text as it streams; consecutive pieces of a step are merged. `tokens`: generated so far (for rates). */
   onEvent?: (event: StreamEvent, tokens: number) => void;
+  /** `</think>` arrived: the thought's length, the same figures the final stats report (thinkingMs, thinkingTokens). */
+  onThoughtClosed?: (thought: { ms: number; tokens: number }) => void;
 }
 
 class Clock {
@@ -153,9 +155,11 @@ export async function generate(
       }
       budgetHit = true;
     }
-    if (splitter.phase === 'answer') clock.thinkingEndAt ??= performance.now();
+    const closedNow = splitter.phase === 'answer' && clock.thinkingEndAt === undefined;
+    if (closedNow) clock.thinkingEndAt = performance.now();
     context?.push(...feed);
     emit(events);
+    if (closedNow) hooks.onThoughtClosed?.({ ms: round(clock.thinkingEndAt! - clock.firstTokenAt!), tokens: splitter.thinkingTokens });
     if (clock.tokens >= maxNew) break;
     const forwardStart = performance.now();
     logits = await model.decoder.forward(feed);

@@ -7,6 +7,8 @@ import { fileURLToPath } from 'node:url';
 import { app, dialog, type BrowserWindow } from 'electron';
 import { EngineHost } from '../engine';
 import { createServices, type Services } from '../services';
+import { setHubTokenStore } from '../services/downloads-hub';
+import { keychainTokenStore } from './hub-token';
 import { utilityEngineSpawner } from './engine-process';
 import { registerApiIpc } from './ipc';
 import { electronSqliteBinding, MISSING_BINDING_HINT } from './native-binding';
@@ -35,7 +37,9 @@ function focusWindow(): void {
 
 function openServices(dataDir: string, host: EngineHost): Services | null {
   try {
-    return createServices({ dataDir, engineHost: host, transport: 'ipc', nativeBinding: electronSqliteBinding(appRoot) });
+    const services = createServices({ dataDir, engineHost: host, transport: 'ipc', nativeBinding: electronSqliteBinding(appRoot) });
+    setHubTokenStore(services.context, keychainTokenStore(dataDir));
+    return services;
   } catch (error) {
     const message = (error as Error).message;
     const abiMismatch = /NODE_MODULE_VERSION|was compiled against a different Node\.js version|better_sqlite3\.node/i.test(message);

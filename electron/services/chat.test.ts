@@ -113,6 +113,10 @@ describe('chats', () => {
     // the end-of-sequence token, which brings no text
     const streamedTokens = deltas.reduce((sum, d) => sum + d.tokens, 0);
     expect(streamedTokens).toBe(final.stats!.completionTokens! - 1);
+    // `</think>` is announced once, with the figures the final stats keep (the header does not jump at the end)
+    const thoughts = deltas.filter((d) => d.thought);
+    expect(thoughts.map((d) => d.thought)).toEqual([{ ms: final.stats!.thinkingMs, tokens: final.stats!.thinkingTokens }]);
+    expect(deltas.indexOf(thoughts[0])).toBe(firstAnswer - 1);
     const stored = await services.call('chats.get', { chatId: chat.id });
     expect(stored.chat.title).toBe('What is 2+2?');
     expect(stored.messages.map((m) => [m.role, m.status])).toEqual([['user', 'complete'], ['assistant', 'complete']]);

@@ -144,6 +144,11 @@ async function followReply(
   );
   let tokensSent = 0;
   for await (const { event, data } of call.events) {
+    if (event === 'thought') {
+      const thought = data as { ms: number; tokens: number };
+      ctx.events.emit('chat.delta', { chatId: reply.chatId, messageId: reply.id, type: 'reasoning', text: '', tokens: 0, thought });
+      continue;
+    }
     if (event !== 'text') continue;
     const piece = data as GenerateTextEvent;
     if (piece.type === 'reasoning') reasoning += piece.text;

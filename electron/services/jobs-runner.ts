@@ -255,8 +255,9 @@ export function jobRunner(ctx: ServiceContext) {
 
   const list = (): Job[] => ctx.store.jobs.list().map((record) => describe(record));
 
+  // Quitting pauses what can be paused (a download keeps its bytes, resumable at the next start); the rest is cancelled.
   const dispose = async () => {
-    for (const job of active.values()) job.stop('cancel');
+    for (const job of active.values()) job.stop(job.spec.pausable ? 'pause' : 'cancel');
     await Promise.allSettled([...active.values()].map((job) => job.done));
   };
 
@@ -410,6 +411,8 @@ function failure(error: unknown, reason: StopReason | undefined): Ending {
   const code = error instanceof EngineError ? error.code : undefined;
   const message = error instanceof Error ? error.message : String(error);
   if (reason === 'pause') return { state: 'paused', message: 'Paused. Resume continues where it stopped.' };
+  // Work that stopped by itself in a state a resume continues (a full disk, a dropped connection) says so.
+  if (error instanceof Error && (error as { pausesJob?: boolean }).pausesJob === true) return { state: 'paused', message };
   // The engine's own words say what was cleaned up ("Conversion cancelled; the partial output was removed.").
   if (code === EngineErrorCode.cancelled) return { state: 'cancelled', message: message || 'Cancelled.' };
   if (reason === 'cancel') return { state: 'cancelled', message: 'Cancelled.' };

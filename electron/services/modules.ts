@@ -10,5 +10,6 @@ import { modelsService } from './models';
 import { chatService } from './chat';
 import { chatExportService } from './chat-export';
 import { settingsService } from './settings';
+import { downloadsService } from './downloads';
 
-export const serviceModules: ServiceModule[] = [appService, engineService, jobsService, modelsService, chatService, chatExportService, settingsService];
+export const serviceModules: ServiceModule[] = [appService, engineService, jobsService, modelsService, chatService, chatExportService, settingsService, downloadsService];

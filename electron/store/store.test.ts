@@ -28,7 +28,7 @@ describe('store on :memory:', () => {
     expect(store.schemaVersion()).toBe(latestSchemaVersion);
     expect(store.db.pragma('foreign_keys', { simple: true })).toBe(1);
     const tables = store.db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").pluck().all();
-    expect(tables).toEqual(['chats', 'jobs', 'messages', 'models', 'settings']);
+    expect(tables).toEqual(['chats', 'downloads', 'jobs', 'messages', 'models', 'settings']);
   });
 
   it('stores chats with messages and deletes messages with their chat', () => {

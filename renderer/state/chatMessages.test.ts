@@ -9,6 +9,7 @@ import {
   statsParts,
   statusNote,
   streamingReply,
+  thinkingHeader,
   thinkingOpen,
   thinkingSummary,
   upsertChat,
@@ -110,12 +111,44 @@ describe('thinking block', () => {
     expect(thinkingOpen(msg({ id: 'a', reasoning: 'done', content: '4', status: 'complete' }), undefined)).toBe(false);
   });
 
-  it('counts time and tokens live, then shows the engine figures', () => {
-    const live = { startedAt: 1000, firstTokenAt: 1100, reasoningTokens: 12, answerTokens: 0 };
-    expect(thinkingSummary(msg({ id: 'a' }), live, 4000)).toEqual({ seconds: 3, tokens: 12, approximate: true });
-    expect(thinkingSummary(msg({ id: 'a' }), { ...live, answerStartedAt: 2500 }, 9000)).toEqual({ seconds: 1.5, tokens: 12, approximate: true });
-    const done = msg({ id: 'a', status: 'complete', stats: { thinkingTokens: 40, thinkingMs: 2000 } });
-    expect(thinkingSummary(done, live, 9000)).toEqual({ seconds: 2, tokens: 40, approximate: false });
+  it('counts time from the first generated token (not from sending: loading the model is not thinking)', () => {
+    const live = { startedAt: 1000, firstTokenAt: 4000, reasoningTokens: 12, answerTokens: 0 };
+    expect(thinkingSummary(msg({ id: 'a' }), live, 6500)).toEqual({ seconds: 2.5, tokens: 12, approximate: true });
+    expect(thinkingSummary(msg({ id: 'a' }), { ...live, answerStartedAt: 5500 }, 9000)).toEqual({ seconds: 1.5, tokens: 12, approximate: true });
+    // Before the first token there is no thinking time to show yet.
+    expect(thinkingSummary(msg({ id: 'a' }), { ...live, firstTokenAt: undefined }, 6500).seconds).toBeUndefined();
+  });
+
+  it('shows the same figures live (from the thought event) and final (from the stats)', () => {
+    let s = emptyConversation('c1');
+    s = applyMessage(s, msg({ id: 'a' }), 1000);
+    s = applyDelta(s, delta('a', 'reasoning', 'Let me', 'c1', 3), 4000);
+    s = applyDelta(s, { ...delta('a', 'answer', '', 'c1', 0), thought: { ms: 5712, tokens: 140 } }, 9900);
+    s = applyDelta(s, delta('a', 'answer', 'The answer', 'c1', 2), 10_000);
+    const live = thinkingHeader(s.messages[0], s.live.a, 12_000);
+    expect(live).toBe('Thought · 5.7 s · 140 tokens');
+    const final = msg({ id: 'a', content: 'The answer', status: 'complete', stats: { thinkingTokens: 140, thinkingMs: 5712, thinkingOpen: false } });
+    s = applyMessage(s, final, 13_000);
+    expect(thinkingHeader(s.messages[0], s.live.a, 20_000)).toBe(live);
+  });
+
+  it('says "Thought" as soon as the thought closed, while the answer still streams', () => {
+    const live = { startedAt: 1000, firstTokenAt: 1100, reasoningTokens: 12, answerTokens: 3, answerStartedAt: 2100 };
+    const answering = msg({ id: 'a', reasoning: 'hmm', content: 'The ans' });
+    expect(thinkingHeader(answering, live, 5000)).toBe('Thought · 1.0 s · 12 tokens');
+    // Closed by the thought event before any answer text: no longer "Thinking", and the panel folds.
+    const closing = msg({ id: 'a', reasoning: 'hmm' });
+    const closed = { ...live, answerStartedAt: undefined, thought: { ms: 950, tokens: 13 } };
+    expect(thinkingHeader(closing, closed, 5000)).toBe('Thought · 950 ms · 13 tokens');
+    expect(thinkingOpen(closing, undefined, closed)).toBe(false);
+    expect(thinkingHeader(closing, { ...live, answerStartedAt: undefined }, 3100)).toBe('Thinking · 2.0 s · 12 tokens');
+  });
+
+  it('says "Thought (unfinished)" only when the reply ended inside its thought', () => {
+    const cut = msg({ id: 'a', reasoning: 'hmm', status: 'complete', stats: { thinkingTokens: 9, thinkingMs: 100, thinkingOpen: true } });
+    expect(thinkingHeader(cut, undefined, 0)).toBe('Thought (unfinished) · 100 ms · 9 tokens');
+    expect(thinkingHeader(msg({ id: 'a', reasoning: 'hmm', status: 'error' }), undefined, 0)).toBe('Thought (unfinished)');
+    expect(thinkingHeader(msg({ id: 'a', reasoning: 'hmm', content: 'Four', status: 'stopped' }), undefined, 0)).toBe('Thought');
   });
 });
 

@@ -19,6 +19,8 @@ export interface LiveStats {
    */
   reasoningTokens: number;
   answerTokens: number;
+  /** The thought's length as the engine measured it, sent when `</think>` arrived (the figures the final stats keep). */
+  thought?: { ms: number; tokens: number };
 }
 
 export interface ConversationState {
@@ -100,6 +102,7 @@ export function applyDelta(state: ConversationState, delta: ChatDelta, now: numb
     answerStartedAt: delta.type === 'answer' ? (previous.answerStartedAt ?? now) : previous.answerStartedAt,
     reasoningTokens: previous.reasoningTokens + (delta.type === 'reasoning' ? delta.tokens : 0),
     answerTokens: previous.answerTokens + (delta.type === 'answer' ? delta.tokens : 0),
+    thought: delta.thought ?? previous.thought,
   };
   const others = state.messages.filter((m) => m.id !== delta.messageId);
   return { ...state, messages: existing ? state.messages.map((m) => (m.id === delta.messageId ? updated : m)) : sortMessages([...others, updated]), live: { ...state.live, [delta.messageId]: live } };
@@ -117,19 +120,25 @@ export function promptFor(messages: ChatMessage[], replyId: string): string | un
   return undefined;
 }
 
-/** The thinking phase of a reply: still thinking while it streams and no answer text has come. */
-export function isThinking(message: ChatMessage): boolean {
-  return message.status === 'streaming' && message.content.length === 0;
+/** The thinking phase of a reply: still thinking while it streams, the thought not closed and no answer text yet. */
+export function isThinking(message: ChatMessage, live?: LiveStats): boolean {
+  return message.status === 'streaming' && message.content.length === 0 && live?.thought === undefined;
+}
+
+/** The thought ended with `</think>` (as opposed to still going, or cut off by a stop or the token limit). */
+export function thoughtClosed(message: ChatMessage, live?: LiveStats): boolean {
+  if (message.stats) return !message.stats.thinkingOpen;
+  return live?.thought !== undefined || message.content.length > 0;
 }
 
 /**
  * Open while the model thinks, collapsed once the answer starts; a click (`userChoice`) wins from then on.
  * A finished reply with no answer at all (stopped or failed while thinking) stays open: the thought is all there is.
  */
-export function thinkingOpen(message: ChatMessage, userChoice: boolean | undefined): boolean {
+export function thinkingOpen(message: ChatMessage, userChoice: boolean | undefined, live?: LiveStats): boolean {
   if (userChoice !== undefined) return userChoice;
-  if (isThinking(message)) return true;
-  return message.content.trim().length === 0 && (message.reasoning ?? '').length > 0;
+  if (isThinking(message, live)) return true;
+  return message.status !== 'streaming' && message.content.trim().length === 0 && (message.reasoning ?? '').length > 0;
 }
 
 export interface ThinkingSummary {
@@ -139,15 +148,30 @@ export interface ThinkingSummary {
   approximate: boolean;
 }
 
-/** Elapsed time and token count for the thinking block's header: the engine's stats once known, else counted live. */
+/**
+ * Elapsed time and token count for the thinking block's header. Time runs from the first generated token (loading the
+ * model and reading the prompt are not thinking). Once the thought closed, the engine's own figures (sent with
+ * `</think>`, then kept in the final stats) replace the live count, so the header does not change when the reply ends.
+ */
 export function thinkingSummary(message: ChatMessage, live: LiveStats | undefined, now: number): ThinkingSummary {
   const stats = message.stats;
   if (stats?.thinkingTokens !== undefined) {
     return { seconds: stats.thinkingMs !== undefined ? stats.thinkingMs / 1000 : undefined, tokens: stats.thinkingTokens, approximate: false };
   }
-  if (!live) return { approximate: true };
+  if (live?.thought) return { seconds: live.thought.ms / 1000, tokens: live.thought.tokens, approximate: false };
+  if (!live || live.firstTokenAt === undefined) return { approximate: true };
   const end = live.answerStartedAt ?? (message.status === 'streaming' ? now : message.updatedAt);
-  return { seconds: Math.max(0, end - live.startedAt) / 1000, tokens: live.reasoningTokens, approximate: true };
+  return { seconds: Math.max(0, end - live.firstTokenAt) / 1000, tokens: live.reasoningTokens, approximate: true };
+}
+
+/** The thinking block's header: "Thinking · 3.1 s · 120 tokens", "Thought · 5.7 s · 310 tokens", "Thought (unfinished)". */
+export function thinkingHeader(message: ChatMessage, live: LiveStats | undefined, now: number): string {
+  const summary = thinkingSummary(message, live, now);
+  const figures: string[] = [];
+  if (summary.seconds !== undefined) figures.push(formatMs(summary.seconds * 1000));
+  if (summary.tokens !== undefined) figures.push(`${summary.tokens} token${summary.tokens === 1 ? '' : 's'}`);
+  const verb = isThinking(message, live) ? 'Thinking' : thoughtClosed(message, live) ? 'Thought' : 'Thought (unfinished)';
+  return figures.length > 0 ? `${verb} · ${figures.join(' · ')}` : verb;
 }
 
 /** The per-message stats line: "TTFT 120 ms · thought 310 tok in 4.2 s · answer 52 tok · 18.3 tok/s · cpu · fp32". */

@@ -4,8 +4,35 @@ import { errorMessage } from '../api';
 import { useApi, useConnection } from './ApiContext';
 import { applyDelta, applyMessage, emptyConversation, streamingReply, type ConversationState } from './chatMessages';
 
-/** How often streamed pieces are applied (about one screen frame). */
-const FRAME_MS = 16;
+/** Where frames are not painted (a hidden tab pauses requestAnimationFrame), pieces are still applied this often. */
+const HIDDEN_FLUSH_MS = 250;
+
+/**
+ * Runs `flush` before the next paint: at most once a frame, and not at all while nothing is pending. A hidden page
+ * gets no animation frames, so a timer stands in for them there (the text must be current when the page shows).
+ */
+function frameScheduler(flush: () => void): { schedule(): void; cancel(): void } {
+  let frame: number | undefined;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const run = () => {
+    if (frame !== undefined) cancelAnimationFrame(frame);
+    clearTimeout(timer);
+    frame = undefined;
+    timer = undefined;
+    flush();
+  };
+  return {
+    schedule() {
+      if (frame !== undefined || timer !== undefined) return;
+      if (typeof requestAnimationFrame === 'function' && document.visibilityState === 'visible') frame = requestAnimationFrame(run);
+      else timer = setTimeout(run, HIDDEN_FLUSH_MS);
+    },
+    cancel() {
+      if (frame !== undefined) cancelAnimationFrame(frame);
+      clearTimeout(timer);
+    },
+  };
+}
 
 export interface ChatSession {
   state: ConversationState;
@@ -41,21 +68,20 @@ export function useChatSession(chatId: string | null): ChatSession {
     setSendError(null);
   }, [chatId]);
 
-  // Pieces arrive up to a few hundred a second: apply them once per frame, not once per piece. A message update
-  // first applies the pieces before it, so the order of events is kept.
+  // Pieces arrive up to a few hundred a second: apply them once per frame (just before it paints), not once per
+  // piece. A message update first applies the pieces before it, so the order of events is kept.
   useEffect(() => {
     let pending: { delta: ChatDelta; at: number }[] = [];
-    let timer: ReturnType<typeof setTimeout> | undefined;
     const flush = () => {
-      timer = undefined;
       if (pending.length === 0) return;
       const batch = pending;
       pending = [];
       setState((s) => batch.reduce((acc, { delta, at }) => applyDelta(acc, delta, at), s));
     };
+    const frames = frameScheduler(flush);
     const offDelta = api.on('chat.delta', (delta) => {
       pending.push({ delta, at: Date.now() });
-      timer ??= setTimeout(flush, FRAME_MS);
+      frames.schedule();
     });
     const offMessage = api.on('chat.message', (message) => {
       flush();
@@ -64,7 +90,7 @@ export function useChatSession(chatId: string | null): ChatSession {
     return () => {
       offDelta();
       offMessage();
-      clearTimeout(timer);
+      frames.cancel();
     };
   }, [api]);
 

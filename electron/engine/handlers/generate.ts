@@ -130,6 +130,10 @@ registerHandler<GenerateParams, GenerationResult & { model: LoadedModelInfo }>({
           const result = await generate(model, { messages: params.messages }, params.options, {
             signal,
             onEvent: (event, tokens) => batcher.push({ ...event, tokens }),
+            onThoughtClosed: (thought) => {
+              batcher.flush(); // the thought's last words go out before the news that it ended
+              ctx.emit('thought', thought);
+            },
           });
           return { ...result, model: info };
         } finally {

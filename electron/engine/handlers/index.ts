@@ -8,3 +8,4 @@ import './diagnostics';
 import './generate';
 import './convert';
 import './train';
+import './network';

@@ -5,9 +5,10 @@
 import type Database from 'better-sqlite3';
 import { initial } from './001_initial';
 import { jobPaused } from './002_job_paused';
+import { downloads } from './004_downloads';
 import type { Migration } from './types';
 
-export const migrations: Migration[] = [initial, jobPaused];
+export const migrations: Migration[] = [initial, jobPaused, downloads];
 
 export const latestSchemaVersion = migrations.at(-1)!.version;
 

@@ -58,6 +58,7 @@ describe('Markdown with hostile model output', () => {
     expect(html).toContain('<strong>bold</strong>');
     expect(html).toContain('<code>x &lt; y</code>');
     expect(tags(html)).toEqual(expect.arrayContaining(['ul', 'li', 'table', 'td', 'pre']));
+    expect(html).toContain('data-language="js"');
     expect(html).toContain('const a = &quot;&lt;b&gt;&quot;;');
   });
 });
@@ -83,6 +84,90 @@ describe('\\boxed answers', () => {
     const hostile = render('\\boxed{<img src=x onerror=alert(1)>}');
     expect(tags(hostile)).not.toContain('img');
     expect(render('`\\boxed{4}`')).not.toContain('boxed-answer');
+  });
+});
+
+/** The text a reader sees: tags and KaTeX's MathML copy (for screen readers, visually hidden) removed. */
+const visibleText = (html: string) =>
+  html
+    .replace(/<span class="katex-mathml">[\s\S]*?<\/math><\/span>/g, '')
+    .replace(/<[^>]+>/g, '')
+    .replace(/&amp;/g, '&');
+
+describe('math', () => {
+  it('renders $\\boxed{55}$ as math with the box highlighted: no stray dollars, no raw TeX', () => {
+    const html = render('The answer is $\\boxed{55}$.');
+    expect(html).toContain('class="boxed-math"');
+    expect(html).toMatch(/class="boxed-math"><span class="katex">/);
+    expect(html).toContain('fbox');
+    const text = visibleText(html);
+    expect(text).toContain('55');
+    expect(text).not.toContain('$');
+    expect(text).not.toContain('\\boxed');
+    expect(html).not.toContain('boxed-answer'); // the text-mode highlight is for \boxed outside math
+  });
+
+  it('renders inline $…$, display $$…$$ and R1\'s \\( \\) / \\[ \\] as KaTeX, never as raw TeX', () => {
+    for (const source of ['So $x^2 + 1$ holds.', '$$\n\\frac{1}{2}\n$$', 'Pairing gives $$\n\\frac{1}{2}\n$$', 'So \\(x^2\\) holds.', '\\[ \\sqrt{3} \\]']) {
+      const html = render(source);
+      expect(html, source).toContain('class="katex');
+      const text = visibleText(html);
+      expect(text, source).not.toMatch(/\$|\\frac|\\sqrt|\\\(|\\\[/);
+    }
+    expect(render('$$\n\\boxed{\\dfrac{3}{4}}\n$$')).toMatch(/class="boxed-math"><span class="katex-display">/);
+  });
+
+  it('makes \\href, \\url, \\includegraphics and \\html… commands inert error text (KaTeX trust off)', () => {
+    const payloads = [
+      '$\\href{javascript:alert(1)}{click}$',
+      '$\\url{javascript:alert(1)}$',
+      '$\\includegraphics{https://evil.example/x.png}$',
+      '$\\htmlClass{evil}{x}$',
+      '$\\htmlId{evil}{x}$',
+      '$\\htmlStyle{background:url(https://evil.example/)}{x}$',
+      '$\\htmlData{foo=bar}{x}$',
+    ];
+    for (const payload of payloads) {
+      const html = render(payload);
+      expect(tags(html), payload).not.toContain('a');
+      expect(tags(html), payload).not.toContain('img');
+      expect(html, payload).not.toMatch(/href=|src=|class="evil"|id="evil"|data-foo/);
+      // the URL survives only as text: in KaTeX's TeX annotation (for copying), never in an attribute
+      expect(html.replace(/<annotation[\s\S]*?<\/annotation>/g, ''), payload).not.toContain('evil.example');
+    }
+  });
+
+  it('survives a macro bomb (maxExpand) without hanging', () => {
+    const bomb = '$\\def\\a{\\b\\b}\\def\\b{\\c\\c}\\def\\c{\\d\\d}\\def\\d{xxxxxxxx}\\def\\e{\\a\\a\\a\\a}\\e\\e\\e\\e\\e\\e$';
+    const html = render(bomb);
+    expect(html).toContain('katex');
+    expect(html.length).toBeLessThan(200_000);
+  });
+});
+
+describe('code blocks', () => {
+  it('show a language label and a copy button, the code as text', () => {
+    const html = render('```python\nprint("<b>hi</b>")\n```');
+    expect(html).toContain('data-language="python"');
+    expect(html).toContain('<span class="code-language">python</span>');
+    expect(html).toContain('aria-label="Copy code"');
+    expect(html).toContain('print(&quot;&lt;b&gt;hi&lt;/b&gt;&quot;)');
+    expect(tags(html)).not.toContain('b');
+  });
+
+  it('are highlighted by the lazily loaded highlighter as spans and text only', async () => {
+    const { highlightCode } = await import('./highlight');
+    const nodes = highlightCode('def f(x):\n    return "<script>"', 'python');
+    expect(nodes).not.toBeNull();
+    const kinds = new Set<string>();
+    const walk = (list: NonNullable<typeof nodes>) =>
+      list.forEach((n) => {
+        kinds.add(n.type === 'element' ? n.tagName : n.type);
+        if (n.type === 'element') walk(n.children);
+      });
+    walk(nodes!);
+    expect([...kinds].sort()).toEqual(['span', 'text']);
+    expect(highlightCode('x', 'no-such-language')).toBeNull();
   });
 });
 

@@ -1,8 +1,9 @@
+import type { ReactNode } from 'react';
 import type { ChatMessage } from '../../../electron/contract/inference';
 import { statsParts, statusNote, type LiveStats } from '../../state/chatMessages';
 import { Button } from '../Button';
 import { AlertIcon, RefreshIcon } from '../Icons';
-import { Markdown } from './Markdown';
+import { StreamingMarkdown } from './StreamingMarkdown';
 import { ThinkingBlock } from './ThinkingBlock';
 
 export interface MessageViewProps {
@@ -11,22 +12,26 @@ export interface MessageViewProps {
   now: number;
   /** Offered on a failed or interrupted reply: sends its question again. */
   onRetry?: () => void;
+  /** Per-message controls (copy, regenerate, versions…), shown in the message's meta row: a slot filled by the screen. */
+  actions?: ReactNode;
 }
 
-function UserMessage({ message }: { message: ChatMessage }) {
+function UserMessage({ message, actions }: { message: ChatMessage; actions?: ReactNode }) {
   return (
     <article className="message message-user" data-testid="message-user" data-message-id={message.id}>
       <div className="message-bubble selectable">{message.content}</div>
+      {actions && <div className="message-actions-slot">{actions}</div>}
     </article>
   );
 }
 
-function StatusLine({ message, onRetry }: { message: ChatMessage; onRetry?: () => void }) {
+function StatusLine({ message, onRetry, actions }: { message: ChatMessage; onRetry?: () => void; actions?: ReactNode }) {
   const note = statusNote(message);
   const stats = statsParts(message.stats);
-  if (!note && stats.length === 0) return null;
+  if (!note && stats.length === 0 && !actions) return null;
   return (
     <div className="message-meta">
+      {actions && <div className="message-actions-slot">{actions}</div>}
       {note && (
         <span className={`badge badge-note-${note.tone}`} data-testid="message-status">
           {note.label}
@@ -47,7 +52,7 @@ function StatusLine({ message, onRetry }: { message: ChatMessage; onRetry?: () =
 }
 
 /** One assistant reply: thinking block, answer (Markdown, untrusted), error, stats and status. */
-function AssistantMessage({ message, live, now, onRetry }: MessageViewProps) {
+function AssistantMessage({ message, live, now, onRetry, actions }: MessageViewProps) {
   const streaming = message.status === 'streaming';
   const waiting = streaming && message.content.length === 0 && (message.reasoning ?? '').length === 0;
   return (
@@ -68,7 +73,7 @@ function AssistantMessage({ message, live, now, onRetry }: MessageViewProps) {
       )}
       {message.content.length > 0 && (
         <div className="message-answer selectable" data-testid="answer">
-          <Markdown text={message.content} />
+          <StreamingMarkdown text={message.content} streaming={streaming} />
           {streaming && <span className="caret" aria-hidden="true" />}
         </div>
       )}
@@ -78,11 +83,11 @@ function AssistantMessage({ message, live, now, onRetry }: MessageViewProps) {
           <span className="selectable">{message.error}</span>
         </div>
       )}
-      <StatusLine message={message} onRetry={onRetry} />
+      <StatusLine message={message} onRetry={onRetry} actions={streaming ? undefined : actions} />
     </article>
   );
 }
 
 export function MessageView(props: MessageViewProps) {
-  return props.message.role === 'user' ? <UserMessage message={props.message} /> : <AssistantMessage {...props} />;
+  return props.message.role === 'user' ? <UserMessage message={props.message} actions={props.actions} /> : <AssistantMessage {...props} />;
 }

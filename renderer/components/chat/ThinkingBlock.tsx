@@ -1,24 +1,22 @@
+import { useRef } from 'react';
 import type { ChatMessage } from '../../../electron/contract/inference';
-import { isThinking, thinkingOpen, thinkingSummary, type LiveStats } from '../../state/chatMessages';
-import { formatMs } from '../../state/chatMessages';
-import { useThinkingChoice } from './hooks';
+import { isThinking, thinkingHeader, thinkingOpen, type LiveStats } from '../../state/chatMessages';
+import { useAutoScroll, useThinkingChoice } from './hooks';
+import { StreamingMarkdown } from './StreamingMarkdown';
 
-function headerText(message: ChatMessage, live: LiveStats | undefined, now: number): string {
-  const summary = thinkingSummary(message, live, now);
-  const figures: string[] = [];
-  if (summary.seconds !== undefined) figures.push(formatMs(summary.seconds * 1000));
-  if (summary.tokens !== undefined) figures.push(`${summary.tokens} token${summary.tokens === 1 ? '' : 's'}`);
-  const verb = isThinking(message) ? 'Thinking' : message.stats?.thinkingOpen || message.status !== 'complete' ? 'Thought (unfinished)' : 'Thought';
-  return figures.length > 0 ? `${verb} · ${figures.join(' · ')}` : verb;
-}
-
-/** The model's reasoning above its answer: open and streaming while it thinks, collapsed once it answers. */
+/**
+ * The model's reasoning above its answer: open and streaming while it thinks, collapsed once the thought closes.
+ * Rendered as Markdown with math (R1 reasons in LaTeX); a collapsed thought renders nothing but its header.
+ */
 export function ThinkingBlock({ message, live, now }: { message: ChatMessage; live: LiveStats | undefined; now: number }) {
   const [choice, setChoice] = useThinkingChoice(message.id);
+  const body = useRef<HTMLDivElement>(null);
   const reasoning = message.reasoning ?? '';
-  const thinking = isThinking(message);
+  const open = thinkingOpen(message, choice, live);
+  const thinking = isThinking(message, live);
+  // A live thought follows its newest line (until the reader scrolls up in it); a finished one opens at its start.
+  useAutoScroll(body, thinking ? reasoning.length : 0, open && thinking);
   if (reasoning.length === 0 && !thinking) return null;
-  const open = thinkingOpen(message, choice);
   const bodyId = `thinking-${message.id}`;
   return (
     <div className={`thinking${thinking ? ' thinking-live' : ''}`} data-testid="thinking" data-open={open}>
@@ -26,12 +24,14 @@ export function ThinkingBlock({ message, live, now }: { message: ChatMessage; li
         <span className="thinking-chevron" aria-hidden="true">
           ▸
         </span>
-        <span className="thinking-label">{headerText(message, live, now)}</span>
+        <span className="thinking-label" data-testid="thinking-header">
+          {thinkingHeader(message, live, now)}
+        </span>
         {thinking && <span className="thinking-pulse" aria-hidden="true" />}
       </button>
       {open && (
-        <div id={bodyId} className="thinking-body selectable" data-testid="thinking-text">
-          {reasoning.length > 0 ? reasoning : <span className="muted">…</span>}
+        <div id={bodyId} ref={body} className="thinking-body selectable" data-testid="thinking-text">
+          {reasoning.length > 0 ? <StreamingMarkdown text={reasoning} streaming={thinking} /> : <span className="muted">…</span>}
         </div>
       )}
     </div>

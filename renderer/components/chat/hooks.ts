@@ -17,9 +17,14 @@ const STICK_THRESHOLD_PX = 48;
 
 /**
  * Keeps a scroll container pinned to its bottom while content grows, until the user scrolls up; scrolling back
- * down (or `reset`, e.g. on sending) pins it again.
+ * down pins it again. A new `resetKey` (another conversation shown in the same container) starts pinned: the
+ * "Jump to latest" of the chat left behind must not follow into the next one.
  */
-export function useAutoScroll(ref: RefObject<HTMLElement | null>, contentKey: unknown): { pinned: boolean; scrollToBottom(): void } {
+export function useAutoScroll(
+  ref: RefObject<HTMLElement | null>,
+  contentKey: unknown,
+  resetKey?: unknown,
+): { pinned: boolean; scrollToBottom(): void } {
   const [pinned, setPinned] = useState(true);
   const pinnedRef = useRef(true);
 
@@ -33,12 +38,17 @@ export function useAutoScroll(ref: RefObject<HTMLElement | null>, contentKey: un
     };
     el.addEventListener('scroll', onScroll, { passive: true });
     return () => el.removeEventListener('scroll', onScroll);
-  }, [ref]);
+  }, [ref, resetKey]); // a new resetKey may come with a new element (a panel opened)
+
+  useLayoutEffect(() => {
+    pinnedRef.current = true;
+    setPinned(true);
+  }, [resetKey]);
 
   useLayoutEffect(() => {
     const el = ref.current;
     if (el && pinnedRef.current) el.scrollTop = el.scrollHeight;
-  }, [ref, contentKey]);
+  }, [ref, contentKey, resetKey]);
 
   const scrollToBottom = useCallback(() => {
     const el = ref.current;

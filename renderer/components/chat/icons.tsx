@@ -32,3 +32,10 @@ export const SendIcon = (p: SVGProps<SVGSVGElement>) => (
     <path d="M5 12h13M12 5l7 7-7 7" />
   </Icon>
 );
+
+export const SidebarIcon = (p: SVGProps<SVGSVGElement>) => (
+  <Icon {...p}>
+    <rect x="3" y="4" width="18" height="16" rx="2" />
+    <path d="M9 4v16" />
+  </Icon>
+);

@@ -6,14 +6,17 @@ import { ModelPicker } from '../../components/chat/ModelPicker';
 import { SettingsPopover } from '../../components/chat/SettingsPopover';
 import { EmptyState } from '../../components/EmptyState';
 import { ChatIcon } from '../../components/Icons';
+import { SidebarIcon } from '../../components/chat/icons';
 import '../../components/chat/chat.css';
 import { useChatList } from '../../state/chatList';
+import { useChatListPanel } from '../../state/chatLayout';
 import { chatAfterDelete } from '../../state/chatMessages';
 import { useChatSession } from '../../state/chatSession';
 import { loadSettingsForm, parseSettings, saveSettingsForm, type SettingsForm } from '../../state/chatSettings';
 import { pickModelId } from '../../state/models';
 import { useModels } from '../../state/modelsStore';
 import { ChatSidebar } from './ChatSidebar';
+import './chatScreen.css';
 
 const OPEN_CHAT_KEY = 'distillery.chat.open';
 
@@ -55,6 +58,7 @@ export function ChatScreen({ onOpenModels }: { onOpenModels(): void }) {
   const [pickedModel, setPickedModel] = useState<string | undefined>();
   const [form, setForm] = useState<SettingsForm>(() => loadSettingsForm());
   const session = useChatSession(selectedId);
+  const listPanel = useChatListPanel();
   const selectedChat = list.chats.find((c) => c.id === selectedId);
   const modelId = pickModelId(models.models, pickedModel ?? selectedChat?.modelId);
 
@@ -81,6 +85,7 @@ export function ChatScreen({ onOpenModels }: { onOpenModels(): void }) {
   const selectChat = (chatId: string) => {
     setSelectedId(chatId);
     setPickedModel(undefined);
+    listPanel.picked();
   };
 
   const pickModel = (id: string) => {
@@ -117,18 +122,34 @@ export function ChatScreen({ onOpenModels }: { onOpenModels(): void }) {
   const settingsInvalid = !parseSettings(form).ok;
   const noModels = !models.loading && models.models.length === 0;
   return (
-    <div className="chat-screen">
-      <ChatSidebar
-        chats={list.chats}
-        selectedId={selectedId}
-        onSelect={selectChat}
-        onNew={newChat}
-        onDelete={remove}
-        onRename={async (chatId, title) => void (await list.rename(chatId, title))}
-        error={list.error}
-      />
+    <div className="chat-screen" data-list={listPanel.open ? 'open' : 'closed'} data-narrow={listPanel.narrow}>
+      {listPanel.open && (
+        <ChatSidebar
+          chats={list.chats}
+          selectedId={selectedId}
+          onSelect={selectChat}
+          onNew={() => {
+            newChat();
+            listPanel.picked();
+          }}
+          onDelete={remove}
+          onRename={async (chatId, title) => void (await list.rename(chatId, title))}
+          error={list.error}
+        />
+      )}
+      {listPanel.open && listPanel.narrow && <div className="chat-drawer-scrim" onClick={listPanel.toggle} aria-hidden="true" />}
       <section className="chat-main" aria-label="Conversation">
         <header className="chat-toolbar">
+          <button
+            type="button"
+            className="icon-button chat-list-toggle"
+            aria-label={listPanel.open ? 'Hide chat list' : 'Show chat list'}
+            aria-expanded={listPanel.open}
+            title={listPanel.open ? 'Hide chat list' : 'Show chat list'}
+            onClick={listPanel.toggle}
+          >
+            <SidebarIcon width={18} height={18} />
+          </button>
           <ModelPicker
             models={models.models}
             value={modelId}
@@ -155,6 +176,7 @@ export function ChatScreen({ onOpenModels }: { onOpenModels(): void }) {
           <MessageList
             messages={session.state.chatId === selectedId ? session.state.messages : []}
             live={session.state.live}
+            conversationKey={selectedId}
             onRetry={(prompt) => void send(prompt)}
             empty={
               <div className="chat-hello">

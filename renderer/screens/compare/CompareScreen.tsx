@@ -47,6 +47,7 @@ function Column({
       <MessageList
         messages={session.state.messages}
         live={session.state.live}
+        conversationKey={session.state.chatId}
         testId={`compare-${side}-messages`}
         empty={<p className="compare-empty">Replies from {modelName(models.models, modelId)} appear here.</p>}
       />

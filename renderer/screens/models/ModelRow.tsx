@@ -20,6 +20,8 @@ export function ModelRow({
   onLoad,
   onUnload,
   onRemove,
+  onRemoveWithFiles,
+  usageBytes,
   onDismissError,
 }: {
   model: ModelInfo;
@@ -28,6 +30,10 @@ export function ModelRow({
   onLoad(): void;
   onUnload(): void;
   onRemove(): void;
+  /** Also deletes the files Distillery wrote for it (its converted folder, the checkpoint it downloaded). */
+  onRemoveWithFiles?(): void;
+  /** Disk used by the model and the checkpoint it came from. */
+  usageBytes?: number;
   onDismissError(): void;
 }) {
   const [confirming, setConfirming] = useState(false);
@@ -54,6 +60,11 @@ export function ModelRow({
               <Button variant="danger" onClick={() => (setConfirming(false), onRemove())}>
                 Remove
               </Button>
+              {onRemoveWithFiles && (
+                <Button variant="danger" onClick={() => (setConfirming(false), onRemoveWithFiles())}>
+                  Remove and delete its files
+                </Button>
+              )}
               <Button variant="ghost" onClick={() => setConfirming(false)}>
                 Cancel
               </Button>
@@ -79,6 +90,7 @@ export function ModelRow({
       <div className="model-row-meta">
         {modelSummary(model)}
         {fineTuned ? <span data-testid="model-derived"> · {fineTuned}</span> : ` · ${model.source}`}
+        {usageBytes !== undefined && <span data-testid="model-usage"> · {formatBytes(usageBytes)} on disk</span>}
         {model.loaded ? ` · context ${model.loaded.contextLength} · ~${formatBytes(model.loaded.estimatedBytes)} · loaded in ${formatMs(model.loaded.loadMs)}` : ''}
       </div>
       <div className="model-row-path">{model.path}</div>

@@ -9,8 +9,11 @@ import { ScreenHeader } from '../../components/ScreenHeader';
 import { PlusIcon } from '../../components/chat/icons';
 import '../../components/chat/chat.css';
 import '../../components/chat/screens.css';
+import { formatBytes } from '../../state/format';
 import { useModels, type ModelsState } from '../../state/modelsStore';
+import { CatalogCard } from './CatalogCard';
 import { ConvertCard } from './ConvertCard';
+import { useDiskUsage } from './useDiskUsage';
 import { ModelRow } from './ModelRow';
 
 /** A model folder by path (the desktop app may add a native folder dialog later). Checked by the back end. */
@@ -60,10 +63,16 @@ function AddModelForm({ models }: { models: ModelsState }) {
 
 export function ModelsScreen() {
   const models = useModels();
+  const usage = useDiskUsage(models.models.map((m) => m.id).join());
+  const refresh = () => {
+    models.refresh();
+    usage.refresh();
+  };
   return (
     <div className="screen">
       <ScreenHeader title="Models" subtitle="The R1 distills this machine can run: converted by Distillery or added from disk." />
       <div className="stack">
+        <CatalogCard onModelAdded={refresh} />
         <Card
           title="Add a model folder"
           description={
@@ -76,7 +85,16 @@ export function ModelsScreen() {
           <AddModelForm models={models} />
         </Card>
         <ConvertCard onConverted={models.refresh} />
-        <Card title="Your models" description="Loading keeps a model in memory for Chat and Compare; it loads by itself on the first message too." testId="models-card">
+        <Card
+          title="Your models"
+          description={
+            <>
+              Loading keeps a model in memory for Chat and Compare; it loads by itself on the first message too.
+              {usage.totalBytes !== undefined && <span data-testid="models-usage-total"> In all: {formatBytes(usage.totalBytes)} on disk.</span>}
+            </>
+          }
+          testId="models-card"
+        >
           {models.listError && <div className="inline-error">{models.listError}</div>}
           {models.models.length === 0 && !models.loading ? (
             <EmptyState
@@ -95,7 +113,9 @@ export function ModelsScreen() {
                   error={models.errors[model.id]}
                   onLoad={() => void models.load(model.id)}
                   onUnload={() => void models.unload(model.id)}
-                  onRemove={() => void models.remove(model.id)}
+                  onRemove={() => void models.remove(model.id).then(usage.refresh)}
+                  onRemoveWithFiles={() => void usage.removeWithFiles(model.id).then(refresh)}
+                  usageBytes={usage.byModel[model.id]}
                   onDismissError={() => models.clearError(model.id)}
                 />
               ))}

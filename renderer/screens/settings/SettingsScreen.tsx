@@ -3,6 +3,7 @@ import { AppearanceCard } from './AppearanceCard';
 import { DiagnosticsCard } from './DiagnosticsCard';
 import { EngineCard } from './EngineCard';
 import { InferenceCard } from './InferenceCard';
+import { NetworkCard } from './NetworkCard';
 import { StorageCard } from './StorageCard';
 import type { ThemeControl } from './AppearanceCard';
 
@@ -13,6 +14,7 @@ export function SettingsScreen({ theme }: { theme: ThemeControl }) {
       <div className="screen-body stack">
         <EngineCard />
         <InferenceCard />
+        <NetworkCard />
         <AppearanceCard theme={theme} />
         <DiagnosticsCard />
         <StorageCard />

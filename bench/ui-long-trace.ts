@@ -1,0 +1,139 @@
+/**
+ * Long-trace UI benchmark: one long thought (a tiny random-weight model at temperature 0 thinks until the token limit)
+ * generated through the CLI, then streamed into the Chat screen of `distillery serve` in headless Chromium.
+ * Prints the UI's frame times (requestAnimationFrame deltas while streaming: p50, p95, max), the UI stream time
+ * against the CLI's, and how often finished Markdown blocks rendered. Targets at 30,000 tokens: UI ≤ 1.15× CLI,
+ * p95 frame ≤ 33 ms, no frame over 200 ms.
+ *
+ *   npm run build && npm run bench -- ui-long-trace        (options: --tokens N, default 30000; --model <folder>)
+ */
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { chromium } from 'playwright-core';
+import { repoRoot, serverCall, startServer } from '../e2e/support/server';
+import { tinyOnnxModel } from '../electron/testing/model-folders';
+
+function arg(name: string, fallback: string): string {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 ? process.argv[i + 1] : fallback;
+}
+
+const TOKENS = Number(arg('tokens', '30000'));
+const PROMPT = 'Think about the number seven for as long as you can.';
+const TARGET = { ratio: 1.15, p95: 33, max: 200 };
+
+interface CliRun {
+  wallMs: number;
+  totalMs: number;
+  completionTokens: number;
+}
+
+/** The same generation through `distillery run --json` in its own data folder. */
+async function cliRun(model: string): Promise<CliRun> {
+  const home = mkdtempSync(path.join(os.tmpdir(), 'distillery-bench-cli-'));
+  const started = performance.now();
+  try {
+    const out = await new Promise<string>((resolve, reject) => {
+      const child = spawn(
+        process.execPath,
+        [path.join(repoRoot, 'bin', 'distillery.mjs'), 'run', model, PROMPT, '--max-tokens', String(TOKENS), '--temperature', '0', '--json'],
+        { env: { ...process.env, DISTILLERY_HOME: home }, stdio: ['ignore', 'pipe', 'inherit'] },
+      );
+      let text = '';
+      child.stdout.setEncoding('utf8').on('data', (chunk: string) => (text += chunk));
+      child.once('exit', (code) => (code === 0 ? resolve(text) : reject(new Error(`distillery run exited with ${code}`))));
+    });
+    const { stats } = JSON.parse(out) as { stats: { totalMs: number; completionTokens: number } };
+    return { wallMs: performance.now() - started, totalMs: stats.totalMs, completionTokens: stats.completionTokens };
+  } finally {
+    rmSync(home, { recursive: true, force: true });
+  }
+}
+
+const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
+
+/** Records requestAnimationFrame deltas while window.__benchRecording is set. */
+const FRAME_RECORDER = `
+  window.__frames = [];
+  window.__benchRecording = false;
+  let last;
+  const tick = (now) => {
+    if (window.__benchRecording && last !== undefined) window.__frames.push(now - last);
+    last = now;
+    requestAnimationFrame(tick);
+  };
+  requestAnimationFrame(tick);
+`;
+
+async function uiRun(model: string) {
+  const server = await startServer();
+  const browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM_PATH || '/usr/bin/chromium',
+    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'],
+  });
+  try {
+    const added = await serverCall(server, 'models.add', { path: model, name: 'Rambler' });
+    await serverCall(server, 'models.load', { modelId: added.id }); // loading is not part of the stream
+    const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+    const settings = { temperature: '0', topP: '0.95', maxNewTokens: String(TOKENS), seed: '', thinkingBudget: '' };
+    await page.addInitScript(`localStorage.setItem('distillery.chat.settings', ${JSON.stringify(JSON.stringify(settings))});${FRAME_RECORDER}`);
+    await page.goto(server.url);
+    await page.getByTestId('engine-status').getByText('Engine ready').waitFor({ timeout: 60_000 });
+    await page.keyboard.press('Control+1');
+    await page.getByRole('region', { name: 'Conversation' }).getByRole('combobox', { name: 'Model' }).selectOption({ label: 'Rambler' });
+    const renderStats = async () => (await page.evaluate('({ ...window.__distilleryRenderStats })')) as { finishedBlockRenders: number; tailRenders: number };
+    const before = await renderStats();
+    const box = page.getByRole('textbox', { name: 'Message' });
+    await box.fill(PROMPT);
+    const started = performance.now();
+    await page.evaluate('window.__benchRecording = true');
+    await box.press('Enter');
+    const reply = page.getByTestId('message-assistant').last();
+    await reply.and(page.locator('[data-status="complete"]')).waitFor({ timeout: 3_600_000 });
+    const wallMs = performance.now() - started;
+    const frames = (await page.evaluate('window.__benchRecording = false, window.__frames')) as number[];
+    const after = await renderStats();
+    const blocks = await reply.getByTestId('thinking-text').locator('.md-block').count();
+    const { messages } = await serverCall(server, 'chats.get', { chatId: (await serverCall(server, 'chats.list'))[0].id });
+    const stats = messages.find((m) => m.role === 'assistant')?.stats;
+    return {
+      wallMs,
+      engineTotalMs: stats?.totalMs ?? NaN,
+      completionTokens: stats?.completionTokens ?? 0,
+      frames: frames.slice().sort((a, b) => a - b),
+      blocks,
+      finishedBlockRenders: after.finishedBlockRenders - before.finishedBlockRenders,
+      tailRenders: after.tailRenders - before.tailRenders,
+    };
+  } finally {
+    await browser.close();
+    await server.stop();
+  }
+}
+
+async function main() {
+  if (!existsSync(path.join(repoRoot, 'out', 'renderer', 'index.html'))) throw new Error('Build the renderer first: npm run build');
+  const model = process.argv.includes('--model') ? arg('model', '') : await tinyOnnxModel('qwen2', 7);
+  console.log(`ui-long-trace: ${TOKENS} tokens, tiny random-weight model, temperature 0 (${os.cpus().length} CPUs)`);
+  const cli = await cliRun(model);
+  console.log(`CLI: ${cli.completionTokens} tokens generated in ${(cli.totalMs / 1000).toFixed(1)} s (process wall ${(cli.wallMs / 1000).toFixed(1)} s)`);
+  const ui = await uiRun(model);
+  const f = ui.frames;
+  const ratio = ui.wallMs / cli.totalMs;
+  const p50 = percentile(f, 50);
+  const p95 = percentile(f, 95);
+  const max = f[f.length - 1];
+  console.log(`UI: ${ui.completionTokens} tokens streamed in ${(ui.wallMs / 1000).toFixed(1)} s (engine's own time ${(ui.engineTotalMs / 1000).toFixed(1)} s)`);
+  console.log(`UI / CLI: ${ratio.toFixed(2)}× (target ≤ ${TARGET.ratio}×)`);
+  console.log(`frames: ${f.length}, p50 ${p50.toFixed(1)} ms, p95 ${p95.toFixed(1)} ms (target ≤ ${TARGET.p95}), max ${max.toFixed(1)} ms (target ≤ ${TARGET.max}); over 50 ms: ${f.filter((x) => x > 50).length}`);
+  console.log(`blocks: ${ui.blocks} in the thought; finished-block renders ${ui.finishedBlockRenders}, tail renders ${ui.tailRenders}`);
+  const met = ratio <= TARGET.ratio && p95 <= TARGET.p95 && max <= TARGET.max;
+  console.log(met ? 'targets met' : 'targets NOT met');
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exit(1);
+});
