@@ -106,9 +106,15 @@ export function buildFusedDecoder(config: ModelConfig, weights: WeightSource, op
   const projected = linear({ graph: g, x: last, module: 'lm_head', inFeatures: config.hiddenSize, outFeatures: config.vocabSize, dtype, weight: () => weight(headWeight) });
   const logits = g.output(op.cast(g, projected, options.logitsDtype ?? dtype), 'logits');
   const presentShape = ['batch', config.numKvHeads, 'present_seq', config.headDim];
+  // GroupQueryAttention writes the presents itself (no Identity in between): bound to the past's buffer, they are
+  // then that buffer, and ORT appends in place instead of copying the cache into a fresh output
   presents.forEach((present, i) => {
-    g.output(present.key, presentName(i, 'key'), presentShape);
-    g.output(present.value, presentName(i, 'value'), presentShape);
+    for (const [kind, value] of [['key', present.key], ['value', present.value]] as const) {
+      const node = g.producer(value)!;
+      const named = { ...value, name: presentName(i, kind), shape: presentShape };
+      node.outputs[node.outputs.indexOf(value)] = named;
+      g.outputs.push(named);
+    }
   });
   return { graph: g, logits };
 }
