@@ -2,8 +2,10 @@
  * `npm run bench`: runs every benchmark, one child process each (so each one's peak RSS is its own).
  * Each benchmark prints its own figures and the ratio against the baseline it measures in the same run.
  *
- *   npm run bench                 # all of them
- *   npm run bench -- generate     # only the named ones (convert, generate, train, traces, ui-long-trace)
+ *   npm run bench                     # all of them
+ *   npm run bench -- generate         # only the named ones (blocks, convert, decode, generate, train, traces, ui-long-trace)
+ *   npm run bench -- decode --reps 3  # other arguments go to the benchmarks
+ *   npm run bench -- synth <folder>   # write the decode benchmark's synthetic 1.5B checkpoint, nothing else
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -11,20 +13,27 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const benchDir = dirname(fileURLToPath(import.meta.url));
-const all = ['convert', 'generate', 'train', 'traces', 'ui-long-trace', 'finetune-chat'];
-const wanted = process.argv.slice(2).filter((a) => !a.startsWith('-'));
-const selected = wanted.length ? wanted : all;
+const all = ['blocks', 'convert', 'decode', 'generate', 'train', 'traces', 'ui-long-trace', 'finetune-chat'];
+const args = process.argv.slice(2);
+const run = (file: string, rest: string[]) => spawnSync(process.execPath, ['--import', 'tsx', join(benchDir, file), ...rest], { stdio: 'inherit' });
+
+if (args[0] === 'synth') {
+  process.exit(run('synth.ts', args.slice(1)).status ?? 1);
+}
+const named = args.filter((a) => all.includes(a));
+const rest = args.filter((a) => !all.includes(a));
+const unknown = rest.filter((a, i) => !a.startsWith('-') && !rest[i - 1]?.startsWith('--'));
+const selected = named.length ? named : all;
 
 let failed = 0;
-for (const name of selected) {
+for (const name of unknown) {
+  console.error(`bench: no benchmark named '${name}' (have: ${all.join(', ')}, synth)`);
+  failed++;
+}
+for (const name of failed ? [] : selected) {
   const file = join(benchDir, `${name}.ts`);
-  if (!existsSync(file)) {
-    console.error(`bench: no benchmark named '${name}' (have: ${all.join(', ')})`);
-    failed++;
-    continue;
-  }
+  if (!existsSync(file)) continue;
   console.log(`\n##### bench/${name}.ts`);
-  const run = spawnSync(process.execPath, ['--import', 'tsx', file], { stdio: 'inherit' });
-  if (run.status !== 0) failed++;
+  if (run(`${name}.ts`, rest).status !== 0) failed++;
 }
 process.exit(failed ? 1 : 0);

@@ -151,6 +151,8 @@ export const inferenceApi = {
         provider: ProviderChoice.optional(),
         dtype: z.string().optional(),
         contextLength: z.number().int().min(16).max(131_072).optional(),
+        /** CPU threads for this load (default: the Settings value, else one per physical core). */
+        threads: z.number().int().min(1).max(256).optional(),
       })
       .strict(),
     output: LoadedModel,

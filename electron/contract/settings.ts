@@ -8,6 +8,8 @@ import { ModelInfo, ProviderChoice } from './inference';
 export const InferenceSettings = z.object({
   /** Provider used when a model has no override and the load call names none; 'auto' picks the best available. */
   provider: ProviderChoice,
+  /** CPU threads per model run; 0 = automatic (one per physical core). Takes effect at the next load. */
+  threads: z.number().int().min(0).max(256),
 });
 export type InferenceSettings = z.infer<typeof InferenceSettings>;
 
@@ -30,10 +32,15 @@ export const SetProviderResult = z.object({
 });
 export type SetProviderResult = z.infer<typeof SetProviderResult>;
 
+export const SetThreadsInput = z.object({ threads: z.number().int().min(0).max(256) }).strict();
+export type SetThreadsInput = z.infer<typeof SetThreadsInput>;
+
 const Empty = z.object({}).strict();
 
 export const settingsApi = {
   'settings.get': { input: Empty, output: AppSettings },
   /** Takes effect at the next load of a model (a loaded model keeps running where it is). */
   'settings.setProvider': { input: SetProviderInput, output: SetProviderResult },
+  /** CPU threads for every model (0 = one per physical core); takes effect at the next load. */
+  'settings.setThreads': { input: SetThreadsInput, output: AppSettings },
 } as const;

@@ -5,7 +5,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
-import * as ort from 'onnxruntime-node';
 import { AutoModelForCausalLM, AutoTokenizer } from '@huggingface/transformers';
 import { writeTinyCheckpoint } from '../testing/factory';
 import { promptIds, transformersGreedy, useOfflineTransformers } from '../testing/generate';
@@ -13,9 +12,9 @@ import { loadModelConfig } from '../model/config';
 import { ReferenceModel } from '../testing/reference';
 import { checkpointWeights } from '../model/weights';
 import { convertCheckpoint, type ConvertOptions } from './convert';
-import { f16BitsToF32 } from '../util/float16';
 import { readManifest } from './manifest';
 import { compareLogits } from './compare';
+import { logitsPerPosition } from '../testing/decoder-logits';
 
 const T = 300; // positions compared
 let root: string;
@@ -36,21 +35,9 @@ afterAll(() => rmSync(root, { recursive: true, force: true }));
 
 const ids = Array.from({ length: T }, (_, i) => (i * 7919 + 11) % 120000);
 
-async function runLogits(onnxFile: string): Promise<Float32Array> {
-  const session = await ort.InferenceSession.create(onnxFile);
-  const i64 = (v: number[]) => new ort.Tensor('int64', BigInt64Array.from(v, BigInt), [1, v.length]);
-  const feeds: Record<string, ort.Tensor> = { input_ids: i64(ids), attention_mask: i64(ids.map(() => 1)), position_ids: i64(ids.map((_, i) => i)) };
-  for (const meta of session.inputMetadata) {
-    if (!meta.name.startsWith('past_key_values')) continue;
-    const half = 'type' in meta && meta.type === 'float16';
-    const headDim = ('shape' in meta ? meta.shape : [])[3] as number;
-    const kvHeads = ('shape' in meta ? meta.shape : [])[1] as number;
-    feeds[meta.name] = new ort.Tensor(half ? 'float16' : 'float32', half ? new Uint16Array(0) : new Float32Array(0), [1, kvHeads, 0, headDim]);
-  }
-  const logits = (await session.run(feeds)).logits;
-  await session.release();
-  return logits.type === 'float16' ? Float32Array.from(logits.data as Uint16Array, f16BitsToF32) : (logits.data as Float32Array);
-}
+// Every position's logits: the converter's fused graph computes lm_head for the last position only, so the prompt is
+// fed a token at a time through the KV cache (which the comparison then covers too).
+const runLogits = (onnxFile: string): Promise<Float32Array> => logitsPerPosition(onnxFile, ids);
 
 const fp32Logits: Partial<Record<'qwen2' | 'llama', Float32Array>> = {};
 

@@ -11,6 +11,7 @@ import { validateWeights } from '../model/weights';
 import { checkFreeSpace, type FreeSpaceFn } from './disk';
 import type { ConversionCounts } from '../util/float16';
 import { buildConvertedGraph } from './graph';
+import { FUSED_GRAPH } from '../model/fused-decoder';
 import { CONVERTER_VERSION, describeSourceFiles, MANIFEST_FORMAT_VERSION, writeManifest, type Manifest } from './manifest';
 import { ProgressTracker, type ProgressListener } from './progress';
 import { partialPrefix, removePartialLock, writePartialLock } from './partials';
@@ -69,7 +70,7 @@ export async function convertCheckpoint(hfDir: string, outDir: string, options: 
     const files = await checksumSources(source, sourceFiles, tracker, options.signal);
     const counts: ConversionCounts = { overflowed: 0, flushedToZero: 0 };
     const job: TensorJob = { signal: options.signal, counts, onSourceBytes: (n) => tracker.addBytes(n), onTensorDone: () => tracker.tensorDone() };
-    const { graph, plan } = buildConvertedGraph(config, checkpoint, strategy, job);
+    const { graph, plan, fused } = buildConvertedGraph(config, checkpoint, strategy, job);
     tracker.restart('convert', plan.reads.length, plan.reads.reduce((a, e) => a + e.byteLength, 0));
     await mkdir(join(temp, 'onnx'));
     const written = await writeModel(graph, join(temp, 'onnx', strategy.fileName), {
@@ -91,6 +92,7 @@ export async function convertCheckpoint(hfDir: string, outDir: string, options: 
       quantization: quantizationInfo(strategy),
       fp16: strategy.floatWeights === 'float16' || strategy.quantize ? { overflow: 'saturate', ...counts } : null,
       outputBytes: written.externalBytes,
+      graph: fused ? FUSED_GRAPH : undefined,
     };
     await writeManifest(temp, manifest);
     throwIfAborted(options.signal);

@@ -1,13 +1,14 @@
-// Builds the decoder graph for one dtype strategy with every weight streamed from the checkpoint:
+// Builds the (fused) decoder graph for one dtype strategy with every weight streamed from the checkpoint:
 // the `linear` hook swaps projections for MatMulNBits (q4/q4f16), and a pass over the finished graph points every
 // remaining weight at a chunked reader (so no tensor is ever widened to float32 whole) and rewrites the embedding.
 import type { Graph, LazyTensor, Node, Value } from '../onnx/graph';
 import * as op from '../onnx/ops';
 import { buildDecoder } from '../model/decoder';
+import { buildFusedDecoder, ROTARY_CACHE_NAMES, type PackedLinearContext } from '../model/fused-decoder';
 import { moduleScope, type LinearContext } from '../model/layers';
 import type { ModelConfig } from '../model/config';
 import type { SafetensorsCheckpoint, SafetensorsEntry } from '../model/safetensors';
-import { gatherBlockQuantizedEmbedding, matMulNBitsLinear } from './qnodes';
+import { concatenated, gatherBlockQuantizedEmbedding, matMulNBitsLinear, packedMatMulNBitsLinear } from './qnodes';
 import type { DtypeStrategy } from './settings';
 import { floatTensor, transposedFloatTensor, type TensorJob } from './tensors';
 import { ConvertError } from './source';
@@ -24,7 +25,7 @@ export function buildConvertedGraph(
   checkpoint: SafetensorsCheckpoint,
   strategy: DtypeStrategy,
   job: TensorJob,
-): { graph: Graph; plan: ConversionPlan } {
+): { graph: Graph; plan: ConversionPlan; fused: boolean } {
   const plan: ConversionPlan = { reads: [] };
   const mine = new WeakSet<LazyTensor>();
   const track = <T extends LazyTensor>(t: T, entry: SafetensorsEntry, counted = true): T => {
@@ -68,15 +69,39 @@ export function buildConvertedGraph(
     return floatLinear(ctx, (entry) => track(transposedFloatTensor(entry, strategy.floatWeights, job), entry), (entry) => track(floatTensor(entry, strategy.floatWeights, job), entry));
   };
 
-  const { graph } = buildDecoder(config, checkpoint, {
-    dtype: strategy.activation,
-    computeDtype: 'float32',
-    logitsDtype: strategy.activation,
-    linear,
-  });
+  // q/k/v and gate/up as one MatMulNBits each (one pass over the input instead of three or two)
+  const packedLinear = (ctx: PackedLinearContext): Value | undefined => {
+    const q = strategy.quantize;
+    if (!q) return undefined;
+    const g = ctx.graph;
+    return g.scope(ctx.name, () => {
+      const weights = ctx.parts.map((p) => checkpoint.get(p.weight().name));
+      plan.reads.push(...weights);
+      const biasEntries = ctx.parts.every((p) => p.bias) ? ctx.parts.map((p) => checkpoint.get(p.bias!().name)) : undefined;
+      let bias: Value | undefined;
+      if (biasEntries) {
+        plan.reads.push(...biasEntries);
+        const total = biasEntries.reduce((sum, e) => sum + e.shape[0], 0);
+        const tensor = concatenated(biasEntries.map((e) => floatTensor(e, strategy.activation, job)), [total]);
+        mine.add(tensor);
+        bias = g.initializer(`${ctx.parts.map((p) => p.module).join('+')}.bias`, tensor);
+      }
+      const before = new Set(g.initializers.keys());
+      const y = packedMatMulNBitsLinear(g, ctx.x, ctx.parts.map((p) => p.module).join('+'), weights, q, job, bias);
+      for (const [name, init] of g.initializers) if (!before.has(name)) mine.add(init.source as LazyTensor);
+      return y;
+    });
+  };
+
+  // ORT's CPU GroupQueryAttention (with rotary) needs head_dim % 16 == 0 (every R1 distill has 128); other shapes get
+  // the standard graph
+  const fused = config.headDim % 16 === 0;
+  const { graph } = fused
+    ? buildFusedDecoder(config, checkpoint, { dtype: strategy.activation, logitsDtype: strategy.activation, linear, packedLinear })
+    : buildDecoder(config, checkpoint, { dtype: strategy.activation, computeDtype: 'float32', logitsDtype: strategy.activation, linear });
   streamRemainingWeights(graph, config, checkpoint, mine, (t, e) => track(t, e), job);
   rewriteEmbedding(graph, checkpoint.get(EMBEDDING), strategy, job, (e) => plan.reads.push(e));
-  return { graph, plan };
+  return { graph, plan, fused };
 }
 
 // q4 with an unquantized head: keep its weight float16 (halves the largest tensor) and run that one MatMul in fp16.
@@ -101,6 +126,7 @@ function streamRemainingWeights(
   for (const [name, init] of graph.initializers) {
     if (init.kind !== 'weight' || mine.has(init.source as LazyTensor)) continue;
     if (name === EMBEDDING) continue; // handled by rewriteEmbedding
+    if (ROTARY_CACHE_NAMES.includes(name)) continue; // computed by the graph builder, not read
     const sourceName = name === 'lm_head.weight' && config.tieWordEmbeddings ? EMBEDDING : name;
     if (!checkpoint.has(sourceName)) throw new ConvertError(`Internal: graph weight "${name}" has no checkpoint tensor "${sourceName}".`);
     const entry = checkpoint.get(sourceName);

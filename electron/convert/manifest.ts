@@ -8,7 +8,8 @@ import { z } from 'zod';
 export const MANIFEST_FILE = 'distillery.json';
 export const MANIFEST_FORMAT_VERSION = 1;
 /** Bumped whenever the converter's output for the same input changes. */
-export const CONVERTER_VERSION = '1.0.0';
+/** 1.1: the fused decoder (GroupQueryAttention, fused norms, packed projections, last-position lm_head). */
+export const CONVERTER_VERSION = '1.1.0';
 
 export const ModelDtype = z.enum(['fp32', 'fp16', 'q4', 'q4f16']);
 export type ModelDtype = z.infer<typeof ModelDtype>;
@@ -41,6 +42,8 @@ export const Manifest = z.object({
   /** Float weights written as float16: how many values left float16's range (saturated to ±65504) or became ±0. */
   fp16: z.object({ overflow: z.literal('saturate'), overflowed: z.number().int(), flushedToZero: z.number().int() }).nullable(),
   outputBytes: z.number().int(),
+  /** The decoder graph's layout (absent: the standard graph of converter 1.0, which concatenates its KV cache). */
+  graph: z.string().optional(),
 });
 export type Manifest = z.infer<typeof Manifest>;
 

@@ -1,5 +1,5 @@
 // Graph pieces for 4-bit weights: a MatMulNBits linear and a GatherBlockQuantized embedding (both com.microsoft).
-import type { Graph, Value } from '../onnx/graph';
+import { chunkedTensor, type Graph, type LazyTensor, type Value } from '../onnx/graph';
 import { add, cast } from '../onnx/ops';
 import type { SafetensorsEntry } from '../model/safetensors';
 import { quantizedTensors, type TensorJob } from './tensors';
@@ -69,4 +69,47 @@ export function gatherBlockQuantizedEmbedding(
     { domain: 'com.microsoft', name: 'GatherBlockQuantized' },
   );
   return y;
+}
+
+/**
+ * One MatMulNBits for several weights that read the same input (q/k/v, gate/up): their rows are stacked, so the
+ * packed B, scales and zero points are the parts' own tensors concatenated along N. x: [..., K] → [..., ΣN].
+ */
+export function packedMatMulNBitsLinear(
+  g: Graph,
+  x: Value,
+  name: string,
+  weights: SafetensorsEntry[],
+  settings: Q4Settings,
+  job: TensorJob,
+  bias?: Value,
+): Value {
+  const scaleDtype = x.dtype as ScaleDtype;
+  const parts = weights.map((w) => quantizedTensors(w, { ...settings, scaleDtype, layout: 'matmul' }, job));
+  const K = parts[0].K;
+  if (parts.some((p) => p.K !== K)) throw new Error(`Cannot pack ${weights.map((w) => w.name).join(', ')}: their input sizes differ.`);
+  const N = parts.reduce((sum, p) => sum + p.N, 0);
+  const kBlocks = Math.ceil(K / settings.blockSize);
+  const B = g.initializer(`${name}.MatMul.weight_Q4`, concatenated(parts.map((p) => p.packed), [N, kBlocks, settings.blockSize / 2]));
+  const scales = g.initializer(`${name}.MatMul.weight_scales`, concatenated(parts.map((p) => p.scales), [N * kBlocks]));
+  const zp = parts[0].zeroPoints ? g.initializer(`${name}.MatMul.weight_zp`, concatenated(parts.map((p) => p.zeroPoints!), [N, Math.ceil(kBlocks / 2)])) : undefined;
+  const [y] = g.node(
+    'MatMulNBits',
+    [x, B, scales, zp],
+    [{ dtype: x.dtype, shape: [...x.shape.slice(0, -1), N] }], // [..., ΣN]
+    { K, N, bits: 4, block_size: settings.blockSize, accuracy_level: settings.accuracyLevel },
+    { domain: 'com.microsoft', name: 'MatMulNBits' },
+  );
+  if (!bias) return y;
+  return add(g, y, bias.dtype === y.dtype ? bias : cast(g, bias, y.dtype));
+}
+
+/** Tensors stacked along their first dim, streamed part after part (each part's own streaming order is kept). */
+export function concatenated(parts: LazyTensor[], dims: number[]): LazyTensor {
+  return chunkedTensor(parts[0].dtype, dims, async function* () {
+    for (const part of parts) {
+      if (part.chunks) yield* part.chunks();
+      else yield await part.bytes();
+    }
+  }, `packed ${parts.length} tensors`);
 }

@@ -80,6 +80,30 @@ describe('generate', () => {
     expect(prompt.endsWith('<｜Assistant｜><think>\n')).toBe(true);
   });
 
+  it('a second turn and a regenerate run only the prompt tokens after the prefix the cache shares with them', async () => {
+    const decoder = scriptedDecoder(tok.encode(SCRIPT), assistantId);
+    const model = modelWith(decoder);
+    const first = [{ role: 'user' as const, content: 'What is 2+2?' }];
+    const reply = await generate(model, { messages: first }, { seed: 1 });
+    const firstPrompt = tok.encodeChat(first);
+    const held = [...decoder.context];
+    // follow-up: the template drops the reasoning (and the `<think>` the first prompt ended with), so the cut falls
+    // before the end of what the cache holds
+    const followUp = [...first, { role: 'assistant' as const, content: `${reply.reasoning}</think>\n\n${reply.answer}` }, { role: 'user' as const, content: 'And 3+3?' }];
+    const followUpPrompt = tok.encodeChat(followUp);
+    let common = 0;
+    while (held[common] === followUpPrompt[common]) common++;
+    expect(common).toBeGreaterThan(firstPrompt.length - 4);
+    expect(common).toBeLessThan(held.length);
+    decoder.calls = [];
+    await generate(model, { messages: followUp }, { seed: 1 });
+    expect(decoder.calls[0]).toEqual(followUpPrompt.slice(common));
+    // regenerate the second turn: the cache holds that prompt and its reply, so only the prompt's last token runs
+    decoder.calls = [];
+    await generate(model, { messages: followUp }, { seed: 2 });
+    expect(decoder.calls[0]).toEqual(followUpPrompt.slice(-1));
+  });
+
   it('keeps thinking left open at the token limit', async () => {
     const decoder = scriptedDecoder(tok.encode(SCRIPT), assistantId);
     const result = await generate(modelWith(decoder), { messages: [{ role: 'user', content: 'hi' }] }, { maxNewTokens: 4 });

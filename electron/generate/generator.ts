@@ -8,7 +8,7 @@
 import { yieldToEventLoop } from '../engine/yield';
 import type { DecoderModel } from './ort-decoder';
 import { R1StreamSplitter, mergeEvents, type StreamEvent } from './r1-stream';
-import { Sampler, R1_SAMPLING } from './sampler';
+import { Sampler, R1_SAMPLING, type CandidateFinder } from './sampler';
 import type { ChatTurn, ModelTokenizer } from '../tokenizer/model-tokenizer';
 import { MAX_NEW_TOKENS } from '../contract/inference';
 
@@ -65,6 +65,8 @@ export interface GenerationModel {
   dtype: string;
   /** Context window the model was loaded for (prompt + new tokens). */
   contextLength: number;
+  /** Does the vocabulary-wide part of sampling natively (absent: the sampler's exact pass in JavaScript). */
+  candidates?: CandidateFinder;
 }
 
 export interface GenerateHooks {
@@ -108,7 +110,7 @@ export async function generate(
     topK: options.topK,
     repetitionPenalty: options.repetitionPenalty,
     seed,
-  });
+  }, model.candidates);
   const splitter = new R1StreamSplitter(model.tokenizer, model.tokenizer.special);
   const context = options.repetitionPenalty ? [...promptIds] : undefined;
   const emit = (events: StreamEvent[]) => mergeEvents(events).forEach((e) => hooks.onEvent?.(e, clock.tokens));
@@ -117,7 +119,6 @@ export async function generate(
     // cancelled while queued behind another generation: a prefill of up to a whole context would be wasted work
     return { reasoning: '', answer: '', stats: collectStats(model, promptIds.length, clock, splitter, 'stopped', false, seed) };
   }
-  model.decoder.reset();
   let budgetHit = false;
   let prefill = promptIds;
   if (options.thinkingBudget === 0) {
@@ -128,14 +129,16 @@ export async function generate(
     prefill = [...promptIds, ...close];
     budgetHit = true;
   }
-  let logits = await model.decoder.forward(prefill, hooks.signal);
+  // the cache keeps what this prompt shares with the previous one (a follow-up, a regenerate): only the rest is run
+  const reused = model.decoder.reuse(prefill);
+  let logits = await model.decoder.forward(prefill.slice(reused), hooks.signal);
   let finishReason: FinishReason = 'length';
   while (clock.tokens < maxNew) {
     if (hooks.signal?.aborted) {
       finishReason = 'stopped';
       break;
     }
-    const id = sampler.sample(logits, context);
+    const id = await sampler.next(logits, context);
     clock.token();
     const feed = [id];
     const events = splitter.push(id);

@@ -1,13 +1,15 @@
 /**
- * The models loaded in the engine, keyed by model id. Each has one session and one KV cache, so generations on the
- * same model run one after another (a per-model queue), while generations on different models (Compare) run at once
- * and alternate their steps.
+ * The models loaded in the engine, keyed by model id. Each has one session and exactly one KV cache (sized for the
+ * context it was loaded with, counted in the load-time memory estimate, freed on unload), so generations on the same
+ * model run one after another (a per-model queue) and the next one reuses the cached prefix of its prompt; Compare
+ * runs one cache per model it compares, a vote's samples share their model's one cache (each reuses the prompt).
  */
 import type * as ort from 'onnxruntime-node';
 import type { GenerationModel } from './generator';
 import { availableMemoryBytes, estimateMemory, refusalMessage, type MemoryEstimate } from './memory';
 import { inspectModelFolder, pickVariant, type DecoderShape } from './model-files';
-import { OrtDecoder } from './ort-decoder';
+import { OrtDecoder, type OrtDecoderOptions } from './ort-decoder';
+import { OrtCandidateFinder } from './candidates';
 import { createSessionWithFallback, type ProviderFallback, type SessionFactory } from './providers';
 import { loadModelTokenizer } from '../tokenizer/model-tokenizer';
 
@@ -23,6 +25,10 @@ export interface LoadRequest {
   contextLength?: number;
   /** Load even when the estimate says it will not fit. */
   ignoreMemoryCheck?: boolean;
+  /** CPU threads for one model run (default: ONNX Runtime's, the physical cores). */
+  threads?: number;
+  /** Tokens per prefill run (default PREFILL_CHUNK); the decode benchmark measures others. */
+  prefillChunk?: number;
 }
 
 export interface LoadedModelInfo {
@@ -31,6 +37,8 @@ export interface LoadedModelInfo {
   provider: string;
   dtype: string;
   contextLength: number;
+  /** CPU threads asked for (undefined: ONNX Runtime's default, the physical cores). */
+  threads?: number;
   fallbacks: ProviderFallback[];
   estimate: MemoryEstimate;
   loadMs: number;
@@ -42,6 +50,8 @@ interface Entry {
   requestedProvider: string;
   model: GenerationModel;
   session: ort.InferenceSession;
+  decoder: OrtDecoder;
+  candidates: OrtCandidateFinder;
   queue: Promise<unknown>;
   /** One per queued or running generation: an unload aborts them all rather than waiting for them. */
   runs: Set<AbortController>;
@@ -121,21 +131,26 @@ export class ModelPool {
       throw new ModelLoadError('insufficient_memory', refusalMessage(folder.name, estimate, contextLength));
     }
     const tokenizer = await loadModelTokenizer(folder.dir, folder.eosIds);
-    const choice = await createSessionWithFallback(variant.onnxPath, request.provider, { factory: this.options.sessionFactory });
-    const decoder = await decoderOrRelease(choice.session, folder.shape);
+    const choice = await createSessionWithFallback(variant.onnxPath, request.provider, { factory: this.options.sessionFactory, threads: request.threads });
+    // The shared cache lives in host memory: on CPU, ORT appends to it in place. With a GPU provider the binding would
+    // copy the whole preallocated buffer to the device and back each step, so those keep the growing cache.
+    const sharedCache = variant.sharedKvCache && choice.provider === 'cpu';
+    const decoder = await decoderOrRelease(choice.session, folder.shape, { prefillChunk: request.prefillChunk ?? PREFILL_CHUNK, contextLength, sharedCache });
     const info: LoadedModelInfo = {
       modelId: request.modelId,
       dir: folder.dir,
       provider: choice.provider,
       dtype: variant.dtype,
       contextLength,
+      threads: request.threads,
       fallbacks: choice.fallbacks,
       estimate,
       loadMs: Math.round(performance.now() - started),
     };
-    const model: GenerationModel = { decoder, tokenizer, provider: choice.provider, dtype: variant.dtype, contextLength };
+    const candidates = await OrtCandidateFinder.create(folder.shape.vocabSize);
+    const model: GenerationModel = { decoder, tokenizer, provider: choice.provider, dtype: variant.dtype, contextLength, candidates };
     const requestedProvider = request.provider ?? 'auto';
-    this.entries.set(request.modelId, { info, requestedProvider, model, session: choice.session, queue: Promise.resolve(), runs: new Set() });
+    this.entries.set(request.modelId, { info, requestedProvider, model, session: choice.session, decoder, candidates, queue: Promise.resolve(), runs: new Set() });
     return info;
   }
 
@@ -146,6 +161,8 @@ export class ModelPool {
     // Generations on it stop now (a running one ends with what it has, queued ones never start), not after they finish.
     for (const run of entry.runs) run.abort(new GenerationCancelledError(`The model "${modelId}" was unloaded.`));
     await entry.queue.catch(() => undefined);
+    entry.decoder.dispose();
+    await entry.candidates.release();
     await entry.session.release();
     return true;
   }
@@ -183,9 +200,9 @@ export class ModelPool {
 }
 
 /** The session is not in the pool yet: if it is not a usable decoder, nobody else would ever release it. */
-async function decoderOrRelease(session: ort.InferenceSession, shape: DecoderShape): Promise<OrtDecoder> {
+async function decoderOrRelease(session: ort.InferenceSession, shape: DecoderShape, options: OrtDecoderOptions): Promise<OrtDecoder> {
   try {
-    return new OrtDecoder(session, shape, { prefillChunk: PREFILL_CHUNK });
+    return new OrtDecoder(session, shape, options);
   } catch (err) {
     await session.release().catch(() => undefined); // the decoder's error is the one worth reporting
     throw err;
@@ -198,6 +215,7 @@ function sameLoad(entry: Entry, request: LoadRequest): boolean {
   return (
     (provider === 'auto' || provider === entry.requestedProvider || provider === info.provider) &&
     (request.dtype === undefined || request.dtype === info.dtype) &&
+    (request.threads === undefined || request.threads === info.threads) &&
     (request.contextLength === undefined || Math.min(request.contextLength, info.contextLength) === request.contextLength)
   );
 }

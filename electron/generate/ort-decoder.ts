@@ -2,9 +2,14 @@
  * One decoder session with its KV cache: feed token ids, get the logits of the last position.
  *
  * I/O is the transformers.js decoder convention (onnx-runtime-notes.md): input_ids, attention_mask, position_ids
- * (optional), past_key_values.{i}.key|value → logits, present.{i}.key|value. The presents of one run are the pasts of
- * the next. The prompt is prefilled in chunks, so logits stay [1, chunk, vocab] instead of [1, prompt, vocab]
- * (an 8k prompt would otherwise produce 5 GB of logits).
+ * (optional), past_key_values.{i}.key|value → logits, present.{i}.key|value. Two ways to hold the cache, picked from
+ * what the model declares:
+ * - shared (the converter's fused graph, as its manifest says): one buffer per layer of
+ *   the loaded context length, allocated once, bound as both past input and present output; GroupQueryAttention
+ *   appends the new keys/values in place, so a step costs the same at 30k tokens as at 1k (no cache copy, no garbage).
+ * - growing (older folders and hub exports): the presents of one run are the pasts of the next.
+ * The prompt is prefilled in chunks, so logits stay [1, chunk, vocab] at most (the fused graph returns one row).
+ * The decoder remembers the tokens its cache holds: `reuse()` keeps the longest common prefix with the next prompt.
  */
 import * as ort from 'onnxruntime-node';
 import { f16ToF32Array } from '../util/float16';
@@ -21,20 +26,35 @@ export interface DecoderModel {
   readonly length: number;
   /** Forgets the context (next forward starts from position 0). */
   reset(): void;
+  /**
+   * Keeps the longest prefix of the cached tokens that `ids` starts with (at most ids.length − 1, so the last token
+   * is always run and gives fresh logits) and drops the rest. Returns how many of `ids` need not be run again.
+   */
+  reuse(ids: readonly number[]): number;
 }
 
 export interface OrtDecoderOptions {
   prefillChunk?: number;
+  /** Most tokens the cache holds (the loaded context length); sizes the shared cache. */
+  contextLength?: number;
+  /** The graph supports one past/present buffer (the converter's fused graph: OnnxVariant.sharedKvCache). */
+  sharedCache?: boolean;
 }
 
 type KvType = 'float32' | 'float16';
 
 export class OrtDecoder implements DecoderModel {
   private past = new Map<string, ort.Tensor>();
-  private cached = 0;
+  /** The tokens whose keys/values the cache holds, in order. */
+  private tokens: number[] = [];
   private readonly kvType: KvType;
   private readonly hasPositionIds: boolean;
   private readonly prefillChunk: number;
+  private readonly contextLength: number;
+  /** The cache stays in one buffer of contextLength per layer that ORT writes in place. */
+  readonly sharedCache: boolean;
+  /** Tokens run through the model since creation (prefill and decode): lets tests see what a reuse saved. */
+  tokensRun = 0;
   /** All ones, never written after it is filled: each step's attention_mask is a view of its first `total` entries. */
   private ones = new BigInt64Array(0);
 
@@ -44,6 +64,7 @@ export class OrtDecoder implements DecoderModel {
     options: OrtDecoderOptions = {},
   ) {
     this.prefillChunk = options.prefillChunk ?? 512;
+    this.contextLength = options.contextLength ?? shape.maxPositions;
     this.hasPositionIds = session.inputNames.includes('position_ids');
     this.kvType = detectKvType(session);
     for (const name of ['input_ids', 'attention_mask', 'past_key_values.0.key']) {
@@ -51,27 +72,59 @@ export class OrtDecoder implements DecoderModel {
         throw new Error(`The model has no "${name}" input: it is not a decoder with a KV cache in transformers.js layout. Re-convert it with Distillery.`);
       }
     }
+    this.sharedCache = options.sharedCache ?? false;
     this.reset();
   }
 
   get length(): number {
-    return this.cached;
+    return this.tokens.length;
+  }
+
+  /** Bytes the cache holds now (shared: the whole preallocated buffer). */
+  get cacheBytes(): number {
+    let total = 0;
+    for (const t of this.past.values()) total += (t.data as Float32Array | Uint16Array).byteLength;
+    return total;
   }
 
   reset(): void {
-    this.cached = 0;
+    this.tokens = [];
+    if (this.sharedCache && this.past.size) return; // the buffers are kept: positions past the length are ignored
     const { kvHeads, headDim } = this.shape;
-    const empty = this.kvType === 'float16' ? new Uint16Array(0) : new Float32Array(0);
+    const length = this.sharedCache ? this.contextLength : 0;
+    const elements = kvHeads * length * headDim;
     this.past = new Map();
     for (let i = 0; i < this.shape.layers; i++) {
       for (const kind of ['key', 'value']) {
-        this.past.set(`past_key_values.${i}.${kind}`, new ort.Tensor(this.kvType, empty, [1, kvHeads, 0, headDim]));
+        const data = this.kvType === 'float16' ? new Uint16Array(elements) : new Float32Array(elements);
+        this.past.set(`past_key_values.${i}.${kind}`, new ort.Tensor(this.kvType, data, [1, kvHeads, length, headDim]));
       }
     }
   }
 
+  /** Drops the cache buffers (the model is being unloaded). */
+  dispose(): void {
+    this.past = new Map();
+    this.tokens = [];
+  }
+
+  reuse(ids: readonly number[]): number {
+    let common = 0;
+    const limit = Math.min(this.tokens.length, ids.length - 1);
+    while (common < limit && this.tokens[common] === ids[common]) common++;
+    if (common === this.tokens.length) return common;
+    // A growing cache cannot be cut without copying it: start over unless the prompt extends it.
+    if (!this.sharedCache) common = 0;
+    if (common === 0) this.reset();
+    else this.tokens.length = common; // the shared buffer's later positions are simply overwritten
+    return common;
+  }
+
   async forward(ids: number[], signal?: AbortSignal): Promise<Float32Array> {
     if (ids.length === 0) throw new Error('forward() needs at least one token.');
+    if (this.sharedCache && this.tokens.length + ids.length > this.contextLength) {
+      throw new Error(`The context is full: ${this.tokens.length + ids.length} tokens do not fit the ${this.contextLength}-token context the model was loaded with. Start a new chat or load the model with a longer context.`);
+    }
     let logits = await this.runChunk(ids.slice(0, this.prefillChunk));
     for (let start = this.prefillChunk; start < ids.length && !signal?.aborted; start += this.prefillChunk) {
       logits = await this.runChunk(ids.slice(start, start + this.prefillChunk));
@@ -87,27 +140,39 @@ export class OrtDecoder implements DecoderModel {
 
   private async runChunk(ids: number[]): Promise<Float32Array> {
     const seq = ids.length;
-    const total = this.cached + seq;
+    const cached = this.tokens.length;
+    const total = cached + seq;
     const feeds: Record<string, ort.Tensor> = {
       input_ids: new ort.Tensor('int64', BigInt64Array.from(ids, BigInt), [1, seq]),
       attention_mask: this.attentionMask(total),
     };
     if (this.hasPositionIds) {
       const positions = new BigInt64Array(seq);
-      for (let i = 0; i < seq; i++) positions[i] = BigInt(this.cached + i);
+      for (let i = 0; i < seq; i++) positions[i] = BigInt(cached + i);
       feeds.position_ids = new ort.Tensor('int64', positions, [1, seq]);
     }
     for (const [name, tensor] of this.past) feeds[name] = tensor;
-    const out = await this.session.run(feeds);
-    for (const name of this.past.keys()) {
-      const present = out[name.replace('past_key_values.', 'present.')];
-      if (!present) throw new Error(`The model did not return ${name.replace('past_key_values.', 'present.')}: re-convert it.`);
-      this.past.set(name, present);
+    let out: ort.InferenceSession.ReturnType;
+    if (this.sharedCache) {
+      // the same tensors as preallocated outputs: ORT sees past == present and appends in place
+      const fetches: Record<string, ort.Tensor | null> = { logits: null };
+      for (const [name, tensor] of this.past) fetches[presentOf(name)] = tensor;
+      out = await this.session.run(feeds, fetches);
+    } else {
+      out = await this.session.run(feeds);
+      for (const name of this.past.keys()) {
+        const present = out[presentOf(name)];
+        if (!present) throw new Error(`The model did not return ${presentOf(name)}: re-convert it.`);
+        this.past.set(name, present);
+      }
     }
-    this.cached = total;
+    this.tokensRun += seq;
+    for (const id of ids) this.tokens.push(id);
     return lastRow(out.logits, seq);
   }
 }
+
+const presentOf = (pastName: string) => pastName.replace('past_key_values.', 'present.');
 
 function detectKvType(session: ort.InferenceSession): KvType {
   const meta = session.inputMetadata.find((m) => m.name === 'past_key_values.0.key');

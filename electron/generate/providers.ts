@@ -97,9 +97,11 @@ export type SessionFactory = (
 
 const defaultFactory: SessionFactory = (onnxPath, options) => ort.InferenceSession.create(onnxPath, options);
 
-export function sessionOptions(provider: ProviderName): ort.InferenceSession.SessionOptions {
+export function sessionOptions(provider: ProviderName, threads?: number): ort.InferenceSession.SessionOptions {
   return {
     executionProviders: [provider],
+    // undefined leaves ORT's default: one thread per physical core
+    ...(threads ? { intraOpNumThreads: threads } : {}),
     graphOptimizationLevel: 'all',
     // keep logits and KV cache in JS memory (the only location every provider supports)
     logSeverityLevel: 3,
@@ -110,7 +112,7 @@ export function sessionOptions(provider: ProviderName): ort.InferenceSession.Ses
 export async function createSessionWithFallback(
   onnxPath: string,
   requested: string | undefined,
-  options: { allowWebgpuAuto?: boolean; factory?: SessionFactory; available?: ProviderAvailability[] } = {},
+  options: { allowWebgpuAuto?: boolean; factory?: SessionFactory; available?: ProviderAvailability[]; threads?: number } = {},
 ): Promise<SessionChoice> {
   const available = options.available ?? describeProviders(ort.listSupportedBackends());
   const plan = planProviders(requested, available, { allowWebgpuAuto: options.allowWebgpuAuto });
@@ -118,7 +120,7 @@ export async function createSessionWithFallback(
   const fallbacks = [...plan.skipped];
   for (const provider of plan.order) {
     try {
-      const session = await factory(onnxPath, sessionOptions(provider));
+      const session = await factory(onnxPath, sessionOptions(provider, options.threads));
       return { session, provider, fallbacks };
     } catch (err) {
       const message = (err as Error).message.split('\n')[0];

@@ -90,3 +90,52 @@ describe('Sampler', () => {
     expect(Math.abs(sum / 10000 - 0.5)).toBeLessThan(0.02);
   });
 });
+
+describe('candidates decided natively (TopK + log-sum-exp in ONNX Runtime)', () => {
+  const vocab = 151_936;
+  // a peaked row like a real model's next-token distribution, from a seeded generator
+  const peaked = (seed: number) => {
+    const r = createRng(seed);
+    return Float32Array.from({ length: vocab }, (_, i) => (i % 997 === seed % 997 ? 12 : 0) + r() * 4 + (r() < 0.001 ? 6 : 0));
+  };
+
+  it('gives exactly the exact pass tokens for the same seed, and falls back on flat rows', async () => {
+    const { OrtCandidateFinder } = await import('./candidates');
+    const finder = await OrtCandidateFinder.create(vocab);
+    const opts = { temperature: 0.6, topP: 0.95 };
+    for (const seed of [1, 2, 3]) {
+      const logits = peaked(seed);
+      const fast = new Sampler({ ...opts, seed }, finder);
+      const exact = new Sampler({ ...opts, seed });
+      const a: number[] = [];
+      const b: number[] = [];
+      for (let i = 0; i < 40; i++) {
+        a.push(await fast.next(logits));
+        b.push(exact.sample(logits));
+      }
+      expect(a).toEqual(b);
+      expect(fast.paths.candidates).toBe(40);
+    }
+    // flat: the nucleus is most of the vocabulary, the candidates cannot hold it → exact pass, same tokens
+    const flat = Float32Array.from({ length: vocab }, (_, i) => Math.sin(i));
+    const fast = new Sampler({ ...opts, seed: 9 }, finder);
+    const exact = new Sampler({ ...opts, seed: 9 });
+    for (let i = 0; i < 5; i++) expect(await fast.next(flat)).toBe(exact.sample(flat));
+    expect(fast.paths.exact).toBe(5);
+    await finder.release();
+  }, 60_000);
+
+  it('top-k within the candidates is decided by them; the distribution of draws is the exact one', async () => {
+    const { OrtCandidateFinder } = await import('./candidates');
+    const finder = await OrtCandidateFinder.create(4, 4);
+    const s = new Sampler({ temperature: 1, topP: 0.8, seed: 5 }, finder);
+    const counts = [0, 0, 0, 0];
+    for (let i = 0; i < 4000; i++) counts[await s.next(logitsOf([0.5, 0.3, 0.15, 0.05]))]++;
+    expect(Math.abs(counts[0] / 4000 - 0.625)).toBeLessThan(0.03);
+    expect(counts[2] + counts[3]).toBe(0);
+    const k = new Sampler({ temperature: 1, topP: 1, topK: 2, seed: 5 }, finder);
+    for (let i = 0; i < 50; i++) expect([0, 1]).toContain(await k.next(logitsOf([0.5, 0.3, 0.15, 0.05])));
+    expect(k.paths.candidates).toBe(50);
+    await finder.release();
+  }, 60_000);
+});

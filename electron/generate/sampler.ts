@@ -2,7 +2,8 @@
  * Next-token sampling over one row of logits: greedy, temperature, top-k, top-p (nucleus), an optional
  * repetition penalty, all driven by a seeded PRNG so the same seed gives the same text.
  *
- * Top-k and top-p are exact but never sort the whole vocabulary (152k entries) each step (see nucleus()).
+ * Top-k and top-p are exact but never sort the whole vocabulary (152k entries) each step (see nucleus()); with a
+ * CandidateFinder the vocabulary-wide part runs in ONNX Runtime and JavaScript only looks at a few hundred candidates.
  */
 import { mulberry32 } from '../util/prng';
 
@@ -50,43 +51,56 @@ const BUCKETS = 512;
 const LOG_RANGE = 37;
 const FAR = BUCKETS;
 
+/**
+ * The kept tokens, described without listing them: every token of a bucket below `bucket`, plus the members of
+ * `bucket` up to the cut (weight > cutWeight, or equal weight and id ≤ cutId). In the canonical order (descending
+ * weight, then ascending id) the kept tokens are a prefix; draws walk them in index order.
+ */
 interface Nucleus {
-  ids: number[];
-  weights: number[];
+  bucket: number;
+  cutWeight: number;
+  cutId: number;
   mass: number;
+  count: number;
 }
 
 /** Per-vocabulary buffers reused across steps (a sampler draws one token at a time). */
 class Scratch {
   weights = new Float64Array(0);
   bucketOf = new Uint16Array(0);
-  order = new Int32Array(0);
+  readonly bucketMass = new Float64Array(BUCKETS);
+  readonly bucketCount = new Int32Array(BUCKETS);
 
   ensure(n: number): void {
     if (this.weights.length >= n) return;
     this.weights = new Float64Array(n);
     this.bucketOf = new Uint16Array(n);
-    this.order = new Int32Array(n);
   }
 }
 
+const isKept = (s: Scratch, nucleus: Nucleus, i: number): boolean => {
+  const b = s.bucketOf[i];
+  if (b < nucleus.bucket) return true;
+  if (b !== nucleus.bucket) return false;
+  const w = s.weights[i];
+  return w > nucleus.cutWeight || (w === nucleus.cutWeight && i <= nucleus.cutId);
+};
+
 /**
- * The tokens kept by top-k then top-p (HF order: top-p applies to the top-k renormalised), with unnormalised weights.
- * The nucleus is a prefix of the tokens in descending probability. One pass puts every token in a log-space bucket
- * (exact masses per bucket); the bucket where the limit falls bounds the candidates, only those are collected, and
- * only a bucket that a limit falls inside is sorted. A flat distribution over 152k tokens costs about as much as a
- * peaked one.
+ * The tokens kept by top-k then top-p (HF order: top-p applies to the top-k renormalised). One pass puts every token
+ * in a log-space bucket (exact masses per bucket); whole buckets are taken while they fit, and only the bucket a limit
+ * falls inside is sorted. A flat distribution over 152k tokens costs about as much as a peaked one: typed arrays only.
  */
-function nucleus(logits: ArrayLike<number>, opts: SamplingOptions, scratch = new Scratch()): Nucleus {
+function nucleus(logits: ArrayLike<number>, opts: SamplingOptions, s: Scratch): Nucleus {
   const n = logits.length;
-  scratch.ensure(n);
-  const { weights, bucketOf, order } = scratch;
+  s.ensure(n);
+  const { weights, bucketOf, bucketMass, bucketCount } = s;
+  bucketMass.fill(0);
+  bucketCount.fill(0);
   let max = -Infinity;
   for (let i = 0; i < n; i++) if (logits[i] > max) max = logits[i];
   const invT = 1 / opts.temperature;
   const scale = BUCKETS / LOG_RANGE;
-  const bucketMass = new Float64Array(BUCKETS);
-  const bucketCount = new Int32Array(BUCKETS);
   let total = 0;
   for (let i = 0; i < n; i++) {
     const d = (max - logits[i]) * invT; // −log(weight)
@@ -104,40 +118,31 @@ function nucleus(logits: ArrayLike<number>, opts: SamplingOptions, scratch = new
   }
   const topK = opts.topK && opts.topK > 0 ? Math.min(opts.topK, n) : n;
   const topP = Math.min(Math.max(opts.topP, 0), 1);
-  // last bucket that can hold a kept token: where the top-k count is reached, else where mass p·total is reached
-  let last = BUCKETS - 1;
-  for (let b = 0, count = 0, mass = 0; b < BUCKETS; b++) {
-    count += bucketCount[b];
-    mass += bucketMass[b];
-    if (topK < n ? count >= topK : topP < 1 && mass >= topP * total) {
-      last = b;
-      break;
+  const kMass = topK < n ? walk(s, n, topK, Infinity).mass : total;
+  return walk(s, n, topK, topP >= 1 ? Infinity : topP * kMass);
+}
+
+/** The canonical-order prefix that stops at `maxCount` tokens or once its mass reaches `targetMass`. */
+function walk(s: Scratch, n: number, maxCount: number, targetMass: number): Nucleus {
+  let count = 0;
+  let mass = 0;
+  for (let b = 0; b < BUCKETS; b++) {
+    if (s.bucketCount[b] === 0) continue;
+    if (count + s.bucketCount[b] < maxCount && mass + s.bucketMass[b] < targetMass) {
+      count += s.bucketCount[b];
+      mass += s.bucketMass[b];
+      continue;
+    }
+    const members = new Int32Array(s.bucketCount[b]);
+    for (let i = 0, m = 0; i < n; i++) if (s.bucketOf[i] === b) members[m++] = i;
+    const sorted = Array.from(members).sort((x, y) => s.weights[y] - s.weights[x] || x - y);
+    for (const id of sorted) {
+      count++;
+      mass += s.weights[id];
+      if (count >= maxCount || mass >= targetMass) return { bucket: b, cutWeight: s.weights[id], cutId: id, mass, count };
     }
   }
-  // counting sort of the candidates by bucket (index order inside a bucket)
-  const start = new Int32Array(last + 2);
-  for (let b = 0; b <= last; b++) start[b + 1] = start[b] + bucketCount[b];
-  const fill = start.slice(0, last + 1);
-  for (let i = 0; i < n; i++) if (bucketOf[i] <= last) order[fill[bucketOf[i]]++] = i;
-
-  const walk = (maxCount: number, targetMass: number): Nucleus => {
-    const out: Nucleus = { ids: [], weights: [], mass: 0 };
-    for (let b = 0; b <= last; b++) {
-      if (start[b] === start[b + 1]) continue;
-      const members = Array.from(order.subarray(start[b], start[b + 1]));
-      const fits = out.ids.length + members.length <= maxCount && out.mass + bucketMass[b] < targetMass;
-      if (!fits) members.sort((x, y) => weights[y] - weights[x] || x - y);
-      for (const id of members) {
-        out.ids.push(id);
-        out.weights.push(weights[id]);
-        out.mass += weights[id];
-        if (out.ids.length >= maxCount || out.mass >= targetMass) return out;
-      }
-    }
-    return out;
-  };
-  const kMass = topK < n ? walk(topK, Infinity).mass : total;
-  return walk(topK, topP >= 1 ? Infinity : topP * kMass);
+  return { bucket: BUCKETS, cutWeight: 0, cutId: 0, mass, count };
 }
 
 /**
@@ -145,30 +150,112 @@ function nucleus(logits: ArrayLike<number>, opts: SamplingOptions, scratch = new
  * whole maths of the sampler apart from the final draw.
  */
 export function candidateDistribution(logits: ArrayLike<number>, opts: SamplingOptions): Candidate[] {
-  const { ids, weights, mass } = nucleus(logits, opts);
-  return ids.map((id, i) => ({ id, prob: weights[i] / mass })).sort((a, b) => b.prob - a.prob || a.id - b.id);
+  const s = new Scratch();
+  const kept = nucleus(logits, opts, s);
+  const out: Candidate[] = [];
+  for (let i = 0; i < logits.length; i++) if (isKept(s, kept, i)) out.push({ id: i, prob: s.weights[i] / kept.mass });
+  return out.sort((a, b) => b.prob - a.prob || a.id - b.id);
+}
+
+/** The vocabulary-wide part done natively (see candidates.ts): the top candidates and log Σ exp(logit / T). */
+export interface CandidateFinder {
+  find(logits: Float32Array, temperature: number): Promise<{ values: Float32Array; ids: Int32Array; logSumExp: number }>;
+}
+
+/**
+ * Relative margin within which the native log-sum-exp (float32) cannot decide where the nucleus ends: the exact
+ * pass decides instead.
+ */
+const CUT_MARGIN = 1e-4;
+
+/**
+ * Top-p from the candidates alone: exact whenever they hold the nucleus (the mass of the tokens they leave out is
+ * known from the log-sum-exp). Returns the kept ids in ascending order with their weights, or undefined when the
+ * candidates do not decide it (then the caller runs the exact pass).
+ */
+export function nucleusFromCandidates(
+  c: { values: Float32Array; ids: Int32Array; logSumExp: number },
+  opts: SamplingOptions,
+): { ids: Int32Array; weights: Float64Array; mass: number } | undefined {
+  const invT = 1 / opts.temperature;
+  const max = c.values[0];
+  const weights = Float64Array.from(c.values, (v) => Math.exp(-((max - v) * invT)));
+  const topK = opts.topK && opts.topK > 0 ? opts.topK : Infinity;
+  if (topK !== Infinity && topK > weights.length) return undefined;
+  let total = Math.exp(c.logSumExp - max * invT); // Σ over the vocabulary, relative to the top token
+  if (topK !== Infinity) total = weights.subarray(0, topK).reduce((a, b) => a + b, 0);
+  const topP = Math.min(Math.max(opts.topP, 0), 1);
+  const target = topP >= 1 ? Infinity : topP * total;
+  const limit = Math.min(topK, weights.length);
+  let mass = 0;
+  let cut = -1;
+  for (let i = 0; i < limit; i++) {
+    const before = mass;
+    mass += weights[i];
+    if (mass >= target || i === topK - 1) {
+      const close = (x: number) => Number.isFinite(target) && Math.abs(x - target) <= CUT_MARGIN * target;
+      if (mass >= target && (close(mass) || close(before))) return undefined;
+      cut = i;
+      break;
+    }
+  }
+  if (cut < 0) return undefined;
+  const order = Array.from({ length: cut + 1 }, (_, i) => i).sort((a, b) => c.ids[a] - c.ids[b]);
+  return { ids: Int32Array.from(order, (i) => c.ids[i]), weights: Float64Array.from(order, (i) => weights[i]), mass };
 }
 
 export class Sampler {
   private readonly rng: () => number;
   private readonly scratch = new Scratch();
+  /** Steps decided by the candidates alone / by the exact pass (for stats and tests). */
+  readonly paths = { candidates: 0, exact: 0 };
 
-  constructor(private readonly opts: SamplingOptions) {
+  constructor(
+    private readonly opts: SamplingOptions,
+    private readonly candidates?: CandidateFinder,
+  ) {
     const seed = opts.seed ?? Math.floor(Math.random() * 2 ** 32);
     this.rng = createRng(seed);
   }
 
-  /** Picks the next token. `previous` (prompt + generated ids) feeds the repetition penalty, when one is set. */
+  /** Picks the next token with the exact pass over the vocabulary. `previous` feeds the repetition penalty. */
   sample(logits: Float32Array, previous?: Iterable<number>): number {
     const penalised = this.applyRepetitionPenalty(logits, previous);
     if (!(this.opts.temperature > 0)) return argmax(penalised);
-    const { ids, weights, mass } = nucleus(penalised, this.opts, this.scratch);
-    let u = this.rng() * mass;
-    for (let i = 0; i < ids.length; i++) {
-      u -= weights[i];
-      if (u < 0) return ids[i];
+    return this.exact(penalised);
+  }
+
+  /**
+   * The same choice as sample() (same seed → same text), with the vocabulary-wide part done by the candidate finder
+   * when there is one: its candidates decide the nucleus whenever they hold it; otherwise the exact pass runs.
+   */
+  async next(logits: Float32Array, previous?: Iterable<number>): Promise<number> {
+    const penalised = this.applyRepetitionPenalty(logits, previous);
+    if (!(this.opts.temperature > 0)) return argmax(penalised);
+    if (!this.candidates) return this.exact(penalised);
+    const kept = nucleusFromCandidates(await this.candidates.find(penalised, this.opts.temperature), this.opts);
+    if (!kept) return this.exact(penalised);
+    this.paths.candidates++;
+    let u = this.rng() * kept.mass;
+    for (let i = 0; i < kept.ids.length; i++) {
+      u -= kept.weights[i];
+      if (u < 0) return kept.ids[i];
     }
-    return ids[ids.length - 1];
+    return kept.ids[kept.ids.length - 1];
+  }
+
+  private exact(logits: Float32Array): number {
+    this.paths.exact++;
+    const kept = nucleus(logits, this.opts, this.scratch);
+    let u = this.rng() * kept.mass;
+    let last = 0;
+    for (let i = 0; i < logits.length; i++) {
+      if (!isKept(this.scratch, kept, i)) continue;
+      u -= this.scratch.weights[i];
+      if (u < 0) return i;
+      last = i;
+    }
+    return last;
   }
 
   private applyRepetitionPenalty(logits: Float32Array, previous?: Iterable<number>): Float32Array {

@@ -15,6 +15,8 @@ import { ApiError } from './errors';
 
 /** Settings keys: the default provider (Settings screen) and per-model overrides. */
 export const PROVIDER_SETTING = 'inference.provider';
+/** CPU threads per model run (absent: ONNX Runtime's default, one per physical core). */
+export const THREADS_SETTING = 'inference.threads';
 export const modelProviderSetting = (modelId: string) => `models.${modelId}.provider`;
 
 export interface EngineLoadParams {
@@ -22,6 +24,7 @@ export interface EngineLoadParams {
   provider?: string;
   dtype?: string;
   contextLength?: number;
+  threads?: number;
 }
 
 const LOAD_TIMEOUT_MS = 15 * 60_000;
@@ -139,7 +142,10 @@ export function modelsRegistry(ctx: ServiceContext) {
   };
 
   /** What the engine needs to (re)load a model: folder, and provider from the call, the model or Settings. */
-  const loadParams = (modelId: string, overrides: { provider?: string; dtype?: string; contextLength?: number } = {}): EngineLoadParams => {
+  /** Process-wide load defaults that win over the stored settings (`distillery serve --threads`). */
+  const defaults: { threads?: number } = {};
+
+  const loadParams = (modelId: string, overrides: { provider?: string; dtype?: string; contextLength?: number; threads?: number } = {}): EngineLoadParams => {
     const r = record(modelId);
     const provider =
       overrides.provider ?? ctx.store.settings.get<string>(modelProviderSetting(modelId)) ?? ctx.store.settings.get<string>(PROVIDER_SETTING);
@@ -147,6 +153,8 @@ export function modelsRegistry(ctx: ServiceContext) {
     if (provider) params.provider = provider;
     if (overrides.dtype) params.dtype = overrides.dtype;
     if (overrides.contextLength) params.contextLength = overrides.contextLength;
+    const threads = overrides.threads ?? defaults.threads ?? ctx.store.settings.get<number>(THREADS_SETTING);
+    if (threads) params.threads = threads;
     return params;
   };
 
@@ -194,7 +202,7 @@ export function modelsRegistry(ctx: ServiceContext) {
     return toInfo(created);
   };
 
-  const load = async (modelId: string, overrides: { provider?: string; dtype?: string; contextLength?: number } = {}) => {
+  const load = async (modelId: string, overrides: { provider?: string; dtype?: string; contextLength?: number; threads?: number } = {}) => {
     const params = loadParams(modelId, overrides);
     await validateModelFolder(params.dir); // files may have changed since they were added
     const info = await ctx.engine.request<LoadedModelInfo>('generate.load', { modelId, ...params }, { timeoutMs: LOAD_TIMEOUT_MS });
@@ -206,7 +214,7 @@ export function modelsRegistry(ctx: ServiceContext) {
     return ctx.engine.request<{ unloaded: boolean }>('generate.unload', { modelId });
   };
 
-  return { record, toInfo, providerOverride, loadParams, remember, add, load, unload, loaded, dispose: unsubscribe };
+  return { record, toInfo, providerOverride, loadParams, remember, add, load, unload, loaded, defaults, dispose: unsubscribe };
 }
 
 export type ModelsRegistry = ReturnType<typeof modelsRegistry>;

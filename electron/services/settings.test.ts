@@ -13,7 +13,7 @@ import { nodeEngineSpawner } from '../engine/spawn-node';
 import { adapterConfig, initLoraTensors, peftKey, writeAdapter, type NamedTensor } from '../train/adapter';
 import { mergeAdapterIntoModel } from '../train/merge-folder';
 import { createServices, type Services } from './index';
-import { DERIVED_FILE, modelProviderSetting } from './models';
+import { DERIVED_FILE, modelProviderSetting, registryFor } from './models';
 
 let root: string;
 let engine: EngineHost;
@@ -43,11 +43,22 @@ function copyOfScripted(name: string): string {
 
 describe('execution provider settings', () => {
   it('defaults to auto, stores a choice, and clears it with auto', async () => {
-    await expect(services.call('settings.get', {})).resolves.toEqual({ inference: { provider: 'auto' } });
-    await expect(services.call('settings.setProvider', { provider: 'cpu' })).resolves.toEqual({ settings: { inference: { provider: 'cpu' } } });
-    await expect(services.call('settings.get', {})).resolves.toEqual({ inference: { provider: 'cpu' } });
+    await expect(services.call('settings.get', {})).resolves.toEqual({ inference: { provider: 'auto', threads: 0 } });
+    await expect(services.call('settings.setProvider', { provider: 'cpu' })).resolves.toEqual({ settings: { inference: { provider: 'cpu', threads: 0 } } });
+    await expect(services.call('settings.get', {})).resolves.toEqual({ inference: { provider: 'cpu', threads: 0 } });
     await services.call('settings.setProvider', { provider: 'auto' });
-    await expect(services.call('settings.get', {})).resolves.toEqual({ inference: { provider: 'auto' } });
+    await expect(services.call('settings.get', {})).resolves.toEqual({ inference: { provider: 'auto', threads: 0 } });
+  });
+
+  it('stores a CPU thread count that the next load asks for; 0 is automatic', async () => {
+    await expect(services.call('settings.setThreads', { threads: 3 })).resolves.toEqual({ inference: { provider: 'auto', threads: 3 } });
+    const model = await services.call('models.add', { path: copyOfScripted('threads'), name: 'Threads' });
+    const registry = registryFor(services.context);
+    expect(registry.loadParams(model.id).threads).toBe(3);
+    expect(registry.loadParams(model.id, { threads: 1 }).threads).toBe(1);
+    await expect(services.call('settings.setThreads', { threads: 0 })).resolves.toEqual({ inference: { provider: 'auto', threads: 0 } });
+    expect(registry.loadParams(model.id).threads).toBeUndefined();
+    await expect(services.dispatch('settings.setThreads', { threads: -1 })).rejects.toMatchObject({ code: 'bad_request' });
   });
 
   it('refuses unknown providers and models', async () => {
@@ -58,7 +69,7 @@ describe('execution provider settings', () => {
 
   it('reads a damaged stored value as auto', async () => {
     services.context.store.settings.set('inference.provider', 'quantum');
-    await expect(services.call('settings.get', {})).resolves.toEqual({ inference: { provider: 'auto' } });
+    await expect(services.call('settings.get', {})).resolves.toEqual({ inference: { provider: 'auto', threads: 0 } });
     services.context.store.settings.remove('inference.provider');
   });
 

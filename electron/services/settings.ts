@@ -4,14 +4,21 @@
  * the default policy, not a choice that would outlive it.
  */
 import { ProviderChoice } from '../contract/inference';
-import type { AppSettings, SetProviderInput, SetProviderResult } from '../contract/settings';
+import type { AppSettings, SetProviderInput, SetProviderResult, SetThreadsInput } from '../contract/settings';
 import type { ServiceContext, ServiceModule } from './context';
-import { modelProviderSetting, PROVIDER_SETTING, registryFor } from './models';
+import { modelProviderSetting, PROVIDER_SETTING, registryFor, THREADS_SETTING } from './models';
 
 /** The Settings default; a stored value that is no longer a provider name reads as 'auto'. */
 export function readSettings(ctx: ServiceContext): AppSettings {
   const parsed = ProviderChoice.safeParse(ctx.store.settings.get(PROVIDER_SETTING));
-  return { inference: { provider: parsed.success ? parsed.data : 'auto' } };
+  const threads = ctx.store.settings.get<number>(THREADS_SETTING);
+  return { inference: { provider: parsed.success ? parsed.data : 'auto', threads: Number.isInteger(threads) && threads! > 0 ? threads! : 0 } };
+}
+
+export function setThreads(ctx: ServiceContext, { threads }: SetThreadsInput): AppSettings {
+  if (threads === 0) ctx.store.settings.remove(THREADS_SETTING);
+  else ctx.store.settings.set(THREADS_SETTING, threads);
+  return readSettings(ctx);
 }
 
 export function setProvider(ctx: ServiceContext, { provider, modelId }: SetProviderInput): SetProviderResult {
@@ -31,5 +38,6 @@ export const settingsService: ServiceModule = (ctx) => ({
   handlers: {
     'settings.get': async () => readSettings(ctx),
     'settings.setProvider': async (input) => setProvider(ctx, input),
+    'settings.setThreads': async (input) => setThreads(ctx, input),
   },
 });

@@ -44,6 +44,13 @@ export class FunctionDecoder implements DecoderModel {
     this.context = [];
   }
 
+  reuse(ids: readonly number[]): number {
+    let common = 0;
+    while (common < Math.min(this.context.length, ids.length - 1) && this.context[common] === ids[common]) common++;
+    this.context.length = common;
+    return common;
+  }
+
   async forward(ids: number[]): Promise<Float32Array> {
     this.calls.push([...ids]);
     this.context.push(...ids);

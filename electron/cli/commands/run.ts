@@ -21,6 +21,7 @@ export interface RunCliOptions {
   thinkingBudget?: string;
   provider?: string;
   dtype?: string;
+  threads?: string;
   json?: boolean;
 }
 
@@ -41,6 +42,13 @@ export function generationOptions(o: RunCliOptions) {
     seed: numberOption(o.seed, 'seed', true),
     thinkingBudget: numberOption(o.thinkingBudget, 'thinking-budget', true),
   };
+}
+
+/** `--threads n`: a positive integer (undefined when not given). */
+export function threadsOption(value: string | undefined): number | undefined {
+  const n = numberOption(value, 'threads', true);
+  if (n === 0) throw new CliError('--threads must be at least 1 (leave it out for one thread per physical core).');
+  return n;
 }
 
 /** Writes streamed text: reasoning dimmed, a blank line, then the answer. */
@@ -84,13 +92,14 @@ export const runCommand: CliCommand = (program) => {
       .description('Generate one reply (thinking dimmed, then the answer); model = id, name or folder'),
   )
     .option('--json', 'print {reasoning, answer, stats} as JSON when done')
+    .option('--threads <n>', 'CPU threads for the model (default: the Settings value, else one per physical core)')
     .action(async (modelRef: string, prompt: string, options: RunCliOptions) => {
       const generation = generationOptions(options);
       const backend = await startBackend();
       try {
         const model = await resolveModel(backend.services, modelRef);
         const registry = registryFor(backend.services.context);
-        const load = registry.loadParams(model.id, { provider: options.provider, dtype: options.dtype });
+        const load = registry.loadParams(model.id, { provider: options.provider, dtype: options.dtype, threads: threadsOption(options.threads) });
         const call = backend.engine.stream<GenerationResult & { model: LoadedModelInfo }>('generate.run', {
           modelId: model.id,
           load,

@@ -8,6 +8,8 @@ import path from 'node:path';
 import { defaultStaticDir, startServer } from '../../server';
 import { startBackend } from '../backend';
 import { CliError, type CliCommand } from '../command';
+import { registryFor } from '../../services/models';
+import { threadsOption } from './run';
 
 export const serveCommand: CliCommand = (program) => {
   program
@@ -16,9 +18,12 @@ export const serveCommand: CliCommand = (program) => {
     .option('-p, --port <port>', 'port to listen on (0 = a free port)', parsePort, 0)
     .option('--no-open', 'do not open a browser')
     .option('--no-build', 'do not build the interface when it is missing (the page then says how)')
-    .action(async (options: { port: number; open: boolean; build: boolean }) => {
+    .option('--threads <n>', 'CPU threads per model for this server, the OpenAI API included (default: the Settings value)')
+    .action(async (options: { port: number; open: boolean; build: boolean; threads?: string }) => {
+      const threads = threadsOption(options.threads);
       if (options.build) buildInterfaceIfMissing(defaultStaticDir());
       const backend = await startBackend({ transport: 'http', waitForEngine: false });
+      if (threads) registryFor(backend.services.context).defaults.threads = threads;
       let server: Awaited<ReturnType<typeof startServer>>;
       try {
         server = await startServer({ services: backend.services, port: options.port });

@@ -21,6 +21,7 @@ export const LoadParams = z.object({
   provider: z.string().optional(),
   dtype: z.string().optional(),
   contextLength: z.number().int().min(16).max(131_072).optional(),
+  threads: z.number().int().min(1).max(256).optional(),
   ignoreMemoryCheck: z.boolean().optional(),
 });
 export type LoadParams = z.infer<typeof LoadParams>;

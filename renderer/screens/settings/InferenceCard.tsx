@@ -2,6 +2,7 @@ import { Card } from '../../components/Card';
 import { APPLIES_AT_NEXT_LOAD } from '../../state/providerSettings';
 import { useDefaultProvider } from '../../state/useProviderSettings';
 import { ProviderSelect } from './ProviderSelect';
+import { ThreadsField } from './ThreadsField';
 
 /** The default execution provider for every model (a model's own choice on the Models screen wins). */
 export function InferenceCard() {
@@ -16,6 +17,7 @@ export function InferenceCard() {
         <span className="subheading">Execution provider</span>
         <ProviderSelect setting={provider} label="Execution provider" testId="default-provider" />
       </div>
+      <ThreadsField />
       <p className="muted">
         {APPLIES_AT_NEXT_LOAD} A model can override this on the Models screen.
       </p>

@@ -1,0 +1,83 @@
+/**
+ * Which 4-bit block size, the speed side (the quality side is electron/convert/block-size.test.ts): the matrix work of
+ * one R1-Distill-Qwen-1.5B decode step — 28 layers of packed q/k/v, o, packed gate/up and down, then lm_head, as
+ * MatMulNBits with accuracy level 4 and float32 scales, exactly the shapes the converter writes — for block 32, 64
+ * and 128, interleaved, medians. Random packed weights: speed does not depend on the values.
+ *
+ *   npm run bench -- blocks [--steps N] [--threads N]
+ */
+import { randomFillSync } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { availableParallelism, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import * as ort from 'onnxruntime-node';
+import { Graph, makeTensor, type Value } from '../electron/onnx/graph';
+import * as op from '../electron/onnx/ops';
+import { writeModel } from '../electron/onnx/write';
+import { R1_QWEN_1_5B } from './synth-checkpoint';
+
+const arg = (name: string, fallback: string) => {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 ? process.argv[i + 1] : fallback;
+};
+
+function matMulNBits(g: Graph, x: Value, K: number, N: number, blockSize: number): Value {
+  const kBlocks = Math.ceil(K / blockSize);
+  const packed = new Uint8Array(N * kBlocks * (blockSize / 2));
+  randomFillSync(packed);
+  const scales = new Float32Array(N * kBlocks).fill(0.01);
+  const B = g.initializer(`w${g.initializers.size}`, makeTensor('uint8', [N, kBlocks, blockSize / 2], packed));
+  const s = g.initializer(`s${g.initializers.size}`, makeTensor('float32', [N * kBlocks], scales));
+  return g.node('MatMulNBits', [x, B, s], [{ dtype: 'float32', shape: [1, 1, N] }], { K, N, bits: 4, block_size: blockSize, accuracy_level: 4 }, { domain: 'com.microsoft' })[0];
+}
+
+/** The step's matrices, chained (slices keep each input the right width). Returns the model file. */
+async function stepModel(dir: string, blockSize: number): Promise<string> {
+  const { hidden, intermediate, heads, kvHeads, layers, vocabSize } = R1_QWEN_1_5B;
+  const kv = (hidden / heads) * kvHeads;
+  const g = new Graph();
+  let h = g.input('x', 'float32', [1, 1, hidden]);
+  const cut = (v: Value, n: number) => op.slice(g, v, [0], [n], [-1]);
+  for (let l = 0; l < layers; l++) {
+    const qkv = matMulNBits(g, h, hidden, hidden + 2 * kv, blockSize);
+    const o = matMulNBits(g, cut(qkv, hidden), hidden, hidden, blockSize);
+    const gateUp = matMulNBits(g, o, hidden, 2 * intermediate, blockSize);
+    h = matMulNBits(g, cut(gateUp, intermediate), intermediate, hidden, blockSize);
+  }
+  g.output(matMulNBits(g, h, hidden, vocabSize, blockSize), 'logits');
+  const file = join(dir, `step-${blockSize}.onnx`);
+  await writeModel(g, file, {});
+  return file;
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+async function main(): Promise<void> {
+  const steps = Number(arg('steps', '15'));
+  const threads = Number(arg('threads', String(availableParallelism())));
+  const dir = mkdtempSync(join(tmpdir(), 'distillery-bench-blocks-'));
+  try {
+    const blocks = [32, 64, 128];
+    const sessions = new Map<number, ort.InferenceSession>();
+    for (const b of blocks) sessions.set(b, await ort.InferenceSession.create(await stepModel(dir, b), { intraOpNumThreads: threads, graphOptimizationLevel: 'all' }));
+    const x = new ort.Tensor('float32', Float32Array.from({ length: R1_QWEN_1_5B.hidden }, (_, i) => Math.sin(i)), [1, 1, R1_QWEN_1_5B.hidden]);
+    const times = new Map<number, number[]>(blocks.map((b) => [b, []]));
+    for (const b of blocks) await sessions.get(b)!.run({ x }); // warm-up
+    for (let s = 0; s < steps; s++) {
+      for (const b of blocks) {
+        const t = performance.now();
+        await sessions.get(b)!.run({ x });
+        times.get(b)!.push(performance.now() - t);
+      }
+    }
+    const base = median(times.get(32)!);
+    console.log(`matrix work of one 1.5B decode step (MatMulNBits, accuracy level 4, fp32 scales, ${threads} threads, median of ${steps} interleaved):`);
+    console.log('| block | bits per weight | ms per step | speed vs block 32 |\n|---|---|---|---|');
+    for (const b of blocks) console.log(`| ${b} | ${(4 + 32 / b).toFixed(2)} | ${median(times.get(b)!).toFixed(1)} | ${(base / median(times.get(b)!)).toFixed(2)}× |`);
+    for (const s of sessions.values()) await s.release();
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+await main();

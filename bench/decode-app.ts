@@ -1,0 +1,100 @@
+// The decode benchmark's app rows: the same converted model through `distillery run --json` (engine process, model
+// pool, sampler, splitter, events), greedy and at R1's default sampling, after a ~1,000-token prompt; and the
+// test-sized long-context row (a 2-layer hidden-48 model: one step at 30,000 tokens of context against one at 1,000).
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { convertCheckpoint } from '../electron/convert/convert';
+import * as ort from 'onnxruntime-node';
+import { ModelPool } from '../electron/generate/model-pool';
+import { inspectModelFolder } from '../electron/generate/model-files';
+import { OrtDecoder, type DecoderModel } from '../electron/generate/ort-decoder';
+import { argmax } from '../electron/generate/sampler';
+import { cachedFolder, makeTinyModel } from '../electron/testing/fixtures';
+import type { SideResult } from './decode-sides';
+
+const ROOT = join(import.meta.dirname, '..');
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+interface RunStats {
+  promptTokens: number;
+  decodeTokensPerSecond: number;
+  loopOverheadPct: number;
+  completionTokens: number;
+}
+
+function distilleryRun(dir: string, home: string, prompt: string, threads: number, extra: string[]): { stats: RunStats; answer: string; reasoning: string } {
+  const args = ['bin/distillery.mjs', 'run', dir, prompt, '--json', '--max-tokens', '48', '--threads', String(threads), ...extra];
+  const run = spawnSync(process.execPath, args, { cwd: ROOT, env: { ...process.env, DISTILLERY_HOME: home, DISTILLERY_NO_OPEN: '1' }, encoding: 'utf8', maxBuffer: 1 << 26 });
+  if (run.status !== 0) throw new Error(`distillery run failed (${run.status}): ${run.stderr.slice(-2000)}`);
+  return JSON.parse(run.stdout) as { stats: RunStats; answer: string; reasoning: string };
+}
+
+export async function appRows(onnxDir: string, llamaRuns: SideResult[], threads: number): Promise<void> {
+  const home = mkdtempSync(join(tmpdir(), 'distillery-bench-home-'));
+  try {
+    const prompt = 'The quick brown fox jumps over the lazy dog while counting sheep. '.repeat(75);
+    const greedy = distilleryRun(onnxDir, home, prompt, threads, ['--temperature', '0']);
+    const sampled = distilleryRun(onnxDir, home, prompt, threads, ['--seed', '7']);
+    const again = distilleryRun(onnxDir, home, prompt, threads, ['--seed', '7']);
+    const llama = llamaRuns.length ? 1000 / median(llamaRuns.flatMap((r) => r.steps['1024'])) : NaN;
+    const g = greedy.stats;
+    const s = sampled.stats;
+    console.log(`\nthrough the app (distillery run --json, ${g.promptTokens}-token prompt, ${g.completionTokens} tokens):`);
+    console.log('| figure | Distillery | llama.cpp @1,024 | ratio |\n|---|---|---|---|');
+    console.log(`| decodeTokensPerSecond, greedy | ${g.decodeTokensPerSecond.toFixed(1)} | ${llama.toFixed(1)} | ${(g.decodeTokensPerSecond / llama).toFixed(2)} |`);
+    console.log(`| decodeTokensPerSecond, temperature 0.6 top-p 0.95 | ${s.decodeTokensPerSecond.toFixed(1)} | | ${(s.decodeTokensPerSecond / g.decodeTokensPerSecond).toFixed(2)} of greedy |`);
+    console.log(`| share of the step outside the model, greedy / sampled | ${g.loopOverheadPct.toFixed(1)}% / ${s.loopOverheadPct.toFixed(1)}% | | |`);
+    console.log(`same seed → same text: ${sampled.reasoning + sampled.answer === again.reasoning + again.answer ? 'yes' : 'NO'}`);
+  } finally {
+    rmSync(home, { recursive: true, force: true });
+  }
+  await longContextRow(threads);
+}
+
+/** Test-sized row: a step deep into a long thought should cost about what a step near the start costs. */
+export async function longContextRow(threads: number): Promise<void> {
+  // 3 heads of 16: GroupQueryAttention on CPU needs head_dim % 16 == 0
+  const shape = { arch: 'qwen2' as const, seed: 3, hidden: 48, layers: 2, heads: 3, kvHeads: 1, intermediate: 96 };
+  const { hfDir } = await makeTinyModel(shape);
+  const dir = await cachedFolder('bench-long-context-q4', shape, ['model', 'onnx', 'convert'], async (staging) => {
+    await convertCheckpoint(hfDir, join(staging, 'model'), { dtype: 'q4' });
+  });
+  const pool = new ModelPool();
+  await pool.load({ modelId: 'tiny', dir: join(dir, 'model'), provider: 'cpu', contextLength: 30_100, threads });
+  const shared = await stepTimes((fn) => pool.run('tiny', (model) => fn(model.decoder)));
+  await pool.unload('tiny');
+  // the same model with the growing cache (what older folders and GPU providers use): the per-step copy cost
+  const info = inspectModelFolder(join(dir, 'model'));
+  const session = await ort.InferenceSession.create(info.variants[0].onnxPath, { intraOpNumThreads: threads });
+  const growing = new OrtDecoder(session, info.shape, { prefillChunk: 256, contextLength: 30_100, sharedCache: false });
+  const copied = await stepTimes((fn) => fn(growing));
+  await session.release();
+  const kvBytesAt = (depth: number) => 2 * info.shape.layers * info.shape.kvHeads * info.shape.headDim * depth * 4;
+  console.log(`\ntest-sized row (2 layers, hidden 48, q4), median step:`);
+  console.log('| KV cache | at 1,000 tokens | at 30,000 tokens | ratio (target ≤ 2) |\n|---|---|---|---|');
+  console.log(`| shared buffer, written in place by ORT | ${shared.at1k.toFixed(3)} ms | ${shared.at30k.toFixed(3)} ms | ${(shared.at30k / shared.at1k).toFixed(2)} |`);
+  console.log(`| growing, handed through JavaScript each step | ${copied.at1k.toFixed(3)} ms | ${copied.at30k.toFixed(3)} ms | ${(copied.at30k / copied.at1k).toFixed(2)} |`);
+  console.log(`per-step copy cost of a growing cache at 30,000 tokens: ${(copied.at30k - shared.at30k).toFixed(2)} ms for ${(kvBytesAt(30_000) / 1e6).toFixed(1)} MB of KV each way`);
+}
+
+async function stepTimes(within: (fn: (decoder: DecoderModel) => Promise<number>) => Promise<number>): Promise<{ at1k: number; at30k: number }> {
+  const stepAt = (depth: number) =>
+    within(async (decoder) => {
+      const model = { decoder };
+      const ids = Array.from({ length: depth - model.decoder.length }, (_, i) => 1000 + ((i * 31) % 5000));
+      if (ids.length) await model.decoder.forward(ids);
+      const times: number[] = [];
+      let next = 1000;
+      for (let s = 0; s < 40; s++) {
+        const t = performance.now();
+        next = argmax(await model.decoder.forward([next]));
+        times.push(performance.now() - t);
+      }
+      return median(times);
+    });
+  const at1k = await stepAt(1000);
+  const at30k = await stepAt(30_000);
+  return { at1k, at30k };
+}

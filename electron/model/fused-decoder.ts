@@ -1,0 +1,204 @@
+/**
+ * The inference decoder the converter writes: the same model as buildDecoder, with ONNX Runtime's fused kernels in
+ * place of subgraphs of small ops (GroupQueryAttention with rotary inside, SimplifiedLayerNormalization,
+ * SkipSimplifiedLayerNormalization that also adds the residual), q/k/v and gate/up projections packed into one matrix
+ * each when the `packedLinear` hook can, and lm_head computed for the last position only (the one a token is sampled
+ * from: a prefill chunk of 256 otherwise produces 256 × 151,936 logits nobody reads).
+ *
+ * I/O (batch 1 is what the engine drives; transformers.js drives it too):
+ *   input_ids [batch, seq] · attention_mask [batch, total_seq] (ones for the past + new tokens)
+ *   past_key_values.{i}.key|value [batch, kv_heads, past_seq, head_dim]
+ *   → logits [batch, 1, vocab] · present.{i}.key|value [batch, kv_heads, present_seq, head_dim]
+ * The cache can be driven two ways: a growing past (present = past + new, copied by ORT), or one buffer of the
+ * maximum length bound as both past and present, which GroupQueryAttention then appends to in place.
+ * Positions come from the attention mask (total − seq …), so there is no position_ids input.
+ */
+import { chunkedTensor, Graph, type DType, type LazyTensor, type Value } from '../onnx/graph';
+import * as op from '../onnx/ops';
+import { groupQueryAttention, simplifiedLayerNorm, skipSimplifiedLayerNorm, split } from '../onnx/contrib-ops';
+import type { ModelConfig } from './config';
+import { f32ToF16Array } from '../util/float16';
+import { defaultLinear, type LinearFn } from './layers';
+import { DECODER_INPUT_NAMES, pastName, presentName } from './decoder';
+import { ropeInverseFrequencies } from './rope';
+import { lazyWeight, validateWeights, type Weight, type WeightSource } from './weights';
+
+/** Graph-made tables (not checkpoint tensors): the converter writes them as they are. */
+export const ROTARY_CACHE_NAMES = ['model.rotary_emb.cos_cache', 'model.rotary_emb.sin_cache'];
+/** Marks the fused graph in a folder's manifest and in the ONNX doc string. */
+export const FUSED_GRAPH = 'fused-gqa-v1';
+
+export interface PackedPart {
+  module: string;
+  outFeatures: number;
+  weight: () => Weight;
+  bias?: () => Weight;
+}
+
+export interface PackedLinearContext {
+  graph: Graph;
+  x: Value;
+  /** Scope name of the packed projection, e.g. 'qkv_proj'. */
+  name: string;
+  inFeatures: number;
+  parts: PackedPart[];
+  dtype: DType;
+}
+
+/** One projection for several weights (their outputs concatenated); undefined = not packable here, use `linear`. */
+export type PackedLinearFn = (ctx: PackedLinearContext) => Value | undefined;
+
+export interface FusedDecoderOptions {
+  /** Activations, KV cache and float weights (float32 or float16: the fused kernels' types). */
+  dtype?: 'float32' | 'float16';
+  logitsDtype?: DType;
+  linear?: LinearFn;
+  packedLinear?: PackedLinearFn;
+}
+
+export function buildFusedDecoder(config: ModelConfig, weights: WeightSource, options: FusedDecoderOptions = {}): { graph: Graph; logits: Value } {
+  validateWeights(config, weights);
+  const dtype = options.dtype ?? 'float32';
+  const linear = options.linear ?? defaultLinear;
+  const weight = (name: string) => weights.get(name);
+  const g = new Graph();
+  const inputIds = g.input(DECODER_INPUT_NAMES.inputIds, 'int64', ['batch', 'seq']);
+  const attentionMask = g.input(DECODER_INPUT_NAMES.attentionMask, 'int64', ['batch', 'total_seq']);
+  // 'batch_size' is the symbol transformers.js resolves when it builds the first, empty cache (others read as 0)
+  const pastShape = ['batch_size', config.numKvHeads, 'past_seq', config.headDim];
+  const past = Array.from({ length: config.numLayers }, (_, i) => ({
+    key: g.input(pastName(i, 'key'), dtype, pastShape),
+    value: g.input(pastName(i, 'value'), dtype, pastShape),
+  }));
+  const norm = (name: string) => g.initializer(name, lazyWeight(weight(name), dtype));
+  const eps = config.rmsNormEps;
+  const layer = { g, config, dtype, linear, packedLinear: options.packedLinear, weight };
+
+  const { hidden, presents } = g.scope('model', () => {
+    const embeddings = g.initializer('model.embed_tokens.weight', lazyWeight(weight('model.embed_tokens.weight'), dtype)); // [vocab, hidden]
+    const x = g.scope('embed_tokens', () => op.gather(g, embeddings, inputIds)); // [batch, seq, hidden]
+    const lengths = g.scope('attn_mask', () => ({
+      seqlensK: op.cast(g, op.sub(g, op.reduceSum(g, attentionMask, [1], false), g.scalar('int64', 1)), 'int32'), // [batch]
+      totalSequenceLength: op.cast(g, op.gather(g, op.shape(g, attentionMask), g.scalar('int64', 1)), 'int32'), // scalar
+    }));
+    const rotary = g.scope('rotary_emb', () => rotaryCaches(g, config, dtype));
+    let residual = x;
+    let normed = g.scope('layers.0', () => g.scope('input_layernorm', () => simplifiedLayerNorm(g, x, norm('model.layers.0.input_layernorm.weight'), eps)));
+    const presentValues: { key: Value; value: Value }[] = [];
+    for (let i = 0; i < config.numLayers; i++) {
+      const p = `model.layers.${i}`;
+      const nextNorm = i + 1 < config.numLayers ? `model.layers.${i + 1}.input_layernorm.weight` : 'model.norm.weight';
+      ({ normed, residual } = g.scope(`layers.${i}`, () => {
+        const attn = g.scope('attn', () => attention(layer, i, normed, past[i], lengths, rotary));
+        presentValues.push({ key: attn.key, value: attn.value });
+        const post = g.scope('post_attention_layernorm', () => skipSimplifiedLayerNorm(g, attn.out, residual, norm(`${p}.post_attention_layernorm.weight`), eps));
+        const mlpOut = g.scope('mlp', () => mlp(layer, `${p}.mlp`, post.normed));
+        const next = g.scope(i + 1 < config.numLayers ? 'next_input_layernorm' : 'final_norm', () => skipSimplifiedLayerNorm(g, mlpOut, post.sum, norm(nextNorm), eps));
+        return { normed: next.normed, residual: next.sum };
+      }));
+    }
+    return { hidden: normed, presents: presentValues };
+  });
+
+  // only the last position's logits: [batch, 1, hidden] → [batch, 1, vocab]
+  const last = g.scope('last_position', () => op.slice(g, hidden, [-1], [Number.MAX_SAFE_INTEGER], [1], [1]));
+  const headWeight = config.tieWordEmbeddings ? 'model.embed_tokens.weight' : 'lm_head.weight';
+  const projected = linear({ graph: g, x: last, module: 'lm_head', inFeatures: config.hiddenSize, outFeatures: config.vocabSize, dtype, weight: () => weight(headWeight) });
+  const logits = g.output(op.cast(g, projected, options.logitsDtype ?? dtype), 'logits');
+  const presentShape = ['batch', config.numKvHeads, 'present_seq', config.headDim];
+  // GroupQueryAttention writes the presents itself (no Identity in between): bound to the past's buffer, they are
+  // then that buffer, and ORT appends in place instead of copying the cache into a fresh output
+  presents.forEach((present, i) => {
+    for (const [kind, value] of [['key', present.key], ['value', present.value]] as const) {
+      const node = g.producer(value)!;
+      const named = { ...value, name: presentName(i, kind), shape: presentShape };
+      node.outputs[node.outputs.indexOf(value)] = named;
+      g.outputs.push(named);
+    }
+  });
+  return { graph: g, logits };
+}
+
+interface LayerBuild {
+  g: Graph;
+  config: ModelConfig;
+  dtype: DType;
+  linear: LinearFn;
+  packedLinear?: PackedLinearFn;
+  weight: (name: string) => Weight;
+}
+
+/** Projects x through each part (packed into one matrix when the hook can) and returns one output per part. */
+function projectParts(b: LayerBuild, x: Value, name: string, parts: PackedPart[]): Value[] | Value {
+  const inFeatures = Number(x.shape[x.shape.length - 1]);
+  const packed = b.packedLinear?.({ graph: b.g, x, name, inFeatures, parts, dtype: b.dtype });
+  if (packed) return packed;
+  return parts.map((part) => b.linear({ graph: b.g, x, module: part.module, inFeatures, outFeatures: part.outFeatures, dtype: b.dtype, weight: part.weight, bias: part.bias }));
+}
+
+function attention(
+  b: LayerBuild,
+  layer: number,
+  x: Value,
+  past: { key: Value; value: Value },
+  lengths: { seqlensK: Value; totalSequenceLength: Value },
+  rotary: { cos: Value; sin: Value },
+): { out: Value; key: Value; value: Value } {
+  const { config } = b;
+  const prefix = `model.layers.${layer}.self_attn`;
+  const part = (name: string, outFeatures: number): PackedPart => ({
+    module: `${prefix}.${name}`, outFeatures,
+    weight: () => b.weight(`${prefix}.${name}.weight`),
+    bias: config.qkvBias ? () => b.weight(`${prefix}.${name}.bias`) : undefined,
+  });
+  const kv = config.numKvHeads * config.headDim;
+  const projected = projectParts(b, x, 'qkv_proj', [part('q_proj', config.numHeads * config.headDim), part('k_proj', kv), part('v_proj', kv)]);
+  const qkv = Array.isArray(projected) ? { q: projected[0], k: projected[1], v: projected[2] } : projected;
+  const attended = groupQueryAttention(b.g, qkv, past, {
+    numHeads: config.numHeads, kvHeads: config.numKvHeads, headDim: config.headDim, ...lengths,
+    cosCache: rotary.cos, sinCache: rotary.sin, presentDim: 'present_seq',
+  }); // out: [batch, seq, heads·d]
+  const out = b.linear({
+    graph: b.g, x: attended.out, module: `${prefix}.o_proj`, inFeatures: config.numHeads * config.headDim, outFeatures: config.hiddenSize,
+    dtype: b.dtype, weight: () => b.weight(`${prefix}.o_proj.weight`), bias: config.oBias ? () => b.weight(`${prefix}.o_proj.bias`) : undefined,
+  });
+  return { out, key: attended.key, value: attended.value };
+}
+
+/** down(silu(gate(x)) · up(x)), gate and up packed into one projection when the hook can. */
+function mlp(b: LayerBuild, prefix: string, x: Value): Value {
+  const { g, config } = b;
+  const m = config.intermediateSize;
+  const part = (name: string): PackedPart => ({
+    module: `${prefix}.${name}`, outFeatures: m,
+    weight: () => b.weight(`${prefix}.${name}.weight`),
+    bias: config.mlpBias ? () => b.weight(`${prefix}.${name}.bias`) : undefined,
+  });
+  const projected = projectParts(b, x, 'gate_up_proj', [part('gate_proj'), part('up_proj')]);
+  const [gate, up] = Array.isArray(projected) ? projected : g.scope('gate_up_proj', () => split(g, projected, [m, m], -1));
+  const activated = g.scope('act_fn', () => op.mul(g, gate, op.sigmoid(g, gate))); // silu, [batch, seq, intermediate]
+  return b.linear({
+    graph: g, x: op.mul(g, activated, up), module: `${prefix}.down_proj`, inFeatures: m, outFeatures: config.hiddenSize, dtype: b.dtype,
+    weight: () => b.weight(`${prefix}.down_proj.weight`), bias: config.mlpBias ? () => b.weight(`${prefix}.down_proj.bias`) : undefined,
+  });
+}
+
+/** cos/sin of position × inv_freq for every position the model supports: [max positions, head_dim/2] each. */
+function rotaryCaches(g: Graph, config: ModelConfig, dtype: DType): { cos: Value; sin: Value } {
+  const invFreq = ropeInverseFrequencies(config);
+  const half = config.headDim / 2;
+  const rows = config.maxPositionEmbeddings;
+  const table = (fn: (x: number) => number): LazyTensor =>
+    chunkedTensor(dtype, [rows, half], async function* () {
+      const rowsPerChunk = Math.max(1, Math.floor(65536 / half));
+      for (let start = 0; start < rows; start += rowsPerChunk) {
+        const n = Math.min(rowsPerChunk, rows - start);
+        const values = new Float32Array(n * half);
+        for (let r = 0; r < n; r++) for (let i = 0; i < half; i++) values[r * half + i] = fn((start + r) * invFreq[i]);
+        const out = dtype === 'float16' ? f32ToF16Array(values) : values;
+        yield new Uint8Array(out.buffer, out.byteOffset, out.byteLength);
+      }
+    }, 'rotary cache');
+  return { cos: g.initializer(ROTARY_CACHE_NAMES[0], table(Math.cos)), sin: g.initializer(ROTARY_CACHE_NAMES[1], table(Math.sin)) };
+}
+
