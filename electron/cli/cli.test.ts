@@ -75,7 +75,7 @@ describe('distillery CLI', () => {
         body: '{}',
       });
       expect(app.status).toBe(200);
-      expect(await app.json()).toEqual({ version, dataDir: home, transport: 'http' });
+      expect(await app.json()).toEqual({ version, dataDir: home, logFile: path.join(home, 'logs', 'distillery.log'), transport: 'http' });
       const info = await fetch(`${base}/api/call/engine.info?token=${token}`, { method: 'POST', body: '{}' });
       expect(((await info.json()) as { ortVersion: string }).ortVersion).toBe('1.30.0');
       expect((await fetch(`${base}/api/call/app.info`, { method: 'POST', body: '{}' })).status).toBe(401);

@@ -178,7 +178,7 @@ describe('convert job through the services and a real engine', () => {
     const job = await services.call('jobs.startConvert', { hfDir: missing, dtype: 'q4' });
     const final = await finished(job.id);
     expect(final.state).toBe('failed');
-    expect(final.message).toMatch(/no-such-checkpoint has no config\.json: point at a Hugging Face model folder/);
+    expect(final.message).toMatch(/no-such-checkpoint does not exist: check the path/);
     expect(existsSync(path.join(dataDir, 'models', 'no-such-checkpoint-q4'))).toBe(false);
     expect((await services.call('models.list', {})).some((m) => m.path.includes('no-such-checkpoint'))).toBe(false);
   }, 60_000);

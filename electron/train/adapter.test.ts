@@ -2,13 +2,14 @@
  * PEFT adapter folders (keys, shapes, config) and merging: the merged, converted model's logits equal the LoRA
  * training graph's logits with the same adapter.
  */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parseModelConfig } from '../model/config';
 import { randomWeights, tinyConfigJson, writeTinyCheckpoint } from '../testing/tiny-checkpoint';
+import { writeR1TokenizerFiles } from '../tokenizer/r1-tokenizer';
 import { memoryWeights } from '../model/weights';
 import { serializeModel } from '../onnx/write';
 import { adapterConfig, type LoraSettings, type NamedTensor, parseTargets, peftKey, readAdapter, writeAdapter } from './adapter';
@@ -70,7 +71,7 @@ describe('PEFT adapter folder', () => {
   it('merge: the converted merged model gives the logits of the LoRA graph with that adapter', async () => {
     const base = tempDir();
     writeTinyCheckpoint(base, json, weights);
-    for (const file of ['tokenizer.json', 'tokenizer_config.json']) writeFileSync(join(base, file), '{}');
+    writeR1TokenizerFiles(base, 'llama'); // the merged folder carries the base's tokenizer, checked like any model's
     const adapterDir = tempDir();
     const adapter = randomAdapter(3);
     writeAdapter(adapterDir, adapterConfig(settings, base), adapter);

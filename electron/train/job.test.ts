@@ -1,9 +1,10 @@
 /** A fine-tuning run over a checkpoint folder ends with a PEFT adapter (LoRA) or a converted model (full). */
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { randomWeights, tinyConfigJson, writeTinyCheckpoint } from '../testing/tiny-checkpoint';
+import { writeR1TokenizerFiles } from '../tokenizer/r1-tokenizer';
 import * as ort from 'onnxruntime-node';
 import { parseModelConfig } from '../model/config';
 import { checkpointWeights } from '../model/weights';
@@ -19,7 +20,7 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const json = tinyConfigJson('qwen2');
 const model = join(dir, 'hf');
 writeTinyCheckpoint(model, json, randomWeights(json, 4), { dtype: 'BF16' });
-for (const file of ['tokenizer.json', 'tokenizer_config.json']) writeFileSync(join(model, file), '{}');
+writeR1TokenizerFiles(model, 'qwen2'); // a merged or fully trained folder carries the base's tokenizer, checked like any model's
 const records: TrainingRecord[] = Array.from({ length: 12 }, (_, i) => ({ inputIds: [1, 10 + i, 20 + i, 30 + i, 2], targetMask: [0, 0, 1, 1, 1] }));
 const config: TrainConfig = { seed: 1, epochs: 1, rowsPerBatch: 2, seqLen: 16, gradAccumulation: 1, lr: 1e-3, warmupSteps: 1, checkpointEvery: 1 };
 
