@@ -217,7 +217,8 @@ test('a long thought streams: live header, each finished block renders once', as
   await openChat(app);
   await app.keyboard.press('Control+n');
   await pickModel(app, RAMBLER);
-  await setSettings(app, { Temperature: '0', 'Max new tokens': '4000' });
+  // Far more than the test reads before it presses Stop: on a fast machine a shorter limit ends the reply first.
+  await setSettings(app, { Temperature: '0', 'Max new tokens': '32768' });
   const stats = () => app.evaluate('({ ...window.__distilleryRenderStats })') as Promise<{ finishedBlockRenders: number; tailRenders: number }>;
   const before = await stats();
   await sendPrompt(app, 'Think for a long time.');

@@ -4,12 +4,13 @@ import { errorMessage } from '../api';
 import { useApi, useConnection } from './ApiContext';
 import { applyDelta, applyMessage, emptyConversation, loadConversation, streamingReply, type ConversationState } from './chatMessages';
 
-/** Where frames are not painted (a hidden tab pauses requestAnimationFrame), pieces are still applied this often. */
+/** Where frames are not painted (a hidden or occluded tab pauses requestAnimationFrame), pieces are still applied this often. */
 const HIDDEN_FLUSH_MS = 250;
 
 /**
- * Runs `flush` before the next paint: at most once a frame, and not at all while nothing is pending. A hidden page
- * gets no animation frames, so a timer stands in for them there (the text must be current when the page shows).
+ * Runs `flush` before the next paint: at most once a frame, and not at all while nothing is pending. A hidden or
+ * occluded page may get no animation frames at all, so a timer always stands by: whichever comes first flushes (the
+ * text must be current when the page shows, and a stalled frame must never stall the stream).
  */
 function frameScheduler(flush: () => void): { schedule(): void; cancel(): void } {
   let frame: number | undefined;
@@ -25,7 +26,7 @@ function frameScheduler(flush: () => void): { schedule(): void; cancel(): void }
     schedule() {
       if (frame !== undefined || timer !== undefined) return;
       if (typeof requestAnimationFrame === 'function' && document.visibilityState === 'visible') frame = requestAnimationFrame(run);
-      else timer = setTimeout(run, HIDDEN_FLUSH_MS);
+      timer = setTimeout(run, HIDDEN_FLUSH_MS);
     },
     cancel() {
       if (frame !== undefined) cancelAnimationFrame(frame);
