@@ -1,16 +1,8 @@
 import { expect, test } from '../support/fixtures';
-import { forgetModelsAndChats, screenshot, sendPrompt, serverCall, setSettings } from './chat-helpers';
-import { addFeatureModels, MODEL_NAMES } from './feature-helpers';
+import { screenshot, sendPrompt, setSettings } from './chat-helpers';
+import { MODEL_NAMES, useFeatureModels } from './feature-helpers';
 
-test.beforeAll(async ({ server }) => {
-  test.setTimeout(360_000);
-  await addFeatureModels(server);
-});
-
-test.afterAll(async ({ server }) => {
-  for (const session of await serverCall(server, 'compare.list')) await serverCall(server, 'compare.delete', { sessionId: session.id });
-  await forgetModelsAndChats(server);
-});
+useFeatureModels();
 
 test('the verdict says whether the boxed answers agree and checks them against the expected answer; one side re-runs with another model', async ({ app }) => {
   test.setTimeout(300_000);

@@ -1,7 +1,9 @@
 /** Builds and registers the models of the chat-features, compare-verdict and vote specs. */
 import { execFileSync } from 'node:child_process';
 import path from 'node:path';
+import { test } from '../support/fixtures';
 import { repoRoot, serverCall, type ServerHandle } from '../support/server';
+import { forgetModelsAndChats } from './chat-helpers';
 
 export const MODEL_NAMES = { pelican: 'Pelican counter', four: 'Eight halves', five: 'Says five' } as const;
 
@@ -16,4 +18,16 @@ export async function addFeatureModels(server: ServerHandle): Promise<void> {
   for (const key of Object.keys(MODEL_NAMES) as (keyof typeof MODEL_NAMES)[]) {
     await serverCall(server, 'models.add', { path: folders[key], name: MODEL_NAMES[key] });
   }
+}
+
+/** The feature models for a whole spec file, and afterwards no comparison, model or chat left on the shared server. */
+export function useFeatureModels(): void {
+  test.beforeAll(async ({ server }) => {
+    test.setTimeout(360_000);
+    await addFeatureModels(server);
+  });
+  test.afterAll(async ({ server }) => {
+    for (const session of await serverCall(server, 'compare.list')) await serverCall(server, 'compare.delete', { sessionId: session.id });
+    await forgetModelsAndChats(server);
+  });
 }

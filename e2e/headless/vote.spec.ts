@@ -1,16 +1,8 @@
 import { expect, test } from '../support/fixtures';
-import { forgetModelsAndChats, openChat, pickModel, screenshot, sendPrompt, serverCall, setSettings } from './chat-helpers';
-import { addFeatureModels, MODEL_NAMES } from './feature-helpers';
+import { openChat, pickModel, screenshot, sendPrompt, setSettings } from './chat-helpers';
+import { MODEL_NAMES, useFeatureModels } from './feature-helpers';
 
-test.beforeAll(async ({ server }) => {
-  test.setTimeout(360_000);
-  await addFeatureModels(server);
-});
-
-test.afterAll(async ({ server }) => {
-  for (const session of await serverCall(server, 'compare.list')) await serverCall(server, 'compare.delete', { sessionId: session.id });
-  await forgetModelsAndChats(server);
-});
+useFeatureModels();
 
 test('a vote of 5 samples on a chat reply shows the histogram, the majority and each trace; Compare votes per side', async ({ app }) => {
   test.setTimeout(300_000);
