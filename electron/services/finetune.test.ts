@@ -114,7 +114,8 @@ describe('finetune services', () => {
     pausedRun = await detail(run.id);
     expect(steps(pausedRun)).toEqual(Array.from({ length: pausedRun.totalSteps }, (_, i) => i + 1));
     expect(pausedRun.validation.length).toBeGreaterThan(0);
-    expect(pausedRun.samples.map((s) => s.step).every((step) => step % 5 === 0)).toBe(true);
+    expect(pausedRun.samples.map((s) => s.step).every((step) => step % 5 === 0 || step === pausedRun.totalSteps)).toBe(true);
+    expect(pausedRun.samples.at(-1)?.step).toBe(pausedRun.totalSteps); // the final answer is always sampled
     expect(pausedRun.evaluation).toMatchObject({ questions: 1, lossBefore: expect.any(Number), lossAfter: expect.any(Number) });
     expect(existsSync(path.join(pausedRun.adapterPath!, 'adapter_config.json'))).toBe(true);
     expect(pausedRun.compareQuestion).toMatch(/^What is \d+ \+ \d+\?$/);

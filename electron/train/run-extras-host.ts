@@ -46,10 +46,14 @@ export class RunExtras {
     return { ...event, tokensPerSecond: event.tokens / Math.max(1e-3, (now - since) / 1000) };
   }
 
-  async sample(step: number, params: Map<string, NamedTensor>): Promise<void> {
+  /**
+   * The final step always gets a sample too: a periodic one can be lost to a cancel that lands while it is generating
+   * (the resumed run restarts after that step), and a run shorter than `every` would otherwise finish without any.
+   */
+  async sample(step: number, params: Map<string, NamedTensor>, last = false): Promise<void> {
     const every = this.params.sample?.every ?? 0;
     const question = this.validation.find((r) => r.text)?.text?.question;
-    if (!every || step % every !== 0 || !question || !this.params.lora) return;
+    if (!every || (step % every !== 0 && !last) || !question || !this.params.lora) return;
     const generator = await this.answerGenerator();
     const answer = await generator.answer(question, params, this.params.sample!.maxNewTokens, this.signal);
     this.emit({ type: 'sample', step, question, ...answer });

@@ -52,8 +52,8 @@ export interface TrainJob {
   resume?: boolean;
   signal?: AbortSignal;
   onEvent?: (event: TrainEvent) => void;
-  /** Runs after each optimizer step (and its validation), before the checkpoint: periodic sample answers. */
-  afterStep?: (step: number, params: Map<string, NamedTensor>) => Promise<void>;
+  /** Runs after each optimizer step (and its validation), before the checkpoint: periodic sample answers. `last` is the final step. */
+  afterStep?: (step: number, params: Map<string, NamedTensor>, last: boolean) => Promise<void>;
 }
 
 export type TrainOutcome =
@@ -103,7 +103,7 @@ export async function train(job: TrainJob): Promise<TrainOutcome> {
       loop.validation.push({ step: loop.step, loss: validationLoss });
       job.onEvent?.({ type: 'validation', step: loop.step, loss: validationLoss });
     }
-    if (!(job.signal?.aborted ?? false)) await job.afterStep?.(loop.step, params);
+    if (!(job.signal?.aborted ?? false)) await job.afterStep?.(loop.step, params, finished);
     const cancelled = job.signal?.aborted ?? false;
     if (finished || cancelled || every(cfg.checkpointEvery, loop.step)) save();
     if (cancelled) return { status: 'cancelled', params, loop, checkpoint: lastCheckpoint };

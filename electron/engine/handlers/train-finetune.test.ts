@@ -49,7 +49,7 @@ describe('fine-tuning in the training engine', () => {
   it('streams tokens/s, periodic sample answers and an evaluation before vs after', async () => {
     const events: Event[] = [];
     const result = await host.request<TrainJobResult>('train', params(join(dir, 'eval'), {
-      sample: { every: 4, maxNewTokens: 3 }, evaluation: { questions: 2, maxNewTokens: 3 },
+      sample: { every: 5, maxNewTokens: 3 }, evaluation: { questions: 2, maxNewTokens: 3 },
     }), { onEvent: collect(events) });
     expect(result.records).toMatchObject({ train: 8, validation: 2 });
     const steps = events.filter((e) => e.type === 'step');
@@ -57,7 +57,11 @@ describe('fine-tuning in the training engine', () => {
     expect(steps[0].tokensPerSecond).toBeUndefined();
     expect(steps.slice(1).every((e) => e.tokensPerSecond! > 0)).toBe(true);
     const samples = events.filter((e): e is Extract<ExtraEvent, { type: 'sample' }> => e.type === 'sample');
-    expect(samples.map((s) => s.step)).toEqual(steps.map((s) => (s as { step: number }).step).filter((n) => n % 4 === 0));
+    // every 5th step, and the last one whatever its number (a run shorter than `every` still shows its final answer)
+    const stepNumbers = steps.map((s) => (s as { step: number }).step);
+    const last = stepNumbers.at(-1)!;
+    expect(last % 5).not.toBe(0); // the fixture's run length keeps the final-step rule visible
+    expect(samples.map((s) => s.step)).toEqual(stepNumbers.filter((n) => n % 5 === 0 || n === last));
     expect(samples[0].question).toMatch(/^What is \d \+ 1\?$/);
     expect(samples[0].tokens).toBeGreaterThan(0);
     expect(samples[0].tokens).toBeLessThanOrEqual(3);

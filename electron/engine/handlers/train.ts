@@ -93,7 +93,7 @@ registerHandler<z.output<typeof TrainParams>, TrainJobResult>({
       modelFolder: params.modelFolder, outDir: params.outDir, records: train, validation,
       lora: params.lora as LoraSettings | undefined, full: params.full, dtype: params.dtype, resume: params.resume,
       config: params.config, signal: ctx.signal, onEvent: (event) => ctx.emit('progress', extras.timed(event)),
-      afterStep: (step, trained) => extras.sample(step, trained),
+      afterStep: (step, trained, last) => extras.sample(step, trained, last),
       onCompleted: async (run) => {
         extras.evaluation = await extras.evaluate(run);
       },
