@@ -1,6 +1,6 @@
 import type { ModelInfo } from '../../../electron/contract/inference';
 import { fallbackNotes, runningLabel } from '../../state/models';
-import type { ModelAction } from '../../state/modelsStore';
+import type { ModelAction } from '../../state/useModels';
 
 /**
  * Picks a model and shows what runs it: provider and dtype once loaded, "Loading…" while it loads, the back end's

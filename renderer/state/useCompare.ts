@@ -3,7 +3,7 @@ import type { CompareSession, CompareVerdict } from '../../electron/contract/cha
 import type { GenerationSettings } from '../../electron/contract/inference';
 import { errorMessage } from '../api';
 import { useApi, useConnection } from './ApiContext';
-import { useChatSession, type ChatSession } from './chatSession';
+import { useChatSession, type ChatSession } from './useChatSession';
 
 export interface CompareSide {
   modelId: string;
