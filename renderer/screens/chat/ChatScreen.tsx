@@ -12,7 +12,6 @@ import { SettingsPopover } from '../../components/chat/SettingsPopover';
 import { VotePanel } from '../../components/chat/VotePanel';
 import { EmptyState } from '../../components/EmptyState';
 import { ChatIcon, SidebarIcon } from '../../components/Icons';
-import '../../components/chat/chat.css';
 import { useChatList } from '../../state/useChatList';
 import { useChatListPanel } from '../../state/useChatListPanel';
 import { chatAfterDelete } from '../../state/chatMessages';

@@ -9,8 +9,6 @@ import { SettingsPopover } from '../../components/chat/SettingsPopover';
 import { VotePanel } from '../../components/chat/VotePanel';
 import { EmptyState } from '../../components/EmptyState';
 import { CompareIcon, PlusIcon, RefreshIcon } from '../../components/Icons';
-import '../../components/chat/chat.css';
-import '../../components/chat/screens.css';
 import { useCompare } from '../../state/useCompare';
 import { compareLinkFromHash } from '../../state/finetune';
 import type { ChatSession } from '../../state/useChatSession';

@@ -8,7 +8,7 @@ import { fallbackNotes, modelSummary, runningLabel } from '../../state/models';
 import type { ModelAction } from '../../state/useModels';
 import { APPLIES_AT_NEXT_LOAD, derivedLabel } from '../../state/providerSettings';
 import { useModelProvider } from '../../state/useProviderSettings';
-import { ProviderSelect } from '../settings/ProviderSelect';
+import { ProviderSelect } from '../../components/ProviderSelect';
 
 const ACTION_LABELS: Record<ModelAction, string> = { loading: 'Loading…', unloading: 'Unloading…', removing: 'Removing…' };
 

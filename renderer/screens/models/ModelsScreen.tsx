@@ -7,14 +7,13 @@ import { EmptyState } from '../../components/EmptyState';
 import { ExternalLink } from '../../components/ExternalLink';
 import { ModelsIcon, PlusIcon } from '../../components/Icons';
 import { ScreenHeader } from '../../components/ScreenHeader';
-import '../../components/chat/chat.css';
-import '../../components/chat/screens.css';
 import { formatBytes } from '../../state/format';
 import { useModels, type ModelsState } from '../../state/useModels';
 import { CatalogCard } from './CatalogCard';
 import { ConvertCard } from './ConvertCard';
 import { useDiskUsage } from './useDiskUsage';
 import { ModelRow } from './ModelRow';
+import './models.css';
 
 /** A model folder by path (the desktop app may add a native folder dialog later). Checked by the back end. */
 function AddModelForm({ models }: { models: ModelsState }) {
@@ -44,7 +43,7 @@ function AddModelForm({ models }: { models: ModelsState }) {
 
   return (
     <form onSubmit={(event) => void submit(event)}>
-      <div className="add-model">
+      <div className="form-row">
         <input className="input" aria-label="Model folder" placeholder="/path/to/model-folder" value={path} onChange={(e) => {
             setPath(e.target.value);
             setError(null); // the error was about what was typed before
