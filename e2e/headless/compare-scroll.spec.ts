@@ -4,7 +4,9 @@ import { buildChatModels, forgetModelsAndChats, sendPrompt, serverCall, setSetti
 
 test.beforeAll(async ({ server }) => {
   test.setTimeout(360_000);
-  await serverCall(server, 'models.add', { path: buildChatModels().tiny, name: 'Tiny rambler' });
+  const folders = buildChatModels();
+  await serverCall(server, 'models.add', { path: folders.scripted, name: 'Scripted R1' });
+  await serverCall(server, 'models.add', { path: folders.tiny, name: 'Tiny rambler' });
 });
 
 test.afterAll(async ({ server }) => {
@@ -19,27 +21,27 @@ const scrollTo = (pane: Locator, fraction: number) => pane.evaluate((el, f) => (
 /** Two frames: the scroll events of anything scrolled before have been dispatched (and handled). */
 const twoFrames = (page: Page) => page.evaluate('new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done)))');
 
-test('synced scrolling: with two long replies of different length, scrolling one column moves the other proportionally; turned off it does not', async ({ app }) => {
+test('synced scrolling: with two long columns of different length, scrolling one column moves the other proportionally; turned off it does not', async ({ app }) => {
   test.setTimeout(300_000);
-  await app.reload(); // the model was added after the page opened
+  await app.reload(); // the models were added after the page opened
   await app.keyboard.press('Control+2');
   const left = app.getByTestId('compare-left');
   const right = app.getByTestId('compare-right');
-  for (const side of [left, right]) {
-    await side.getByRole('combobox').selectOption({ label: 'Tiny rambler' });
-    await expect(side.getByTestId('model-state')).toContainText('cpu', { timeout: 60_000 });
-  }
+  await left.getByRole('combobox').selectOption({ label: 'Scripted R1' });
+  await right.getByRole('combobox').selectOption({ label: 'Tiny rambler' });
+  for (const side of [left, right]) await expect(side.getByTestId('model-state')).toContainText('cpu', { timeout: 60_000 });
 
-  // The rambler thinks until the token limit: both columns get a long thought, then B is re-run with twice the limit.
-  await setSettings(app, { Temperature: '0', 'Max new tokens': '400' });
-  await sendPrompt(app, 'Tell me everything');
-  const leftReply = left.getByTestId('message-assistant');
-  const rightReply = right.getByTestId('message-assistant');
-  for (const reply of [leftReply, rightReply]) await expect(reply).not.toHaveAttribute('data-status', 'streaming', { timeout: 120_000 });
-  await setSettings(app, { 'Max new tokens': '800' });
-  await right.getByRole('button', { name: 'Re-run' }).click();
-  await expect(rightReply.getByTestId('version-position')).toHaveText('2/2', { timeout: 120_000 });
-  await expect(rightReply).not.toHaveAttribute('data-status', 'streaming', { timeout: 120_000 });
+  // A thought panel scrolls on its own past a few hundred pixels, so the columns grow by exchanges: A's are short
+  // (a closed thought, one line of answer), B's long (the rambler thinks until the token limit, its thought stays open).
+  await setSettings(app, { Temperature: '0', 'Max new tokens': '200' });
+  for (let turn = 1; turn <= 4; turn++) {
+    await sendPrompt(app, `Question ${turn}`);
+    for (const side of [left, right]) {
+      const reply = side.getByTestId('message-assistant');
+      await expect(reply).toHaveCount(turn);
+      await expect(reply.last()).not.toHaveAttribute('data-status', 'streaming', { timeout: 120_000 });
+    }
+  }
 
   const leftPane = left.locator('.message-scroll');
   const rightPane = right.locator('.message-scroll');
