@@ -1,17 +1,17 @@
 /**
  * The inference decoder the converter writes: the same model as buildDecoder, with ONNX Runtime's fused kernels in
- * place of subgraphs of small ops (GroupQueryAttention with rotary inside, SimplifiedLayerNormalization,
+ * place of subgraphs of small ops (SimplifiedLayerNormalization,
  * SkipSimplifiedLayerNormalization that also adds the residual), q/k/v and gate/up projections packed into one matrix
  * each when the `packedLinear` hook can, and lm_head computed for the last position only (the one a token is sampled
  * from: a prefill chunk of 256 otherwise produces 256 × 151,936 logits nobody reads).
  *
- * I/O (batch 1 is what the engine drives; transformers.js drives it too):
- *   input_ids [batch, seq] · attention_mask [batch, total_seq] (ones for the past + new tokens)
- *   past_key_values.{i}.key|value [batch, kv_heads, past_seq, head_dim]
- *   → logits [batch, 1, vocab] · present.{i}.key|value [batch, kv_heads, present_seq, head_dim]
- * The cache can be driven two ways: a growing past (present = past + new, copied by ORT), or one buffer of the
- * maximum length bound as both past and present, which GroupQueryAttention then appends to in place.
- * Positions come from the attention mask (total − seq …), so there is no position_ids input.
+ * Two ways to hold the KV cache (`kvCache`):
+ * - 'external' (the converter's default, graph 'fused-xkv-v1'): the engine owns the cache and feeds views of the past
+ *   rows; the graph returns only the new tokens' keys/values (xkv-attention.ts explains why). Batch 1.
+ * - 'gqa' (`--portable`, graph 'fused-gqa-v1'): GroupQueryAttention in the transformers.js layout —
+ *   input_ids [batch, seq] · attention_mask [batch, total_seq] · past_key_values.{i}.key|value
+ *   [batch, kv_heads, past_seq, head_dim] → logits [batch, 1, vocab] · present.{i}.key|value; positions come from
+ *   the attention mask (total − seq …), so there is no position_ids input.
  */
 import { chunkedTensor, Graph, type DType, type LazyTensor, type Value } from '../onnx/graph';
 import * as op from '../onnx/ops';
