@@ -44,8 +44,8 @@ export interface GenerationRun {
   readonly pieces: AsyncIterable<GenerationPiece>;
   /**
    * Resolves when the model is done, also when stopped (finishReason 'stopped', with the text so far); rejects with
-   * the engine's error (code 'cancelled' when stopped before the engine started it, 'model_invalid' for a broken
-   * folder, ...) and ApiError 'not_found' for a model that is not registered.
+   * the engine's error as the callers map it (code 'cancelled' when stopped before the engine started it,
+   * 'model_invalid' for a broken folder, 'insufficient_memory', a crash of the engine, ...).
    */
   readonly result: Promise<GenerationOutput>;
   cancel(): void;
