@@ -35,7 +35,8 @@ function buildOldFolder(server: ServerHandle): { source: string; folder: string 
   return { source, folder };
 }
 
-test.describe.configure({ mode: 'serial' });
+// the page and its ready engine are part of each test's time: on a loaded 2-core machine that alone can take a minute
+test.describe.configure({ mode: 'serial', timeout: 240_000 });
 
 let source: string;
 let folder: string;
@@ -65,7 +66,6 @@ test('without its checkpoint, an old folder’s row says what to download instea
 });
 
 test('Re-convert for speed runs on the row, then the row shows the fused graph and the model loads', async ({ app, callApi }) => {
-  test.setTimeout(240_000);
   await app.keyboard.press('Control+3');
   const row = app.getByTestId('model-row').filter({ hasText: 'Old R1' });
   const offer = row.getByTestId('reconvert-offer');
