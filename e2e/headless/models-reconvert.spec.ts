@@ -70,6 +70,7 @@ test('Re-convert for speed runs on the row, then the row shows the fused graph a
   const row = app.getByTestId('model-row').filter({ hasText: 'Old R1' });
   const offer = row.getByTestId('reconvert-offer');
   await expect(offer).toContainText('Converted by an older Distillery (converter 1.0.0): about 1.6× slower decode');
+  await row.scrollIntoViewIfNeeded();
   await screenshot(app, 'models-reconvert-offer');
   await offer.getByRole('button', { name: 'Re-convert for speed' }).click();
 
