@@ -6,6 +6,7 @@
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
+import { CONVERTER_VERSION } from '../../electron/convert/manifest';
 import { expect, test } from '../support/fixtures';
 import { repoRoot, type ServerHandle } from '../support/server';
 import { forgetModelsAndChats, screenshot } from './chat-helpers';
@@ -69,7 +70,7 @@ test('Re-convert for speed runs on the row, then the row shows the fused graph a
   await app.keyboard.press('Control+3');
   const row = app.getByTestId('model-row').filter({ hasText: 'Old R1' });
   const offer = row.getByTestId('reconvert-offer');
-  await expect(offer).toContainText('Converted by an older Distillery (converter 1.0.0): about 1.6× slower decode');
+  await expect(offer).toContainText('Converted by an older Distillery (converter 1.0.0), before the fused graph: about 1.6× slower decode');
   await row.scrollIntoViewIfNeeded();
   await screenshot(app, 'models-reconvert-offer');
   await offer.getByRole('button', { name: 'Re-convert for speed' }).click();
@@ -79,7 +80,7 @@ test('Re-convert for speed runs on the row, then the row shows the fused graph a
   await expect(job).toHaveAttribute('data-state', 'succeeded', { timeout: 180_000 });
   await expect(job.getByRole('progressbar')).toHaveAttribute('aria-valuenow', '100');
   await expect(job.getByTestId('job-message')).toContainText('Re-converted “Old R1” to the fused graph in');
-  await expect(row.getByTestId('model-graph')).toHaveText(' · fused graph · converter 1.1.0');
+  await expect(row.getByTestId('model-graph')).toHaveText(` · fused graph · converter ${CONVERTER_VERSION}`);
   await expect(row.getByTestId('reconvert-offer')).toHaveCount(0);
   await job.getByRole('button', { name: /^Dismiss/ }).click();
   await expect(row.getByTestId('reconvert-job')).toHaveCount(0);
@@ -87,7 +88,7 @@ test('Re-convert for speed runs on the row, then the row shows the fused graph a
 
   const models = await callApi('models.list');
   expect(models).toHaveLength(1);
-  expect(models[0]).toMatchObject({ name: 'Old R1', path: folder, convertedWith: { converterVersion: '1.1.0', graph: 'fused-gqa-v1' } });
+  expect(models[0]).toMatchObject({ name: 'Old R1', path: folder, convertedWith: { converterVersion: CONVERTER_VERSION, graph: 'fused-xkv-v1' } });
   await row.getByRole('button', { name: 'Load' }).click();
   await expect(row.getByTestId('model-running')).toHaveText('cpu · fp32', { timeout: 60_000 });
 });

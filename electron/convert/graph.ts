@@ -102,8 +102,9 @@ export function buildConvertedGraph(
   };
 
   const fused = fitsFusedGraph(config.headDim);
+  const kvCache = strategy.portable ? 'gqa' : 'external';
   const { graph } = fused
-    ? buildFusedDecoder(config, checkpoint, { dtype: strategy.activation, logitsDtype: strategy.activation, linear, packedLinear })
+    ? buildFusedDecoder(config, checkpoint, { dtype: strategy.activation, logitsDtype: strategy.activation, linear, packedLinear, kvCache })
     : buildDecoder(config, checkpoint, { dtype: strategy.activation, computeDtype: 'float32', logitsDtype: strategy.activation, linear });
   streamRemainingWeights(graph, config, checkpoint, mine, (t, e) => track(t, e), job);
   rewriteEmbedding(graph, checkpoint.get(EMBEDDING), strategy, job, (e) => plan.reads.push(e));

@@ -7,11 +7,10 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Job } from '../contract/api';
 import type { ChatMessage } from '../contract/inference';
-import { readManifest } from '../convert/manifest';
+import { CONVERTER_VERSION, readManifest } from '../convert/manifest';
 import { EngineHost } from '../engine/host';
 import { nodeEngineSpawner } from '../engine/spawn-node';
-import { inspectModelFolder } from '../generate/model-files';
-import { FUSED_GRAPH } from '../model/fused-decoder';
+import { XKV_GRAPH } from '../model/fused-decoder';
 import { makeScriptedModel } from '../testing/fixtures';
 import { writeLegacyConvertedFolder } from '../testing/model-folders';
 import { createServices, type Services } from './index';
@@ -94,7 +93,7 @@ describe('re-convert for speed', () => {
     const model = await listed();
     expect(model).toMatchObject({ source: 'converted', convertedWith: { converterVersion: '1.0.0', graph: 'standard' } });
     expect(model.speedUpgrade).toMatchObject({ state: 'available', sourceFolder: source });
-    expect(model.speedUpgrade?.state === 'available' && model.speedUpgrade.why).toMatch(/^Converted by an older Distillery \(converter 1\.0\.0\): about 1\.6× slower decode/);
+    expect(model.speedUpgrade?.state === 'available' && model.speedUpgrade.why).toMatch(/^Converted by an older Distillery \(converter 1\.0\.0\), before the fused graph: about 1\.6× slower decode/);
   });
 
   it('refuses, naming what to download, when a checkpoint file is gone', async () => {
@@ -152,11 +151,10 @@ describe('re-convert for speed', () => {
     expect(final).toMatchObject({ state: 'succeeded', progress: 1, message: expect.stringMatching(/^Re-converted “Old R1” to the fused graph in \d+/) });
 
     const manifest = await readManifest(folder);
-    expect(manifest).toMatchObject({ graph: FUSED_GRAPH, converter: { version: '1.1.0' }, dtype: 'fp32', source: { folder: source } });
-    expect(inspectModelFolder(folder).variants[0].sharedKvCache).toBe(true);
+    expect(manifest).toMatchObject({ graph: XKV_GRAPH, converter: { version: CONVERTER_VERSION }, dtype: 'fp32', source: { folder: source } });
     expect(fs.readFileSync(path.join(folder, 'notes.txt'), 'utf8')).toBe('mine');
     const after = await listed();
-    expect(after).toMatchObject({ id: modelId, name: 'Old R1', providerOverride: 'cpu', convertedWith: { converterVersion: '1.1.0', graph: FUSED_GRAPH } });
+    expect(after).toMatchObject({ id: modelId, name: 'Old R1', providerOverride: 'cpu', convertedWith: { converterVersion: CONVERTER_VERSION, graph: XKV_GRAPH } });
     expect(after.speedUpgrade).toBeUndefined();
     expect((await services.call('models.list', {})).length).toBe(1);
 

@@ -1,5 +1,5 @@
 /**
- * Whether a model's folder predates the fused graph and can be re-converted for speed: read from its distillery.json
+ * Whether a model's folder holds an older, slower graph than the converter writes now and can be re-converted for speed: read from its distillery.json
  * (converter version, graph, the checkpoint it came from with each file's size and sha256). What the list shows is
  * the cheap check (the checkpoint's files are there with their recorded sizes); the re-conversion checks every
  * sha256 before it builds anything.
@@ -17,11 +17,28 @@ import type { ModelRecord } from '../store';
 const STANDARD_GRAPH = 'standard';
 
 /**
- * Standard against fused graph, same q4 weights, measured by `npm run bench -- decode` (README's table: decode step
- * at ~512 tokens 1.57×, prefill of 512 tokens 7.8×).
+ * Why an older graph is slower, in figures measured on it. Standard against fused graph, same q4 weights: README's
+ * table (`npm run bench -- decode`: decode step at ~512 tokens 1.57×, prefill of 512 tokens 7.8×). The 1.1 fused graph
+ * (GroupQueryAttention's cache): onnxruntime-node copies the whole preallocated present back every step, 264 MB a
+ * step at 4,608 tokens of the 1.5B.
  */
-const DECODE_SPEEDUP = '1.6';
-const PREFILL_SPEEDUP = '8';
+const SLOWER: Record<'standard' | 'gqa', string> = {
+  standard: ', before the fused graph: about 1.6× slower decode and 8× slower prefill',
+  gqa: ': its KV cache is copied back whole on every step (264 MB a step at 4,608 tokens for the 1.5B), so decode slows down as a thought grows',
+};
+
+/** Which older graph a folder holds, when the converter now writes a faster one for it; undefined when none is faster. */
+function olderGraph(manifest: Manifest): keyof typeof SLOWER | undefined {
+  if (manifest.graph === undefined) return 'standard';
+  // Since 1.2 the GroupQueryAttention graph is what `--portable` asks for (other runtimes load it): a choice, kept.
+  if (manifest.graph === FUSED_GRAPH && olderThan(manifest.converter.version, [1, 2])) return 'gqa';
+  return undefined;
+}
+
+function olderThan(version: string, [major, minor]: [number, number]): boolean {
+  const [a = 0, b = 0] = version.split('.').map((part) => Number.parseInt(part, 10) || 0);
+  return a < major || (a === major && b < minor);
+}
 
 /** A folder's manifest, or undefined when it has none or it does not parse (imported folders, damaged manifests). */
 export function readFolderManifest(dir: string): Manifest | undefined {
@@ -44,12 +61,14 @@ function headDimOf(record: ModelRecord): number | undefined {
 }
 
 /**
- * Undefined when there is nothing to offer: the folder already has the fused graph, or its shape has no fused graph
- * (the converter would write the same standard graph again). `runningJob`: a re-conversion of it in progress.
+ * Undefined when there is nothing to offer: the folder already has the fastest graph (or the portable one by
+ * choice), or its shape has no fused graph (the converter would write the same standard graph again).
+ * `runningJob`: a re-conversion of it in progress.
  */
 export function speedUpgradeOf(record: ModelRecord, manifest: Manifest, runningJob?: string): SpeedUpgrade | undefined {
   if (runningJob) return { state: 'running', jobId: runningJob };
-  if (manifest.graph === FUSED_GRAPH) return undefined;
+  const older = olderGraph(manifest);
+  if (!older) return undefined;
   const headDim = headDimOf(record);
   if (headDim !== undefined && !fitsFusedGraph(headDim)) return undefined;
   const check = quickSourceCheck(manifest.source);
@@ -58,9 +77,8 @@ export function speedUpgradeOf(record: ModelRecord, manifest: Manifest, runningJ
     state: 'available',
     sourceFolder: manifest.source.folder,
     why:
-      `Converted by an older Distillery (converter ${manifest.converter.version}): about ${DECODE_SPEEDUP}× slower decode and ` +
-      `${PREFILL_SPEEDUP}× slower prefill than the fused graph. Re-converting reads the checkpoint again (every file's sha256 is ` +
-      'checked first) and keeps this model’s name, settings and chats.',
+      `Converted by an older Distillery (converter ${manifest.converter.version})${SLOWER[older]}. Re-converting reads the ` +
+      'checkpoint again (every file’s sha256 is checked first) and keeps this model’s name, settings and chats.',
   };
 }
 

@@ -7,11 +7,17 @@ import type { ConvertedWith } from '../../electron/contract/convert';
 import type { ModelInfo } from '../../electron/contract/inference';
 import { isActive } from './jobs';
 
-/** "fused graph · converter 1.1.0", "standard graph · converter 1.0.0"; undefined for folders Distillery did not convert. */
+/** What each graph id in a manifest is, in a few words (an id this screen does not know shows as it is). */
+const GRAPH_NAMES: Record<string, string> = {
+  standard: 'standard graph',
+  'fused-gqa-v1': 'fused graph (portable)',
+  'fused-xkv-v1': 'fused graph',
+};
+
+/** "fused graph · converter 1.2.0", "standard graph · converter 1.0.0"; undefined for folders Distillery did not convert. */
 export function graphLabel(converted: ConvertedWith | undefined): string | undefined {
   if (!converted) return undefined;
-  const graph = converted.graph.startsWith('fused') ? 'fused graph' : `${converted.graph} graph`;
-  return `${graph} · converter ${converted.converterVersion}`;
+  return `${GRAPH_NAMES[converted.graph] ?? `${converted.graph} graph`} · converter ${converted.converterVersion}`;
 }
 
 /** The re-conversion a row shows: the one the app says runs (any window started it), else the last one started here. */

@@ -22,6 +22,7 @@ export const ConvertParams = z.object({
   accuracyLevel: z.number().int().optional(),
   quantizeEmbeddings: z.boolean().optional(),
   quantizeLmHead: z.boolean().optional(),
+  portable: z.boolean().optional(),
   overwrite: z.boolean().optional(),
   /** A re-conversion: the source files (sha256) the folder was converted from; any difference refuses it. */
   expectSource: z.array(SourceFile).optional(),
