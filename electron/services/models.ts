@@ -8,6 +8,7 @@ import { ProviderChoice, type LoadedModel, type ModelInfo } from '../contract/in
 import { MANIFEST_FILE, readManifest } from '../convert/manifest';
 import type { LoadedModelInfo } from '../generate/model-pool';
 import { inspectModelFolder, ModelFolderError, pickVariant, type ModelFolderInfo } from '../generate/model-files';
+import { scanModelWeights } from '../generate/weights-scan';
 import type { ModelRecord } from '../store';
 import { checkTokenizerFiles } from '../tokenizer/model-tokenizer';
 import type { ServiceContext, ServiceModule } from './context';
@@ -73,11 +74,15 @@ export function sourceFolders(r: ModelRecord): string[] {
   return folders;
 }
 
-/** Validates a folder the way `models.add` does; ApiError 'model_invalid' names the missing or corrupt file. */
-export async function validateModelFolder(dir: string, options: { tokenizer?: boolean } = {}): Promise<ModelFolderInfo> {
+/**
+ * Validates a folder the way `models.add` does; ApiError 'model_invalid' names the missing or corrupt file.
+ * `weights`: read every float weight for NaN and infinity (seconds per gigabyte, so only when a folder is added).
+ */
+export async function validateModelFolder(dir: string, options: { tokenizer?: boolean; weights?: boolean } = {}): Promise<ModelFolderInfo> {
   let info: ModelFolderInfo;
   try {
     info = inspectModelFolder(dir);
+    if (options.weights) await scanModelWeights(info.variants);
   } catch (err) {
     if (err instanceof ModelFolderError) throw new ApiError('model_invalid', err.message);
     throw err;
@@ -174,7 +179,8 @@ export function modelsRegistry(ctx: ServiceContext) {
 
   /** `origin`: the registered model it derives from (a model id), or the checkpoint folder it was converted from. */
   const add = async (folder: string, name?: string, origin: { derivedFrom?: string; convertedFrom?: string } = {}): Promise<ModelInfo> => {
-    const info = await validateModelFolder(folder, { tokenizer: true });
+    // the converter checked every source weight and narrows by saturating: its own output needs no second read
+    const info = await validateModelFolder(folder, { tokenizer: true, weights: !origin.convertedFrom });
     const existing = ctx.store.models.getByPath(info.dir);
     if (existing) {
       // The folder may have changed since (a forced conversion replaced it): keep the record, refresh what it holds.
