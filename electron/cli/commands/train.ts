@@ -3,6 +3,7 @@
  * adapter into its base and convert the result).
  */
 import type { Command } from 'commander';
+import { CONVERT_DTYPES, ConvertDtype } from '../../contract/convert';
 import { TrainDtype, TrainHyperparameters } from '../../contract/train-options';
 import { SafetensorsCheckpoint } from '../../model/safetensors';
 import { validateWeights } from '../../model/weights';
@@ -21,21 +22,9 @@ import { describeReport, importProgressPrinter } from './traces';
 
 const hp = TrainHyperparameters.shape;
 
-const positiveInt = (flag: string) => (value: string): number => {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n <= 0) throw new CliError(`${flag} must be a positive integer (got "${value}")`);
-  return n;
-};
-const positiveNumber = (flag: string) => (value: string): number => {
-  const n = Number(value);
-  if (!(n > 0)) throw new CliError(`${flag} must be a positive number (got "${value}")`);
-  return n;
-};
-
 interface ExportGraphFlags { model: string; out: string; rank: number; alpha?: number; targets: string; rslora?: boolean; full?: boolean; dtype: string }
 
 async function exportGraphAction(flags: ExportGraphFlags): Promise<void> {
-  if (!['fp32', 'fp16', 'q4'].includes(flags.dtype)) throw new CliError(`--dtype must be fp32, fp16 or q4 (got "${flags.dtype}")`);
   if (flags.full && flags.dtype !== 'fp32') throw new CliError('--full trains every weight: use --dtype fp32');
   let targets;
   try {
@@ -148,12 +137,12 @@ export const trainCommand: CliCommand = (program: Command) => {
     .description('Write the LoRA training graph of a Hugging Face checkpoint (forward + backward) as ONNX')
     .requiredOption('--model <hf-folder>', 'Hugging Face checkpoint folder (config.json + safetensors)')
     .requiredOption('--out <file.onnx>', 'output .onnx file (weights go to <file>.onnx_data)')
-    .option('--rank <r>', 'LoRA rank', positiveInt('--rank'), 8)
-    .option('--alpha <alpha>', 'LoRA alpha (default 2·rank)', positiveNumber('--alpha'))
+    .option('--rank <r>', 'LoRA rank', numberOption('--rank', hp.rank), 8)
+    .option('--alpha <alpha>', 'LoRA alpha (default 2·rank)', numberOption('--alpha', hp.alpha))
     .option('--targets <list>', 'modules to adapt: q_proj,k_proj,v_proj,o_proj,gate_proj,up_proj,down_proj or all-linear', 'q_proj,v_proj')
     .option('--rslora', 'scale by alpha/√r instead of alpha/r')
     .option('--full', 'train every weight instead of LoRA adapters')
-    .option('--dtype <dtype>', 'frozen base weights: fp32, fp16 (mixed precision) or q4 (QLoRA: 4-bit projections)', 'fp32')
+    .option('--dtype <dtype>', 'frozen base weights: fp32, fp16 (mixed precision) or q4 (QLoRA: 4-bit projections)', choiceOption('--dtype', TrainDtype), 'fp32')
     .action(exportGraphAction);
   train
     .command('run')
@@ -186,6 +175,6 @@ export const trainCommand: CliCommand = (program: Command) => {
     .requiredOption('--model <hf-folder>', 'the base model\'s Hugging Face folder')
     .requiredOption('--adapter <folder>', 'PEFT adapter folder (adapter_config.json + adapter_model.safetensors)')
     .requiredOption('--out <folder>', 'output model folder')
-    .option('--dtype <dtype>', 'output dtype: fp32, fp16, q4 or q4f16', 'fp32')
+    .option('--dtype <dtype>', `output dtype: ${CONVERT_DTYPES.join(', ')}`, choiceOption('--dtype', ConvertDtype), 'fp32')
     .action(mergeAction);
 };
