@@ -11,7 +11,7 @@ import { inspectModelFolder, ModelFolderError, pickVariant, type ModelFolderInfo
 import { scanModelWeights } from '../generate/weights-scan';
 import type { ModelRecord } from '../store';
 import { checkTokenizerFiles } from '../tokenizer/model-tokenizer';
-import type { ServiceContext, ServiceModule } from './context';
+import { perServices, type ServiceContext, type ServiceModule } from './context';
 import { ApiError } from './errors';
 
 /** Settings keys: the default provider (Settings screen) and per-model overrides. */
@@ -226,15 +226,7 @@ export function modelsRegistry(ctx: ServiceContext) {
 export type ModelsRegistry = ReturnType<typeof modelsRegistry>;
 
 /** One registry per services instance, shared by the models and chats modules. */
-const registries = new WeakMap<ServiceContext, ModelsRegistry>();
-export function registryFor(ctx: ServiceContext): ModelsRegistry {
-  let registry = registries.get(ctx);
-  if (!registry) {
-    registry = modelsRegistry(ctx);
-    registries.set(ctx, registry);
-  }
-  return registry;
-}
+export const registryFor: (ctx: ServiceContext) => ModelsRegistry = perServices(modelsRegistry);
 
 export const modelsService: ServiceModule = (ctx) => {
   const registry = registryFor(ctx);
