@@ -84,8 +84,9 @@ test('traces → report → Quick run → cancel → resume → evaluation → m
 
   const form = app.getByTestId('hyper-form');
   await form.getByRole('radio', { name: 'Quick' }).click();
-  // Quick, made small enough for a tiny model on a shared CPU: short rows, one epoch, two records a step.
-  for (const [label, value] of [['Max length', '96'], ['Accumulation', '2'], ['Epochs', '1'], ['Learning rate', '0.005']] as const) {
+  // Quick, made small enough for a tiny model on a shared CPU: short rows, two records a step; three epochs so an idle
+  // machine is still training when Cancel lands (with one it finished first).
+  for (const [label, value] of [['Max length', '96'], ['Accumulation', '2'], ['Epochs', '3'], ['Learning rate', '0.005']] as const) {
     await form.getByRole('textbox', { name: label, exact: true }).fill(value);
   }
   await form.getByRole('combobox', { name: 'Base precision' }).selectOption('fp32');

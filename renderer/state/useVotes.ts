@@ -57,16 +57,25 @@ export function useVotes(messageId: string, enabled: boolean): VotesState {
     [api, setVotes],
   );
 
+  const caughtUp = useRef(new Set<string>());
   useEffect(() => {
     const jobIds = new Map(votes.filter((v) => v.jobId).map((v) => [v.jobId!, v.id]));
     if (jobIds.size === 0) return;
-    return api.on('job.update', (job) => {
+    const off = api.on('job.update', (job) => {
       const voteId = jobIds.get(job.id);
       if (!voteId) return;
       setJobs((all) => ({ ...all, [job.id]: job }));
       const settled = job.state !== 'running' && job.state !== 'queued';
       if (settled || Date.now() - (lastRead.current[voteId] ?? 0) >= REFRESH_MS) void reread(voteId);
     });
+    // A short vote can finish between its start and this subscription: read each new unfinished vote once after
+    // subscribing, so updates sent before it are not lost (it stayed at 0/N otherwise).
+    for (const vote of votes) {
+      if (!vote.jobId || caughtUp.current.has(vote.jobId) || vote.done.length >= vote.samples) continue;
+      caughtUp.current.add(vote.jobId);
+      void reread(vote.id);
+    }
+    return off;
   }, [api, votes, reread]);
 
   const start = useCallback(
