@@ -3,8 +3,8 @@
  * the answer as it streams, heartbeat comments while a request waits (queued behind others, or for the engine), and
  * an error event plus [DONE] for every open stream when the server shuts down.
  */
-import type { LoadedModelInfo } from '../generate/model-pool';
-import type { StreamEvent } from '../generate/r1-stream';
+import type { EngineEvent, EngineMethods } from '../contract/engine';
+import type { LoadedModelInfo } from '../contract/generation';
 import { httpStatusFor, toApiError } from '../services/errors';
 import { openAiErrorBody } from './http';
 import type { RouteContext } from './router';
@@ -64,7 +64,7 @@ export function firstStop(text: string, stops: string[]): number {
 }
 
 export interface StreamRun<R> {
-  events: AsyncIterable<{ event: string; data: unknown }>;
+  events: AsyncIterable<EngineEvent<EngineMethods['generate.run']>>;
   result: Promise<R>;
   cancel(): void;
 }
@@ -105,7 +105,7 @@ export async function streamCompletion<R>(ctx: RouteContext, call: StreamRun<R>,
     const matcher = new StopMatcher(options.stops);
     for await (const { event, data } of call.events) {
       if (event !== 'text' || res.writableEnded) continue;
-      const piece = data as StreamEvent;
+      const piece = data;
       if (piece.type === 'reasoning') {
         chunk({ reasoning_content: piece.text });
         continue;

@@ -5,9 +5,7 @@
  */
 import { z } from 'zod';
 import { MAX_NEW_TOKENS } from '../contract/inference';
-import type { GenerationResult } from '../generate/generator';
-import type { LoadedModelInfo } from '../generate/model-pool';
-import type { StreamEvent } from '../generate/r1-stream';
+import type { RunResult } from '../contract/engine';
 import type { Services } from '../services';
 import { httpStatusFor, toApiError } from '../services/errors';
 import { registryFor } from '../services/models';
@@ -56,7 +54,6 @@ export const ChatCompletionRequest = z.object({
 });
 export type ChatCompletionRequest = z.infer<typeof ChatCompletionRequest>;
 
-type RunResult = GenerationResult & { model: LoadedModelInfo };
 
 function openAiError(ctx: RouteContext, status: number, message: string, code: string, param: string | null = null): void {
   ctx.sendJson(status, openAiErrorBody(status, message, code, param));
@@ -155,7 +152,7 @@ export const chatCompletionsRoute = (heartbeatMs: number): Route => ({
       seed: request.seed === null || request.seed === undefined ? undefined : request.seed >>> 0,
       thinkingBudget: request.thinking_budget,
     };
-    const call = ctx.services.context.engine.stream<RunResult>('generate.run', {
+    const call = ctx.services.context.engine.stream('generate.run', {
       modelId: model.id,
       load: registry.loadParams(model.id),
       messages: toTurns(request.messages),
@@ -204,9 +201,8 @@ async function watchForStop(call: StreamRun<RunResult>, stops: string[]): Promis
   if (stops.length === 0) return;
   const matcher = new StopMatcher(stops);
   for await (const { event, data } of call.events) {
-    const piece = data as StreamEvent;
-    if (event !== 'text' || piece.type !== 'answer') continue;
-    matcher.push(piece.text);
+    if (event !== 'text' || data.type !== 'answer') continue;
+    matcher.push(data.text);
     if (matcher.stopped) return call.cancel();
   }
 }

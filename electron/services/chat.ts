@@ -5,9 +5,8 @@
  * 'error' (engine crash or failure; the partial text is kept too).
  */
 import type { GenerationSettings, MessageStats } from '../contract/inference';
-import type { GenerationResult } from '../generate/generator';
-import type { LoadedModelInfo } from '../generate/model-pool';
-import type { GenerateTextEvent } from '../engine/handlers/generate';
+import type { EngineCall } from '../engine/host';
+import type { EngineEvent, EngineMethods, RunResult } from '../contract/engine';
 import type { ChatRecord, MessageRecord } from '../store';
 export { toContractMessage } from './chat-branches';
 import type { ServiceContext, ServiceModule } from './context';
@@ -80,7 +79,7 @@ export const chatService: ServiceModule = (ctx) => {
     const messages = [...historyFor(branch, chat.instructions), { role: 'user' as const, content: withInstructions(question.content, chat.instructions) }];
     const reply = ctx.store.messages.create({ chatId: chat.id, parentId: question.id, role: 'assistant', status: 'streaming', reasoning: '' });
     ctx.store.chats.setLeaf(chat.id, reply.id);
-    const call = ctx.engine.stream<GenerationResult & { model: LoadedModelInfo }>('generate.run', { modelId, load, messages, options });
+    const call = ctx.engine.stream('generate.run', { modelId, load, messages, options });
     const done = followReply(ctx, reply, call, (info) => registry.remember(info)).finally(() => active.delete(reply.id));
     active.set(reply.id, { chatId: chat.id, cancel: call.cancel, done });
     return reply;
@@ -200,8 +199,8 @@ export const chatService: ServiceModule = (ctx) => {
 async function followReply(
   ctx: ServiceContext,
   reply: MessageRecord,
-  call: { events: AsyncIterable<{ event: string; data: unknown }>; result: Promise<GenerationResult & { model: LoadedModelInfo }> },
-  onLoaded: (info: LoadedModelInfo) => void,
+  call: Pick<EngineCall<RunResult, EngineEvent<EngineMethods['generate.run']>>, 'events' | 'result'>,
+  onLoaded: (info: RunResult['model']) => void,
 ): Promise<void> {
   let reasoning = '';
   let answer = '';
@@ -213,12 +212,10 @@ async function followReply(
   let tokensSent = 0;
   for await (const { event, data } of call.events) {
     if (event === 'thought') {
-      const thought = data as { ms: number; tokens: number };
-      ctx.events.emit('chat.delta', { chatId: reply.chatId, messageId: reply.id, type: 'reasoning', text: '', tokens: 0, thought });
+      ctx.events.emit('chat.delta', { chatId: reply.chatId, messageId: reply.id, type: 'reasoning', text: '', tokens: 0, thought: data });
       continue;
     }
-    if (event !== 'text') continue;
-    const piece = data as GenerateTextEvent;
+    const piece = data;
     if (piece.type === 'reasoning') reasoning += piece.text;
     else answer += piece.text;
     // the engine counts tokens generated so far; a delta carries the tokens since the previous one

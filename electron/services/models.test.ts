@@ -5,7 +5,6 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EngineHost } from '../engine/host';
 import { nodeEngineSpawner } from '../engine/spawn-node';
-import type { LoadedModelInfo } from '../generate/model-pool';
 import { scriptedOnnxModel } from '../testing/model-folders';
 import { createServices, httpStatusFor, type Services } from './index';
 
@@ -28,7 +27,7 @@ afterAll(async () => {
   if (dataDir) fs.rmSync(dataDir, { recursive: true, force: true });
 });
 
-const engineLoaded = async () => (await engine.request<LoadedModelInfo[]>('generate.loaded')).map((m) => m.modelId);
+const engineLoaded = async () => (await engine.request('generate.loaded')).map((m) => m.modelId);
 
 describe('models.remove', () => {
   it('unloads a model the engine loaded outside models.load (a generation that then failed)', async () => {

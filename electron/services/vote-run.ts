@@ -5,14 +5,12 @@
  */
 import type { Vote, VoteSample } from '../contract/chat';
 import type { GenerationSettings } from '../contract/inference';
-import type { GenerationResult } from '../generate/generator';
-import type { GenerateTextEvent } from '../engine/handlers/generate';
-import type { LoadedModelInfo } from '../generate/model-pool';
+import type { LoadedModelInfo } from '../contract/generation';
 import { extractBoxed, normalizeAnswer, tallyVotes } from '../answers/boxed';
 import type { Store, VoteRecord, VoteSampleRecord } from '../store';
 import type { ServiceContext } from './context';
 import type { JobControl } from './jobs-runner';
-import type { ModelsRegistry } from './models';
+import type { EngineLoadParams, ModelsRegistry } from './models';
 
 /** The sampling a vote uses when the chat's settings say nothing: DeepSeek's recommendation. */
 export const VOTE_DEFAULTS = { temperature: 0.6, topP: 0.95 } as const;
@@ -83,12 +81,12 @@ async function runSample(
   ctx: ServiceContext,
   vote: VoteRecord,
   index: number,
-  params: { load: unknown; options: Record<string, unknown> },
+  params: { load: EngineLoadParams; options: Record<string, unknown> },
   signal: AbortSignal,
   report: (tokens: number) => void,
 ): Promise<{ record: VoteSampleRecord; model: LoadedModelInfo }> {
   const seed = seedOf(vote, index);
-  const call = ctx.engine.stream<GenerationResult & { model: LoadedModelInfo }>('generate.run', {
+  const call = ctx.engine.stream('generate.run', {
     modelId: vote.modelId,
     load: params.load,
     messages: vote.prompt,
@@ -101,7 +99,7 @@ async function runSample(
     for await (const { event, data } of call.events) {
       if (event !== 'text' || Date.now() - lastReport < 250) continue;
       lastReport = Date.now();
-      report((data as GenerateTextEvent).tokens);
+      report(data.tokens);
     }
     const result = await call.result;
     // a stopped generation resolves with its partial text: stopped by a pause or cancel, it is not a sample

@@ -2,8 +2,7 @@
  * `distillery run <model> "<prompt>"`: one reply, thinking streamed dimmed (on a terminal) then the answer.
  * `--json` prints {reasoning, answer, stats} once done. Ctrl+C stops the generation and keeps what was said.
  */
-import type { GenerationResult } from '../../generate/generator';
-import type { LoadedModelInfo } from '../../generate/model-pool';
+import type { RunResult } from '../../contract/engine';
 import type { StreamEvent } from '../../generate/r1-stream';
 import { registryFor } from '../../services/models';
 import { startBackend } from '../backend';
@@ -100,7 +99,7 @@ export const runCommand: CliCommand = (program) => {
         const model = await resolveModel(backend.services, modelRef);
         const registry = registryFor(backend.services.context);
         const load = registry.loadParams(model.id, { provider: options.provider, dtype: options.dtype, threads: threadsOption(options.threads) });
-        const call = backend.engine.stream<GenerationResult & { model: LoadedModelInfo }>('generate.run', {
+        const call = backend.engine.stream('generate.run', {
           modelId: model.id,
           load,
           messages: [{ role: 'user', content: prompt }],
@@ -110,7 +109,7 @@ export const runCommand: CliCommand = (program) => {
         process.on('SIGINT', onSigint);
         const printer = streamPrinter(process.stdout, !options.json && process.stdout.isTTY === true);
         try {
-          for await (const { event, data } of call.events) if (event === 'text' && !options.json) printer.write(data as StreamEvent);
+          for await (const { event, data } of call.events) if (event === 'text' && !options.json) printer.write(data);
           const result = await call.result;
           printer.end();
           const { model: loaded, ...rest } = result;
@@ -128,7 +127,7 @@ export const runCommand: CliCommand = (program) => {
     });
 };
 
-export function formatStats(result: GenerationResult & { model?: LoadedModelInfo }): string {
+export function formatStats(result: Omit<RunResult, 'model'> & { model?: RunResult['model'] }): string {
   const s = result.stats;
   const lines = [
     `[${s.provider}/${s.dtype}] ${s.thinkingTokens} thinking tokens in ${(s.thinkingMs / 1000).toFixed(1)} s, ` +
