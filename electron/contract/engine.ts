@@ -88,6 +88,8 @@ export const ConvertParams = z.object({
   accuracyLevel: z.number().int().optional(),
   quantizeEmbeddings: z.boolean().optional(),
   quantizeLmHead: z.boolean().optional(),
+  /** The graph other runtimes (transformers.js) load too, instead of the one that keeps the KV cache in place. */
+  portable: z.boolean().optional(),
   overwrite: z.boolean().optional(),
 });
 

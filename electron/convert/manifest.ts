@@ -8,8 +8,11 @@ import { Manifest, type SourceFile } from '../contract/convert';
 export const MANIFEST_FILE = 'distillery.json';
 export const MANIFEST_FORMAT_VERSION = 1;
 /** Bumped whenever the converter's output for the same input changes. */
-/** 1.1: the fused decoder (GroupQueryAttention, fused norms, packed projections, last-position lm_head). */
-export const CONVERTER_VERSION = '1.1.0';
+/**
+ * 1.1: the fused decoder (GroupQueryAttention, fused norms, packed projections, last-position lm_head).
+ * 1.2: the KV cache stays in the engine's buffers (graph 'fused-xkv-v1'); `portable` keeps the 1.1 graph.
+ */
+export const CONVERTER_VERSION = '1.2.0';
 
 // The manifest's schema is part of the contract: the engine's `convert` answers with it (electron/contract/engine.ts).
 export { Manifest, ModelDtype, QuantizationInfo, SourceFile } from '../contract/convert';
