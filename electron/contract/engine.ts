@@ -7,7 +7,7 @@
  * from it. No Node or DOM imports here.
  */
 import { z } from 'zod';
-import { ConvertDtype, Manifest } from './convert';
+import { ConvertDtype, Manifest, SourceFile } from './convert';
 import { trainMethods } from './engine-train';
 import { GenerateTextEvent, GenerationResult, LoadedModelInfo, ThoughtClosed } from './generation';
 import { GenerationSettings } from './inference';
@@ -91,6 +91,8 @@ export const ConvertParams = z.object({
   /** The graph other runtimes (transformers.js) load too, instead of the one that keeps the KV cache in place. */
   portable: z.boolean().optional(),
   overwrite: z.boolean().optional(),
+  /** A re-conversion: the source files (sha256) the folder was converted from; any difference refuses it. */
+  expectSource: z.array(SourceFile).optional(),
 });
 
 /** Progress of a conversion: tensors and source bytes done out of the totals, with an ETA from the average rate. */
