@@ -13,8 +13,6 @@ import { pathToFileURL } from 'node:url';
 import * as ort from 'onnxruntime-node';
 import { EngineHost } from '../electron/engine/host';
 import { nodeEngineSpawner } from '../electron/engine/spawn-node';
-import type { GenerationResult } from '../electron/generate/generator';
-import type { GenerateTextEvent } from '../electron/engine/handlers/generate';
 import { inspectModelFolder, pickVariant, type DecoderShape } from '../electron/generate/model-files';
 import { argmax } from '../electron/generate/sampler';
 import { f16ToF32Array } from '../electron/util/float16';
@@ -84,7 +82,7 @@ async function bareGreedy(session: ort.InferenceSession, shape: DecoderShape, pr
  */
 async function appGreedy(engine: EngineHost, dir: string, content: string, tokens: number, provider: string, dtype: string): Promise<Timing> {
   const start = performance.now();
-  const call = engine.stream<GenerationResult>('generate.run', {
+  const call = engine.stream('generate.run', {
     modelId: 'bench',
     load: { dir, provider, dtype, contextLength: 8192 },
     messages: [{ role: 'user', content }],
@@ -92,7 +90,7 @@ async function appGreedy(engine: EngineHost, dir: string, content: string, token
   });
   const seen: { at: number; tokens: number }[] = [];
   for await (const { event, data } of call.events) {
-    if (event === 'text') seen.push({ at: performance.now(), tokens: (data as GenerateTextEvent).tokens });
+    if (event === 'text') seen.push({ at: performance.now(), tokens: data.tokens });
   }
   const result = await call.result;
   const end = performance.now();

@@ -10,29 +10,12 @@ import { ReconvertInput, StartConvertInput } from './convert';
 import { finetuneApi, finetuneEvents } from './finetune';
 import { filesApi, type PickPathInput, type PickPathResult } from './files';
 import { downloadsApi, downloadsEvents } from './downloads';
+import { EngineInfo } from './engine';
 import { inferenceApi, inferenceEvents } from './inference';
 import { settingsApi } from './settings';
 import { tracesApi } from './traces';
 
-export const ExecutionProviderInfo = z.object({
-  name: z.string(), // cpu, cuda, webgpu, dml, coreml, ...
-  available: z.boolean(),
-  detail: z.string().optional(), // why it is unavailable, or how to enable it
-});
-
-export const EngineInfo = z.object({
-  ortVersion: z.string(),
-  executionProviders: z.array(ExecutionProviderInfo),
-  platform: z.string(),
-  arch: z.string(),
-  cpuModel: z.string(),
-  cpuCount: z.number().int(),
-  totalMemoryBytes: z.number(),
-  freeMemoryBytes: z.number(),
-  nodeVersion: z.string(),
-  pid: z.number().int(),
-});
-export type EngineInfo = z.infer<typeof EngineInfo>;
+export { EngineInfo, ExecutionProviderInfo } from './engine';
 
 export const EngineState = z.enum(['starting', 'ready', 'crashed', 'restarting', 'stopped']);
 export const EngineStatus = z.object({

@@ -74,6 +74,46 @@ export const StartConvertInput = z
 export type StartConvertInput = z.input<typeof StartConvertInput>;
 export type StartConvertParams = z.output<typeof StartConvertInput>;
 
+/** The dtypes of a converted model folder: the converter's choices. */
+export const ModelDtype = ConvertDtype;
+export type ModelDtype = z.infer<typeof ModelDtype>;
+
+export const QuantizationInfo = z.object({
+  method: z.literal('MatMulNBits'),
+  bits: z.literal(4),
+  blockSize: z.number().int(),
+  symmetric: z.boolean(),
+  accuracyLevel: z.number().int().min(0).max(4),
+  /** How the token embedding is stored: quantized with GatherBlockQuantized, or float. */
+  embeddings: z.enum(['q4', 'fp16', 'fp32']),
+  lmHead: z.enum(['q4', 'fp16', 'fp32']),
+});
+export type QuantizationInfo = z.infer<typeof QuantizationInfo>;
+
+export const SourceFile = z.object({ name: z.string(), bytes: z.number().int(), sha256: z.string().regex(/^[0-9a-f]{64}$/) });
+export type SourceFile = z.infer<typeof SourceFile>;
+
+/** distillery.json: what a converted folder is (dtype, file, quantization, source), so the app never has to guess. */
+
+export const Manifest = z.object({
+  format: z.literal('distillery-model'),
+  formatVersion: z.number().int(),
+  converter: z.object({ name: z.literal('distillery-convert'), version: z.string() }),
+  createdAt: z.string(),
+  dtype: ModelDtype,
+  /** Path of the ONNX file inside the folder, as transformers.js names it (onnx/model_q4.onnx, …). */
+  modelFile: z.string(),
+  architecture: z.string(),
+  source: z.object({ folder: z.string(), files: z.array(SourceFile) }),
+  quantization: QuantizationInfo.nullable(),
+  /** Float weights written as float16: how many values left float16's range (saturated to ±65504) or became ±0. */
+  fp16: z.object({ overflow: z.literal('saturate'), overflowed: z.number().int(), flushedToZero: z.number().int() }).nullable(),
+  outputBytes: z.number().int(),
+  /** The decoder graph's layout (absent: the standard graph of converter 1.0, which concatenates its KV cache). */
+  graph: z.string().optional(),
+});
+export type Manifest = z.infer<typeof Manifest>;
+
 /**
  * How a converted folder was made, from its distillery.json: the converter's version and its decoder graph
  * ('standard' for converter 1.0 folders, which record none; 'fused-gqa-v1' since 1.1).

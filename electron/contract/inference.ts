@@ -4,23 +4,17 @@
  */
 import { z } from 'zod';
 import { AbsolutePath, ConvertedWith, SpeedUpgrade } from './convert';
+import { GenerationStats, LoadedModelInfo, ProviderName, TextPiece, ThoughtClosed } from './generation';
+
+export { ProviderFallback, ProviderName } from './generation';
 
 const Id = z.string().min(1).max(200);
 
-export const ProviderChoice = z.enum(['auto', 'cuda', 'dml', 'coreml', 'webgpu', 'cpu']);
+export const ProviderChoice = z.enum(['auto', ...ProviderName.options]);
 
-export const ProviderFallback = z.object({ provider: z.string(), reason: z.string() });
-
-/** A model that is loaded in the engine: what actually runs. */
-export const LoadedModel = z.object({
-  modelId: z.string(),
-  provider: z.string(),
-  dtype: z.string(),
-  contextLength: z.number().int(),
-  /** Better providers that were skipped or failed, with why and how to fix it. */
-  fallbacks: z.array(ProviderFallback),
+/** A model that is loaded in the engine: what actually runs (the engine's LoadedModelInfo, summarised). */
+export const LoadedModel = LoadedModelInfo.pick({ modelId: true, provider: true, dtype: true, contextLength: true, fallbacks: true, loadMs: true }).extend({
   estimatedBytes: z.number(),
-  loadMs: z.number(),
 });
 export type LoadedModel = z.infer<typeof LoadedModel>;
 
@@ -71,26 +65,8 @@ export const GenerationSettings = z
   .strict();
 export type GenerationSettings = z.infer<typeof GenerationSettings>;
 
-export const MessageStats = z
-  .object({
-    promptTokens: z.number(),
-    timeToFirstTokenMs: z.number(),
-    thinkingTokens: z.number(),
-    thinkingMs: z.number(),
-    answerTokens: z.number(),
-    completionTokens: z.number(),
-    decodeTokensPerSecond: z.number(),
-    loopOverheadPct: z.number(),
-    totalMs: z.number(),
-    provider: z.string(),
-    dtype: z.string(),
-    finishReason: z.enum(['stop', 'length', 'stopped']),
-    thinkingBudgetHit: z.boolean(),
-    thinkingOpen: z.boolean(),
-    seed: z.number(),
-    modelId: z.string(),
-  })
-  .partial();
+/** A reply's stats: the engine's GenerationStats and the model that wrote it (all optional: old rows may lack some). */
+export const MessageStats = GenerationStats.extend({ modelId: z.string() }).partial();
 export type MessageStats = z.infer<typeof MessageStats>;
 
 export const MessageStatus = z.enum(['complete', 'streaming', 'stopped', 'error', 'interrupted']);
@@ -129,15 +105,11 @@ export type Chat = z.infer<typeof Chat>;
 export const ChatDelta = z.object({
   chatId: z.string(),
   messageId: z.string(),
-  type: z.enum(['reasoning', 'answer']),
-  text: z.string(),
+  ...TextPiece.shape,
   /** Tokens generated for this piece (the engine batches pieces, so often more than one). */
   tokens: z.number().int().min(0),
-  /**
-   * Sent once, when `</think>` arrives: the thought's length from the first generated token, on the engine's clock
-   * (the same figures as the final stats' thinkingMs/thinkingTokens, so the live header does not jump at the end).
-   */
-  thought: z.object({ ms: z.number().min(0), tokens: z.number().int().min(0) }).optional(),
+  /** Sent once, when `</think>` arrives: the engine's `thought` event. */
+  thought: ThoughtClosed.optional(),
 });
 export type ChatDelta = z.infer<typeof ChatDelta>;
 

@@ -3,7 +3,7 @@ import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { z } from 'zod';
+import { Manifest, type SourceFile } from '../contract/convert';
 
 export const MANIFEST_FILE = 'distillery.json';
 export const MANIFEST_FORMAT_VERSION = 1;
@@ -14,42 +14,8 @@ export const MANIFEST_FORMAT_VERSION = 1;
  */
 export const CONVERTER_VERSION = '1.2.0';
 
-export const ModelDtype = z.enum(['fp32', 'fp16', 'q4', 'q4f16']);
-export type ModelDtype = z.infer<typeof ModelDtype>;
-
-export const QuantizationInfo = z.object({
-  method: z.literal('MatMulNBits'),
-  bits: z.literal(4),
-  blockSize: z.number().int(),
-  symmetric: z.boolean(),
-  accuracyLevel: z.number().int().min(0).max(4),
-  /** How the token embedding is stored: quantized with GatherBlockQuantized, or float. */
-  embeddings: z.enum(['q4', 'fp16', 'fp32']),
-  lmHead: z.enum(['q4', 'fp16', 'fp32']),
-});
-export type QuantizationInfo = z.infer<typeof QuantizationInfo>;
-
-export const SourceFile = z.object({ name: z.string(), bytes: z.number().int(), sha256: z.string().regex(/^[0-9a-f]{64}$/) });
-export type SourceFile = z.infer<typeof SourceFile>;
-
-export const Manifest = z.object({
-  format: z.literal('distillery-model'),
-  formatVersion: z.number().int(),
-  converter: z.object({ name: z.literal('distillery-convert'), version: z.string() }),
-  createdAt: z.string(),
-  dtype: ModelDtype,
-  /** Path of the ONNX file inside the folder, as transformers.js names it (onnx/model_q4.onnx, …). */
-  modelFile: z.string(),
-  architecture: z.string(),
-  source: z.object({ folder: z.string(), files: z.array(SourceFile) }),
-  quantization: QuantizationInfo.nullable(),
-  /** Float weights written as float16: how many values left float16's range (saturated to ±65504) or became ±0. */
-  fp16: z.object({ overflow: z.literal('saturate'), overflowed: z.number().int(), flushedToZero: z.number().int() }).nullable(),
-  outputBytes: z.number().int(),
-  /** The decoder graph's layout (absent: the standard graph of converter 1.0, which concatenates its KV cache). */
-  graph: z.string().optional(),
-});
-export type Manifest = z.infer<typeof Manifest>;
+// The manifest's schema is part of the contract: the engine's `convert` answers with it (electron/contract/engine.ts).
+export { Manifest, ModelDtype, QuantizationInfo, SourceFile } from '../contract/convert';
 
 /** sha256 of a file, streamed (never loads the file). `onBytes` reports progress. */
 export async function sha256File(file: string, onBytes?: (n: number) => void, signal?: AbortSignal): Promise<string> {
@@ -68,7 +34,7 @@ export async function describeSourceFiles(
   names: string[],
   onBytes?: (n: number) => void,
   signal?: AbortSignal,
-): Promise<z.infer<typeof SourceFile>[]> {
+): Promise<SourceFile[]> {
   const files = [];
   for (const name of names) {
     const path = join(folder, name);

@@ -1,17 +1,8 @@
 // Progress of a conversion: tensors and source bytes done out of the totals, with an ETA from the average rate.
+// Its shape is the engine contract's ConvertProgress (the `convert` method streams it).
+import type { ConvertProgress } from '../contract/engine';
 
-export interface ConvertProgress {
-  phase: 'checksum' | 'convert' | 'finish';
-  tensorsDone: number;
-  tensorsTotal: number;
-  bytesDone: number;
-  bytesTotal: number;
-  /** Fraction 0..1 of the current phase. */
-  fraction: number;
-  elapsedMs: number;
-  /** Estimated ms left in this phase; undefined until enough work is done to estimate. */
-  etaMs?: number;
-}
+export type { ConvertProgress };
 
 export type ProgressListener = (progress: ConvertProgress) => void;
 

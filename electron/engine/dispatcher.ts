@@ -1,7 +1,8 @@
 /**
- * Serves host requests inside the engine process: looks the method up in the registry, validates params, runs the
- * handler with an AbortSignal per request and answers exactly once per request.
+ * Serves host requests inside the engine process: looks the method up in the registry, validates params against the
+ * method's spec in the engine contract, runs the handler with an AbortSignal per request and answers exactly once per request.
  */
+import { describeIssues } from '../contract/engine';
 import { EngineError, EngineErrorCode, parseHostMessage, type EngineToHost, type LogLevel } from './protocol';
 import { getHandler, registeredMethods, type HandlerContext } from './registry';
 import type { ParentPort } from './parent-port';
@@ -65,15 +66,11 @@ async function serveRequest(
         `The engine has no method '${method}'. Known methods: ${registeredMethods().join(', ')}.`,
       );
     }
-    let params = rawParams;
-    if (handler.params) {
-      const parsed = handler.params.safeParse(rawParams);
-      if (!parsed.success) {
-        throw new EngineError(EngineErrorCode.badParams, `Invalid params for '${method}': ${parsed.error.message}`);
-      }
-      params = parsed.data;
+    const parsed = handler.spec.params.safeParse(rawParams);
+    if (!parsed.success) {
+      throw new EngineError(EngineErrorCode.badParams, `Invalid params for '${method}': ${describeIssues(parsed.error)}`);
     }
-    const result = await handler.handle(params, ctx);
+    const result = await handler.handle(parsed.data, ctx);
     send({ type: 'response', id, ok: true, result });
   } catch (error) {
     send({ type: 'response', id, ok: false, error: toErrorInfo(error, signal) });

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { z } from 'zod';
 import type { EngineChild, EngineExit } from './child';
 import { EngineHost } from './host';
 import type { HostToEngine } from './protocol';
@@ -28,6 +29,9 @@ class FakeChild implements EngineChild {
   }
 }
 
+/** The fake engine's one method: it answers with its params. */
+const echoMethods = { echo: { params: z.record(z.string(), z.unknown()), result: z.record(z.string(), z.unknown()) } };
+
 const settle = () => new Promise((resolve) => setTimeout(resolve, 20));
 
 async function until(condition: () => boolean, timeoutMs = 10_000): Promise<void> {
@@ -42,6 +46,7 @@ describe('EngineHost restart policy', () => {
   it('stops restarting after maxRestarts crashes in the window, then restart() recovers', async () => {
     const children: FakeChild[] = [];
     const host = new EngineHost({
+      methods: echoMethods,
       spawn: () => {
         const child = new FakeChild();
         children.push(child);
@@ -70,7 +75,7 @@ describe('EngineHost restart policy', () => {
   });
 
   it('queues requests made while the engine starts and sends them once it is ready', async () => {
-    const host = new EngineHost({ spawn: () => new FakeChild() });
+    const host = new EngineHost({ methods: echoMethods, spawn: () => new FakeChild() });
     const started = host.start();
     const answer = host.request('echo', { queued: true });
     await started;

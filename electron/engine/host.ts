@@ -4,12 +4,23 @@
  * engine is restarted with backoff (at most `maxRestarts` in `restartWindowMs`, then state 'crashed' until restart()).
  */
 import type { EngineStatus } from '../contract/api';
+import {
+  describeIssues,
+  engineMethods,
+  type EngineEvent,
+  type EngineMethods,
+  type EngineParamsInput,
+  type EngineResult,
+  type EngineTable,
+} from '../contract/engine';
 import { describeExit, type EngineChild, type EngineExit, type SpawnEngine } from './child';
 import { EngineError, EngineErrorCode, parseEngineMessage, type EngineToHost, type LogLevel } from './protocol';
 import { EventQueue } from './event-queue';
 
-export interface EngineHostOptions {
+export interface EngineHostOptions<T extends EngineTable = EngineMethods> {
   spawn: SpawnEngine;
+  /** The methods it may call, with the schemas their results and events are checked against (default: the engine's). */
+  methods?: T;
   /** Delay before the n-th automatic restart in a window (the last value repeats). */
   restartDelaysMs?: number[];
   maxRestarts?: number;
@@ -20,8 +31,9 @@ export interface EngineHostOptions {
   stopTimeoutMs?: number;
 }
 
-export interface RequestOptions {
-  onEvent?: (event: string, data: unknown) => void;
+export interface RequestOptions<E extends EngineStreamEvent = EngineStreamEvent> {
+  /** Each streamed event, validated against the method's spec. */
+  onEvent?: (...event: EventArgs<E>) => void;
   signal?: AbortSignal;
   /** Reject with code 'timeout' (and cancel in the engine) after this long. */
   timeoutMs?: number;
@@ -32,13 +44,19 @@ export interface EngineStreamEvent {
   data: unknown;
 }
 
-export interface EngineCall<T> {
+/** `[name, data]` for each event of a union, so a callback `(event, data) => ...` narrows data by name. */
+type EventArgs<E extends EngineStreamEvent> = E extends unknown ? [event: E['event'], data: E['data']] : never;
+
+export interface EngineCall<T, E extends EngineStreamEvent = EngineStreamEvent> {
   id: string;
   result: Promise<T>;
   /** The request's streamed events; ends when the request settles. */
-  events: AsyncIterable<EngineStreamEvent>;
+  events: AsyncIterable<E>;
   cancel(): void;
 }
+
+/** A method's params, and the options of the call: params may be left out when the method needs none. */
+type CallArgs<P, O> = Record<never, never> extends P ? [params?: P, options?: O] : [params: P, options?: O];
 
 export interface EngineLog {
   level: LogLevel;
@@ -56,8 +74,9 @@ interface Pending {
   cleanup(): void;
 }
 
-export class EngineHost {
-  private readonly options: Required<EngineHostOptions>;
+export class EngineHost<T extends EngineTable = EngineMethods> {
+  private readonly options: Required<Omit<EngineHostOptions<T>, 'methods'>>;
+  private readonly table: T;
   /** The last lines the current engine process printed, for the crash report. */
   private output: OutputTail | undefined;
   private child: EngineChild | undefined;
@@ -71,7 +90,8 @@ export class EngineHost {
   private nextId = 0;
   private methods: string[] = [];
 
-  constructor(options: EngineHostOptions) {
+  constructor({ methods, ...options }: EngineHostOptions<T>) {
+    this.table = methods ?? (engineMethods as EngineTable as T);
     this.options = {
       restartDelaysMs: [250, 1000, 3000],
       maxRestarts: 5,
@@ -141,14 +161,22 @@ export class EngineHost {
     });
   }
 
-  request<T = unknown>(method: string, params: unknown = {}, options: RequestOptions = {}): Promise<T> {
-    return this.send<T>(method, params, options).result;
+  /** Calls `method` of the contract; its result is checked against the method's spec before it resolves. */
+  request<M extends keyof T & string>(
+    method: M,
+    ...[params, options]: CallArgs<EngineParamsInput<T[M]>, RequestOptions<EngineEvent<T[M]>>>
+  ): Promise<EngineResult<T[M]>> {
+    return this.send<EngineResult<T[M]>>(method, params ?? {}, (options ?? {}) as RequestOptions).result;
   }
 
-  /** Like request(), with the streamed events as an async iterable. */
-  stream<T = unknown>(method: string, params: unknown = {}, options: Omit<RequestOptions, 'onEvent'> = {}): EngineCall<T> {
-    const queue = new EventQueue<EngineStreamEvent>();
-    const call = this.send<T>(method, params, { ...options, onEvent: (event, data) => queue.push({ event, data }) });
+  /** Like request(), with the streamed events (each checked against the method's spec) as an async iterable. */
+  stream<M extends keyof T & string>(
+    method: M,
+    ...[params, options]: CallArgs<EngineParamsInput<T[M]>, Omit<RequestOptions, 'onEvent'>>
+  ): EngineCall<EngineResult<T[M]>, EngineEvent<T[M]>> {
+    const queue = new EventQueue<EngineEvent<T[M]>>();
+    const push = (event: string, data: unknown) => queue.push({ event, data } as EngineEvent<T[M]>);
+    const call = this.send<EngineResult<T[M]>>(method, params ?? {}, { ...options, onEvent: push });
     call.result.then(
       () => queue.end(),
       () => queue.end(),
@@ -166,10 +194,10 @@ export class EngineHost {
     }
   }
 
-  private send<T>(method: string, params: unknown, options: RequestOptions): Omit<EngineCall<T>, 'events'> {
+  private send<R>(method: string, params: unknown, options: RequestOptions): Omit<EngineCall<R>, 'events'> {
     const id = `r${++this.nextId}`;
-    const result = new Promise<T>((resolve, reject) => {
-      const refusal = this.refusal();
+    const result = new Promise<R>((resolve, reject) => {
+      const refusal = this.refusal() ?? this.unknownMethod(method);
       if (refusal) return reject(refusal);
       if (options.signal?.aborted) return reject(new EngineError(EngineErrorCode.cancelled, 'Cancelled.'));
       const onAbort = () => this.cancel(id);
@@ -207,6 +235,11 @@ export class EngineHost {
       );
     }
     return undefined;
+  }
+
+  private unknownMethod(method: string): EngineError | undefined {
+    if (Object.hasOwn(this.table, method)) return undefined;
+    return new EngineError(EngineErrorCode.unknownMethod, `The engine contract has no method '${method}'. Known methods: ${Object.keys(this.table).join(', ')}.`);
   }
 
   private timeOut(id: string, method: string, timeoutMs: number): void {
@@ -285,16 +318,48 @@ export class EngineHost {
         for (const id of [...this.pending.keys()]) this.dispatch(id);
         return;
       case 'response':
-        if (message.ok) this.settle(message.id, message.result);
+        if (message.ok) this.answer(message.id, message.result);
         else this.settle(message.id, undefined, new EngineError(message.error.code, message.error.message));
         return;
       case 'event':
-        this.pending.get(message.id)?.onEvent?.(message.event, message.data);
+        this.deliver(message.id, message.event, message.data);
         return;
       case 'log':
         this.emitLog(message.level, message.message);
         return;
     }
+  }
+
+  /** Resolves with the result as the method's spec parses it, or rejects a malformed one naming the method. */
+  private answer(id: string, raw: unknown): void {
+    const pending = this.pending.get(id);
+    if (!pending) return;
+    const parsed = this.table[pending.method].result.safeParse(raw);
+    if (parsed.success) this.settle(id, parsed.data);
+    else this.refuseAnswer(pending, `a result that does not match the contract: ${describeIssues(parsed.error)}`);
+  }
+
+  /** Hands a validated event to its request; an event the spec does not declare, or malformed data, fails the request. */
+  private deliver(id: string, event: string, raw: unknown): void {
+    const pending = this.pending.get(id);
+    if (!pending) return;
+    const schema = this.table[pending.method].events?.[event];
+    if (!schema) return this.refuseAnswer(pending, `an event '${event}' that the contract does not declare for it`);
+    // Plain object schemas (the per-token `text` event has three fields): a check costs about a microsecond.
+    const parsed = schema.safeParse(raw);
+    if (!parsed.success) return this.refuseAnswer(pending, `a '${event}' event that does not match the contract: ${describeIssues(parsed.error)}`);
+    pending.onEvent?.(event, parsed.data);
+  }
+
+  /** A buggy engine's answer: the caller gets a clear error (the work is cancelled in the engine), never a bad value. */
+  private refuseAnswer(pending: Pending, what: string): void {
+    this.emitLog('error', `engine: '${pending.method}' (request ${pending.id}) answered with ${what}`);
+    if (pending.sent) this.post({ type: 'cancel', id: pending.id });
+    this.settle(
+      pending.id,
+      undefined,
+      new EngineError(EngineErrorCode.badAnswer, `The engine answered '${pending.method}' with ${what}. This is a bug in the engine; please report it.`),
+    );
   }
 
   private onCrash(exit: EngineExit): void {

@@ -39,6 +39,8 @@ export const EngineErrorCode = {
   cancelled: 'cancelled',
   unknownMethod: 'unknown_method',
   badParams: 'bad_request',
+  /** A result or event that does not match the method's spec in the engine contract. */
+  badAnswer: 'engine_bad_answer',
   handlerFailed: 'engine_error',
   crashed: 'engine_crashed',
   timeout: 'timeout',

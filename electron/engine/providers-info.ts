@@ -6,17 +6,15 @@
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
+import type { ExecutionProviderInfo } from '../contract/engine';
 
 export interface BackendListing {
   name: string;
   bundled: boolean;
 }
 
-export interface ProviderAvailability {
-  name: string;
-  available: boolean;
-  detail?: string;
-}
+/** The contract's ExecutionProviderInfo (engine `info` answers with it). */
+export type ProviderAvailability = ExecutionProviderInfo;
 
 const CUDA_FILES = ['libonnxruntime_providers_cuda.so', 'libonnxruntime_providers_shared.so'];
 const CUDA_FIX =

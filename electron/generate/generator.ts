@@ -11,6 +11,7 @@ import { R1StreamSplitter, mergeEvents, type StreamEvent } from './r1-stream';
 import { Sampler, R1_SAMPLING, type CandidateFinder } from './sampler';
 import type { ChatTurn, ModelTokenizer } from '../tokenizer/model-tokenizer';
 import { MAX_NEW_TOKENS } from '../contract/inference';
+import type { FinishReason, GenerationResult, GenerationStats, ThoughtClosed } from '../contract/generation';
 
 /** The contract's limit, re-exported for the engine side. */
 export { MAX_NEW_TOKENS };
@@ -28,35 +29,8 @@ export interface GenerateOptions {
   thinkingBudget?: number;
 }
 
-export type FinishReason = 'stop' | 'length' | 'stopped';
-
-export interface GenerationStats {
-  promptTokens: number;
-  timeToFirstTokenMs: number;
-  thinkingTokens: number;
-  thinkingMs: number;
-  answerTokens: number;
-  completionTokens: number;
-  /** Tokens after the first, per second of decoding (prefill excluded). */
-  decodeTokensPerSecond: number;
-  /** Share of the decoding time spent outside the model (sampling, splitting, events), in percent. */
-  loopOverheadPct: number;
-  totalMs: number;
-  provider: string;
-  dtype: string;
-  finishReason: FinishReason;
-  thinkingBudgetHit: boolean;
-  /** The output ended (token limit, stop) before `</think>`. */
-  thinkingOpen: boolean;
-  /** The seed actually used (random when none was given): pass it back to reproduce the text. */
-  seed: number;
-}
-
-export interface GenerationResult {
-  reasoning: string;
-  answer: string;
-  stats: GenerationStats;
-}
+// The stats and the result are the engine contract's schemas: what the engine answers is what generate() returns.
+export type { FinishReason, GenerationResult, GenerationStats };
 
 export interface GenerationModel {
   decoder: DecoderModel;
@@ -74,7 +48,7 @@ export interface GenerateHooks {
   /** Text as it streams; consecutive pieces of a step are merged. `tokens`: generated so far (for rates). */
   onEvent?: (event: StreamEvent, tokens: number) => void;
   /** `</think>` arrived: the thought's length, the same figures the final stats report (thinkingMs, thinkingTokens). */
-  onThoughtClosed?: (thought: { ms: number; tokens: number }) => void;
+  onThoughtClosed?: (thought: ThoughtClosed) => void;
 }
 
 class Clock {

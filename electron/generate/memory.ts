@@ -4,17 +4,11 @@
  */
 import fs from 'node:fs';
 import os from 'node:os';
+import type { MemoryEstimate } from '../contract/generation';
 import { formatBytes } from '../contract/units';
 import type { DecoderShape } from './model-files';
 
-export interface MemoryEstimate {
-  weightsBytes: number;
-  kvCacheBytes: number;
-  activationBytes: number;
-  totalBytes: number;
-  availableBytes: number;
-  fits: boolean;
-}
+export type { MemoryEstimate };
 
 /** ORT's own arena, the tokenizer and fragmentation: measured loads came within this margin. */
 const RUNTIME_OVERHEAD = 1.1;

@@ -6,13 +6,14 @@
  */
 import type * as ort from 'onnxruntime-node';
 import type { GenerationModel } from './generator';
-import { availableMemoryBytes, estimateMemory, refusalMessage, type MemoryEstimate } from './memory';
+import type { LoadedModelInfo } from '../contract/generation';
+import { availableMemoryBytes, estimateMemory, refusalMessage } from './memory';
 import { inspectModelFolder, pickVariant, type DecoderShape } from './model-files';
 import { OrtDecoder, type OrtDecoderOptions } from './ort-decoder';
 import { XkvDecoder } from './xkv-decoder';
 import { XKV_NAMES } from '../model/xkv-attention';
 import { OrtCandidateFinder } from './candidates';
-import { createSessionWithFallback, type ProviderFallback, type SessionFactory } from './providers';
+import { createSessionWithFallback, type SessionFactory } from './providers';
 import { loadModelTokenizer } from '../tokenizer/model-tokenizer';
 
 export const DEFAULT_CONTEXT = 32_768;
@@ -33,18 +34,7 @@ export interface LoadRequest {
   prefillChunk?: number;
 }
 
-export interface LoadedModelInfo {
-  modelId: string;
-  dir: string;
-  provider: string;
-  dtype: string;
-  contextLength: number;
-  /** CPU threads asked for (undefined: ONNX Runtime's default, the physical cores). */
-  threads?: number;
-  fallbacks: ProviderFallback[];
-  estimate: MemoryEstimate;
-  loadMs: number;
-}
+export type { LoadedModelInfo };
 
 interface Entry {
   info: LoadedModelInfo;

@@ -4,15 +4,12 @@
  */
 import { existsSync } from 'node:fs';
 import * as ort from 'onnxruntime-node';
+import { ProviderName as ProviderNameSchema, type ProviderFallback, type ProviderName } from '../contract/generation';
 import { describeProviders, type ProviderAvailability } from '../engine/providers-info';
 
-export type ProviderName = 'cuda' | 'dml' | 'coreml' | 'webgpu' | 'cpu';
-export const PROVIDER_NAMES: readonly ProviderName[] = ['cuda', 'dml', 'coreml', 'webgpu', 'cpu'];
-
-export interface ProviderFallback {
-  provider: ProviderName;
-  reason: string;
-}
+export type { ProviderFallback };
+export const PROVIDER_NAMES: readonly ProviderName[] = ProviderNameSchema.options;
+export type { ProviderName };
 
 export interface SessionChoice {
   session: ort.InferenceSession;

@@ -15,16 +15,15 @@
  *   streaming: trailing whitespace is held back until more text follows, and dropped at the phase's end.
  * - eos ends the stream; any token after it is ignored.
  */
+import type { TextPiece } from '../contract/generation';
 import type { R1SpecialIds, TokenTextDecoder } from '../tokenizer/model-tokenizer';
 
 export type { R1SpecialIds, TokenTextDecoder };
 
 export type Phase = 'thinking' | 'answer' | 'done';
 
-export interface StreamEvent {
-  type: 'reasoning' | 'answer';
-  text: string;
-}
+/** A piece of text: the engine contract's TextPiece. */
+export type StreamEvent = TextPiece;
 
 const REPLACEMENT_CHAR = '\uFFFD';
 

@@ -21,7 +21,7 @@ describe('app.log', () => {
     await started;
     const info = await services.call('app.info', {});
     expect(info.logFile).toBe(path.join(root, 'data', 'logs', 'distillery.log'));
-    const call = engine.request('generate.run', { modelId: 'm-7' }).catch(() => undefined);
+    const call = engine.request('generate.run', { modelId: 'm-7', messages: [{ role: 'user', content: 'hi' }] }).catch(() => undefined);
     fake.print('Segmentation fault in MatMulNBits\n');
     fake.die({ code: null, signal: 'SIGSEGV' });
     await call;

@@ -4,7 +4,6 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import type { EngineInfo } from '../contract/api';
 import type { CatalogItem, CatalogList } from '../contract/downloads';
 import { catalogEntries, findCatalogEntry, searchCatalog, type CatalogEntry } from '../downloads/catalog';
 import { DownloadError } from '../downloads/errors';
@@ -42,7 +41,7 @@ async function workingProviders(ctx: ServiceContext): Promise<string[]> {
   if (probe) return probe();
   if (ctx.engine.status().state !== 'ready') return ['cpu'];
   try {
-    const info = await ctx.engine.request<EngineInfo>('info', {}, { timeoutMs: 10_000 });
+    const info = await ctx.engine.request('info', {}, { timeoutMs: 10_000 });
     return info.executionProviders.filter((p) => p.available).map((p) => p.name);
   } catch {
     return ['cpu'];

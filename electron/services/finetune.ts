@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Estimate, RunSummary } from '../contract/finetune';
 import { formatBytes } from '../contract/units';
-import type { EstimateResult } from '../engine/handlers/train-estimate';
+import type { EstimateResult } from '../contract/engine-train';
 import type { EngineHost } from '../engine/host';
 import { seededSplit } from '../train/records';
 import type { ParsedInput, ServiceContext, ServiceModule } from './context';
@@ -64,7 +64,7 @@ export const finetuneService: ServiceModule = (ctx) => {
       const { dataFile } = await prepareRunData(scratch, input.dataFolder, input.map);
       const engine = await trainEngineReady(ctx);
       const h = input.hyper;
-      const result = await engine.request<EstimateResult>('train.estimate', {
+      const result = await engine.request('train.estimate', {
         modelFolder: base.checkpoint, dataFile, lora: { rank: h.rank, alpha: h.alpha, targets: h.targets },
         dtype: h.precision === 'fp16' ? 'float16' : h.precision === 'q4' ? 'q4' : 'float32', valFraction: input.valFraction, splitSeed: input.seed,
         config: { epochs: h.epochs, maxSteps: h.maxSteps, rowsPerBatch: h.batch, seqLen: h.maxLength, gradAccumulation: h.accumulation, validateEvery: 50 },

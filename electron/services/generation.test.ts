@@ -5,7 +5,6 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EngineHost } from '../engine/host';
 import { nodeEngineSpawner } from '../engine/spawn-node';
-import type { LoadedModelInfo } from '../generate/model-pool';
 import { scriptedOnnxModel } from '../testing/model-folders';
 import type { GenerationPiece, GenerationRun } from './generation';
 import { createServices, type Services } from './index';
@@ -41,7 +40,7 @@ afterAll(async () => {
   if (dataDir) fs.rmSync(dataDir, { recursive: true, force: true });
 });
 
-const engineLoaded = () => engine.request<LoadedModelInfo[]>('generate.loaded');
+const engineLoaded = () => engine.request('generate.loaded');
 
 /** Reads every piece of a run (calling `onPiece` on each) and its result. */
 async function collect(run: GenerationRun, onPiece?: (piece: GenerationPiece) => void) {

@@ -8,10 +8,8 @@
  * Every engine call for generating lives in this file, so a change of the engine's protocol touches one place.
  */
 import type { GenerationSettings, MessageStats } from '../contract/inference';
-import type { EngineStreamEvent } from '../engine/host';
-import type { GenerateTextEvent } from '../engine/handlers/generate';
-import type { GenerationResult } from '../generate/generator';
-import type { LoadedModelInfo } from '../generate/model-pool';
+import type { EngineEvent, EngineMethods, RunResult } from '../contract/engine';
+import type { GenerateTextEvent, ThoughtClosed } from '../contract/generation';
 import type { ServiceContext } from './context';
 import { registryFor } from './models';
 
@@ -32,10 +30,10 @@ export interface GenerationRequest {
 }
 
 /** A piece of streamed text (with the tokens generated so far), or the news that the thought closed. */
-export type GenerationPiece = GenerateTextEvent | { type: 'thought'; ms: number; tokens: number };
+export type GenerationPiece = GenerateTextEvent | ({ type: 'thought' } & ThoughtClosed);
 
 /** What a finished generation returns: the text, its figures, and the model as it was loaded. */
-export type GenerationOutput = GenerationResult & { model: LoadedModelInfo };
+export type GenerationOutput = RunResult;
 
 export interface GenerationRun {
   /** The engine's request id (unique while the engine host lives). */
@@ -65,7 +63,7 @@ export function createGeneration(ctx: ServiceContext): Generation {
     start({ modelId, messages, settings = {}, signal }) {
       const { provider, dtype, threads, ...options } = settings;
       const load = registry.loadParams(modelId, { provider, dtype, threads });
-      const call = ctx.engine.stream<GenerationOutput>('generate.run', { modelId, load, messages, options }, { signal });
+      const call = ctx.engine.stream('generate.run', { modelId, load, messages, options }, { signal });
       const result = call.result.then((output) => {
         registry.remember(output.model);
         return output;
@@ -75,10 +73,10 @@ export function createGeneration(ctx: ServiceContext): Generation {
   };
 }
 
-async function* piecesOf(events: AsyncIterable<EngineStreamEvent>): AsyncGenerator<GenerationPiece> {
+async function* piecesOf(events: AsyncIterable<EngineEvent<EngineMethods['generate.run']>>): AsyncGenerator<GenerationPiece> {
   for await (const { event, data } of events) {
-    if (event === 'text') yield data as GenerateTextEvent;
-    else if (event === 'thought') yield { type: 'thought', ...(data as { ms: number; tokens: number }) };
+    if (event === 'text') yield data;
+    else yield { type: 'thought', ...data };
   }
 }
 

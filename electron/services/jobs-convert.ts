@@ -6,7 +6,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { StartConvertParams } from '../contract/convert';
-import type { ConvertJobResult } from '../engine/handlers/convert';
+import type { ConvertJobResult } from '../contract/engine';
 import { formatBytes } from '../contract/units';
 import type { SourceFile } from '../convert/manifest';
 import { sweepStalePartials } from '../convert/partials';

@@ -12,6 +12,7 @@
  */
 import type { Job } from '../contract/api';
 import { EngineError, EngineErrorCode } from '../engine/protocol';
+import type { EngineMethod, EngineMethods, EngineParamsInput } from '../contract/engine';
 import type { EngineHost } from '../engine/host';
 import type { JobRecord, JobState } from '../store';
 import { perServices, type ServiceContext } from './context';
@@ -64,7 +65,7 @@ interface JobSpecBase<R> {
 
 export interface EngineJobSpec<R = unknown> extends JobSpecBase<R> {
   /** The engine method that does the work. */
-  method: string;
+  method: EngineMethod;
   /** The method's params; `params` when absent. */
   engineParams?: Record<string, unknown>;
   /** The engine process to run it in (training has its own); the services' engine when absent. */
@@ -280,7 +281,9 @@ interface Running {
 }
 
 function runInEngine(ctx: ServiceContext, spec: EngineJobSpec): Running {
-  const call = (spec.engine ?? ctx.engine).stream(spec.method, spec.engineParams ?? spec.params);
+  // A job's params are saved as JSON and rebuilt on resume: the engine checks them against the method's schema.
+  const params = (spec.engineParams ?? spec.params) as EngineParamsInput<EngineMethods[EngineMethod]>;
+  const call = (spec.engine ?? ctx.engine).stream(spec.method, params);
   const started = Date.now();
   async function* updates() {
     for await (const { event, data } of call.events) {

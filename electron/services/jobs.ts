@@ -4,7 +4,7 @@
  * resume, cancel and crashes.
  */
 import { api } from '../contract/api';
-import type { DiagnosticsProgress } from '../engine/handlers/diagnostics';
+import type { DiagnosticsProgress } from '../contract/engine';
 import type { ServiceModule } from './context';
 import { convertJobSpec, releaseRegisteredOutput, sweepInterruptedConversions } from './jobs-convert';
 import { extrapolateEta, runnerFor, toContractJob, type EngineJobSpec } from './jobs-runner';

@@ -7,7 +7,6 @@ import onnxProto from 'onnx-proto';
 import { EngineHost } from '../engine/host';
 import { nodeEngineSpawner } from '../engine/spawn-node';
 import { externalDataOf } from '../generate/model-files';
-import type { LoadedModelInfo } from '../generate/model-pool';
 import { scriptedOnnxModel } from '../testing/model-folders';
 import { createServices, httpStatusFor, type Services } from './index';
 
@@ -30,7 +29,7 @@ afterAll(async () => {
   if (dataDir) fs.rmSync(dataDir, { recursive: true, force: true });
 });
 
-const engineLoaded = async () => (await engine.request<LoadedModelInfo[]>('generate.loaded')).map((m) => m.modelId);
+const engineLoaded = async () => (await engine.request('generate.loaded')).map((m) => m.modelId);
 
 describe('models.remove', () => {
   it('unloads a model the engine loaded outside models.load (a generation that then failed)', async () => {

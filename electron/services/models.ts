@@ -6,7 +6,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { ProviderChoice, type LoadedModel, type ModelInfo } from '../contract/inference';
 import { MANIFEST_FILE, readManifest } from '../convert/manifest';
-import type { LoadedModelInfo } from '../generate/model-pool';
+import type { EngineMethods, EngineParamsInput } from '../contract/engine';
+import type { LoadedModelInfo } from '../contract/generation';
 import { inspectModelFolder, ModelFolderError, pickVariant, type ModelFolderInfo } from '../generate/model-files';
 import { scanModelWeights } from '../generate/weights-scan';
 import type { ModelRecord } from '../store';
@@ -21,13 +22,8 @@ export const PROVIDER_SETTING = 'inference.provider';
 export const THREADS_SETTING = 'inference.threads';
 export const modelProviderSetting = (modelId: string) => `models.${modelId}.provider`;
 
-export interface EngineLoadParams {
-  dir: string;
-  provider?: string;
-  dtype?: string;
-  contextLength?: number;
-  threads?: number;
-}
+/** What `generate.run` loads a model with (the engine contract's load params, less the model id). */
+export type EngineLoadParams = NonNullable<EngineParamsInput<EngineMethods['generate.run']>['load']>;
 
 const LOAD_TIMEOUT_MS = 15 * 60_000;
 
@@ -220,13 +216,13 @@ export function modelsRegistry(ctx: ServiceContext) {
   const load = async (modelId: string, overrides: { provider?: string; dtype?: string; contextLength?: number; threads?: number } = {}) => {
     const params = loadParams(modelId, overrides);
     await validateModelFolder(params.dir); // files may have changed since they were added
-    const info = await ctx.engine.request<LoadedModelInfo>('generate.load', { modelId, ...params }, { timeoutMs: LOAD_TIMEOUT_MS });
+    const info = await ctx.engine.request('generate.load', { modelId, ...params }, { timeoutMs: LOAD_TIMEOUT_MS });
     return remember(info);
   };
 
   const unload = async (modelId: string) => {
     loaded.delete(modelId);
-    return ctx.engine.request<{ unloaded: boolean }>('generate.unload', { modelId });
+    return ctx.engine.request('generate.unload', { modelId });
   };
 
   return { record, toInfo, providerOverride, loadParams, remember, add, load, unload, loaded, reconverting, defaults, dispose: unsubscribe };

@@ -7,7 +7,7 @@
  * record (id, name, settings, chats) because the folder's path does not change.
  */
 import type { Job } from '../contract/api';
-import type { ConvertJobResult } from '../engine/handlers/convert';
+import type { ConvertJobResult } from '../contract/engine';
 import type { ServiceContext, ServiceModule } from './context';
 import { ApiError } from './errors';
 import { convertJobSpec, formatSeconds, releaseRegisteredOutput } from './jobs-convert';

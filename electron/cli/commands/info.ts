@@ -13,7 +13,7 @@ export const infoCommand: CliCommand = (program) => {
       const engine = createEngineHost();
       try {
         await engine.start();
-        const info = await engine.request<EngineInfo>('info', {}, { timeoutMs: 30_000 });
+        const info = await engine.request('info', {}, { timeoutMs: 30_000 });
         process.stdout.write(options.json ? `${JSON.stringify(info, null, 2)}\n` : formatInfo(info));
       } finally {
         await engine.stop();

@@ -6,7 +6,6 @@ import { join } from 'node:path';
 import { EngineHost } from '../host';
 import { nodeEngineSpawner } from '../spawn-node';
 import { writeTinyCheckpoint } from '../../testing/factory';
-import type { ConvertJobResult } from './convert';
 import type { ConvertProgress } from '../../convert/progress';
 
 describe('engine job "convert"', () => {
@@ -28,7 +27,7 @@ describe('engine job "convert"', () => {
 
   it('converts with progress events and returns the manifest', async () => {
     const progress: ConvertProgress[] = [];
-    const result = await host.request<ConvertJobResult>(
+    const result = await host.request(
       'convert',
       { hfDir: hf, outDir: join(root, 'q4'), dtype: 'q4' },
       { onEvent: (event, data) => event === 'progress' && progress.push(data as ConvertProgress) },
@@ -59,6 +58,7 @@ describe('engine job "convert"', () => {
       code: 'convert_failed',
       message: expect.stringMatching(/has no config\.json/),
     });
+    // @ts-expect-error: a dtype the contract refuses (the engine answers bad_request)
     await expect(host.request('convert', { hfDir: hf, outDir: join(root, 'y'), dtype: 'int3' })).rejects.toMatchObject({ code: 'bad_request' });
   }, 60_000);
 });

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { GenerationSettings, MAX_NEW_TOKENS } from '../../contract/inference';
-import { BATCH_MS, GenerateOptionsSchema, TextBatcher, type GenerateTextEvent } from './generate';
+import type { GenerateTextEvent } from '../../contract/generation';
+import { BATCH_MS, GenerateOptionsSchema, TextBatcher } from './generate';
 
 describe('TextBatcher', () => {
   it('sends the first piece at once, then merges pieces of the same type until the timer or a flush', async () => {

@@ -1,24 +1,12 @@
 /** `info`: ONNX Runtime version, execution providers and the machine's CPU and memory. */
 import os from 'node:os';
 import * as ort from 'onnxruntime-node';
+import type { EngineInfo } from '../../contract/engine';
 import { registerHandler } from '../registry';
-import { describeProviders, ortBindingDir, type ProviderAvailability } from '../providers-info';
+import { describeProviders, ortBindingDir } from '../providers-info';
 import { webgpuStatus } from '../webgpu-probe';
 
-export interface EngineInfoResult {
-  ortVersion: string;
-  executionProviders: ProviderAvailability[];
-  platform: string;
-  arch: string;
-  cpuModel: string;
-  cpuCount: number;
-  totalMemoryBytes: number;
-  freeMemoryBytes: number;
-  nodeVersion: string;
-  pid: number;
-}
-
-export async function collectEngineInfo(): Promise<EngineInfoResult> {
+export async function collectEngineInfo(): Promise<EngineInfo> {
   const cpus = os.cpus();
   const backends = ort.listSupportedBackends();
   const webgpu = backends.some((b) => b.name === 'webgpu' && b.bundled) ? await webgpuStatus() : undefined;
@@ -36,9 +24,6 @@ export async function collectEngineInfo(): Promise<EngineInfoResult> {
   };
 }
 
-registerHandler({
-  method: 'info',
-  async handle() {
-    return collectEngineInfo();
-  },
+registerHandler('info', async () => {
+  return collectEngineInfo();
 });

@@ -1,16 +1,11 @@
 /** `network.setOffline`: Offline mode in the engine process (the services ask it whenever the engine is ready). */
-import { z } from 'zod';
 import { registerHandler } from '../registry';
 import { applyOfflineEnv, netGuardState, setNetworkBlocked } from '../../downloads/net-guard';
 
 applyOfflineEnv();
 
-registerHandler<{ offline: boolean }, { offline: boolean; attempts: number }>({
-  method: 'network.setOffline',
-  params: z.object({ offline: z.boolean() }),
-  async handle({ offline }) {
-    // A test guard (DISTILLERY_NET_GUARD_LOG) stays on whatever the setting says.
-    setNetworkBlocked(offline || Boolean(process.env.DISTILLERY_NET_GUARD_LOG));
-    return { offline, attempts: netGuardState().attempts };
-  },
+registerHandler('network.setOffline', async ({ offline }) => {
+  // A test guard (DISTILLERY_NET_GUARD_LOG) stays on whatever the setting says.
+  setNetworkBlocked(offline || Boolean(process.env.DISTILLERY_NET_GUARD_LOG));
+  return { offline, attempts: netGuardState().attempts };
 });

@@ -5,10 +5,9 @@
  */
 import os from 'node:os';
 import { dirname } from 'node:path';
-import { z } from 'zod';
 import { EngineError, EngineErrorCode } from '../protocol';
 import { registerHandler } from '../registry';
-import { LORA_MODULES, type LoraSettings } from '../../train/adapter';
+import type { LoraSettings } from '../../train/adapter';
 import { initLoraTensors } from '../../train/adapter';
 import { loadTrainingGraph } from '../../train/export-graph';
 import { mergeAdapterIntoModel } from '../../train/merge-folder';
@@ -18,78 +17,46 @@ import { seededSplit } from '../../train/records';
 import { OrtStepRunner } from '../../train/runner';
 import { TRAIN_ERROR_CODE } from './train';
 
-export const EstimateParams = z.object({
-  modelFolder: z.string().min(1).max(4096),
-  dataFile: z.string().min(1).max(4096),
-  lora: z.object({ rank: z.number().int().min(1).max(1024), alpha: z.number().positive(), targets: z.array(z.enum(LORA_MODULES)).min(1) }),
-  dtype: z.enum(['float32', 'float16', 'q4']),
-  valFraction: z.number().min(0).max(0.5),
-  splitSeed: z.number().int().min(0),
-  config: z.object({
-    epochs: z.number().int().min(1),
-    maxSteps: z.number().int().min(1).optional(),
-    rowsPerBatch: z.number().int().min(1),
-    seqLen: z.number().int().min(8).max(131_072),
-    gradAccumulation: z.number().int().min(1),
-    validateEvery: z.number().int().min(0),
-  }),
-});
+registerHandler('train.estimate', async (params, ctx) => {
+  const loaded = await prepareTrainingData({ data: params.dataFile, modelFolder: params.modelFolder, outDir: dirname(params.dataFile), maxLen: params.config.seqLen, signal: ctx.signal })
+    .then((prepared) => prepared.loaded)
+    .catch((error: Error) => {
+      throw new EngineError(TRAIN_ERROR_CODE, error.message);
+    });
+  if (!loaded.records.length) throw new EngineError(TRAIN_ERROR_CODE, `${params.dataFile} has no usable records.`);
+  const { train, validation } = seededSplit(loaded.records, params.valFraction, params.splitSeed);
+  const cfg = params.config;
+  const perEpoch = microBatchCount(train, cfg.rowsPerBatch, cfg.seqLen);
+  let steps = Math.ceil(perEpoch / cfg.gradAccumulation) * cfg.epochs;
+  if (cfg.maxSteps) steps = Math.min(steps, cfg.maxSteps);
+  const microBatches = Math.min(perEpoch * cfg.epochs, steps * cfg.gradAccumulation);
+  const validationPasses = validation.length ? (cfg.validateEvery ? Math.floor(steps / cfg.validateEvery) : 0) + 1 : 0;
+  const validationMicroBatches = validationPasses * microBatchCount(validation, cfg.rowsPerBatch, cfg.seqLen);
 
-export interface EstimateResult {
-  peakBytes: number;
-  availableBytes: number;
-  microBatchSeconds: number;
-  steps: number;
-  microBatches: number;
-  validationMicroBatches: number;
-  totalSeconds: number;
-  tokensPerSecond: number;
-}
-
-registerHandler<z.output<typeof EstimateParams>, EstimateResult>({
-  method: 'train.estimate',
-  params: EstimateParams,
-  async handle(params, ctx) {
-    const loaded = await prepareTrainingData({ data: params.dataFile, modelFolder: params.modelFolder, outDir: dirname(params.dataFile), maxLen: params.config.seqLen, signal: ctx.signal })
-      .then((prepared) => prepared.loaded)
-      .catch((error: Error) => {
-        throw new EngineError(TRAIN_ERROR_CODE, error.message);
-      });
-    if (!loaded.records.length) throw new EngineError(TRAIN_ERROR_CODE, `${params.dataFile} has no usable records.`);
-    const { train, validation } = seededSplit(loaded.records, params.valFraction, params.splitSeed);
-    const cfg = params.config;
-    const perEpoch = microBatchCount(train, cfg.rowsPerBatch, cfg.seqLen);
-    let steps = Math.ceil(perEpoch / cfg.gradAccumulation) * cfg.epochs;
-    if (cfg.maxSteps) steps = Math.min(steps, cfg.maxSteps);
-    const microBatches = Math.min(perEpoch * cfg.epochs, steps * cfg.gradAccumulation);
-    const validationPasses = validation.length ? (cfg.validateEvery ? Math.floor(steps / cfg.validateEvery) : 0) + 1 : 0;
-    const validationMicroBatches = validationPasses * microBatchCount(validation, cfg.rowsPerBatch, cfg.seqLen);
-
-    const memory = new PeakRss();
-    const rssBefore = process.memoryUsage().rss;
-    const availableBytes = os.freemem() + rssBefore;
-    const lora: LoraSettings = params.lora;
-    const training = loadTrainingGraph(params.modelFolder, { lora, dtype: params.dtype === 'float16' ? 'float16' : 'float32', q4Base: params.dtype === 'q4' });
-    const runner = await OrtStepRunner.create(training);
-    try {
-      const weights = initLoraTensors(training.trainables, 0);
-      const batch = fullBatch(train, cfg.rowsPerBatch, cfg.seqLen);
-      await runner.run(batch, weights); // warm-up: session initialisation and first allocations, not measured for time
-      if (ctx.signal.aborted) throw new EngineError(EngineErrorCode.cancelled, 'Estimate cancelled.');
-      const started = performance.now();
-      await runner.run(batch, weights);
-      const microBatchSeconds = (performance.now() - started) / 1000;
-      // A forward-only validation batch costs about a third of a training micro-batch (no backward pass).
-      const totalSeconds = microBatchSeconds * (microBatches + validationMicroBatches / 3);
-      return {
-        peakBytes: memory.stop(), availableBytes, microBatchSeconds, steps, microBatches, validationMicroBatches, totalSeconds,
-        tokensPerSecond: (cfg.rowsPerBatch * cfg.seqLen) / microBatchSeconds,
-      };
-    } finally {
-      memory.stop();
-      await runner.release();
-    }
-  },
+  const memory = new PeakRss();
+  const rssBefore = process.memoryUsage().rss;
+  const availableBytes = os.freemem() + rssBefore;
+  const lora: LoraSettings = params.lora;
+  const training = loadTrainingGraph(params.modelFolder, { lora, dtype: params.dtype === 'float16' ? 'float16' : 'float32', q4Base: params.dtype === 'q4' });
+  const runner = await OrtStepRunner.create(training);
+  try {
+    const weights = initLoraTensors(training.trainables, 0);
+    const batch = fullBatch(train, cfg.rowsPerBatch, cfg.seqLen);
+    await runner.run(batch, weights); // warm-up: session initialisation and first allocations, not measured for time
+    if (ctx.signal.aborted) throw new EngineError(EngineErrorCode.cancelled, 'Estimate cancelled.');
+    const started = performance.now();
+    await runner.run(batch, weights);
+    const microBatchSeconds = (performance.now() - started) / 1000;
+    // A forward-only validation batch costs about a third of a training micro-batch (no backward pass).
+    const totalSeconds = microBatchSeconds * (microBatches + validationMicroBatches / 3);
+    return {
+      peakBytes: memory.stop(), availableBytes, microBatchSeconds, steps, microBatches, validationMicroBatches, totalSeconds,
+      tokensPerSecond: (cfg.rowsPerBatch * cfg.seqLen) / microBatchSeconds,
+    };
+  } finally {
+    memory.stop();
+    await runner.release();
+  }
 });
 
 /** How many packed micro-batches one pass over `records` makes (records in file order; packing is order-insensitive enough for a count). */
@@ -140,26 +107,15 @@ class PeakRss {
   }
 }
 
-const MergeParams = z.object({
-  baseFolder: z.string().min(1).max(4096),
-  adapterDir: z.string().min(1).max(4096),
-  outDir: z.string().min(1).max(4096),
-  dtype: z.enum(['fp32', 'fp16', 'q4', 'q4f16']),
-});
-
-registerHandler<z.output<typeof MergeParams>, { outDir: string; seconds: number }>({
-  method: 'train.merge',
-  params: MergeParams,
-  async handle(params, ctx) {
-    const started = Date.now();
-    ctx.emit('progress', { fraction: 0.05, message: 'Merging the adapter into the base weights' });
-    try {
-      const result = await mergeAdapterIntoModel(params.baseFolder, params.adapterDir, params.outDir, { dtype: params.dtype, signal: ctx.signal });
-      ctx.emit('progress', { fraction: 1, message: 'Merged' });
-      return { outDir: result.outDir, seconds: (Date.now() - started) / 1000 };
-    } catch (error) {
-      if (ctx.signal.aborted) throw new EngineError(EngineErrorCode.cancelled, 'Merge cancelled; the partial output was removed.');
-      throw new EngineError(TRAIN_ERROR_CODE, (error as Error).message);
-    }
-  },
+registerHandler('train.merge', async (params, ctx) => {
+  const started = Date.now();
+  ctx.emit('progress', { fraction: 0.05, message: 'Merging the adapter into the base weights' });
+  try {
+    const result = await mergeAdapterIntoModel(params.baseFolder, params.adapterDir, params.outDir, { dtype: params.dtype, signal: ctx.signal });
+    ctx.emit('progress', { fraction: 1, message: 'Merged' });
+    return { outDir: result.outDir, seconds: (Date.now() - started) / 1000 };
+  } catch (error) {
+    if (ctx.signal.aborted) throw new EngineError(EngineErrorCode.cancelled, 'Merge cancelled; the partial output was removed.');
+    throw new EngineError(TRAIN_ERROR_CODE, (error as Error).message);
+  }
 });

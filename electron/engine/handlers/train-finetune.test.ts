@@ -11,9 +11,8 @@ import { EngineHost } from '../host';
 import { EngineErrorCode } from '../protocol';
 import { nodeEngineSpawner } from '../spawn-node';
 import { makeTinyModel } from '../../testing/fixtures';
-import type { EstimateResult } from './train-estimate';
 import type { ExtraEvent } from '../../train/run-extras';
-import type { TrainJobResult, TrainParams } from './train';
+import type { TrainParams } from './train';
 import type { TrainEvent } from '../../train/trainer';
 
 const dir = mkdtempSync(join(tmpdir(), 'distillery-finetune-engine-'));
@@ -48,7 +47,7 @@ describe('fine-tuning in the training engine', () => {
 
   it('streams tokens/s, periodic sample answers and an evaluation before vs after', async () => {
     const events: Event[] = [];
-    const result = await host.request<TrainJobResult>('train', params(join(dir, 'eval'), {
+    const result = await host.request('train', params(join(dir, 'eval'), {
       sample: { every: 5, maxNewTokens: 3 }, evaluation: { questions: 2, maxNewTokens: 3 },
     }), { onEvent: collect(events) });
     expect(result.records).toMatchObject({ train: 8, validation: 2 });
@@ -74,7 +73,7 @@ describe('fine-tuning in the training engine', () => {
   }, 300_000);
 
   it('measures a warm-up step and extrapolates memory and time to the whole run', async () => {
-    const estimate = await host.request<EstimateResult>('train.estimate', {
+    const estimate = await host.request('train.estimate', {
       modelFolder, dataFile, lora: { rank: 2, alpha: 4, targets: ['q_proj'] }, dtype: 'float32', valFraction: 0.2, splitSeed: 7,
       config: { epochs: 2, rowsPerBatch: 1, seqLen: 64, gradAccumulation: 2, validateEvery: 0 },
     });
@@ -89,11 +88,11 @@ describe('fine-tuning in the training engine', () => {
 
   it('after a kill -9 of the engine mid-run, resume continues the loss curve from the last checkpoint', async () => {
     const reference: Event[] = [];
-    await host.request<TrainJobResult>('train', params(join(dir, 'reference')), { onEvent: collect(reference) });
+    await host.request('train', params(join(dir, 'reference')), { onEvent: collect(reference) });
 
     const killed = join(dir, 'killed');
     const before: Event[] = [];
-    const call = host.stream<TrainJobResult>('train', params(killed));
+    const call = host.stream('train', params(killed));
     let checkpointStep = 0;
     for await (const { event, data } of call.events) {
       collect(before)(event, data);
@@ -107,7 +106,7 @@ describe('fine-tuning in the training engine', () => {
     await expect(call.result).rejects.toMatchObject({ code: EngineErrorCode.crashed });
     await host.start(); // the host restarts a crashed engine on its own; wait for it
     const after: Event[] = [];
-    const result = await host.request<TrainJobResult>('train', params(killed), { onEvent: collect(after) });
+    const result = await host.request('train', params(killed), { onEvent: collect(after) });
     const resumed = after.find((e) => e.type === 'resumed') as Extract<TrainEvent, { type: 'resumed' }>;
     expect(resumed.step).toBeGreaterThanOrEqual(3);
     expect(resumed.step).toBeLessThanOrEqual(checkpointStep);
@@ -120,9 +119,9 @@ describe('fine-tuning in the training engine', () => {
 
   it('merges the adapter into a model folder that records its base', async () => {
     const events: Event[] = [];
-    const run = await host.request<TrainJobResult>('train', params(join(dir, 'merge'), { config: { ...params('').config, epochs: 1, maxSteps: 2 } }), { onEvent: collect(events) });
+    const run = await host.request('train', params(join(dir, 'merge'), { config: { ...params('').config, epochs: 1, maxSteps: 2 } }), { onEvent: collect(events) });
     const out = join(dir, 'merged-fp16');
-    const merged = await host.request<{ outDir: string }>('train.merge', { baseFolder: modelFolder, adapterDir: run.output, outDir: out, dtype: 'fp16' });
+    const merged = await host.request('train.merge', { baseFolder: modelFolder, adapterDir: run.output!, outDir: out, dtype: 'fp16' });
     expect(merged.outDir).toBe(out);
     expect(existsSync(join(out, 'distillery_derived.json'))).toBe(true);
   }, 300_000);

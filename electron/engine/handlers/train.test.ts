@@ -7,7 +7,7 @@ import { EngineHost } from '../host';
 import { nodeEngineSpawner } from '../spawn-node';
 import { makeTinyModel } from '../../testing/fixtures';
 import { readAdapter } from '../../train/adapter';
-import type { TrainJobResult, TrainParams } from './train';
+import type { TrainParams } from './train';
 import type { TrainEvent } from '../../train/trainer';
 
 const dir = mkdtempSync(join(tmpdir(), 'distillery-train-job-'));
@@ -35,7 +35,7 @@ describe('engine train job', () => {
 
   it('trains LoRA in the engine, streaming steps, skipping bad lines, writing a PEFT adapter', async () => {
     const steps: TrainEvent[] = [];
-    const result = await host.request<TrainJobResult>('train', params(join(dir, 'run')), {
+    const result = await host.request('train', params(join(dir, 'run')), {
       onEvent: (event, data) => event === 'progress' && steps.push(data as TrainEvent),
     });
     expect(result.status).toBe('completed');
@@ -49,7 +49,7 @@ describe('engine train job', () => {
 
   it('cancel stops after a step with a checkpoint; resume finishes the run', async () => {
     const outDir = join(dir, 'cancel');
-    const stream = host.stream<TrainJobResult>('train', params(outDir, { epochs: 3 }));
+    const stream = host.stream('train', params(outDir, { epochs: 3 }));
     for await (const { event, data } of stream.events) {
       if (event === 'progress' && (data as TrainEvent).type === 'checkpoint') break;
     }
@@ -58,7 +58,7 @@ describe('engine train job', () => {
     await expect(stream.result).rejects.toMatchObject({ code: 'cancelled', message: expect.stringMatching(/checkpoint is kept in .*step-/) });
     expect(existsSync(join(outDir, 'checkpoints', 'latest.json'))).toBe(true);
     const resumed: TrainEvent[] = [];
-    const result = await host.request<TrainJobResult>('train', { ...params(outDir, { epochs: 3 }), resume: true }, {
+    const result = await host.request('train', { ...params(outDir, { epochs: 3 }), resume: true }, {
       onEvent: (event, data) => event === 'progress' && resumed.push(data as TrainEvent),
     });
     expect(resumed.find((e) => (e.type as string) !== 'records')?.type).toBe('resumed');

@@ -4,115 +4,64 @@
  * current step with a checkpoint kept (answered as an EngineError 'cancelled' naming it), so the same request with
  * `resume: true` continues exactly.
  */
-import { z } from 'zod';
+import type { TrainJobResult, TrainParams } from '../../contract/engine-train';
 import { EngineError, EngineErrorCode } from '../protocol';
 import { registerHandler } from '../registry';
 import { loadModelConfig } from '../../model/config';
-import { LORA_MODULES, type LoraSettings } from '../../train/adapter';
+import type { LoraSettings } from '../../train/adapter';
 import { runFineTune } from '../../train/job';
 import { prepareTrainingData } from '../../train/data';
 import { seededSplit, splitValidation } from '../../train/records';
 import { RunExtras } from '../../train/run-extras-host';
-import type { RunEvaluation } from '../../train/run-extras';
 
-export const TrainParams = z.object({
-  modelFolder: z.string().min(1).max(4096), // Hugging Face checkpoint (config.json + safetensors + tokenizer)
-  dataFile: z.string().min(1).max(4096), // canonical JSONL of traces, or a trace folder/file the importer reads
-  outDir: z.string().min(1).max(4096),
-  lora: z
-    .object({
-      rank: z.number().int().min(1).max(1024),
-      alpha: z.number().positive(),
-      targets: z.array(z.enum(LORA_MODULES)).min(1),
-      useRslora: z.boolean().optional(),
-    })
-    .optional(),
-  full: z.boolean().optional(),
-  dtype: z.enum(['float32', 'float16', 'q4']).default('float32'),
-  resume: z.boolean().optional(),
-  valFraction: z.number().min(0).max(0.5).default(0.05),
-  /** Seeded validation split (the app's); without it every k-th record is held out. */
-  splitSeed: z.number().int().min(0).optional(),
-  /** A greedy sample answer on the first validation question every `every` steps (LoRA runs). */
-  sample: z.object({ every: z.number().int().min(0), maxNewTokens: z.number().int().min(1).max(32_768) }).optional(),
-  /** After a completed run: validation loss before/after and answers to up to `questions` validation questions. */
-  evaluation: z.object({ questions: z.number().int().min(0).max(10_000), maxNewTokens: z.number().int().min(1).max(32_768) }).optional(),
-  config: z.object({
-    seed: z.number().int().min(0).default(0),
-    epochs: z.number().int().min(1).default(2),
-    maxSteps: z.number().int().min(1).optional(),
-    rowsPerBatch: z.number().int().min(1).default(1),
-    seqLen: z.number().int().min(8).max(131_072).default(2048),
-    gradAccumulation: z.number().int().min(1).default(8),
-    lr: z.number().positive().default(2e-4),
-    warmupSteps: z.number().int().min(0).default(10),
-    minLrRatio: z.number().min(0).max(1).default(0.1),
-    maxGradNorm: z.number().min(0).default(1),
-    validateEvery: z.number().int().min(0).default(50),
-    checkpointEvery: z.number().int().min(0).default(50),
-  }),
-});
-export type TrainParams = z.input<typeof TrainParams>;
-
-export interface TrainJobResult {
-  status: 'completed';
-  output?: string; // adapter folder (LoRA) or converted model folder (full), when completed
-  checkpoint?: string;
-  steps: number;
-  records: { train: number; validation: number; skipped: number; truncated: number };
-  evaluation?: RunEvaluation;
-}
+export type { TrainJobResult, TrainParams };
 
 /** Error code for a run refused for its input (no usable records, bad model folder) or stopped by NaN/inf. */
 export const TRAIN_ERROR_CODE = 'train_failed';
 
-registerHandler<z.output<typeof TrainParams>, TrainJobResult>({
-  method: 'train',
-  params: TrainParams,
-  async handle(params, ctx) {
-    if (!params.full && !params.lora) throw new EngineError(TRAIN_ERROR_CODE, 'Choose LoRA settings (rank, alpha, targets) or full fine-tuning.');
-    checkModelFolder(params.modelFolder);
-    const prepared = await prepareTrainingData({ data: params.dataFile, modelFolder: params.modelFolder, outDir: params.outDir, maxLen: params.config.seqLen, signal: ctx.signal })
-      .catch((error: Error) => {
-        if (ctx.signal.aborted) throw new EngineError(EngineErrorCode.cancelled, 'Training cancelled.');
-        throw new EngineError(TRAIN_ERROR_CODE, error.message);
-      });
-    const { loaded } = prepared;
-    for (const skipped of loaded.skipped) ctx.log('warn', `skipped ${prepared.file}:${skipped.line}: ${skipped.reason}`);
-    if (!loaded.records.length) {
-      throw new EngineError(TRAIN_ERROR_CODE, `${params.dataFile} has no usable records: each line must be {"question", "reasoning", "answer"} (${loaded.skipped.length} lines skipped).`);
-    }
-    const { train, validation } = params.splitSeed === undefined
-      ? splitValidation(loaded.records, params.valFraction)
-      : seededSplit(loaded.records, params.valFraction, params.splitSeed);
-    const records = { train: train.length, validation: validation.length, skipped: loaded.skipped.length, truncated: loaded.truncated.count };
-    ctx.emit('records', records);
-    ctx.emit('progress', { type: 'records', ...records });
-    const extras = new RunExtras(params, prepared.tokenizer, validation, (event) => ctx.emit('progress', event), ctx.signal);
-    const result = await runFineTune({
-      modelFolder: params.modelFolder, outDir: params.outDir, records: train, validation,
-      lora: params.lora as LoraSettings | undefined, full: params.full, dtype: params.dtype, resume: params.resume,
-      config: params.config, signal: ctx.signal, onEvent: (event) => ctx.emit('progress', extras.timed(event)),
-      afterStep: (step, trained, last) => extras.sample(step, trained, last),
-      onCompleted: async (run) => {
-        extras.evaluation = await extras.evaluate(run);
-      },
-    }).catch((error: Error) => {
+registerHandler('train', async (params, ctx) => {
+  if (!params.full && !params.lora) throw new EngineError(TRAIN_ERROR_CODE, 'Choose LoRA settings (rank, alpha, targets) or full fine-tuning.');
+  checkModelFolder(params.modelFolder);
+  const prepared = await prepareTrainingData({ data: params.dataFile, modelFolder: params.modelFolder, outDir: params.outDir, maxLen: params.config.seqLen, signal: ctx.signal })
+    .catch((error: Error) => {
       if (ctx.signal.aborted) throw new EngineError(EngineErrorCode.cancelled, 'Training cancelled.');
       throw new EngineError(TRAIN_ERROR_CODE, error.message);
-    }).finally(() => extras.release());
-    const { outcome } = result;
-    if (outcome.status === 'diverged') {
-      throw new EngineError(TRAIN_ERROR_CODE, `${outcome.message} The last good checkpoint is kept${outcome.checkpoint ? ` in ${outcome.checkpoint}` : ''}.`);
-    }
-    if (outcome.status === 'cancelled') {
-      // A stop is the job runner's cancel or pause: the checkpoint stays, and the same request with resume continues.
-      throw new EngineError(EngineErrorCode.cancelled, `Training stopped at step ${outcome.loop.step}; the checkpoint is kept${outcome.checkpoint ? ` in ${outcome.checkpoint}` : ''}.`);
-    }
-    const answer: TrainJobResult = { status: 'completed', output: result.output, checkpoint: outcome.checkpoint, steps: outcome.loop.step, records };
-    if (extras.evaluation) answer.evaluation = extras.evaluation;
-    return answer;
-  },
+    });
+  const { loaded } = prepared;
+  for (const skipped of loaded.skipped) ctx.log('warn', `skipped ${prepared.file}:${skipped.line}: ${skipped.reason}`);
+  if (!loaded.records.length) {
+    throw new EngineError(TRAIN_ERROR_CODE, `${params.dataFile} has no usable records: each line must be {"question", "reasoning", "answer"} (${loaded.skipped.length} lines skipped).`);
+  }
+  const { train, validation } = params.splitSeed === undefined
+    ? splitValidation(loaded.records, params.valFraction)
+    : seededSplit(loaded.records, params.valFraction, params.splitSeed);
+  const records = { train: train.length, validation: validation.length, skipped: loaded.skipped.length, truncated: loaded.truncated.count };
+  ctx.emit('records', records);
+  ctx.emit('progress', { type: 'records', ...records });
+  const extras = new RunExtras(params, prepared.tokenizer, validation, (event) => ctx.emit('progress', event), ctx.signal);
+  const result = await runFineTune({
+    modelFolder: params.modelFolder, outDir: params.outDir, records: train, validation,
+    lora: params.lora as LoraSettings | undefined, full: params.full, dtype: params.dtype, resume: params.resume,
+    config: params.config, signal: ctx.signal, onEvent: (event) => ctx.emit('progress', extras.timed(event)),
+    afterStep: (step, trained, last) => extras.sample(step, trained, last),
+    onCompleted: async (run) => {
+      extras.evaluation = await extras.evaluate(run);
+    },
+  }).catch((error: Error) => {
+    if (ctx.signal.aborted) throw new EngineError(EngineErrorCode.cancelled, 'Training cancelled.');
+    throw new EngineError(TRAIN_ERROR_CODE, error.message);
+  }).finally(() => extras.release());
+  const { outcome } = result;
+  if (outcome.status === 'diverged') {
+    throw new EngineError(TRAIN_ERROR_CODE, `${outcome.message} The last good checkpoint is kept${outcome.checkpoint ? ` in ${outcome.checkpoint}` : ''}.`);
+  }
+  if (outcome.status === 'cancelled') {
+    // A stop is the job runner's cancel or pause: the checkpoint stays, and the same request with resume continues.
+    throw new EngineError(EngineErrorCode.cancelled, `Training stopped at step ${outcome.loop.step}; the checkpoint is kept${outcome.checkpoint ? ` in ${outcome.checkpoint}` : ''}.`);
+  }
+  const answer: TrainJobResult = { status: 'completed', output: result.output, checkpoint: outcome.checkpoint, steps: outcome.loop.step, records };
+  if (extras.evaluation) answer.evaluation = extras.evaluation;
+  return answer;
 });
 
 function checkModelFolder(modelFolder: string): void {
