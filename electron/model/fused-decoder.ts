@@ -15,10 +15,10 @@
  */
 import { chunkedTensor, Graph, type DType, type LazyTensor, type Value } from '../onnx/graph';
 import * as op from '../onnx/ops';
-import { groupQueryAttention, simplifiedLayerNorm, skipSimplifiedLayerNorm, split } from '../onnx/contrib-ops';
+import { groupQueryAttention, simplifiedLayerNorm, skipSimplifiedLayerNorm } from '../onnx/contrib-ops';
 import type { ModelConfig } from './config';
 import { f32ToF16Array } from '../util/float16';
-import { defaultLinear, type LinearFn } from './layers';
+import { defaultEmbedding, defaultLinear, embedTokens, type EmbeddingFn, type LinearFn, lmHead } from './layers';
 import { DECODER_INPUT_NAMES, pastName, presentName } from './decoder';
 import { ropeInverseFrequencies } from './rope';
 import { lazyWeight, validateWeights, type Weight, type WeightSource } from './weights';
@@ -54,12 +54,14 @@ export interface FusedDecoderOptions {
   logitsDtype?: DType;
   linear?: LinearFn;
   packedLinear?: PackedLinearFn;
+  embedding?: EmbeddingFn;
 }
 
 export function buildFusedDecoder(config: ModelConfig, weights: WeightSource, options: FusedDecoderOptions = {}): { graph: Graph; logits: Value } {
   validateWeights(config, weights);
   const dtype = options.dtype ?? 'float32';
   const linear = options.linear ?? defaultLinear;
+  const embedding = options.embedding ?? defaultEmbedding;
   const weight = (name: string) => weights.get(name);
   const g = new Graph();
   const inputIds = g.input(DECODER_INPUT_NAMES.inputIds, 'int64', ['batch', 'seq']);
@@ -75,8 +77,7 @@ export function buildFusedDecoder(config: ModelConfig, weights: WeightSource, op
   const layer = { g, config, dtype, linear, packedLinear: options.packedLinear, weight };
 
   const { hidden, presents } = g.scope('model', () => {
-    const embeddings = g.initializer('model.embed_tokens.weight', lazyWeight(weight('model.embed_tokens.weight'), dtype)); // [vocab, hidden]
-    const x = g.scope('embed_tokens', () => op.gather(g, embeddings, inputIds)); // [batch, seq, hidden]
+    const x = embedTokens(g, embedding, weight, inputIds, dtype); // [batch, seq, hidden]
     const lengths = g.scope('attn_mask', () => ({
       seqlensK: op.cast(g, op.sub(g, op.reduceSum(g, attentionMask, [1], false), g.scalar('int64', 1)), 'int32'), // [batch]
       totalSequenceLength: op.cast(g, op.gather(g, op.shape(g, attentionMask), g.scalar('int64', 1)), 'int32'), // scalar
@@ -102,8 +103,7 @@ export function buildFusedDecoder(config: ModelConfig, weights: WeightSource, op
 
   // only the last position's logits: [batch, 1, hidden] → [batch, 1, vocab]
   const last = g.scope('last_position', () => op.slice(g, hidden, [-1], [Number.MAX_SAFE_INTEGER], [1], [1]));
-  const headWeight = config.tieWordEmbeddings ? 'model.embed_tokens.weight' : 'lm_head.weight';
-  const projected = linear({ graph: g, x: last, module: 'lm_head', inFeatures: config.hiddenSize, outFeatures: config.vocabSize, dtype, weight: () => weight(headWeight) });
+  const projected = lmHead(g, config, linear, weight, last, dtype); // [batch, 1, vocab]
   const logits = g.output(op.cast(g, projected, options.logitsDtype ?? dtype), 'logits');
   const presentShape = ['batch', config.numKvHeads, 'present_seq', config.headDim];
   // GroupQueryAttention writes the presents itself (no Identity in between): bound to the past's buffer, they are
@@ -175,7 +175,7 @@ function mlp(b: LayerBuild, prefix: string, x: Value): Value {
     bias: config.mlpBias ? () => b.weight(`${prefix}.${name}.bias`) : undefined,
   });
   const projected = projectParts(b, x, 'gate_up_proj', [part('gate_proj'), part('up_proj')]);
-  const [gate, up] = Array.isArray(projected) ? projected : g.scope('gate_up_proj', () => split(g, projected, [m, m], -1));
+  const [gate, up] = Array.isArray(projected) ? projected : g.scope('gate_up_proj', () => op.split(g, projected, [m, m], -1));
   const activated = g.scope('act_fn', () => op.mul(g, gate, op.sigmoid(g, gate))); // silu, [batch, seq, intermediate]
   return b.linear({
     graph: g, x: op.mul(g, activated, up), module: `${prefix}.down_proj`, inFeatures: m, outFeatures: config.hiddenSize, dtype: b.dtype,
