@@ -99,9 +99,12 @@ export function buildDecoder(config: ModelConfig, weights: WeightSource, options
   return { graph: g, inputIds, attentionMask, positionIds, hidden, logits };
 }
 
-function declarePast(g: Graph, config: ModelConfig, dtype: DType): { key: Value; value: Value }[] {
-  // head_dim must be a fixed size: transformers.js builds the first, empty cache from this metadata.
-  const shape = ['batch', config.numKvHeads, 'past_seq', config.headDim];
+/**
+ * The past_key_values inputs, [batchDim, kv_heads, past_seq, head_dim] for each layer. head_dim must be a fixed size:
+ * transformers.js builds the first, empty cache from this metadata.
+ */
+export function declarePast(g: Graph, config: ModelConfig, dtype: DType, batchDim = 'batch'): { key: Value; value: Value }[] {
+  const shape = [batchDim, config.numKvHeads, 'past_seq', config.headDim];
   return Array.from({ length: config.numLayers }, (_, i) => ({
     key: g.input(pastName(i, 'key'), dtype, shape),
     value: g.input(pastName(i, 'value'), dtype, shape),

@@ -19,7 +19,7 @@ import { groupQueryAttention, simplifiedLayerNorm, skipSimplifiedLayerNorm } fro
 import type { ModelConfig } from './config';
 import { f32ToF16Array } from '../util/float16';
 import { defaultEmbedding, defaultLinear, embedTokens, type EmbeddingFn, type LinearFn, lmHead } from './layers';
-import { DECODER_INPUT_NAMES, pastName, presentName } from './decoder';
+import { DECODER_INPUT_NAMES, declarePast, presentName } from './decoder';
 import { ropeInverseFrequencies } from './rope';
 import { lazyWeight, validateWeights, type Weight, type WeightSource } from './weights';
 
@@ -67,11 +67,7 @@ export function buildFusedDecoder(config: ModelConfig, weights: WeightSource, op
   const inputIds = g.input(DECODER_INPUT_NAMES.inputIds, 'int64', ['batch', 'seq']);
   const attentionMask = g.input(DECODER_INPUT_NAMES.attentionMask, 'int64', ['batch', 'total_seq']);
   // 'batch_size' is the symbol transformers.js resolves when it builds the first, empty cache (others read as 0)
-  const pastShape = ['batch_size', config.numKvHeads, 'past_seq', config.headDim];
-  const past = Array.from({ length: config.numLayers }, (_, i) => ({
-    key: g.input(pastName(i, 'key'), dtype, pastShape),
-    value: g.input(pastName(i, 'value'), dtype, pastShape),
-  }));
+  const past = declarePast(g, config, dtype, 'batch_size');
   const norm = (name: string) => g.initializer(name, lazyWeight(weight(name), dtype));
   const eps = config.rmsNormEps;
   const layer = { g, config, dtype, linear, packedLinear: options.packedLinear, weight };
@@ -109,12 +105,7 @@ export function buildFusedDecoder(config: ModelConfig, weights: WeightSource, op
   // GroupQueryAttention writes the presents itself (no Identity in between): bound to the past's buffer, they are
   // then that buffer, and ORT appends in place instead of copying the cache into a fresh output
   presents.forEach((present, i) => {
-    for (const [kind, value] of [['key', present.key], ['value', present.value]] as const) {
-      const node = g.producer(value)!;
-      const named = { ...value, name: presentName(i, kind), shape: presentShape };
-      node.outputs[node.outputs.indexOf(value)] = named;
-      g.outputs.push(named);
-    }
+    for (const [kind, value] of [['key', present.key], ['value', present.value]] as const) g.output(g.rename(value, presentName(i, kind)), undefined, presentShape);
   });
   return { graph: g, logits };
 }

@@ -109,6 +109,22 @@ describe('static shapes', () => {
     expect(g.producer(dead)).toBeUndefined();
   });
 
+  it('rename makes a node write a graph output itself: producer, readers and outputs follow the new name', () => {
+    const g = new Graph();
+    const x = g.input('x', 'float32', [2, 3]);
+    const y = op.neg(g, x);
+    const z = op.relu(g, y);
+    g.output(y);
+    const named = g.rename(y, 'present');
+    expect(g.producer(named)?.outputs).toEqual([named]);
+    expect(g.producer(y)).toBeUndefined();
+    expect(g.producer(z)?.inputs).toEqual([named]);
+    expect(g.outputs).toEqual([named]);
+    expect(g.nodes).toHaveLength(2); // no Identity
+    expect(() => g.rename(x, 'x2')).toThrow(/"x" is not a node's output/);
+    expect(() => g.rename(z, 'present')).toThrow(/"present" is already used/);
+  });
+
   it('declares com.microsoft opset 1 only when a contrib op is used', async () => {
     const g = new Graph();
     const x = g.input('x', 'float32', [2, 3]);
