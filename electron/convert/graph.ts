@@ -85,8 +85,9 @@ export function buildConvertedGraph(
   // the standard graph
   const fused = config.headDim % 16 === 0;
   const hooks = { linear, embedding };
+  const kvCache = strategy.portable ? 'gqa' : 'external';
   const { graph } = fused
-    ? buildFusedDecoder(config, checkpoint, { dtype: strategy.activation, logitsDtype: strategy.activation, packedLinear, ...hooks })
+    ? buildFusedDecoder(config, checkpoint, { dtype: strategy.activation, logitsDtype: strategy.activation, packedLinear, kvCache, ...hooks })
     : buildDecoder(config, checkpoint, { dtype: strategy.activation, computeDtype: 'float32', logitsDtype: strategy.activation, ...hooks });
   streamRemainingWeights(graph, checkpoint, hooked, plain);
   return { graph, plan, fused };
