@@ -3,6 +3,7 @@
 // for a transposed weight), never a whole tensor — the 70B's 2.1 GB embedding and lm_head included.
 import { chunkedTensor, type LazyTensor } from '../onnx/graph';
 import type { SafetensorsEntry } from '../model/safetensors';
+import { transposeRowsInto } from '../model/weights';
 import type { ConversionCounts } from '../util/float16';
 import { allocQuantized, quantizeRowsInto, scalesAsF16Bits, type QuantizedWeight, type ScaleDtype } from './quantize';
 import { ConvertError, TensorReader, checkFloatWeight, rowSpans } from './source';
@@ -113,27 +114,11 @@ async function* transposedChunks(entry: SafetensorsEntry, dtype: 'float32' | 'fl
       if (!block || block.length < count * width) block = alloc(count * width);
       const piece = block.subarray(0, count * width);
       reader.readColumnsInto(row, count, c0, c0 + width, piece, job.counts);
-      transposeInto(piece, count, width, band, rows, row);
+      transposeRowsInto(band, piece, row, count, width, rows);
     }
     yield bytesOf(band.subarray(0, width * rows));
   }
   job.onTensorDone?.(entry.name);
-}
-
-const TILE = 32;
-
-// out[c, rowOffset + r] = chunk[r, c], in 32×32 tiles so both sides stay in cache.
-function transposeInto(chunk: ArrayLike<number>, n: number, cols: number, out: Uint16Array | Float32Array, rows: number, rowOffset: number): void {
-  for (let r0 = 0; r0 < n; r0 += TILE) {
-    const r1 = Math.min(n, r0 + TILE);
-    for (let c0 = 0; c0 < cols; c0 += TILE) {
-      const c1 = Math.min(cols, c0 + TILE);
-      for (let c = c0; c < c1; c++) {
-        const base = c * rows + rowOffset;
-        for (let r = r0; r < r1; r++) out[base + r] = chunk[r * cols + c];
-      }
-    }
-  }
 }
 
 export interface QuantizedTensors {
