@@ -1,7 +1,7 @@
 // Lazy output tensors for the graph writer: each converts ONE source tensor when the writer asks for it, reading the
 // source in row chunks and handing the writer chunks (`LazyTensor.chunks`), so peak memory is a few chunks (one band
 // for a transposed weight), never a whole tensor — the 70B's 2.1 GB embedding and lm_head included.
-import { chunkedTensor, type LazyTensor } from '../onnx/graph';
+import { chunkedTensor, DTYPE_BYTES, type LazyTensor } from '../onnx/graph';
 import type { SafetensorsEntry } from '../model/safetensors';
 import { transposeRowsInto } from '../model/weights';
 import type { ConversionCounts } from '../util/float16';
@@ -103,7 +103,7 @@ export function transposedFloatTensor(entry: SafetensorsEntry, dtype: 'float32' 
 async function* transposedChunks(entry: SafetensorsEntry, dtype: 'float32' | 'float16', job: TensorJob): AsyncGenerator<Uint8Array> {
   checkFloatWeight(entry);
   const [rows, cols] = entry.shape;
-  const elementBytes = dtype === 'float16' ? 2 : 4;
+  const elementBytes = DTYPE_BYTES[dtype];
   const bandCols = Math.max(1, Math.min(cols, Math.floor((job.bandBytes ?? BAND_BYTES) / (rows * elementBytes))));
   const alloc = (n: number) => (dtype === 'float16' ? new Uint16Array(n) : new Float32Array(n));
   const band = alloc(bandCols * rows); // [bandCols, rows]
