@@ -30,7 +30,7 @@ beforeAll(() => {
     arch: 'llama', seed: 6, shards: 2,
     ropeScaling: { rope_type: 'llama3', factor: 8, low_freq_factor: 1, high_freq_factor: 4, original_max_position_embeddings: 32 },
   });
-});
+}, 300_000); // two real-vocabulary checkpoints (≈ 20 M random weights each): over a minute on a loaded 2-core machine
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
 const ids = Array.from({ length: T }, (_, i) => (i * 7919 + 11) % 120000);

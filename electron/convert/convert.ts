@@ -8,6 +8,7 @@ import { loadModelConfig, expectedWeightShapes } from '../model/config';
 import { SafetensorsCheckpoint } from '../model/safetensors';
 import { checkTokenizerFiles } from '../tokenizer/model-tokenizer';
 import { validateWeights } from '../model/weights';
+import { setExternalDataChunks } from '../model/export';
 import { checkFreeSpace, type FreeSpaceFn } from './disk';
 import type { ConversionCounts } from '../util/float16';
 import { buildConvertedGraph } from './graph';
@@ -160,10 +161,7 @@ async function checksumSources(source: string, names: string[], tracker: Progres
 /** config.json (with the transformers.js external-data setting for this file) and the tokenizer files. */
 async function writeSideFiles(source: string, temp: string, rawConfig: Record<string, unknown>, strategy: DtypeStrategy, dataChunks: number) {
   const jsConfig = { ...((rawConfig['transformers.js_config'] as Record<string, unknown> | undefined) ?? {}) };
-  const previous = jsConfig.use_external_data_format;
-  const external: Record<string, number> = typeof previous === 'object' && previous !== null ? { ...(previous as Record<string, number>) } : {};
-  external[strategy.fileName] = dataChunks;
-  jsConfig.use_external_data_format = external;
+  setExternalDataChunks(jsConfig, strategy.fileName, dataChunks);
   jsConfig.dtype = strategy.dtype;
   const config = { ...rawConfig, 'transformers.js_config': jsConfig };
   await writeFile(join(temp, 'config.json'), JSON.stringify(config, null, 2) + '\n');

@@ -1,6 +1,7 @@
-// Graph pieces for 4-bit weights: a MatMulNBits linear and a GatherBlockQuantized embedding (both com.microsoft).
-import { chunkedTensor, type Graph, type LazyTensor, type Value } from '../onnx/graph';
-import { add, cast } from '../onnx/ops';
+// Graph pieces for 4-bit weights: a MatMulNBits linear and a GatherBlockQuantized embedding (both com.microsoft), built
+// through the shape-checked ops; this file only names the initializers and streams their tensors from the checkpoint.
+import { chunkedTensor, type Graph, type LazyTensor, type TensorSource, type Value } from '../onnx/graph';
+import { add, cast, gatherBlockQuantized, matMulNBits } from '../onnx/ops';
 import type { SafetensorsEntry } from '../model/safetensors';
 import { quantizedTensors, type TensorJob } from './tensors';
 import type { ScaleDtype } from './quantize';
@@ -9,6 +10,36 @@ export interface Q4Settings {
   blockSize: number;
   symmetric: boolean;
   accuracyLevel: number;
+}
+
+/** A 4-bit weight W [N, K] in MatMulNBits' layout: B [N, kBlocks, blockSize/2], scales [N·kBlocks], zero points. */
+export interface MatMulNBitsTensors {
+  N: number;
+  K: number;
+  packed: TensorSource;
+  scales: TensorSource;
+  /** uint8 [N, ⌈kBlocks/2⌉]; absent when symmetric. */
+  zeroPoints?: TensorSource;
+}
+
+/**
+ * y = x · dequant(W)ᵀ (+ bias) as one MatMulNBits in the current scope, W's tensors stored as
+ * `{name}.MatMul.weight_Q4|_scales|_zp`. The scales are in x's float type; a bias of another type is cast to it.
+ */
+export function matMulNBitsProjection(
+  g: Graph,
+  x: Value,
+  name: string,
+  w: MatMulNBitsTensors,
+  settings: Pick<Q4Settings, 'blockSize' | 'accuracyLevel'>,
+  bias?: Value,
+): Value {
+  const packed = g.initializer(`${name}.MatMul.weight_Q4`, w.packed);
+  const scales = g.initializer(`${name}.MatMul.weight_scales`, w.scales);
+  const zeroPoints = w.zeroPoints ? g.initializer(`${name}.MatMul.weight_zp`, w.zeroPoints) : undefined;
+  const { blockSize, accuracyLevel } = settings;
+  const y = matMulNBits(g, x, { packed, scales, zeroPoints, K: w.K, N: w.N, bits: 4, blockSize, accuracyLevel }); // [..., N]
+  return bias ? add(g, y, cast(g, bias, y.dtype)) : y;
 }
 
 /**
@@ -24,20 +55,8 @@ export function matMulNBitsLinear(
   job: TensorJob,
   bias?: Value,
 ): Value {
-  const scaleDtype = x.dtype as ScaleDtype;
-  const q = quantizedTensors(weight, { ...settings, scaleDtype, layout: 'matmul' }, job);
-  const B = g.initializer(`${module}.MatMul.weight_Q4`, q.packed);
-  const scales = g.initializer(`${module}.MatMul.weight_scales`, q.scales);
-  const zeroPoints = q.zeroPoints ? g.initializer(`${module}.MatMul.weight_zp`, q.zeroPoints) : undefined;
-  const [y] = g.node(
-    'MatMulNBits',
-    [x, B, scales, zeroPoints],
-    [{ dtype: x.dtype, shape: [...x.shape.slice(0, -1), q.N] }], // [..., N]
-    { K: q.K, N: q.N, bits: 4, block_size: settings.blockSize, accuracy_level: settings.accuracyLevel },
-    { domain: 'com.microsoft', name: 'MatMulNBits' },
-  );
-  if (!bias) return y;
-  return add(g, y, bias.dtype === y.dtype ? bias : cast(g, bias, y.dtype));
+  const q = quantizedTensors(weight, { ...settings, scaleDtype: x.dtype as ScaleDtype, layout: 'matmul' }, job);
+  return matMulNBitsProjection(g, x, module, q, settings, bias);
 }
 
 /**
@@ -58,17 +77,10 @@ export function gatherBlockQuantizedEmbedding(
     throw new Error(`Cannot quantize "${table.name}": hidden size ${hidden} is not a multiple of the block size ${settings.blockSize}.`);
   }
   const q = quantizedTensors(table, { ...settings, scaleDtype: dtype, layout: 'gather' }, job);
-  const data = g.initializer(`${name}_Q4`, q.packed);
+  const packed = g.initializer(`${name}_Q4`, q.packed);
   const scales = g.initializer(`${name}_scales`, q.scales);
   const zeroPoints = q.zeroPoints ? g.initializer(`${name}_zp`, q.zeroPoints) : undefined;
-  const [y] = g.node(
-    'GatherBlockQuantized',
-    [data, ids, scales, zeroPoints],
-    [{ dtype, shape: [...ids.shape, hidden] }],
-    { gather_axis: 0, quantize_axis: 1, block_size: settings.blockSize, bits: 4 },
-    { domain: 'com.microsoft', name: 'GatherBlockQuantized' },
-  );
-  return y;
+  return gatherBlockQuantized(g, { packed, scales, zeroPoints, bits: 4, blockSize: settings.blockSize }, ids); // [batch, seq, hidden]
 }
 
 /**
@@ -90,18 +102,14 @@ export function packedMatMulNBitsLinear(
   if (parts.some((p) => p.K !== K)) throw new Error(`Cannot pack ${weights.map((w) => w.name).join(', ')}: their input sizes differ.`);
   const N = parts.reduce((sum, p) => sum + p.N, 0);
   const kBlocks = Math.ceil(K / settings.blockSize);
-  const B = g.initializer(`${name}.MatMul.weight_Q4`, concatenated(parts.map((p) => p.packed), [N, kBlocks, settings.blockSize / 2]));
-  const scales = g.initializer(`${name}.MatMul.weight_scales`, concatenated(parts.map((p) => p.scales), [N * kBlocks]));
-  const zp = parts[0].zeroPoints ? g.initializer(`${name}.MatMul.weight_zp`, concatenated(parts.map((p) => p.zeroPoints!), [N, Math.ceil(kBlocks / 2)])) : undefined;
-  const [y] = g.node(
-    'MatMulNBits',
-    [x, B, scales, zp],
-    [{ dtype: x.dtype, shape: [...x.shape.slice(0, -1), N] }], // [..., ΣN]
-    { K, N, bits: 4, block_size: settings.blockSize, accuracy_level: settings.accuracyLevel },
-    { domain: 'com.microsoft', name: 'MatMulNBits' },
-  );
-  if (!bias) return y;
-  return add(g, y, bias.dtype === y.dtype ? bias : cast(g, bias, y.dtype));
+  const stacked: MatMulNBitsTensors = {
+    N,
+    K,
+    packed: concatenated(parts.map((p) => p.packed), [N, kBlocks, settings.blockSize / 2]),
+    scales: concatenated(parts.map((p) => p.scales), [N * kBlocks]),
+    zeroPoints: parts[0].zeroPoints ? concatenated(parts.map((p) => p.zeroPoints!), [N, Math.ceil(kBlocks / 2)]) : undefined,
+  };
+  return matMulNBitsProjection(g, x, name, stacked, settings, bias); // [..., ΣN]
 }
 
 /** Tensors stacked along their first dim, streamed part after part (each part's own streaming order is kept). */

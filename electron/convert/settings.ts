@@ -1,4 +1,5 @@
 // What a conversion produces, per dtype: file name, activation dtype, and how each kind of weight is stored.
+import { DTYPE_BYTES } from '../onnx/graph';
 import type { ModelConfig } from '../model/config';
 import { expectedWeightShapes } from '../model/config';
 import { DTYPE_SUFFIX } from '../generate/model-files';
@@ -100,8 +101,8 @@ export const isLinearWeight = (name: string): boolean => /\.(q|k|v|o|gate|up|dow
 /** Bytes of the ONNX external data this conversion will write (used for the free-disk check). */
 export function estimateOutputBytes(config: ModelConfig, strategy: DtypeStrategy): number {
   const q = strategy.quantize;
-  const floatBytes = strategy.floatWeights === 'float16' ? 2 : 4;
-  const scaleBytes = strategy.activation === 'float16' ? 2 : 4;
+  const floatBytes = DTYPE_BYTES[strategy.floatWeights];
+  const scaleBytes = DTYPE_BYTES[strategy.activation];
   let total = 0;
   for (const [name, shape] of expectedWeightShapes(config)) {
     const count = shape.reduce((a, b) => a * b, 1);

@@ -1,7 +1,7 @@
 // Reading a checkpoint tensor in row chunks straight from its .safetensors file, so converting even the 70B's
 // embedding (128256 × 8192, 2.1 GB in bf16) never holds more than one chunk of the source in memory.
 import { closeSync, openSync, readSync } from 'node:fs';
-import type { SafetensorsEntry } from '../model/safetensors';
+import { SAFETENSORS_DTYPE_BYTES, type SafetensorsEntry } from '../model/safetensors';
 import { firstNonFinite } from '../util/finite';
 import { bf16ToF32Into, convertBf16ToF16, convertF32ToF16, f16BitsToF32, f32ToF16Bits, type ConversionCounts } from '../util/float16';
 
@@ -13,7 +13,6 @@ export class ConvertError extends Error {
 }
 
 export type FloatSourceDType = 'BF16' | 'F16' | 'F32';
-const FLOAT_SOURCE_BYTES: Record<FloatSourceDType, number> = { BF16: 2, F16: 2, F32: 4 };
 
 /** Source bytes read per chunk: small enough to stay far below the memory target, big enough for fast reads. */
 export const CHUNK_BYTES = 16 * 1024 * 1024;
@@ -37,7 +36,7 @@ export function rowsAndCols(entry: SafetensorsEntry): { rows: number; cols: numb
 /** Yields [firstRow, rowCount] spans covering the tensor, each about CHUNK_BYTES of source. */
 export function* rowSpans(entry: SafetensorsEntry, chunkBytes = CHUNK_BYTES): Generator<[number, number]> {
   const { rows, cols } = rowsAndCols(entry);
-  const rowBytes = Math.max(1, cols * FLOAT_SOURCE_BYTES[checkFloatWeight(entry)]);
+  const rowBytes = Math.max(1, cols * SAFETENSORS_DTYPE_BYTES[checkFloatWeight(entry)]);
   const perChunk = Math.max(1, Math.floor(chunkBytes / rowBytes));
   for (let r = 0; r < rows; r += perChunk) yield [r, Math.min(perChunk, rows - r)];
 }
@@ -57,7 +56,7 @@ export class TensorReader {
   }
 
   private elementBytes(): number {
-    return FLOAT_SOURCE_BYTES[this.dtype];
+    return SAFETENSORS_DTYPE_BYTES[this.dtype];
   }
 
   readRaw(rowStart: number, rowCount: number): Uint8Array {

@@ -1,8 +1,9 @@
 // Lazy output tensors for the graph writer: each converts ONE source tensor when the writer asks for it, reading the
 // source in row chunks and handing the writer chunks (`LazyTensor.chunks`), so peak memory is a few chunks (one band
 // for a transposed weight), never a whole tensor — the 70B's 2.1 GB embedding and lm_head included.
-import { chunkedTensor, type LazyTensor } from '../onnx/graph';
+import { chunkedTensor, DTYPE_BYTES, type LazyTensor } from '../onnx/graph';
 import type { SafetensorsEntry } from '../model/safetensors';
+import { transposeRowsInto } from '../model/weights';
 import type { ConversionCounts } from '../util/float16';
 import { allocQuantized, quantizeRowsInto, scalesAsF16Bits, type QuantizedWeight, type ScaleDtype } from './quantize';
 import { ConvertError, TensorReader, checkFloatWeight, rowSpans } from './source';
@@ -102,7 +103,7 @@ export function transposedFloatTensor(entry: SafetensorsEntry, dtype: 'float32' 
 async function* transposedChunks(entry: SafetensorsEntry, dtype: 'float32' | 'float16', job: TensorJob): AsyncGenerator<Uint8Array> {
   checkFloatWeight(entry);
   const [rows, cols] = entry.shape;
-  const elementBytes = dtype === 'float16' ? 2 : 4;
+  const elementBytes = DTYPE_BYTES[dtype];
   const bandCols = Math.max(1, Math.min(cols, Math.floor((job.bandBytes ?? BAND_BYTES) / (rows * elementBytes))));
   const alloc = (n: number) => (dtype === 'float16' ? new Uint16Array(n) : new Float32Array(n));
   const band = alloc(bandCols * rows); // [bandCols, rows]
@@ -113,27 +114,11 @@ async function* transposedChunks(entry: SafetensorsEntry, dtype: 'float32' | 'fl
       if (!block || block.length < count * width) block = alloc(count * width);
       const piece = block.subarray(0, count * width);
       reader.readColumnsInto(row, count, c0, c0 + width, piece, job.counts);
-      transposeInto(piece, count, width, band, rows, row);
+      transposeRowsInto(band, piece, row, count, width, rows);
     }
     yield bytesOf(band.subarray(0, width * rows));
   }
   job.onTensorDone?.(entry.name);
-}
-
-const TILE = 32;
-
-// out[c, rowOffset + r] = chunk[r, c], in 32×32 tiles so both sides stay in cache.
-function transposeInto(chunk: ArrayLike<number>, n: number, cols: number, out: Uint16Array | Float32Array, rows: number, rowOffset: number): void {
-  for (let r0 = 0; r0 < n; r0 += TILE) {
-    const r1 = Math.min(n, r0 + TILE);
-    for (let c0 = 0; c0 < cols; c0 += TILE) {
-      const c1 = Math.min(cols, c0 + TILE);
-      for (let c = c0; c < c1; c++) {
-        const base = c * rows + rowOffset;
-        for (let r = r0; r < r1; r++) out[base + r] = chunk[r * cols + c];
-      }
-    }
-  }
 }
 
 export interface QuantizedTensors {

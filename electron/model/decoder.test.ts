@@ -4,10 +4,12 @@ import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { afterAll, describe, expect, it } from 'vitest';
 import { writeModel } from '../onnx/write';
+import * as op from '../onnx/ops';
 import { parseModelConfig, type ModelConfig } from './config';
 import { buildDecoder, type DecoderOptions } from './decoder';
 import { randomWeights, seededRandom, tinyConfigJson } from '../testing/tiny-checkpoint';
 import { ReferenceModel, referenceInverseFrequencies, type ReferenceCache } from '../testing/reference';
+import type { EmbeddingContext, EmbeddingFn } from './layers';
 import { ropeInverseFrequencies } from './rope';
 import { memoryWeights } from './weights';
 
@@ -155,6 +157,25 @@ describe('decoder graph vs float64 reference', () => {
     expect(f.config.headDim).toBe(16);
     await checkPromptAndDecode(f, 1e-4, 19); // positions run to 23, past the original context of 16
 
+    await f.session.release();
+  });
+
+  it('the embedding hook makes the token lookup: a row-reversed table read at vocab − 1 − id gives the reference logits', async () => {
+    let seen: EmbeddingContext | undefined;
+    const reversedLookup: EmbeddingFn = (ctx) => {
+      seen = ctx;
+      const g = ctx.graph;
+      const weight = ctx.weight();
+      const [vocab, hidden] = weight.shape;
+      const rows = weight.readFloat32();
+      const reversed = new Float32Array(rows.length);
+      for (let r = 0; r < vocab; r++) reversed.set(rows.subarray(r * hidden, (r + 1) * hidden), (vocab - 1 - r) * hidden);
+      const table = g.initializer('reversed_embeddings', { dtype: 'float32', dims: [vocab, hidden], data: reversed });
+      return op.gather(g, table, op.sub(g, g.scalar('int64', vocab - 1), ctx.ids)); // [batch, seq, hidden]
+    };
+    const f = await makeFixture('embedding-hook', tinyConfigJson('qwen2'), { embedding: reversedLookup });
+    expect(seen).toMatchObject({ name: 'model.embed_tokens.weight', dtype: 'float32', ids: { name: 'input_ids' } });
+    await checkPromptAndDecode(f, 1e-4);
     await f.session.release();
   });
 

@@ -9,9 +9,9 @@ import { type DType, Graph, type Value } from '../onnx/graph';
 import * as op from '../onnx/ops';
 import { buildAttentionMask, groupedQueryAttention, type MaskMode } from './attention';
 import type { ModelConfig } from './config';
-import { defaultLinear, type LinearFn, rmsNorm, swiGluMlp } from './layers';
+import { defaultEmbedding, defaultLinear, embedTokens, type EmbeddingFn, type LinearFn, lmHead, rmsNorm, swiGluMlp } from './layers';
 import { rotaryCosSin } from './rope';
-import { lazyWeight, validateWeights, type WeightSource } from './weights';
+import { validateWeights, type WeightSource } from './weights';
 
 export interface DecoderOptions {
   /** Activations, KV cache and default weight storage (default float32; float64 for finite-difference checks). */
@@ -26,6 +26,8 @@ export interface DecoderOptions {
   maskMode?: MaskMode;
   /** Projection hook (default: MatMul by the transposed weight, + bias). */
   linear?: LinearFn;
+  /** Token lookup hook (default: Gather from the table in the activation dtype). */
+  embedding?: EmbeddingFn;
 }
 
 export interface DecoderGraph {
@@ -50,6 +52,7 @@ export function buildDecoder(config: ModelConfig, weights: WeightSource, options
   const computeDtype = options.computeDtype ?? (dtype === 'float64' ? 'float64' : 'float32');
   const kvCache = options.kvCache ?? true;
   const linear = options.linear ?? defaultLinear;
+  const embedding = options.embedding ?? defaultEmbedding;
   const weight = (name: string) => weights.get(name);
   const g = new Graph();
   const totalDim = kvCache ? 'total_seq' : 'seq';
@@ -59,8 +62,7 @@ export function buildDecoder(config: ModelConfig, weights: WeightSource, options
   const pastValues = kvCache ? declarePast(g, config, dtype) : [];
 
   const { hidden, presents } = g.scope('model', () => {
-    const embeddings = g.initializer('model.embed_tokens.weight', lazyWeight(weight('model.embed_tokens.weight'), dtype)); // [vocab, hidden]
-    let x = g.scope('embed_tokens', () => op.gather(g, embeddings, inputIds)); // [batch, seq, hidden]
+    let x = embedTokens(g, embedding, weight, inputIds, dtype); // [batch, seq, hidden]
     const mask = buildAttentionMask(g, inputIds, attentionMask, options.maskMode ?? 'padding');
     const { cos, sin } = rotaryCosSin(g, positionIds, config, computeDtype, dtype);
     const presentValues: { key: Value; value: Value }[] = [];
@@ -85,11 +87,7 @@ export function buildDecoder(config: ModelConfig, weights: WeightSource, options
     return { hidden: normed, presents: presentValues };
   });
 
-  const headWeight = config.tieWordEmbeddings ? 'model.embed_tokens.weight' : 'lm_head.weight';
-  const projected = linear({
-    graph: g, x: hidden, module: 'lm_head', inFeatures: config.hiddenSize, outFeatures: config.vocabSize, dtype,
-    weight: () => weight(headWeight),
-  }); // [batch, seq, vocab]
+  const projected = lmHead(g, config, linear, weight, hidden, dtype); // [batch, seq, vocab]
   const logits = g.output(op.cast(g, projected, options.logitsDtype ?? computeDtype), 'logits');
   if (kvCache) {
     const shape = ['batch', config.numKvHeads, 'total_seq', config.headDim];
@@ -101,9 +99,12 @@ export function buildDecoder(config: ModelConfig, weights: WeightSource, options
   return { graph: g, inputIds, attentionMask, positionIds, hidden, logits };
 }
 
-function declarePast(g: Graph, config: ModelConfig, dtype: DType): { key: Value; value: Value }[] {
-  // head_dim must be a fixed size: transformers.js builds the first, empty cache from this metadata.
-  const shape = ['batch', config.numKvHeads, 'past_seq', config.headDim];
+/**
+ * The past_key_values inputs, [batchDim, kv_heads, past_seq, head_dim] for each layer. head_dim must be a fixed size:
+ * transformers.js builds the first, empty cache from this metadata.
+ */
+export function declarePast(g: Graph, config: ModelConfig, dtype: DType, batchDim = 'batch'): { key: Value; value: Value }[] {
+  const shape = [batchDim, config.numKvHeads, 'past_seq', config.headDim];
   return Array.from({ length: config.numLayers }, (_, i) => ({
     key: g.input(pastName(i, 'key'), dtype, shape),
     value: g.input(pastName(i, 'value'), dtype, shape),

@@ -92,13 +92,21 @@ function writeConfig(hfFolder: string, outFolder: string, onnxName: string, chun
   const outFile = join(outFolder, 'config.json');
   const previous = existsSync(outFile) ? (JSON.parse(readFileSync(outFile, 'utf8')) as Record<string, unknown>) : {};
   const jsConfig = { ...(previous['transformers.js_config'] as Record<string, unknown> | undefined), ...(config['transformers.js_config'] as Record<string, unknown> | undefined) };
-  const external = typeof jsConfig.use_external_data_format === 'object' && jsConfig.use_external_data_format !== null
-    ? { ...(jsConfig.use_external_data_format as Record<string, number>) } : {};
-  if (chunks > 0) external[onnxName] = chunks;
-  else delete external[onnxName];
-  jsConfig.use_external_data_format = external;
+  setExternalDataChunks(jsConfig, onnxName, chunks);
   config['transformers.js_config'] = jsConfig;
   writeFileSync(outFile, `${JSON.stringify(config, null, 2)}\n`);
+}
+
+/**
+ * Records in a config.json's `transformers.js_config` how many external-data files an ONNX file has (transformers.js
+ * loads `{file}_data`, `{file}_data_1`, … from it); 0 removes the entry. Other files' entries are kept.
+ */
+export function setExternalDataChunks(jsConfig: Record<string, unknown>, onnxFile: string, chunks: number): void {
+  const previous = jsConfig.use_external_data_format;
+  const external = typeof previous === 'object' && previous !== null ? { ...(previous as Record<string, number>) } : {};
+  if (chunks > 0) external[onnxFile] = chunks;
+  else delete external[onnxFile];
+  jsConfig.use_external_data_format = external;
 }
 
 function writeGenerationConfig(hfFolder: string, outFolder: string, config: ModelConfig): void {

@@ -15,11 +15,11 @@
  */
 import { chunkedTensor, Graph, type DType, type LazyTensor, type Value } from '../onnx/graph';
 import * as op from '../onnx/ops';
-import { groupQueryAttention, simplifiedLayerNorm, skipSimplifiedLayerNorm, split } from '../onnx/contrib-ops';
+import { groupQueryAttention, simplifiedLayerNorm, skipSimplifiedLayerNorm } from '../onnx/contrib-ops';
 import type { ModelConfig } from './config';
 import { f32ToF16Array } from '../util/float16';
-import { defaultLinear, type LinearFn } from './layers';
-import { DECODER_INPUT_NAMES, pastName, presentName } from './decoder';
+import { defaultEmbedding, defaultLinear, embedTokens, type EmbeddingFn, type LinearFn, lmHead } from './layers';
+import { DECODER_INPUT_NAMES, declarePast, presentName } from './decoder';
 import { ropeInverseFrequencies, rotaryCosSin } from './rope';
 import { declareXkvInputs, externalKvAttention, XKV_NAMES } from './xkv-attention';
 import { lazyWeight, validateWeights, type Weight, type WeightSource } from './weights';
@@ -57,6 +57,7 @@ export interface FusedDecoderOptions {
   logitsDtype?: DType;
   linear?: LinearFn;
   packedLinear?: PackedLinearFn;
+  embedding?: EmbeddingFn;
   /**
    * Where the KV cache lives: 'external' (the default: the engine's buffers, read as inputs, only new keys/values
    * returned — see xkv-attention.ts) or 'gqa' (GroupQueryAttention with past/present in the transformers.js layout,
@@ -69,14 +70,16 @@ export function buildFusedDecoder(config: ModelConfig, weights: WeightSource, op
   validateWeights(config, weights);
   const dtype = options.dtype ?? 'float32';
   const g = new Graph();
-  const b: LayerBuild = { g, config, dtype, linear: options.linear ?? defaultLinear, packedLinear: options.packedLinear, weight: (name) => weights.get(name) };
+  const b: LayerBuild = {
+    g, config, dtype, linear: options.linear ?? defaultLinear, packedLinear: options.packedLinear, embedding: options.embedding ?? defaultEmbedding,
+    weight: (name) => weights.get(name),
+  };
   const inputIds = g.input(DECODER_INPUT_NAMES.inputIds, 'int64', ['batch', 'seq']);
   const kv = (options.kvCache ?? 'external') === 'external' ? externalCache(b) : gqaCache(b);
   const hidden = g.scope('model', () => decoderBody(b, inputIds, kv));
   // only the last position's logits: [batch, 1, hidden] → [batch, 1, vocab]
   const last = g.scope('last_position', () => op.slice(g, hidden, [-1], [Number.MAX_SAFE_INTEGER], [1], [1]));
-  const headWeight = config.tieWordEmbeddings ? 'model.embed_tokens.weight' : 'lm_head.weight';
-  const projected = b.linear({ graph: g, x: last, module: 'lm_head', inFeatures: config.hiddenSize, outFeatures: config.vocabSize, dtype, weight: () => b.weight(headWeight) });
+  const projected = lmHead(g, config, b.linear, b.weight, last, dtype); // [batch, 1, vocab]
   const logits = g.output(op.cast(g, projected, options.logitsDtype ?? dtype), 'logits');
   kv.outputs();
   return { graph: g, logits };
@@ -95,8 +98,7 @@ function decoderBody(b: LayerBuild, inputIds: Value, kv: KvCacheGraph): Value {
   const { g, config, dtype } = b;
   const norm = (name: string) => g.initializer(name, lazyWeight(b.weight(name), dtype));
   const eps = config.rmsNormEps;
-  const embeddings = g.initializer('model.embed_tokens.weight', lazyWeight(b.weight('model.embed_tokens.weight'), dtype)); // [vocab, hidden]
-  const x = g.scope('embed_tokens', () => op.gather(g, embeddings, inputIds)); // [batch, seq, hidden]
+  const x = embedTokens(g, b.embedding, b.weight, inputIds, dtype); // [batch, seq, hidden]
   kv.prepare();
   let residual = x;
   let normed = g.scope('layers.0', () => g.scope('input_layernorm', () => simplifiedLayerNorm(g, x, norm('model.layers.0.input_layernorm.weight'), eps)));
@@ -148,7 +150,7 @@ function externalCache(b: LayerBuild): KvCacheGraph {
       const projected = projectQkv(b, layer, x);
       const kvDim = config.numKvHeads * config.headDim;
       const [q, k, v] = 'q' in projected ? [projected.q, projected.k, projected.v]
-        : g.scope('qkv_split', () => split(g, projected, [config.numHeads * config.headDim, kvDim, kvDim], -1));
+        : g.scope('qkv_split', () => op.split(g, projected, [config.numHeads * config.headDim, kvDim, kvDim], -1));
       const inputs = { pastBias: declared.pastBias, causalBias: declared.causalBias, pastRows: declared.pastRows, past: declared.perLayer[layer] };
       const attended = externalKvAttention(g, shape, { q, k, v }, rotary!, inputs);
       fresh.push({ key: attended.key, value: attended.value });
@@ -166,11 +168,7 @@ function gqaCache(b: LayerBuild): KvCacheGraph {
   const { g, config, dtype } = b;
   const attentionMask = g.input(DECODER_INPUT_NAMES.attentionMask, 'int64', ['batch', 'total_seq']);
   // 'batch_size' is the symbol transformers.js resolves when it builds the first, empty cache (others read as 0)
-  const pastShape = ['batch_size', config.numKvHeads, 'past_seq', config.headDim];
-  const past = Array.from({ length: config.numLayers }, (_, i) => ({
-    key: g.input(pastName(i, 'key'), dtype, pastShape),
-    value: g.input(pastName(i, 'value'), dtype, pastShape),
-  }));
+  const past = declarePast(g, config, dtype, 'batch_size');
   const presents: { key: Value; value: Value }[] = [];
   let lengths: { seqlensK: Value; totalSequenceLength: Value } | undefined;
   let rotary: { cos: Value; sin: Value } | undefined;
@@ -195,12 +193,7 @@ function gqaCache(b: LayerBuild): KvCacheGraph {
     outputs: () => {
       const presentShape = ['batch', config.numKvHeads, 'present_seq', config.headDim];
       presents.forEach((present, i) => {
-        for (const [kind, value] of [['key', present.key], ['value', present.value]] as const) {
-          const node = g.producer(value)!;
-          const named = { ...value, name: presentName(i, kind), shape: presentShape };
-          node.outputs[node.outputs.indexOf(value)] = named;
-          g.outputs.push(named);
-        }
+        for (const [kind, value] of [['key', present.key], ['value', present.value]] as const) g.output(g.rename(value, presentName(i, kind)), undefined, presentShape);
       });
     },
   };
@@ -212,6 +205,7 @@ interface LayerBuild {
   dtype: DType;
   linear: LinearFn;
   packedLinear?: PackedLinearFn;
+  embedding: EmbeddingFn;
   weight: (name: string) => Weight;
 }
 
@@ -233,7 +227,7 @@ function mlp(b: LayerBuild, prefix: string, x: Value): Value {
     bias: config.mlpBias ? () => b.weight(`${prefix}.${name}.bias`) : undefined,
   });
   const projected = projectParts(b, x, 'gate_up_proj', [part('gate_proj'), part('up_proj')]);
-  const [gate, up] = Array.isArray(projected) ? projected : g.scope('gate_up_proj', () => split(g, projected, [m, m], -1));
+  const [gate, up] = Array.isArray(projected) ? projected : g.scope('gate_up_proj', () => op.split(g, projected, [m, m], -1));
   const activated = g.scope('act_fn', () => op.mul(g, gate, op.sigmoid(g, gate))); // silu, [batch, seq, intermediate]
   return b.linear({
     graph: g, x: op.mul(g, activated, up), module: `${prefix}.down_proj`, inFeatures: m, outFeatures: config.hiddenSize, dtype: b.dtype,

@@ -55,8 +55,6 @@ export function validateWeights(config: ModelConfig, source: WeightSource, label
 
 /** Elements converted per block: bounds the float32 scratch memory when streaming a huge tensor. */
 const BLOCK_ELEMENTS = 1 << 24;
-/** Columns per tile of the transpose, so the rows written stay in cache. */
-const TILE = 64;
 
 /**
  * A lazy graph tensor of `weight` in `dtype`, optionally transposed from [rows, cols] to [cols, rows]
@@ -80,20 +78,27 @@ function convertInBlocks(weight: Weight, dtype: DType, transposed: boolean, bloc
     const count = Math.min(blockRows, rows - start);
     const raw = weight.shape.length ? weight.readFloat32Rows(start, count) : weight.readFloat32();
     const block = out instanceof Uint16Array ? Uint16Array.from(raw, f32ToF16Bits) : raw;
-    if (transposed) transposeInto(out, block, start, count, rowSize, rows);
+    if (transposed) transposeRowsInto(out, block, start, count, rowSize, rows);
     else out.set(block, start * rowSize);
   }
   return new Uint8Array(out.buffer, out.byteOffset, out.byteLength);
 }
 
-/** out[c, start + r] = block[r, c] for a block of `count` rows of the [rows, cols] source. */
-function transposeInto(out: OutputArray, block: ArrayLike<number>, start: number, count: number, cols: number, rows: number): void {
-  for (let c0 = 0; c0 < cols; c0 += TILE) {
-    const c1 = Math.min(c0 + TILE, cols);
-    for (let r = 0; r < count; r++) {
-      const source = r * cols;
-      const target = start + r;
-      for (let c = c0; c < c1; c++) out[c * rows + target] = block[source + c];
+const TILE = 32;
+
+/**
+ * out[c, rowOffset + r] = block[r, c]: a block of `count` rows of a [rows, cols] source written into its transpose
+ * [cols, rows], in 32×32 tiles so both sides stay in cache.
+ */
+export function transposeRowsInto(out: OutputArray, block: ArrayLike<number>, rowOffset: number, count: number, cols: number, rows: number): void {
+  for (let r0 = 0; r0 < count; r0 += TILE) {
+    const r1 = Math.min(count, r0 + TILE);
+    for (let c0 = 0; c0 < cols; c0 += TILE) {
+      const c1 = Math.min(cols, c0 + TILE);
+      for (let c = c0; c < c1; c++) {
+        const base = c * rows + rowOffset;
+        for (let r = r0; r < r1; r++) out[base + r] = block[r * cols + c];
+      }
     }
   }
 }

@@ -1,11 +1,12 @@
 /**
  * Fused ONNX Runtime ops for the inference decoder: GroupQueryAttention (com.microsoft), SimplifiedLayerNormalization
- * (ORT's RMSNorm, registered in the default domain) and SkipSimplifiedLayerNormalization (com.microsoft), plus Split.
+ * (ORT's RMSNorm, registered in the default domain) and SkipSimplifiedLayerNormalization (com.microsoft).
  * Each replaces a subgraph of many small nodes with one kernel call.
  */
 import { float, type Dim, type Graph, type Value } from './graph';
+import { MS_DOMAIN } from './ops';
 
-const MS = { domain: 'com.microsoft' } as const;
+const MS = { domain: MS_DOMAIN } as const;
 
 /** RMSNorm: x / sqrt(mean(x²) + eps) · weight, statistics in float32 (stash_type 1). x: [..., hidden]. */
 export function simplifiedLayerNorm(g: Graph, x: Value, weight: Value, epsilon: number): Value {
@@ -63,12 +64,4 @@ export function groupQueryAttention(
     { ...MS, name: 'GroupQueryAttention' },
   );
   return { out, key: presentKey, value: presentValue };
-}
-
-/** Split x along `axis` into pieces of the given sizes (opset 13+: sizes as an input). */
-export function split(g: Graph, x: Value, sizes: number[], axis: number): Value[] {
-  const rank = x.shape.length;
-  const a = axis < 0 ? axis + rank : axis;
-  const splitSizes = g.constant('int64', [sizes.length], sizes);
-  return g.node('Split', [x, splitSizes], sizes.map((n) => ({ dtype: x.dtype, shape: x.shape.map((d, i) => (i === a ? n : d)) })), { axis: a });
 }

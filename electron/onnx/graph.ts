@@ -213,6 +213,24 @@ export class Graph {
     return out;
   }
 
+  /**
+   * Rename a node's output where it is made: its producer writes `name` and every reader reads it. For a graph output
+   * that the kernel itself must write (no Identity in between), e.g. a KV cache ORT then updates in place.
+   */
+  rename(value: Value, name: string): Value {
+    const producer = this.producers.get(value.name);
+    if (!producer) throw new Error(`Graph: "${value.name}" is not a node's output, so it cannot be renamed.`);
+    this.claim(name);
+    const renamed = { ...value, name, shape: [...value.shape] };
+    const swap = (v: Value | undefined): Value | undefined => (v?.name === value.name ? renamed : v);
+    producer.outputs = producer.outputs.map((o) => swap(o)!);
+    for (const node of this.nodes) node.inputs = node.inputs.map(swap);
+    this.outputs.splice(0, this.outputs.length, ...this.outputs.map((o) => swap(o)!));
+    this.producers.delete(value.name);
+    this.producers.set(name, producer);
+    return renamed;
+  }
+
   /** Run `fn` with `name` appended to the node-name prefix (`/model/layers.0/attn/...`). */
   scope<T>(name: string, fn: () => T): T {
     this.scopes.push(name);

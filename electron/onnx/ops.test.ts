@@ -63,6 +63,24 @@ describe('static shapes', () => {
     expect(y.shape).toEqual(['batch', 'seq', 6]);
     expect(g.producer(y)).toMatchObject({ opType: 'MatMulNBits', domain: 'com.microsoft', attrs: { K: 8, N: 6, bits: 4, block_size: 8, accuracy_level: 0 } });
     expect(() => op.matMulNBits(g, a, { packed, scales: g.input('s16', 'float16', [6]), K: 8, N: 6, bits: 4, blockSize: 8, accuracyLevel: 0 })).toThrow(/scales are float16/);
+    expect(() => op.matMulNBits(g, a, { packed, scales: g.input('s2', 'float32', [6]), K: 8, N: 5, bits: 4, blockSize: 8, accuracyLevel: 0 })).toThrow(/\[6, 1, 4\] is not the packed layout \[5, 1, 4\]/);
+  });
+
+  it('infers the quantized embedding lookup and keeps the zero-point slot of both 4-bit ops', () => {
+    const g = new Graph();
+    const ids = g.input('ids', 'int64', ['batch', 'seq']);
+    const table = { packed: g.input('t', 'uint8', [100, 32]), scales: g.input('ts', 'float16', [100, 2]), bits: 4, blockSize: 32 };
+    const rows = op.gatherBlockQuantized(g, table, ids);
+    expect(rows).toMatchObject({ dtype: 'float16', shape: ['batch', 'seq', 64] });
+    const node = g.producer(rows)!;
+    expect(node).toMatchObject({ opType: 'GatherBlockQuantized', domain: 'com.microsoft', attrs: { gather_axis: 0, quantize_axis: 1, block_size: 32, bits: 4 } });
+    expect(node.inputs.map((v) => v?.name)).toEqual(['t', 'ids', 'ts', undefined]);
+    const zp = g.input('tz', 'uint8', [100, 1]);
+    expect(g.producer(op.gatherBlockQuantized(g, { ...table, zeroPoints: zp }, ids))!.inputs[3]).toBe(zp);
+    expect(() => op.gatherBlockQuantized(g, { ...table, blockSize: 48 }, ids)).toThrow(/width 64 is not a multiple of the block size 48/);
+    expect(() => op.gatherBlockQuantized(g, table, g.input('f', 'float32', [3]))).toThrow(/ids f are float32/);
+    const y = op.matMulNBits(g, g.input('x', 'float32', [2, 64]), { packed: g.input('b', 'uint8', [3, 2, 16]), scales: g.input('s', 'float32', [6]), K: 64, N: 3, bits: 4, blockSize: 32, accuracyLevel: 4 });
+    expect(g.producer(y)!.inputs.map((v) => v?.name)).toEqual(['x', 'b', 's', undefined]);
   });
 
   it('names nodes and dims the same in every build (nothing counts across graphs)', () => {
@@ -89,6 +107,22 @@ describe('static shapes', () => {
     expect(g.nodes.map((n) => n.opType)).toEqual(['Neg', 'Identity']);
     expect(g.initializers.has('w')).toBe(false);
     expect(g.producer(dead)).toBeUndefined();
+  });
+
+  it('rename makes a node write a graph output itself: producer, readers and outputs follow the new name', () => {
+    const g = new Graph();
+    const x = g.input('x', 'float32', [2, 3]);
+    const y = op.neg(g, x);
+    const z = op.relu(g, y);
+    g.output(y);
+    const named = g.rename(y, 'present');
+    expect(g.producer(named)?.outputs).toEqual([named]);
+    expect(g.producer(y)).toBeUndefined();
+    expect(g.producer(z)?.inputs).toEqual([named]);
+    expect(g.outputs).toEqual([named]);
+    expect(g.nodes).toHaveLength(2); // no Identity
+    expect(() => g.rename(x, 'x2')).toThrow(/"x" is not a node's output/);
+    expect(() => g.rename(z, 'present')).toThrow(/"present" is already used/);
   });
 
   it('declares com.microsoft opset 1 only when a contrib op is used', async () => {

@@ -145,29 +145,53 @@ export interface MatMulNBitsWeight {
   name?: string;
 }
 
-/** com.microsoft MatMulNBits: x [..., K] · dequant(W)ᵀ with W [N, K] stored quantized → [..., N]. */
+/**
+ * com.microsoft MatMulNBits: x [..., K] · dequant(W)ᵀ with W [N, K] stored quantized → [..., N]. The zero-point input
+ * keeps its slot when absent (written as an empty name), so a node has the same arity either way.
+ */
 export function matMulNBits(g: Graph, x: Value, w: MatMulNBitsWeight): Value {
   const k = x.shape[x.shape.length - 1];
   if (typeof k === 'number' && k !== w.K) throw new Error(`MatMulNBits: ${x.name} ${shapeToString(x.shape)} has ${k} features but the weight has K = ${w.K}.`);
   if (w.scales.dtype !== x.dtype) throw new Error(`MatMulNBits: scales are ${w.scales.dtype} but ${x.name} is ${x.dtype}; the scales take the activations' float type.`);
-  const inputs = w.zeroPoints ? [x, w.packed, w.scales, w.zeroPoints] : [x, w.packed, w.scales];
+  const blockBytes = (w.blockSize * w.bits) / 8;
+  const expected = [w.N, Math.ceil(w.K / w.blockSize), blockBytes];
+  if (w.packed.shape.length !== 3 || w.packed.shape.some((d, i) => typeof d === 'number' && d !== expected[i])) {
+    throw new Error(`MatMulNBits: ${w.packed.name} ${shapeToString(w.packed.shape)} is not the packed layout ${shapeToString(expected)} of N = ${w.N}, K = ${w.K}, block ${w.blockSize}.`);
+  }
   const attrs = { K: w.K, N: w.N, bits: w.bits, block_size: w.blockSize, accuracy_level: w.accuracyLevel };
-  const [y] = g.node('MatMulNBits', inputs, [{ dtype: x.dtype, shape: [...x.shape.slice(0, -1), w.N] }], attrs, { domain: MS_DOMAIN, name: w.name ?? 'MatMulNBits' });
+  const [y] = g.node('MatMulNBits', [x, w.packed, w.scales, w.zeroPoints], [{ dtype: x.dtype, shape: [...x.shape.slice(0, -1), w.N] }], attrs, { domain: MS_DOMAIN, name: w.name ?? 'MatMulNBits' });
   return y;
 }
 
+export interface BlockQuantizedTable {
+  /** uint8 [rows, width·bits/8]: each row quantized along its width in blocks, packed as for MatMulNBits. */
+  packed: Value;
+  /** [rows, width / blockSize] in the output's float type. */
+  scales: Value;
+  /** Optional packed zero points (uint8 [rows, ⌈blocks·bits/8⌉]); symmetric tables omit them. */
+  zeroPoints?: Value;
+  bits: number;
+  blockSize: number;
+  /** Base node name in the current scope (default 'GatherBlockQuantized'). */
+  name?: string;
+}
+
 /**
- * com.microsoft GatherBlockQuantized: rows of a 4-bit table (quantized along its second axis in blocks, packed as for
- * MatMulNBits) looked up by `ids` → [...ids, width] in the scales' float type.
+ * com.microsoft GatherBlockQuantized: rows of a quantized table looked up by `ids` → [...ids, width] in the scales'
+ * float type (gather along axis 0, blocks along axis 1). The zero-point input keeps its slot as for MatMulNBits.
  */
-export function gatherBlockQuantized(
-  g: Graph, ids: Value, table: { packed: Value; scales: Value; zeroPoints?: Value; width: number; blockSize: number; bits: number; name?: string },
-): Value {
-  if (table.width % table.blockSize !== 0) throw new Error(`GatherBlockQuantized: width ${table.width} is not a multiple of the block size ${table.blockSize}.`);
-  const inputs = table.zeroPoints ? [table.packed, ids, table.scales, table.zeroPoints] : [table.packed, ids, table.scales];
-  const attrs = { gather_axis: 0, quantize_axis: 1, block_size: table.blockSize, bits: table.bits };
-  const outputs = [{ dtype: table.scales.dtype, shape: [...ids.shape, table.width] }];
-  return g.node('GatherBlockQuantized', inputs, outputs, attrs, { domain: MS_DOMAIN, name: table.name ?? 'GatherBlockQuantized' })[0];
+export function gatherBlockQuantized(g: Graph, table: BlockQuantizedTable, ids: Value): Value {
+  const { packed, scales, blockSize, bits } = table;
+  const packedWidth = packed.shape[1];
+  if (packed.dtype !== 'uint8' || packed.shape.length !== 2 || typeof packedWidth !== 'number') {
+    throw new Error(`GatherBlockQuantized: ${packed.name} must be uint8 [rows, packed width] with a fixed width; it is ${packed.dtype} ${shapeToString(packed.shape)}.`);
+  }
+  if (ids.dtype !== 'int64' && ids.dtype !== 'int32') throw new Error(`GatherBlockQuantized: ids ${ids.name} are ${ids.dtype}; use int64 or int32.`);
+  const width = (packedWidth * 8) / bits;
+  if (width % blockSize !== 0) throw new Error(`GatherBlockQuantized: width ${width} is not a multiple of the block size ${blockSize}.`);
+  const attrs = { gather_axis: 0, quantize_axis: 1, block_size: blockSize, bits };
+  const outputs = [{ dtype: scales.dtype, shape: [...ids.shape, width] }];
+  return g.node('GatherBlockQuantized', [packed, ids, scales, table.zeroPoints], outputs, attrs, { domain: MS_DOMAIN, name: table.name ?? 'GatherBlockQuantized' })[0];
 }
 
 function reducedShape(shape: readonly Dim[], axes: readonly number[], keepdims: boolean): Dim[] {
@@ -334,7 +358,7 @@ export function split(g: Graph, x: Value, sizes: number[] | { value: Value; dims
   const dims = Array.isArray(sizes) ? sizes : sizes.dims;
   const sizesValue = Array.isArray(sizes) ? ints(g, sizes) : sizes.value;
   const outputs = dims.map((d) => ({ dtype: x.dtype, shape: x.shape.map((xd, i) => (i === a ? d : xd)) }));
-  return g.node('Split', [x, sizesValue], outputs, { axis });
+  return g.node('Split', [x, sizesValue], outputs, { axis: a });
 }
 
 /** Expand `x` to broadcast with the int64 `shape` value; `outShape` is the static result (inferred when known). */

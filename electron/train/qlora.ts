@@ -4,8 +4,8 @@
  * rules/quantized.ts) matches it. lm_head and embeddings stay float, as in QLoRA.
  */
 import type { Value } from '../onnx/graph';
-import * as O from '../onnx/ops';
 import { quantizeMatMulNBits } from '../convert/quantize';
+import { matMulNBitsProjection, type MatMulNBitsTensors } from '../convert/qnodes';
 import { defaultLinear, type LinearContext, moduleScope } from '../model/layers';
 import { lazyWeight } from '../model/weights';
 
@@ -21,10 +21,12 @@ export function q4Linear(ctx: LinearContext, settings: Q4BaseSettings = {}): Val
     const weight = ctx.weight(); // [N, K] = [out, in]
     const [N, K] = weight.shape;
     const q = quantizeMatMulNBits(weight.readFloat32(), N, K, { blockSize, symmetric: true, scaleDtype: 'float32' });
-    const packed = g.initializer(`${ctx.module}.MatMul.weight_Q4`, { dtype: 'uint8', dims: [N, q.kBlocks, blockSize / 2], data: q.packed });
-    const scales = g.initializer(`${ctx.module}.MatMul.weight_scales`, { dtype: 'float32', dims: [N * q.kBlocks], data: q.scales });
-    const y = O.matMulNBits(g, ctx.x, { packed, scales, K, N, bits: 4, blockSize, accuracyLevel: 0 }); // [..., N]
-    if (!ctx.bias) return y;
-    return O.add(g, y, g.initializer(`${ctx.module}.bias`, lazyWeight(ctx.bias(), 'float32')));
+    const bias = ctx.bias ? g.initializer(`${ctx.module}.bias`, lazyWeight(ctx.bias(), 'float32')) : undefined;
+    const tensors: MatMulNBitsTensors = {
+      N, K,
+      packed: { dtype: 'uint8', dims: [N, q.kBlocks, blockSize / 2], data: q.packed },
+      scales: { dtype: 'float32', dims: [N * q.kBlocks], data: q.scales },
+    };
+    return matMulNBitsProjection(g, ctx.x, ctx.module, tensors, { blockSize, accuracyLevel: 0 }, bias); // [..., N]
   });
 }
