@@ -4,15 +4,16 @@
  * I/O is the transformers.js decoder convention (onnx-runtime-notes.md): input_ids, attention_mask, position_ids
  * (optional), past_key_values.{i}.key|value → logits, present.{i}.key|value. Two ways to hold the cache, picked from
  * what the model declares:
- * - shared (the converter's fused graph, as its manifest says): one buffer per layer of
- *   the loaded context length, allocated once, bound as both past input and present output; GroupQueryAttention
- *   appends the new keys/values in place, so a step costs the same at 30k tokens as at 1k (no cache copy, no garbage).
+ * - shared (the converter's fused graph, as its manifest says): one buffer per layer of the loaded context length,
+ *   allocated once, bound as both past input and present output; GroupQueryAttention appends the new keys/values in
+ *   place (SharedKvCache: ORT sees a view that grows with the tokens cached, see there why).
  * - growing (older folders and hub exports): the presents of one run are the pasts of the next.
  * The prompt is prefilled in chunks, so logits stay [1, chunk, vocab] at most (the fused graph returns one row).
  * The decoder remembers the tokens its cache holds: `reuse()` keeps the longest common prefix with the next prompt.
  */
 import * as ort from 'onnxruntime-node';
 import { f16ToF32Array } from '../util/float16';
+import { SharedKvCache, type KvType } from './kv-cache';
 import type { DecoderShape } from './model-files';
 
 export interface DecoderModel {
@@ -39,12 +40,15 @@ export interface OrtDecoderOptions {
   contextLength?: number;
   /** The graph supports one past/present buffer (the converter's fused graph: OnnxVariant.sharedKvCache). */
   sharedCache?: boolean;
+  /** Positions of the shared cache's first view (default MIN_CAPACITY); tests make it small to cross many growths. */
+  initialCapacity?: number;
 }
 
-type KvType = 'float32' | 'float16';
-
 export class OrtDecoder implements DecoderModel {
+  /** Growing cache: the presents of the last run. */
   private past = new Map<string, ort.Tensor>();
+  /** Shared cache: written in place by ORT. */
+  private readonly shared?: SharedKvCache;
   /** The tokens whose keys/values the cache holds, in order. */
   private tokens: number[] = [];
   private readonly kvType: KvType;
@@ -73,6 +77,10 @@ export class OrtDecoder implements DecoderModel {
       }
     }
     this.sharedCache = options.sharedCache ?? false;
+    if (this.sharedCache) {
+      const names = session.inputNames.filter((name) => name.startsWith('past_key_values.'));
+      this.shared = new SharedKvCache(names, this.kvType, shape.kvHeads, shape.headDim, this.contextLength, options.initialCapacity);
+    }
     this.reset();
   }
 
@@ -82,22 +90,26 @@ export class OrtDecoder implements DecoderModel {
 
   /** Bytes the cache holds now (shared: the whole preallocated buffer). */
   get cacheBytes(): number {
+    if (this.shared) return this.shared.bytes;
     let total = 0;
     for (const t of this.past.values()) total += (t.data as Float32Array | Uint16Array).byteLength;
     return total;
   }
 
+  /** Positions ORT sees in the shared cache now (0 for a growing cache). */
+  get cacheCapacity(): number {
+    return this.shared?.capacity ?? 0;
+  }
+
   reset(): void {
     this.tokens = [];
-    if (this.sharedCache && this.past.size) return; // the buffers are kept: positions past the length are ignored
+    if (this.shared) return this.shared.reset(); // the buffers are kept: positions past the length are ignored
     const { kvHeads, headDim } = this.shape;
-    const length = this.sharedCache ? this.contextLength : 0;
-    const elements = kvHeads * length * headDim;
     this.past = new Map();
     for (let i = 0; i < this.shape.layers; i++) {
       for (const kind of ['key', 'value']) {
-        const data = this.kvType === 'float16' ? new Uint16Array(elements) : new Float32Array(elements);
-        this.past.set(`past_key_values.${i}.${kind}`, new ort.Tensor(this.kvType, data, [1, kvHeads, length, headDim]));
+        const data = this.kvType === 'float16' ? new Uint16Array(0) : new Float32Array(0);
+        this.past.set(`past_key_values.${i}.${kind}`, new ort.Tensor(this.kvType, data, [1, kvHeads, 0, headDim]));
       }
     }
   }
@@ -105,6 +117,7 @@ export class OrtDecoder implements DecoderModel {
   /** Drops the cache buffers (the model is being unloaded). */
   dispose(): void {
     this.past = new Map();
+    this.shared?.release();
     this.tokens = [];
   }
 
@@ -151,14 +164,17 @@ export class OrtDecoder implements DecoderModel {
       for (let i = 0; i < seq; i++) positions[i] = BigInt(cached + i);
       feeds.position_ids = new ort.Tensor('int64', positions, [1, seq]);
     }
-    for (const [name, tensor] of this.past) feeds[name] = tensor;
     let out: ort.InferenceSession.ReturnType;
-    if (this.sharedCache) {
+    if (this.shared) {
       // the same tensors as preallocated outputs: ORT sees past == present and appends in place
       const fetches: Record<string, ort.Tensor | null> = { logits: null };
-      for (const [name, tensor] of this.past) fetches[presentOf(name)] = tensor;
+      for (const [name, tensor] of this.shared.tensors(total, cached)) {
+        feeds[name] = tensor;
+        fetches[presentOf(name)] = tensor;
+      }
       out = await this.session.run(feeds, fetches);
     } else {
+      for (const [name, tensor] of this.past) feeds[name] = tensor;
       out = await this.session.run(feeds);
       for (const name of this.past.keys()) {
         const present = out[presentOf(name)];
