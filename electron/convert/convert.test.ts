@@ -99,11 +99,11 @@ describe.each(['qwen2', 'llama'] as const)('%s conversions', (arch) => {
     }, 240_000);
   }
 
-  it('every dtype loads and generates greedily in transformers.js (offline, dtype option)', async () => {
-    const folders = { fp32: 'fp32', fp16: 'fp16', q4: 'q4', q4f16: 'q4f16' } as const;
+  it('with --portable, every dtype loads and generates greedily in transformers.js (offline, dtype option)', async () => {
     const outputs: Record<string, number[]> = {};
-    for (const [dtype, name] of Object.entries(folders)) {
-      const dir = join(root, `${arch}-${name}`);
+    for (const dtype of ['fp32', 'fp16', 'q4', 'q4f16'] as const) {
+      const dir = (await convert(arch, `${dtype}-portable`, { dtype, portable: true })).outDir;
+      expect((await readManifest(dir)).graph).toBe('fused-gqa-v1');
       useOfflineTransformers(dirname(dir));
       const tokenizer = await AutoTokenizer.from_pretrained(basename(dir));
       const model = await AutoModelForCausalLM.from_pretrained(basename(dir), { dtype: dtype as 'fp32', device: 'cpu' });
@@ -113,5 +113,5 @@ describe.each(['qwen2', 'llama'] as const)('%s conversions', (arch) => {
     }
     console.log(`[convert] ${arch} transformers.js greedy: ${JSON.stringify(outputs)}`);
     expect(outputs.fp16).toEqual(outputs.fp32); // fp16 is close enough to keep greedy choices on this prompt
-  }, 120_000);
+  }, 240_000);
 });

@@ -11,7 +11,7 @@ import { validateWeights } from '../model/weights';
 import { checkFreeSpace, type FreeSpaceFn } from './disk';
 import type { ConversionCounts } from '../util/float16';
 import { buildConvertedGraph } from './graph';
-import { FUSED_GRAPH } from '../model/fused-decoder';
+import { FUSED_GRAPH, XKV_GRAPH } from '../model/fused-decoder';
 import { CONVERTER_VERSION, describeSourceFiles, MANIFEST_FORMAT_VERSION, writeManifest, type Manifest } from './manifest';
 import { ProgressTracker, type ProgressListener } from './progress';
 import { partialPrefix, removePartialLock, writePartialLock } from './partials';
@@ -92,7 +92,7 @@ export async function convertCheckpoint(hfDir: string, outDir: string, options: 
       quantization: quantizationInfo(strategy),
       fp16: strategy.floatWeights === 'float16' || strategy.quantize ? { overflow: 'saturate', ...counts } : null,
       outputBytes: written.externalBytes,
-      graph: fused ? FUSED_GRAPH : undefined,
+      graph: fused ? (strategy.portable ? FUSED_GRAPH : XKV_GRAPH) : undefined,
     };
     await writeManifest(temp, manifest);
     throwIfAborted(options.signal);

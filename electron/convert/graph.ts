@@ -96,8 +96,9 @@ export function buildConvertedGraph(
   // ORT's CPU GroupQueryAttention (with rotary) needs head_dim % 16 == 0 (every R1 distill has 128); other shapes get
   // the standard graph
   const fused = config.headDim % 16 === 0;
+  const kvCache = strategy.portable ? 'gqa' : 'external';
   const { graph } = fused
-    ? buildFusedDecoder(config, checkpoint, { dtype: strategy.activation, logitsDtype: strategy.activation, linear, packedLinear })
+    ? buildFusedDecoder(config, checkpoint, { dtype: strategy.activation, logitsDtype: strategy.activation, linear, packedLinear, kvCache })
     : buildDecoder(config, checkpoint, { dtype: strategy.activation, computeDtype: 'float32', logitsDtype: strategy.activation, linear });
   streamRemainingWeights(graph, config, checkpoint, mine, (t, e) => track(t, e), job);
   rewriteEmbedding(graph, checkpoint.get(EMBEDDING), strategy, job, (e) => plan.reads.push(e));

@@ -8,8 +8,11 @@ import { z } from 'zod';
 export const MANIFEST_FILE = 'distillery.json';
 export const MANIFEST_FORMAT_VERSION = 1;
 /** Bumped whenever the converter's output for the same input changes. */
-/** 1.1: the fused decoder (GroupQueryAttention, fused norms, packed projections, last-position lm_head). */
-export const CONVERTER_VERSION = '1.1.0';
+/**
+ * 1.1: the fused decoder (GroupQueryAttention, fused norms, packed projections, last-position lm_head).
+ * 1.2: the KV cache stays in the engine's buffers (graph 'fused-xkv-v1'); `portable` keeps the 1.1 graph.
+ */
+export const CONVERTER_VERSION = '1.2.0';
 
 export const ModelDtype = z.enum(['fp32', 'fp16', 'q4', 'q4f16']);
 export type ModelDtype = z.infer<typeof ModelDtype>;

@@ -31,6 +31,8 @@ export interface DtypeStrategy {
   /** Float weights that stay float (norms, biases, and embeddings/lm_head when not quantized). */
   floatWeights: 'float32' | 'float16';
   quantize?: QuantizeSettings;
+  /** GroupQueryAttention in the transformers.js layout (other runtimes load it) instead of the faster external cache. */
+  portable: boolean;
 }
 
 export interface StrategyOptions {
@@ -39,6 +41,8 @@ export interface StrategyOptions {
   accuracyLevel?: number;
   quantizeEmbeddings?: boolean;
   quantizeLmHead?: boolean;
+  /** Write the graph other runtimes (transformers.js) can drive, at the cost of decode speed in Distillery. */
+  portable?: boolean;
 }
 
 export function resolveStrategy(dtype: string, options: StrategyOptions = {}): DtypeStrategy {
@@ -47,7 +51,7 @@ export function resolveStrategy(dtype: string, options: StrategyOptions = {}): D
   }
   const d = dtype as ModelDtype;
   const activation = d === 'fp16' || d === 'q4f16' ? 'float16' : 'float32';
-  const strategy: DtypeStrategy = { dtype: d, fileName: modelFileName(d), activation, floatWeights: activation };
+  const strategy: DtypeStrategy = { dtype: d, fileName: modelFileName(d), activation, floatWeights: activation, portable: options.portable ?? false };
   if (d === 'q4' || d === 'q4f16') {
     const blockSize = options.blockSize ?? DEFAULT_BLOCK_SIZE;
     const accuracyLevel = options.accuracyLevel ?? DEFAULT_ACCURACY_LEVEL;

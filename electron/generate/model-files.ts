@@ -48,11 +48,6 @@ export interface OnnxVariant {
   /** The .onnx file plus every external-data file it references. */
   files: string[];
   bytes: number;
-  /**
-   * The converter's fused graph (its manifest says so): GroupQueryAttention can keep the KV cache in one
-   * preallocated buffer that ORT appends to in place.
-   */
-  sharedKvCache: boolean;
 }
 
 export interface ModelFolderInfo {
@@ -149,29 +144,17 @@ export function listVariants(dir: string, validate: boolean): OnnxVariant[] {
   const onnxDir = path.join(dir, 'onnx');
   if (!fs.existsSync(onnxDir)) throw new ModelFolderError(`No onnx/ folder in ${dir}: a model folder needs onnx/model.onnx (convert the checkpoint first).`);
   const variants: OnnxVariant[] = [];
-  const fused = fusedModelFile(dir);
   for (const [dtype, suffix] of Object.entries(DTYPE_SUFFIX)) {
     const onnxPath = path.join(onnxDir, `model${suffix}.onnx`);
     if (!fs.existsSync(onnxPath)) continue;
     const data = validate ? checkExternalData(onnxPath) : [];
     const files = [onnxPath, ...data];
-    variants.push({ dtype, onnxPath, files, bytes: files.reduce((sum, f) => sum + fs.statSync(f).size, 0), sharedKvCache: fused === `onnx/model${suffix}.onnx` });
+    variants.push({ dtype, onnxPath, files, bytes: files.reduce((sum, f) => sum + fs.statSync(f).size, 0) });
   }
   if (variants.length === 0) throw new ModelFolderError(`No model*.onnx in ${onnxDir}. Convert the checkpoint first (distillery convert).`);
   return variants;
 }
 
-/** The model file a Distillery manifest (distillery.json) says is the fused graph, if any. */
-function fusedModelFile(dir: string): string | undefined {
-  const file = path.join(dir, 'distillery.json');
-  if (!fs.existsSync(file)) return undefined;
-  try {
-    const manifest = JSON.parse(fs.readFileSync(file, 'utf8')) as { graph?: unknown; modelFile?: unknown };
-    return typeof manifest.graph === 'string' && manifest.graph.startsWith('fused-gqa') && typeof manifest.modelFile === 'string' ? manifest.modelFile : undefined;
-  } catch {
-    return undefined; // an unreadable manifest only costs the faster cache; the folder is validated elsewhere
-  }
-}
 
 /** Validates a model folder (config, tokenizer, ONNX files, external data sizes) and describes it. */
 export function inspectModelFolder(dir: string, options: { validate?: boolean } = {}): ModelFolderInfo {

@@ -9,6 +9,8 @@ import type { GenerationModel } from './generator';
 import { availableMemoryBytes, estimateMemory, refusalMessage, type MemoryEstimate } from './memory';
 import { inspectModelFolder, pickVariant, type DecoderShape } from './model-files';
 import { OrtDecoder, type OrtDecoderOptions } from './ort-decoder';
+import { XkvDecoder } from './xkv-decoder';
+import { XKV_NAMES } from '../model/xkv-attention';
 import { OrtCandidateFinder } from './candidates';
 import { createSessionWithFallback, type ProviderFallback, type SessionFactory } from './providers';
 import { loadModelTokenizer } from '../tokenizer/model-tokenizer';
@@ -50,7 +52,7 @@ interface Entry {
   requestedProvider: string;
   model: GenerationModel;
   session: ort.InferenceSession;
-  decoder: OrtDecoder;
+  decoder: OrtDecoder | XkvDecoder;
   candidates: OrtCandidateFinder;
   queue: Promise<unknown>;
   /** One per queued or running generation: an unload aborts them all rather than waiting for them. */
@@ -132,10 +134,7 @@ export class ModelPool {
     }
     const tokenizer = await loadModelTokenizer(folder.dir, folder.eosIds);
     const choice = await createSessionWithFallback(variant.onnxPath, request.provider, { factory: this.options.sessionFactory, threads: request.threads });
-    // The shared cache lives in host memory: on CPU, ORT appends to it in place. With a GPU provider the binding would
-    // copy the whole preallocated buffer to the device and back each step, so those keep the growing cache.
-    const sharedCache = variant.sharedKvCache && choice.provider === 'cpu';
-    const decoder = await decoderOrRelease(choice.session, folder.shape, { prefillChunk: request.prefillChunk ?? PREFILL_CHUNK, contextLength, sharedCache });
+    const decoder = await decoderOrRelease(choice.session, folder.shape, { prefillChunk: request.prefillChunk ?? PREFILL_CHUNK, contextLength });
     const info: LoadedModelInfo = {
       modelId: request.modelId,
       dir: folder.dir,
@@ -200,9 +199,10 @@ export class ModelPool {
 }
 
 /** The session is not in the pool yet: if it is not a usable decoder, nobody else would ever release it. */
-async function decoderOrRelease(session: ort.InferenceSession, shape: DecoderShape, options: OrtDecoderOptions): Promise<OrtDecoder> {
+/** The converter's graph keeps its cache in the engine's buffers (XkvDecoder); other folders grow it (OrtDecoder). */
+async function decoderOrRelease(session: ort.InferenceSession, shape: DecoderShape, options: OrtDecoderOptions): Promise<OrtDecoder | XkvDecoder> {
   try {
-    return new OrtDecoder(session, shape, options);
+    return session.inputNames.includes(XKV_NAMES.past(0, 0, 'key')) ? new XkvDecoder(session, shape, options) : new OrtDecoder(session, shape, options);
   } catch (err) {
     await session.release().catch(() => undefined); // the decoder's error is the one worth reporting
     throw err;

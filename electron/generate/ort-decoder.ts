@@ -1,15 +1,14 @@
 /**
  * One decoder session with its KV cache: feed token ids, get the logits of the last position.
  *
- * I/O is the transformers.js decoder convention (onnx-runtime-notes.md): input_ids, attention_mask, position_ids
- * (optional), past_key_values.{i}.key|value → logits, present.{i}.key|value. Two ways to hold the cache, picked from
- * what the model declares:
- * - shared (the converter's fused graph, as its manifest says): one buffer per layer of the loaded context length,
- *   allocated once, bound as both past input and present output; GroupQueryAttention appends the new keys/values in
- *   place (SharedKvCache: ORT sees a view that grows with the tokens cached, see there why).
- * - growing (older folders and hub exports): the presents of one run are the pasts of the next.
+ * This class drives the transformers.js decoder convention (onnx-runtime-notes.md): input_ids, attention_mask,
+ * position_ids (optional), past_key_values.{i}.key|value → logits, present.{i}.key|value, with a growing past (the
+ * presents of one run are the pasts of the next). Hub exports and folders converted with `--portable` (or before
+ * converter 1.2) use it; the converter's default graph keeps the cache in the engine's buffers (xkv-decoder.ts).
+ * A preallocated past bound as the present too would not help here: onnxruntime-node copies every fetched output
+ * back into a fresh JavaScript buffer, so a cache of the loaded context length would be copied on every token.
  * The prompt is prefilled in chunks, so logits stay [1, chunk, vocab] at most (the fused graph returns one row).
- * The decoder remembers the tokens its cache holds: `reuse()` keeps the longest common prefix with the next prompt.
+ * The decoder remembers the tokens its cache holds: `reuse()` keeps the prompt when the next one extends it.
  */
 import * as ort from 'onnxruntime-node';
 import { f16ToF32Array } from '../util/float16';
@@ -36,12 +35,8 @@ export interface DecoderModel {
 
 export interface OrtDecoderOptions {
   prefillChunk?: number;
-  /** Most tokens the cache holds (the loaded context length); sizes the shared cache. */
+  /** Most tokens the context may hold (the loaded context length). */
   contextLength?: number;
-  /** The graph supports one past/present buffer (the converter's fused graph: OnnxVariant.sharedKvCache). */
-  sharedCache?: boolean;
-  /** Positions of the shared cache's first view (default MIN_CAPACITY); tests make it small to cross many growths. */
-  initialCapacity?: number;
 }
 
 export class OrtDecoder implements DecoderModel {
@@ -55,8 +50,6 @@ export class OrtDecoder implements DecoderModel {
   private readonly hasPositionIds: boolean;
   private readonly prefillChunk: number;
   private readonly contextLength: number;
-  /** The cache stays in one buffer of contextLength per layer that ORT writes in place. */
-  readonly sharedCache: boolean;
   /** Tokens run through the model since creation (prefill and decode): lets tests see what a reuse saved. */
   tokensRun = 0;
   /** All ones, never written after it is filled: each step's attention_mask is a view of its first `total` entries. */
@@ -76,11 +69,6 @@ export class OrtDecoder implements DecoderModel {
         throw new Error(`The model has no "${name}" input: it is not a decoder with a KV cache in transformers.js layout. Re-convert it with Distillery.`);
       }
     }
-    this.sharedCache = options.sharedCache ?? false;
-    if (this.sharedCache) {
-      const names = session.inputNames.filter((name) => name.startsWith('past_key_values.'));
-      this.shared = new SharedKvCache(names, this.kvType, shape.kvHeads, shape.headDim, this.contextLength, options.initialCapacity);
-    }
     this.reset();
   }
 
@@ -88,7 +76,7 @@ export class OrtDecoder implements DecoderModel {
     return this.tokens.length;
   }
 
-  /** Bytes the cache holds now (shared: the whole preallocated buffer). */
+  /** Bytes the cache holds now. */
   get cacheBytes(): number {
     if (this.shared) return this.shared.bytes;
     let total = 0;
@@ -103,7 +91,6 @@ export class OrtDecoder implements DecoderModel {
 
   reset(): void {
     this.tokens = [];
-    if (this.shared) return this.shared.reset(); // the buffers are kept: positions past the length are ignored
     const { kvHeads, headDim } = this.shape;
     this.past = new Map();
     for (let i = 0; i < this.shape.layers; i++) {
@@ -126,16 +113,13 @@ export class OrtDecoder implements DecoderModel {
     const limit = Math.min(this.tokens.length, ids.length - 1);
     while (common < limit && this.tokens[common] === ids[common]) common++;
     if (common === this.tokens.length) return common;
-    // A growing cache cannot be cut without copying it: start over unless the prompt extends it.
-    if (!this.sharedCache) common = 0;
-    if (common === 0) this.reset();
-    else this.tokens.length = common; // the shared buffer's later positions are simply overwritten
-    return common;
+    this.reset(); // a growing cache cannot be cut without copying it: start over unless the prompt extends it
+    return 0;
   }
 
   async forward(ids: number[], signal?: AbortSignal): Promise<Float32Array> {
     if (ids.length === 0) throw new Error('forward() needs at least one token.');
-    if (this.sharedCache && this.tokens.length + ids.length > this.contextLength) {
+    if (this.tokens.length + ids.length > this.contextLength) {
       throw new Error(`The context is full: ${this.tokens.length + ids.length} tokens do not fit the ${this.contextLength}-token context the model was loaded with. Start a new chat or load the model with a longer context.`);
     }
     let logits = await this.runChunk(ids.slice(0, this.prefillChunk));
@@ -164,23 +148,12 @@ export class OrtDecoder implements DecoderModel {
       for (let i = 0; i < seq; i++) positions[i] = BigInt(cached + i);
       feeds.position_ids = new ort.Tensor('int64', positions, [1, seq]);
     }
-    let out: ort.InferenceSession.ReturnType;
-    if (this.shared) {
-      // the same tensors as preallocated outputs: ORT sees past == present and appends in place
-      const fetches: Record<string, ort.Tensor | null> = { logits: null };
-      for (const [name, tensor] of this.shared.tensors(total, cached)) {
-        feeds[name] = tensor;
-        fetches[presentOf(name)] = tensor;
-      }
-      out = await this.session.run(feeds, fetches);
-    } else {
-      for (const [name, tensor] of this.past) feeds[name] = tensor;
-      out = await this.session.run(feeds);
-      for (const name of this.past.keys()) {
-        const present = out[presentOf(name)];
-        if (!present) throw new Error(`The model did not return ${presentOf(name)}: re-convert it.`);
-        this.past.set(name, present);
-      }
+    for (const [name, tensor] of this.past) feeds[name] = tensor;
+    const out = await this.session.run(feeds);
+    for (const name of this.past.keys()) {
+      const present = out[presentOf(name)];
+      if (!present) throw new Error(`The model did not return ${presentOf(name)}: re-convert it.`);
+      this.past.set(name, present);
     }
     this.tokensRun += seq;
     for (const id of ids) this.tokens.push(id);

@@ -1,17 +1,17 @@
 /**
  * The inference decoder the converter writes: the same model as buildDecoder, with ONNX Runtime's fused kernels in
- * place of subgraphs of small ops (GroupQueryAttention with rotary inside, SimplifiedLayerNormalization,
+ * place of subgraphs of small ops (SimplifiedLayerNormalization,
  * SkipSimplifiedLayerNormalization that also adds the residual), q/k/v and gate/up projections packed into one matrix
  * each when the `packedLinear` hook can, and lm_head computed for the last position only (the one a token is sampled
  * from: a prefill chunk of 256 otherwise produces 256 × 151,936 logits nobody reads).
  *
- * I/O (batch 1 is what the engine drives; transformers.js drives it too):
- *   input_ids [batch, seq] · attention_mask [batch, total_seq] (ones for the past + new tokens)
- *   past_key_values.{i}.key|value [batch, kv_heads, past_seq, head_dim]
- *   → logits [batch, 1, vocab] · present.{i}.key|value [batch, kv_heads, present_seq, head_dim]
- * The cache can be driven two ways: a growing past (present = past + new, copied by ORT), or one buffer of the
- * maximum length bound as both past and present, which GroupQueryAttention then appends to in place.
- * Positions come from the attention mask (total − seq …), so there is no position_ids input.
+ * Two ways to hold the KV cache (`kvCache`):
+ * - 'external' (the converter's default, graph 'fused-xkv-v1'): the engine owns the cache and feeds views of the past
+ *   rows; the graph returns only the new tokens' keys/values (xkv-attention.ts explains why). Batch 1.
+ * - 'gqa' (`--portable`, graph 'fused-gqa-v1'): GroupQueryAttention in the transformers.js layout —
+ *   input_ids [batch, seq] · attention_mask [batch, total_seq] · past_key_values.{i}.key|value
+ *   [batch, kv_heads, past_seq, head_dim] → logits [batch, 1, vocab] · present.{i}.key|value; positions come from
+ *   the attention mask (total − seq …), so there is no position_ids input.
  */
 import { chunkedTensor, Graph, type DType, type LazyTensor, type Value } from '../onnx/graph';
 import * as op from '../onnx/ops';
@@ -20,13 +20,16 @@ import type { ModelConfig } from './config';
 import { f32ToF16Array } from '../util/float16';
 import { defaultLinear, type LinearFn } from './layers';
 import { DECODER_INPUT_NAMES, pastName, presentName } from './decoder';
-import { ropeInverseFrequencies } from './rope';
+import { ropeInverseFrequencies, rotaryCosSin } from './rope';
+import { declareXkvInputs, externalKvAttention, XKV_NAMES } from './xkv-attention';
 import { lazyWeight, validateWeights, type Weight, type WeightSource } from './weights';
 
 /** Graph-made tables (not checkpoint tensors): the converter writes them as they are. */
 export const ROTARY_CACHE_NAMES = ['model.rotary_emb.cos_cache', 'model.rotary_emb.sin_cache'];
 /** Marks the fused graph in a folder's manifest and in the ONNX doc string. */
 export const FUSED_GRAPH = 'fused-gqa-v1';
+/** The fused graph with the external KV cache (xkv-attention.ts): the converter's default since 1.2. */
+export const XKV_GRAPH = 'fused-xkv-v1';
 
 export interface PackedPart {
   module: string;
@@ -54,15 +57,113 @@ export interface FusedDecoderOptions {
   logitsDtype?: DType;
   linear?: LinearFn;
   packedLinear?: PackedLinearFn;
+  /**
+   * Where the KV cache lives: 'external' (the default: the engine's buffers, read as inputs, only new keys/values
+   * returned — see xkv-attention.ts) or 'gqa' (GroupQueryAttention with past/present in the transformers.js layout,
+   * for folders other runtimes should load too).
+   */
+  kvCache?: 'external' | 'gqa';
 }
 
 export function buildFusedDecoder(config: ModelConfig, weights: WeightSource, options: FusedDecoderOptions = {}): { graph: Graph; logits: Value } {
   validateWeights(config, weights);
   const dtype = options.dtype ?? 'float32';
-  const linear = options.linear ?? defaultLinear;
-  const weight = (name: string) => weights.get(name);
   const g = new Graph();
+  const b: LayerBuild = { g, config, dtype, linear: options.linear ?? defaultLinear, packedLinear: options.packedLinear, weight: (name) => weights.get(name) };
   const inputIds = g.input(DECODER_INPUT_NAMES.inputIds, 'int64', ['batch', 'seq']);
+  const kv = (options.kvCache ?? 'external') === 'external' ? externalCache(b) : gqaCache(b);
+  const hidden = g.scope('model', () => decoderBody(b, inputIds, kv));
+  // only the last position's logits: [batch, 1, hidden] → [batch, 1, vocab]
+  const last = g.scope('last_position', () => op.slice(g, hidden, [-1], [Number.MAX_SAFE_INTEGER], [1], [1]));
+  const headWeight = config.tieWordEmbeddings ? 'model.embed_tokens.weight' : 'lm_head.weight';
+  const projected = b.linear({ graph: g, x: last, module: 'lm_head', inFeatures: config.hiddenSize, outFeatures: config.vocabSize, dtype, weight: () => b.weight(headWeight) });
+  const logits = g.output(op.cast(g, projected, options.logitsDtype ?? dtype), 'logits');
+  kv.outputs();
+  return { graph: g, logits };
+}
+
+/** One way of holding the KV cache: its inputs (declared on creation), the attention per layer, its outputs. */
+interface KvCacheGraph {
+  /** Graph-wide values (rotary tables, lengths), built once inside the 'model' scope. */
+  prepare(): void;
+  attend(layer: number, x: Value): Value; // [batch, seq, hidden] → attention output before o_proj
+  outputs(): void;
+}
+
+/** embed → layers (fused norms that also add the residual) → final norm: [batch, seq, hidden]. */
+function decoderBody(b: LayerBuild, inputIds: Value, kv: KvCacheGraph): Value {
+  const { g, config, dtype } = b;
+  const norm = (name: string) => g.initializer(name, lazyWeight(b.weight(name), dtype));
+  const eps = config.rmsNormEps;
+  const embeddings = g.initializer('model.embed_tokens.weight', lazyWeight(b.weight('model.embed_tokens.weight'), dtype)); // [vocab, hidden]
+  const x = g.scope('embed_tokens', () => op.gather(g, embeddings, inputIds)); // [batch, seq, hidden]
+  kv.prepare();
+  let residual = x;
+  let normed = g.scope('layers.0', () => g.scope('input_layernorm', () => simplifiedLayerNorm(g, x, norm('model.layers.0.input_layernorm.weight'), eps)));
+  for (let i = 0; i < config.numLayers; i++) {
+    const p = `model.layers.${i}`;
+    const nextNorm = i + 1 < config.numLayers ? `model.layers.${i + 1}.input_layernorm.weight` : 'model.norm.weight';
+    ({ normed, residual } = g.scope(`layers.${i}`, () => {
+      const attended = g.scope('attn', () => kv.attend(i, normed));
+      const attnOut = g.scope('attn', () => b.linear({
+        graph: g, x: attended, module: `${p}.self_attn.o_proj`, inFeatures: config.numHeads * config.headDim, outFeatures: config.hiddenSize,
+        dtype, weight: () => b.weight(`${p}.self_attn.o_proj.weight`), bias: config.oBias ? () => b.weight(`${p}.self_attn.o_proj.bias`) : undefined,
+      }));
+      const post = g.scope('post_attention_layernorm', () => skipSimplifiedLayerNorm(g, attnOut, residual, norm(`${p}.post_attention_layernorm.weight`), eps));
+      const mlpOut = g.scope('mlp', () => mlp(b, `${p}.mlp`, post.normed));
+      const next = g.scope(i + 1 < config.numLayers ? 'next_input_layernorm' : 'final_norm', () => skipSimplifiedLayerNorm(g, mlpOut, post.sum, norm(nextNorm), eps));
+      return { normed: next.normed, residual: next.sum };
+    }));
+  }
+  return normed;
+}
+
+/** q, k, v [batch, seq, ·] of one layer (one packed projection when the hook can). */
+function projectQkv(b: LayerBuild, layer: number, x: Value): { q: Value; k: Value; v: Value } | Value {
+  const { config } = b;
+  const prefix = `model.layers.${layer}.self_attn`;
+  const part = (name: string, outFeatures: number): PackedPart => ({
+    module: `${prefix}.${name}`, outFeatures,
+    weight: () => b.weight(`${prefix}.${name}.weight`),
+    bias: config.qkvBias ? () => b.weight(`${prefix}.${name}.bias`) : undefined,
+  });
+  const kv = config.numKvHeads * config.headDim;
+  const projected = projectParts(b, x, 'qkv_proj', [part('q_proj', config.numHeads * config.headDim), part('k_proj', kv), part('v_proj', kv)]);
+  return Array.isArray(projected) ? { q: projected[0], k: projected[1], v: projected[2] } : projected;
+}
+
+/** The engine's buffers (xkv-attention.ts): past rows in, the new tokens' keys/values out. */
+function externalCache(b: LayerBuild): KvCacheGraph {
+  const { g, config, dtype } = b;
+  const shape = { numHeads: config.numHeads, kvHeads: config.numKvHeads, headDim: config.headDim };
+  const positionIds = g.input(XKV_NAMES.positionIds, 'int64', [1, 'seq']);
+  const declared = declareXkvInputs(g, shape, config.numLayers, dtype);
+  const fresh: { key: Value; value: Value }[] = [];
+  let rotary: { cos: Value; sin: Value } | undefined;
+  return {
+    prepare: () => {
+      rotary = rotaryCosSin(g, positionIds, config, 'float32', dtype); // [1, seq, 1, head_dim] each
+    },
+    attend: (layer, x) => {
+      const projected = projectQkv(b, layer, x);
+      const kvDim = config.numKvHeads * config.headDim;
+      const [q, k, v] = 'q' in projected ? [projected.q, projected.k, projected.v]
+        : g.scope('qkv_split', () => split(g, projected, [config.numHeads * config.headDim, kvDim, kvDim], -1));
+      const inputs = { pastBias: declared.pastBias, causalBias: declared.causalBias, pastRows: declared.pastRows, past: declared.perLayer[layer] };
+      const attended = externalKvAttention(g, shape, { q, k, v }, rotary!, inputs);
+      fresh.push({ key: attended.key, value: attended.value });
+      return attended.out;
+    },
+    outputs: () => fresh.forEach((kv, i) => {
+      g.output(kv.key, XKV_NAMES.fresh(i, 'key'));
+      g.output(kv.value, XKV_NAMES.fresh(i, 'value'));
+    }),
+  };
+}
+
+/** GroupQueryAttention with past/present in the transformers.js layout (a growing or one shared buffer). */
+function gqaCache(b: LayerBuild): KvCacheGraph {
+  const { g, config, dtype } = b;
   const attentionMask = g.input(DECODER_INPUT_NAMES.attentionMask, 'int64', ['batch', 'total_seq']);
   // 'batch_size' is the symbol transformers.js resolves when it builds the first, empty cache (others read as 0)
   const pastShape = ['batch_size', config.numKvHeads, 'past_seq', config.headDim];
@@ -70,53 +171,39 @@ export function buildFusedDecoder(config: ModelConfig, weights: WeightSource, op
     key: g.input(pastName(i, 'key'), dtype, pastShape),
     value: g.input(pastName(i, 'value'), dtype, pastShape),
   }));
-  const norm = (name: string) => g.initializer(name, lazyWeight(weight(name), dtype));
-  const eps = config.rmsNormEps;
-  const layer = { g, config, dtype, linear, packedLinear: options.packedLinear, weight };
-
-  const { hidden, presents } = g.scope('model', () => {
-    const embeddings = g.initializer('model.embed_tokens.weight', lazyWeight(weight('model.embed_tokens.weight'), dtype)); // [vocab, hidden]
-    const x = g.scope('embed_tokens', () => op.gather(g, embeddings, inputIds)); // [batch, seq, hidden]
-    const lengths = g.scope('attn_mask', () => ({
-      seqlensK: op.cast(g, op.sub(g, op.reduceSum(g, attentionMask, [1], false), g.scalar('int64', 1)), 'int32'), // [batch]
-      totalSequenceLength: op.cast(g, op.gather(g, op.shape(g, attentionMask), g.scalar('int64', 1)), 'int32'), // scalar
-    }));
-    const rotary = g.scope('rotary_emb', () => rotaryCaches(g, config, dtype));
-    let residual = x;
-    let normed = g.scope('layers.0', () => g.scope('input_layernorm', () => simplifiedLayerNorm(g, x, norm('model.layers.0.input_layernorm.weight'), eps)));
-    const presentValues: { key: Value; value: Value }[] = [];
-    for (let i = 0; i < config.numLayers; i++) {
-      const p = `model.layers.${i}`;
-      const nextNorm = i + 1 < config.numLayers ? `model.layers.${i + 1}.input_layernorm.weight` : 'model.norm.weight';
-      ({ normed, residual } = g.scope(`layers.${i}`, () => {
-        const attn = g.scope('attn', () => attention(layer, i, normed, past[i], lengths, rotary));
-        presentValues.push({ key: attn.key, value: attn.value });
-        const post = g.scope('post_attention_layernorm', () => skipSimplifiedLayerNorm(g, attn.out, residual, norm(`${p}.post_attention_layernorm.weight`), eps));
-        const mlpOut = g.scope('mlp', () => mlp(layer, `${p}.mlp`, post.normed));
-        const next = g.scope(i + 1 < config.numLayers ? 'next_input_layernorm' : 'final_norm', () => skipSimplifiedLayerNorm(g, mlpOut, post.sum, norm(nextNorm), eps));
-        return { normed: next.normed, residual: next.sum };
+  const presents: { key: Value; value: Value }[] = [];
+  let lengths: { seqlensK: Value; totalSequenceLength: Value } | undefined;
+  let rotary: { cos: Value; sin: Value } | undefined;
+  return {
+    prepare: () => {
+      lengths = g.scope('attn_mask', () => ({
+        seqlensK: op.cast(g, op.sub(g, op.reduceSum(g, attentionMask, [1], false), g.scalar('int64', 1)), 'int32'), // [batch]
+        totalSequenceLength: op.cast(g, op.gather(g, op.shape(g, attentionMask), g.scalar('int64', 1)), 'int32'), // scalar
       }));
-    }
-    return { hidden: normed, presents: presentValues };
-  });
-
-  // only the last position's logits: [batch, 1, hidden] → [batch, 1, vocab]
-  const last = g.scope('last_position', () => op.slice(g, hidden, [-1], [Number.MAX_SAFE_INTEGER], [1], [1]));
-  const headWeight = config.tieWordEmbeddings ? 'model.embed_tokens.weight' : 'lm_head.weight';
-  const projected = linear({ graph: g, x: last, module: 'lm_head', inFeatures: config.hiddenSize, outFeatures: config.vocabSize, dtype, weight: () => weight(headWeight) });
-  const logits = g.output(op.cast(g, projected, options.logitsDtype ?? dtype), 'logits');
-  const presentShape = ['batch', config.numKvHeads, 'present_seq', config.headDim];
-  // GroupQueryAttention writes the presents itself (no Identity in between): bound to the past's buffer, they are
-  // then that buffer, and ORT appends in place instead of copying the cache into a fresh output
-  presents.forEach((present, i) => {
-    for (const [kind, value] of [['key', present.key], ['value', present.value]] as const) {
-      const node = g.producer(value)!;
-      const named = { ...value, name: presentName(i, kind), shape: presentShape };
-      node.outputs[node.outputs.indexOf(value)] = named;
-      g.outputs.push(named);
-    }
-  });
-  return { graph: g, logits };
+      rotary = g.scope('rotary_emb', () => rotaryCaches(g, config, dtype));
+    },
+    attend: (layer, x) => {
+      const attended = groupQueryAttention(g, projectQkv(b, layer, x), past[layer], {
+        numHeads: config.numHeads, kvHeads: config.numKvHeads, headDim: config.headDim, ...lengths!,
+        cosCache: rotary!.cos, sinCache: rotary!.sin, presentDim: 'present_seq',
+      }); // out: [batch, seq, heads·d]
+      presents.push({ key: attended.key, value: attended.value });
+      return attended.out;
+    },
+    // GroupQueryAttention writes the presents itself (no Identity in between), so a present bound to the past's
+    // buffer is that buffer and ORT appends in place
+    outputs: () => {
+      const presentShape = ['batch', config.numKvHeads, 'present_seq', config.headDim];
+      presents.forEach((present, i) => {
+        for (const [kind, value] of [['key', present.key], ['value', present.value]] as const) {
+          const node = g.producer(value)!;
+          const named = { ...value, name: presentName(i, kind), shape: presentShape };
+          node.outputs[node.outputs.indexOf(value)] = named;
+          g.outputs.push(named);
+        }
+      });
+    },
+  };
 }
 
 interface LayerBuild {
@@ -134,35 +221,6 @@ function projectParts(b: LayerBuild, x: Value, name: string, parts: PackedPart[]
   const packed = b.packedLinear?.({ graph: b.g, x, name, inFeatures, parts, dtype: b.dtype });
   if (packed) return packed;
   return parts.map((part) => b.linear({ graph: b.g, x, module: part.module, inFeatures, outFeatures: part.outFeatures, dtype: b.dtype, weight: part.weight, bias: part.bias }));
-}
-
-function attention(
-  b: LayerBuild,
-  layer: number,
-  x: Value,
-  past: { key: Value; value: Value },
-  lengths: { seqlensK: Value; totalSequenceLength: Value },
-  rotary: { cos: Value; sin: Value },
-): { out: Value; key: Value; value: Value } {
-  const { config } = b;
-  const prefix = `model.layers.${layer}.self_attn`;
-  const part = (name: string, outFeatures: number): PackedPart => ({
-    module: `${prefix}.${name}`, outFeatures,
-    weight: () => b.weight(`${prefix}.${name}.weight`),
-    bias: config.qkvBias ? () => b.weight(`${prefix}.${name}.bias`) : undefined,
-  });
-  const kv = config.numKvHeads * config.headDim;
-  const projected = projectParts(b, x, 'qkv_proj', [part('q_proj', config.numHeads * config.headDim), part('k_proj', kv), part('v_proj', kv)]);
-  const qkv = Array.isArray(projected) ? { q: projected[0], k: projected[1], v: projected[2] } : projected;
-  const attended = groupQueryAttention(b.g, qkv, past, {
-    numHeads: config.numHeads, kvHeads: config.numKvHeads, headDim: config.headDim, ...lengths,
-    cosCache: rotary.cos, sinCache: rotary.sin, presentDim: 'present_seq',
-  }); // out: [batch, seq, heads·d]
-  const out = b.linear({
-    graph: b.g, x: attended.out, module: `${prefix}.o_proj`, inFeatures: config.numHeads * config.headDim, outFeatures: config.hiddenSize,
-    dtype: b.dtype, weight: () => b.weight(`${prefix}.o_proj.weight`), bias: config.oBias ? () => b.weight(`${prefix}.o_proj.bias`) : undefined,
-  });
-  return { out, key: attended.key, value: attended.value };
 }
 
 /** down(silu(gate(x)) · up(x)), gate and up packed into one projection when the hook can. */

@@ -2,7 +2,7 @@
  * ONNX op helpers (opset 17 semantics) that compute each output's dtype and static shape.
  * One op = one function: `add(g, a, b)` appends an Add node to `g` and returns its output value.
  */
-import { type AttrValue, type DType, type Dim, type Graph, ONNX_DTYPE_CODE, type Tensor, type Value } from './graph';
+import { type AttrValue, type DType, type Dim, float, type Graph, ONNX_DTYPE_CODE, type Tensor, type Value } from './graph';
 import { addDims, broadcastAll, broadcastShapes, normalizeAxis, reshapeTarget, shapeToString } from './shape';
 
 export const DEFAULT_OPSET = 17;
@@ -108,8 +108,11 @@ export function matMul(g: Graph, a: Value, b: Value): Value {
   return one(g, 'MatMul', [a, b], a.dtype, shape);
 }
 
-/** Gemm: op(a) [M, K] × op(b) [K, N] (op = optional transpose) → [M, N], times alpha; no bias. */
-export function gemm(g: Graph, a: Value, b: Value, options: { transA?: boolean; transB?: boolean } = {}): Value {
+/**
+ * Gemm: alpha · op(a) [M, K] × op(b) [K, N] (op = optional transpose) + c → [M, N]; `c` broadcasts to [M, N]
+ * (transB reads b transposed in place: no Transpose node, no copy).
+ */
+export function gemm(g: Graph, a: Value, b: Value, options: { transA?: boolean; transB?: boolean; alpha?: number; c?: Value } = {}): Value {
   sameDtype('Gemm', a, b);
   if (a.shape.length !== 2 || b.shape.length !== 2) throw new Error(`Gemm needs 2-D operands: ${a.name} ${shapeToString(a.shape)}, ${b.name} ${shapeToString(b.shape)}.`);
   const [m, k1] = options.transA ? [a.shape[1], a.shape[0]] : a.shape;
@@ -120,7 +123,9 @@ export function gemm(g: Graph, a: Value, b: Value, options: { transA?: boolean; 
   const attrs: Record<string, AttrValue> = {};
   if (options.transA) attrs.transA = 1;
   if (options.transB) attrs.transB = 1;
-  return one(g, 'Gemm', [a, b], a.dtype, [m, n], attrs);
+  if (options.alpha !== undefined) attrs.alpha = float(options.alpha);
+  if (options.c) sameDtype('Gemm', a, options.c);
+  return one(g, 'Gemm', options.c ? [a, b, options.c] : [a, b], a.dtype, [m, n], attrs);
 }
 
 export interface MatMulNBitsWeight {

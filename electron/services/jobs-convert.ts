@@ -79,6 +79,7 @@ export function convertEngineParams(input: StartConvertParams, outDir: string): 
   if (input.accuracyLevel !== undefined) params.accuracyLevel = input.accuracyLevel;
   if (input.quantizeEmbeddings !== undefined) params.quantizeEmbeddings = input.quantizeEmbeddings;
   if (input.quantizeLmHead !== undefined) params.quantizeLmHead = input.quantizeLmHead;
+  if (input.portable) params.portable = true;
   if (input.force) params.overwrite = true;
   return params;
 }

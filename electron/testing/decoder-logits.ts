@@ -2,6 +2,8 @@
 // lm_head for the last position only, so the prompt is fed one token at a time through the KV cache (a growing past:
 // the way transformers.js drives it), which also exercises the cache. Works for the older full-logits graph too.
 import * as ort from 'onnxruntime-node';
+import { XKV_NAMES } from '../model/xkv-attention';
+import { XkvDecoder } from '../generate/xkv-decoder';
 import { f16ToF32Array } from '../util/float16';
 
 export async function logitsPerPosition(onnxFile: string, ids: number[]): Promise<Float32Array> {
@@ -14,6 +16,7 @@ export async function logitsPerPosition(onnxFile: string, ids: number[]): Promis
 }
 
 export async function runPerPosition(session: ort.InferenceSession, ids: number[]): Promise<Float32Array> {
+  if (session.inputNames.includes(XKV_NAMES.past(0, 0, 'key'))) return externalPerPosition(session, ids);
   const i64 = (v: number[]) => new ort.Tensor('int64', BigInt64Array.from(v, BigInt), [1, v.length]);
   const past: Record<string, ort.Tensor> = {};
   for (const meta of session.inputMetadata) {
@@ -35,6 +38,25 @@ export async function runPerPosition(session: ort.InferenceSession, ids: number[
     const row = raw.subarray(raw.length - vocab);
     out ??= new Float32Array(ids.length * vocab);
     out.set(logits.type === 'float16' ? f16ToF32Array(row as Uint16Array) : (row as Float32Array), t * vocab);
+  }
+  return out!;
+}
+
+/** The external-cache graph, one token a step through the engine's own decoder (its shape read from the inputs). */
+async function externalPerPosition(session: ort.InferenceSession, ids: number[]): Promise<Float32Array> {
+  const meta = (name: string) => session.inputMetadata.find((m) => m.name === name) as { shape: (number | string)[] } | undefined;
+  const count = (name: (i: number) => string) => { let n = 0; while (session.inputNames.includes(name(n))) n++; return n; };
+  const layers = count((i) => XKV_NAMES.past(i, 0, 'key'));
+  const kvHeads = count((h) => XKV_NAMES.past(0, h, 'key'));
+  const headDim = Number(meta(XKV_NAMES.past(0, 0, 'key'))!.shape[1]);
+  const group = Number(meta(XKV_NAMES.causalBias)!.shape[0]);
+  const shape = { arch: 'external', layers, heads: group * kvHeads, kvHeads, headDim, vocabSize: 0, maxPositions: ids.length };
+  const decoder = new XkvDecoder(session, shape, { contextLength: ids.length, prefillChunk: 1 });
+  let out: Float32Array | undefined;
+  for (let t = 0; t < ids.length; t++) {
+    const row = await decoder.forward([ids[t]]);
+    out ??= new Float32Array(ids.length * row.length);
+    out.set(row, t * row.length);
   }
   return out!;
 }

@@ -21,6 +21,8 @@ export interface ConvertOptions {
   quantizeEmbeddings?: boolean;
   /** Keep lm_head float16 instead of 4-bit. */
   floatLmHead?: boolean;
+  /** The graph other runtimes (transformers.js) load, with a slower KV cache in Distillery. */
+  portable?: boolean;
   /** Replace an earlier conversion in the output folder (files the converter did not write are kept). */
   force?: boolean;
 }
@@ -93,6 +95,7 @@ export async function convertFolder(hfFolder: string, outFolder: string, options
       accuracyLevel: optionalNumber(options.accuracyLevel, '--accuracy-level'),
       quantizeEmbeddings: options.quantizeEmbeddings || undefined,
       quantizeLmHead: options.floatLmHead ? false : undefined,
+      portable: options.portable === true,
       overwrite: options.force === true,
       signal: controller.signal,
       onProgress: convertProgressPrinter(),
@@ -125,6 +128,7 @@ export const convertCommand: CliCommand = (program) => {
     .option('--accuracy-level <n>', 'q4/q4f16: MatMulNBits accuracy_level 0–4 (default 4: int8 activations, fastest on CPU)')
     .option('--quantize-embeddings', 'q4/q4f16: store the token embedding in 4 bits (GatherBlockQuantized) instead of float16')
     .option('--float-lm-head', 'q4/q4f16: keep lm_head in float16 instead of 4 bits')
+    .option('--portable', 'write the graph transformers.js can load too (GroupQueryAttention with past/present); decodes slower in Distillery at long contexts')
     .option('--force', 'replace an earlier Distillery conversion in <out-folder> (files it did not write are kept)')
     .action(async (hfFolder: string, outFolder: string, options: ConvertOptions) => {
       const started = Date.now();

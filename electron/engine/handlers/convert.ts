@@ -22,6 +22,7 @@ export const ConvertParams = z.object({
   accuracyLevel: z.number().int().optional(),
   quantizeEmbeddings: z.boolean().optional(),
   quantizeLmHead: z.boolean().optional(),
+  portable: z.boolean().optional(),
   overwrite: z.boolean().optional(),
 });
 export type ConvertParams = z.infer<typeof ConvertParams>;

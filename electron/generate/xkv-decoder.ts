@@ -1,0 +1,158 @@
+/**
+ * The decoder for the converter's external-KV graph (model/xkv-attention.ts): the cache is one buffer per layer, kv
+ * head and key/value, of the loaded context length (+1 sink row), owned here. Each step feeds views of the rows in
+ * use (ONNX Runtime reads them in place) and appends the few rows the graph returns for the new tokens, so a step
+ * moves only the new tokens' keys and values: no copy of the cache, no garbage proportional to the context.
+ * Any common prefix with the next prompt is kept (`reuse`), whatever was cut after it.
+ */
+import * as ort from 'onnxruntime-node';
+import { XKV_NAMES } from '../model/xkv-attention';
+import { f16ToF32Array } from '../util/float16';
+import type { DecoderShape } from './model-files';
+import type { DecoderModel } from './ort-decoder';
+
+type KvType = 'float32' | 'float16';
+type KvArray = Float32Array | Uint16Array;
+
+const F16_NEG_INF = 0xfc00;
+
+export interface XkvDecoderOptions {
+  prefillChunk?: number;
+  /** Most tokens the cache holds (the loaded context length). */
+  contextLength?: number;
+}
+
+export class XkvDecoder implements DecoderModel {
+  /** [layer][head] → key and value rows (row 0 is the masked sink). */
+  private buffers: { key: KvArray; value: KvArray }[][] = [];
+  private tokens: number[] = [];
+  private readonly kvType: KvType;
+  private readonly prefillChunk: number;
+  private readonly contextLength: number;
+  /** [0] is −∞ (the sink), the rest 0: each step's past_bias is a view of its first past_rows entries. */
+  private readonly pastBias: KvArray;
+  private readonly causal = new Map<number, ort.Tensor>();
+  /** Tokens run through the model since creation (prefill and decode): lets tests see what a reuse saved. */
+  tokensRun = 0;
+
+  constructor(
+    readonly session: ort.InferenceSession,
+    private readonly shape: DecoderShape,
+    options: XkvDecoderOptions = {},
+  ) {
+    for (const name of ['input_ids', XKV_NAMES.positionIds, XKV_NAMES.pastBias, XKV_NAMES.causalBias, XKV_NAMES.past(0, 0, 'key')]) {
+      if (!session.inputNames.includes(name)) throw new Error(`The model has no "${name}" input: it is not an external-cache decoder. Re-convert it with Distillery.`);
+    }
+    this.prefillChunk = options.prefillChunk ?? 256;
+    this.contextLength = options.contextLength ?? shape.maxPositions;
+    this.kvType = inputType(session, XKV_NAMES.past(0, 0, 'key'));
+    this.pastBias = this.kvType === 'float16' ? new Uint16Array(this.contextLength + 1) : new Float32Array(this.contextLength + 1);
+    this.pastBias[0] = this.kvType === 'float16' ? F16_NEG_INF : -Infinity;
+    this.allocate();
+  }
+
+  get length(): number {
+    return this.tokens.length;
+  }
+
+  /** Bytes of the cache buffers (allocated for the whole context; the OS backs only the rows written). */
+  get cacheBytes(): number {
+    return this.buffers.flat().reduce((sum, b) => sum + b.key.byteLength + b.value.byteLength, 0);
+  }
+
+  reset(): void {
+    this.tokens = []; // the buffers are kept: rows past the length are never read
+  }
+
+  dispose(): void {
+    this.buffers = [];
+    this.tokens = [];
+  }
+
+  reuse(ids: readonly number[]): number {
+    let common = 0;
+    const limit = Math.min(this.tokens.length, ids.length - 1);
+    while (common < limit && this.tokens[common] === ids[common]) common++;
+    this.tokens.length = common; // later rows are simply overwritten
+    return common;
+  }
+
+  async forward(ids: number[], signal?: AbortSignal): Promise<Float32Array> {
+    if (ids.length === 0) throw new Error('forward() needs at least one token.');
+    if (!this.buffers.length) throw new Error('The model was unloaded.');
+    if (this.tokens.length + ids.length > this.contextLength) {
+      throw new Error(`The context is full: ${this.tokens.length + ids.length} tokens do not fit the ${this.contextLength}-token context the model was loaded with. Start a new chat or load the model with a longer context.`);
+    }
+    let logits = await this.runChunk(ids.slice(0, this.prefillChunk));
+    for (let start = this.prefillChunk; start < ids.length && !signal?.aborted; start += this.prefillChunk) {
+      logits = await this.runChunk(ids.slice(start, start + this.prefillChunk));
+    }
+    return logits;
+  }
+
+  private allocate(): void {
+    const rows = (this.contextLength + 1) * this.shape.headDim;
+    const make = (): KvArray => (this.kvType === 'float16' ? new Uint16Array(rows) : new Float32Array(rows));
+    this.buffers = Array.from({ length: this.shape.layers }, () => Array.from({ length: this.shape.kvHeads }, () => ({ key: make(), value: make() })));
+  }
+
+  private async runChunk(ids: number[]): Promise<Float32Array> {
+    const seq = ids.length;
+    const cached = this.tokens.length;
+    const pastRows = cached + 1;
+    const d = this.shape.headDim;
+    const positions = new BigInt64Array(seq);
+    for (let i = 0; i < seq; i++) positions[i] = BigInt(cached + i);
+    const feeds: Record<string, ort.Tensor> = {
+      input_ids: new ort.Tensor('int64', BigInt64Array.from(ids, BigInt), [1, seq]),
+      [XKV_NAMES.positionIds]: new ort.Tensor('int64', positions, [1, seq]),
+      [XKV_NAMES.pastBias]: new ort.Tensor(this.kvType, this.pastBias.subarray(0, pastRows), [1, pastRows]),
+      [XKV_NAMES.causalBias]: this.causalBias(seq),
+    };
+    this.buffers.forEach((heads, layer) => heads.forEach((b, h) => {
+      feeds[XKV_NAMES.past(layer, h, 'key')] = new ort.Tensor(this.kvType, b.key.subarray(0, pastRows * d), [pastRows, d]);
+      feeds[XKV_NAMES.past(layer, h, 'value')] = new ort.Tensor(this.kvType, b.value.subarray(0, pastRows * d), [pastRows, d]);
+    }));
+    const out = await this.session.run(feeds);
+    this.buffers.forEach((heads, layer) => {
+      for (const kind of ['key', 'value'] as const) {
+        const fresh = out[XKV_NAMES.fresh(layer, kind)];
+        if (!fresh) throw new Error(`The model did not return ${XKV_NAMES.fresh(layer, kind)}: re-convert it.`);
+        const data = fresh.data as KvArray; // [kv, seq, d]
+        heads.forEach((b, h) => b[kind].set(data.subarray(h * seq * d, (h + 1) * seq * d), pastRows * d));
+      }
+    });
+    this.tokensRun += seq;
+    for (const id of ids) this.tokens.push(id);
+    return lastRow(out.logits);
+  }
+
+  /** [group, seq, seq]: 0 on and below the diagonal, −∞ above, for each query head of a kv head (cached per chunk size). */
+  private causalBias(seq: number): ort.Tensor {
+    let tensor = this.causal.get(seq);
+    if (!tensor) {
+      const group = this.shape.heads / this.shape.kvHeads;
+      const data = this.kvType === 'float16' ? new Uint16Array(group * seq * seq) : new Float32Array(group * seq * seq);
+      const negInf = this.kvType === 'float16' ? F16_NEG_INF : -Infinity;
+      for (let j = 0; j < group; j++) for (let r = 0; r < seq; r++) for (let c = r + 1; c < seq; c++) data[(j * seq + r) * seq + c] = negInf;
+      tensor = new ort.Tensor(this.kvType, data, [group, seq, seq]);
+      if (this.causal.size < 8) this.causal.set(seq, tensor);
+    }
+    return tensor;
+  }
+}
+
+function inputType(session: ort.InferenceSession, name: string): KvType {
+  const meta = session.inputMetadata.find((m) => m.name === name);
+  return meta && meta.isTensor && meta.type === 'float16' ? 'float16' : 'float32';
+}
+
+/** Logits [1, 1, vocab] (float32 or float16) → float32. */
+function lastRow(logits: ort.Tensor | undefined): Float32Array {
+  if (!logits) throw new Error('The model returned no "logits" output: re-convert it.');
+  const vocab = Number(logits.dims[logits.dims.length - 1]);
+  const data = logits.data as Float32Array | Uint16Array;
+  const offset = data.length - vocab;
+  if (logits.type === 'float16') return f16ToF32Array((data as Uint16Array).subarray(offset, offset + vocab));
+  return (data as Float32Array).subarray(offset, offset + vocab);
+}
