@@ -6,7 +6,6 @@ import * as ort from 'onnxruntime-node';
 import { convertedModel, fusedModel, makeTinyModel } from '../testing/fixtures';
 import { runPerPosition } from '../testing/decoder-logits';
 import { inspectModelFolder, type ModelFolderInfo } from './model-files';
-import { capacityFor, SharedKvCache } from './kv-cache';
 import { OrtDecoder } from './ort-decoder';
 import { XkvDecoder } from './xkv-decoder';
 import { argmax } from './sampler';
@@ -26,8 +25,6 @@ async function externalDecoder(contextLength = 96, prefillChunk = 7): Promise<Xk
   return new XkvDecoder(session, external.shape, { prefillChunk, contextLength });
 }
 
-const sharedCacheOf = (decoder: OrtDecoder) => (decoder as unknown as { shared: SharedKvCache }).shared;
-
 const maxDiff = (a: Float32Array, b: Float32Array) => a.reduce((m, x, i) => Math.max(m, Math.abs(x - b[i])), 0);
 const prompt = Array.from({ length: 30 }, (_, i) => 1000 + ((i * 7919) % 90000));
 
@@ -36,11 +33,9 @@ describe('KV cache owned by the engine (the converter\'s default graph)', () => 
     const decoder = await externalDecoder();
     const ids = [...prompt];
     const rows = [Float32Array.from(await decoder.forward(ids))];
-    const capacities = [decoder.cacheCapacity];
     for (let step = 0; step < 5; step++) {
       ids.push(argmax(rows[rows.length - 1]));
       rows.push(Float32Array.from(await decoder.forward([ids[ids.length - 1]])));
-      capacities.push(decoder.cacheCapacity);
     }
     const reference = await runPerPosition(await ort.InferenceSession.create(portable.variants[0].onnxPath), ids);
     const vocab = rows[0].length;
@@ -57,17 +52,6 @@ describe('KV cache owned by the engine (the converter\'s default graph)', () => 
     expect(key.subarray((ids.length + 1) * headDim).every((x) => x === 0)).toBe(true);
     expect(decoder.cacheBytes).toBe(2 * external.shape.layers * external.shape.kvHeads * 97 * headDim * 4);
   }, 120_000);
-
-  it('a reset starts again from the smallest view', async () => {
-    const decoder = await decoderFor(fused, 96, 7, 8);
-    await decoder.forward(prompt);
-    expect(decoder.cacheCapacity).toBe(capacityFor(prompt.length, 96, 8));
-    expect(decoder.reuse([5, 6, 7])).toBe(0);
-    const logits = Float32Array.from(await decoder.forward([5, 6, 7]));
-    expect(decoder.cacheCapacity).toBe(8);
-    const fresh = await decoderFor(fused);
-    expect(maxDiff(logits, await fresh.forward([5, 6, 7]))).toBeLessThan(1e-4);
-  }, 60_000);
 
   it('a follow-up prefills only the tokens after the common prefix, with the logits of a fresh prefill', async () => {
     const decoder = await externalDecoder();

@@ -12,7 +12,6 @@
  */
 import * as ort from 'onnxruntime-node';
 import { f16ToF32Array } from '../util/float16';
-import { SharedKvCache, type KvType } from './kv-cache';
 import type { DecoderShape } from './model-files';
 
 export interface DecoderModel {
@@ -39,11 +38,10 @@ export interface OrtDecoderOptions {
   contextLength?: number;
 }
 
+type KvType = 'float32' | 'float16';
+
 export class OrtDecoder implements DecoderModel {
-  /** Growing cache: the presents of the last run. */
   private past = new Map<string, ort.Tensor>();
-  /** Shared cache: written in place by ORT. */
-  private readonly shared?: SharedKvCache;
   /** The tokens whose keys/values the cache holds, in order. */
   private tokens: number[] = [];
   private readonly kvType: KvType;
@@ -78,15 +76,9 @@ export class OrtDecoder implements DecoderModel {
 
   /** Bytes the cache holds now. */
   get cacheBytes(): number {
-    if (this.shared) return this.shared.bytes;
     let total = 0;
     for (const t of this.past.values()) total += (t.data as Float32Array | Uint16Array).byteLength;
     return total;
-  }
-
-  /** Positions ORT sees in the shared cache now (0 for a growing cache). */
-  get cacheCapacity(): number {
-    return this.shared?.capacity ?? 0;
   }
 
   reset(): void {
@@ -104,7 +96,6 @@ export class OrtDecoder implements DecoderModel {
   /** Drops the cache buffers (the model is being unloaded). */
   dispose(): void {
     this.past = new Map();
-    this.shared?.release();
     this.tokens = [];
   }
 
