@@ -16,6 +16,9 @@ export interface MemoryEstimate {
   fits: boolean;
 }
 
+/** Tokens per prefill run, for both decoders and both memory estimates (load and fit). */
+export const PREFILL_CHUNK = 256;
+
 /** ORT's own arena, the tokenizer and fragmentation: measured loads came within this margin. */
 const RUNTIME_OVERHEAD = 1.1;
 

@@ -6,7 +6,7 @@
  */
 import type * as ort from 'onnxruntime-node';
 import type { GenerationModel } from './generator';
-import { availableMemoryBytes, estimateMemory, refusalMessage, type MemoryEstimate } from './memory';
+import { availableMemoryBytes, estimateMemory, PREFILL_CHUNK, refusalMessage, type MemoryEstimate } from './memory';
 import { inspectModelFolder, pickVariant, type DecoderShape } from './model-files';
 import { OrtDecoder, type OrtDecoderOptions } from './ort-decoder';
 import { XkvDecoder } from './xkv-decoder';
@@ -16,7 +16,6 @@ import { createSessionWithFallback, type ProviderFallback, type SessionFactory }
 import { loadModelTokenizer } from '../tokenizer/model-tokenizer';
 
 export const DEFAULT_CONTEXT = 32_768;
-const PREFILL_CHUNK = 256;
 
 export interface LoadRequest {
   modelId: string;
