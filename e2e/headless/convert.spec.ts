@@ -13,14 +13,17 @@ import { forgetModelsAndChats, openChat, pickModel, screenshot, sendPrompt, setS
 interface Checkpoints {
   /** Greedy reply, also after q4: "Let me add." then "The answer is \boxed{4}." */
   scripted: string;
-  /** Random weights, 8 layers at hidden 512 (~350 MB): converts for several seconds, long enough to watch and cancel. */
+  /**
+   * Random weights, 12 layers at hidden 768 (~800 MB): converts for 15–20 s on two idle cores, so Cancel lands while it
+   * runs (at 350 MB an idle machine finished before the click).
+   */
   slow: string;
 }
 
 const BUILD = `
 const { makeScriptedModel, makeTinyModel } = await import('./electron/testing/fixtures.ts');
 const scripted = (await makeScriptedModel()).hfDir;
-const slow = (await makeTinyModel({ arch: 'qwen2', seed: 5, hidden: 512, layers: 8, heads: 8, kvHeads: 2, intermediate: 1536 })).hfDir;
+const slow = (await makeTinyModel({ arch: 'qwen2', seed: 5, hidden: 768, layers: 12, heads: 12, kvHeads: 2, intermediate: 2304 })).hfDir;
 process.stdout.write(JSON.stringify({ scripted, slow }) + '\\n');
 `;
 
@@ -79,7 +82,7 @@ test('a running conversion shows progress and an ETA; Cancel stops it and leaves
 
   const job = card.getByTestId('convert-job').first();
   await expect(job).toHaveAttribute('data-state', 'running');
-  await expect(job.getByTestId('job-message')).toContainText(/Converting layer \d+\/8 · [\d.]+ MiB of [\d.]+ MiB/, { timeout: 30_000 });
+  await expect(job.getByTestId('job-message')).toContainText(/Converting layer \d+\/12 · [\d.]+ MiB of [\d.]+ MiB/, { timeout: 30_000 });
   const bar = job.getByRole('progressbar');
   await expect.poll(async () => Number(await bar.getAttribute('aria-valuenow')), { timeout: 30_000 }).toBeGreaterThan(10);
   await expect(job.locator('.job-eta')).toContainText(/^about \d+ (s|min)/);

@@ -6,7 +6,7 @@
  */
 import { z } from 'zod';
 import { chatFeaturesApi } from './chat';
-import { StartConvertInput } from './convert';
+import { ReconvertInput, StartConvertInput } from './convert';
 import { finetuneApi, finetuneEvents } from './finetune';
 import { filesApi, type PickPathInput, type PickPathResult } from './files';
 import { downloadsApi, downloadsEvents } from './downloads';
@@ -96,6 +96,12 @@ export const api = {
   'jobs.resume': { input: JobRef, output: Job },
   /** Converts a Hugging Face checkpoint folder as a job; see ./convert.ts. */
   'jobs.startConvert': { input: StartConvertInput, output: Job },
+  /**
+   * Re-converts a model whose folder predates the fused graph from its recorded checkpoint (sha256-verified first),
+   * as a convert job that replaces the folder only when it succeeds (the model is unloaded first; its id, name,
+   * settings and chats stay). Refused, with the reason, when `speedUpgrade` is not `available`.
+   */
+  'models.reconvert': { input: ReconvertInput, output: Job },
   ...inferenceApi,
   ...chatFeaturesApi,
   ...filesApi,

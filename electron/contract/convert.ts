@@ -73,3 +73,24 @@ export const StartConvertInput = z
   .strict();
 export type StartConvertInput = z.input<typeof StartConvertInput>;
 export type StartConvertParams = z.output<typeof StartConvertInput>;
+
+/**
+ * How a converted folder was made, from its distillery.json: the converter's version and its decoder graph
+ * ('standard' for converter 1.0 folders, which record none; 'fused-gqa-v1' since 1.1).
+ */
+export const ConvertedWith = z.object({ converterVersion: z.string(), graph: z.string() });
+export type ConvertedWith = z.infer<typeof ConvertedWith>;
+
+/**
+ * "Re-convert for speed" on a folder that predates the fused graph. `available`: its source checkpoint is where the
+ * manifest says, with the recorded sizes (the sha256 of every file is checked again before anything is written);
+ * `running`: the re-conversion job; `unavailable`: why not, and what to do (e.g. which repository to download again).
+ */
+export const SpeedUpgrade = z.discriminatedUnion('state', [
+  z.object({ state: z.literal('available'), why: z.string(), sourceFolder: z.string() }),
+  z.object({ state: z.literal('running'), jobId: z.string() }),
+  z.object({ state: z.literal('unavailable'), reason: z.enum(['source missing', 'source changed', 'source not recorded']), message: z.string() }),
+]);
+export type SpeedUpgrade = z.infer<typeof SpeedUpgrade>;
+
+export const ReconvertInput = z.object({ modelId: z.string().min(1).max(200) }).strict();

@@ -3,7 +3,7 @@
  * Spread into `api` and `events` in ./api.ts. No Node or DOM imports here (the renderer imports it).
  */
 import { z } from 'zod';
-import { AbsolutePath } from './convert';
+import { AbsolutePath, ConvertedWith, SpeedUpgrade } from './convert';
 
 const Id = z.string().min(1).max(200);
 
@@ -45,6 +45,10 @@ export const ModelInfo = z.object({
   providerOverride: ProviderChoice.exclude(['auto']).optional(),
   addedAt: z.number(),
   loaded: LoadedModel.optional(),
+  /** Folders Distillery converted: the converter version and decoder graph their manifest records. */
+  convertedWith: ConvertedWith.optional(),
+  /** Only on folders that predate the faster graph: whether "re-convert for speed" can run, or why not. */
+  speedUpgrade: SpeedUpgrade.optional(),
 });
 export type ModelInfo = z.infer<typeof ModelInfo>;
 

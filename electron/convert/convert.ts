@@ -12,10 +12,11 @@ import { checkFreeSpace, type FreeSpaceFn } from './disk';
 import type { ConversionCounts } from '../util/float16';
 import { buildConvertedGraph } from './graph';
 import { FUSED_GRAPH, XKV_GRAPH } from '../model/fused-decoder';
-import { CONVERTER_VERSION, describeSourceFiles, MANIFEST_FORMAT_VERSION, writeManifest, type Manifest } from './manifest';
+import { CONVERTER_VERSION, describeSourceFiles, MANIFEST_FORMAT_VERSION, writeManifest, type Manifest, type SourceFile } from './manifest';
 import { ProgressTracker, type ProgressListener } from './progress';
 import { partialPrefix, removePartialLock, writePartialLock } from './partials';
 import { moveIntoPlace, planReplace, SIDE_FILES } from './replace';
+import { sourceDifference, sourceProblem } from './source-check';
 import { estimateOutputBytes, quantizationInfo, resolveStrategy, type DtypeStrategy, type StrategyOptions } from './settings';
 import { checkFloatWeight, ConvertError } from './source';
 import { CancelledError, type TensorJob } from './tensors';
@@ -32,6 +33,11 @@ export interface ConvertOptions extends StrategyOptions {
   freeSpace?: FreeSpaceFn;
   /** Start a new external-data file past this many bytes (default 2e9). */
   dataChunkBytes?: number;
+  /**
+   * A re-conversion: the source files an earlier conversion recorded. Their sha256s are checked before anything is
+   * built, and any difference refuses the conversion (the weights would not be the model's any more).
+   */
+  expectSource?: SourceFile[];
 }
 
 export interface ConvertResult {
@@ -68,6 +74,8 @@ export async function convertCheckpoint(hfDir: string, outDir: string, options: 
     const tracker = new ProgressTracker('checksum', 0, 0, options.onProgress, options.progressIntervalMs);
     const sourceFiles = await sourceFileNames(source, checkpoint);
     const files = await checksumSources(source, sourceFiles, tracker, options.signal);
+    const changed = options.expectSource && sourceDifference(options.expectSource, files);
+    if (changed) throw new ConvertError(`Nothing was replaced. ${sourceProblem(source, changed, 'changed')}`);
     const counts: ConversionCounts = { overflowed: 0, flushedToZero: 0 };
     const job: TensorJob = { signal: options.signal, counts, onSourceBytes: (n) => tracker.addBytes(n), onTensorDone: () => tracker.tensorDone() };
     const { graph, plan, fused } = buildConvertedGraph(config, checkpoint, strategy, job);

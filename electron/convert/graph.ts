@@ -20,6 +20,14 @@ export interface ConversionPlan {
   reads: SafetensorsEntry[];
 }
 
+/**
+ * ORT's CPU GroupQueryAttention (with rotary) needs head_dim % 16 == 0 (every R1 distill has 128); other shapes get
+ * the standard graph.
+ */
+export function fitsFusedGraph(headDim: number): boolean {
+  return headDim % 16 === 0;
+}
+
 export function buildConvertedGraph(
   config: ModelConfig,
   checkpoint: SafetensorsCheckpoint,
@@ -93,9 +101,7 @@ export function buildConvertedGraph(
     });
   };
 
-  // ORT's CPU GroupQueryAttention (with rotary) needs head_dim % 16 == 0 (every R1 distill has 128); other shapes get
-  // the standard graph
-  const fused = config.headDim % 16 === 0;
+  const fused = fitsFusedGraph(config.headDim);
   const kvCache = strategy.portable ? 'gqa' : 'external';
   const { graph } = fused
     ? buildFusedDecoder(config, checkpoint, { dtype: strategy.activation, logitsDtype: strategy.activation, linear, packedLinear, kvCache })

@@ -30,6 +30,7 @@ export const QuantizationInfo = z.object({
 export type QuantizationInfo = z.infer<typeof QuantizationInfo>;
 
 export const SourceFile = z.object({ name: z.string(), bytes: z.number().int(), sha256: z.string().regex(/^[0-9a-f]{64}$/) });
+export type SourceFile = z.infer<typeof SourceFile>;
 
 export const Manifest = z.object({
   format: z.literal('distillery-model'),

@@ -3,9 +3,8 @@
  * the answer as it streams, heartbeat comments while a request waits (queued behind others, or for the engine), and
  * an error event plus [DONE] for every open stream when the server shuts down.
  */
-import type { LoadedModelInfo } from '../generate/model-pool';
-import type { StreamEvent } from '../generate/r1-stream';
 import { httpStatusFor, toApiError } from '../services/errors';
+import type { GenerationOutput, GenerationRun } from '../services/generation';
 import { openAiErrorBody } from './http';
 import type { RouteContext } from './router';
 
@@ -63,23 +62,16 @@ export function firstStop(text: string, stops: string[]): number {
   return cut;
 }
 
-export interface StreamRun<R> {
-  events: AsyncIterable<{ event: string; data: unknown }>;
-  result: Promise<R>;
-  cancel(): void;
-}
-
-export interface StreamOptions<R> {
+export interface StreamOptions {
   meta: { id: string; created: number; model: string };
   includeUsage: boolean;
   stops: string[];
   heartbeatMs: number;
-  /** The final chunk's finish reason and usage, from the engine's result. */
-  finish(result: R, stoppedBySequence: boolean): { reason: string; usage: unknown; model: LoadedModelInfo };
-  remember(info: LoadedModelInfo): unknown;
+  /** The final chunk's finish reason and usage, from the generation's result. */
+  finish(result: GenerationOutput, stoppedBySequence: boolean): { reason: string; usage: unknown };
 }
 
-export async function streamCompletion<R>(ctx: RouteContext, call: StreamRun<R>, options: StreamOptions<R>): Promise<void> {
+export async function streamCompletion(ctx: RouteContext, call: GenerationRun, options: StreamOptions): Promise<void> {
   const { res } = ctx;
   const outcome = call.result.then(
     (result) => ({ ok: true as const, result }),
@@ -103,9 +95,8 @@ export async function streamCompletion<R>(ctx: RouteContext, call: StreamRun<R>,
   try {
     chunk({ role: 'assistant', content: '' });
     const matcher = new StopMatcher(options.stops);
-    for await (const { event, data } of call.events) {
-      if (event !== 'text' || res.writableEnded) continue;
-      const piece = data as StreamEvent;
+    for await (const piece of call.pieces) {
+      if (piece.type === 'thought' || res.writableEnded) continue;
       if (piece.type === 'reasoning') {
         chunk({ reasoning_content: piece.text });
         continue;
@@ -119,8 +110,7 @@ export async function streamCompletion<R>(ctx: RouteContext, call: StreamRun<R>,
     const rest = matcher.flush();
     if (rest) chunk({ content: rest });
     if (end.ok) {
-      const { reason, usage, model } = options.finish(end.result, matcher.stopped);
-      options.remember(model);
+      const { reason, usage } = options.finish(end.result, matcher.stopped);
       chunk({}, reason);
       if (options.includeUsage) send({ ...options.meta, object: 'chat.completion.chunk', choices: [], usage });
       res.end('data: [DONE]\n\n');

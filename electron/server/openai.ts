@@ -4,17 +4,13 @@
  * usage counts it in completion_tokens_details.reasoning_tokens. The server's token is the Bearer API key.
  */
 import { z } from 'zod';
-import { MAX_NEW_TOKENS } from '../contract/inference';
-import type { GenerationResult } from '../generate/generator';
-import type { LoadedModelInfo } from '../generate/model-pool';
-import type { StreamEvent } from '../generate/r1-stream';
+import { MAX_NEW_TOKENS, type ModelInfo } from '../contract/inference';
 import type { Services } from '../services';
 import { httpStatusFor, toApiError } from '../services/errors';
-import { registryFor } from '../services/models';
-import type { ModelRecord } from '../store';
+import type { GenerationOutput, GenerationRun } from '../services/generation';
 import { SSE_HEARTBEAT_MS } from './api-routes';
 import { openAiErrorBody } from './http';
-import { firstStop, StopMatcher, streamCompletion, type StreamRun } from './openai-stream';
+import { firstStop, StopMatcher, streamCompletion } from './openai-stream';
 import type { Route, RouteContext } from './router';
 
 const TextPart = z.object({ type: z.literal('text'), text: z.string() });
@@ -56,8 +52,6 @@ export const ChatCompletionRequest = z.object({
 });
 export type ChatCompletionRequest = z.infer<typeof ChatCompletionRequest>;
 
-type RunResult = GenerationResult & { model: LoadedModelInfo };
-
 function openAiError(ctx: RouteContext, status: number, message: string, code: string, param: string | null = null): void {
   ctx.sendJson(status, openAiErrorBody(status, message, code, param));
 }
@@ -89,14 +83,14 @@ function unsupported(request: ChatCompletionRequest): { param: string; message: 
 }
 
 /** Public id of a model: its name when no other model has the same name, else its registry id. */
-function publicIds(models: ModelRecord[]): Map<string, ModelRecord> {
+function publicIds(models: ModelInfo[]): Map<string, ModelInfo> {
   const byName = new Map<string, number>();
   for (const m of models) byName.set(m.name, (byName.get(m.name) ?? 0) + 1);
   return new Map(models.map((m) => [byName.get(m.name) === 1 ? m.name : m.id, m]));
 }
 
-function findModel(services: Services, requested: string): ModelRecord | undefined {
-  const models = services.store.models.list();
+async function findModel(services: Services, requested: string): Promise<ModelInfo | undefined> {
+  const models = await services.call('models.list', {});
   return publicIds(models).get(requested) ?? models.find((m) => m.id === requested);
 }
 
@@ -109,7 +103,7 @@ function toTurns(messages: ChatCompletionRequest['messages']) {
   return messages.map((m) => ({ role: m.role === 'developer' ? ('system' as const) : m.role, content: textOf(m.content) }));
 }
 
-function usageOf(result: RunResult) {
+function usageOf(result: GenerationOutput) {
   const s = result.stats;
   return {
     prompt_tokens: s.promptTokens,
@@ -119,13 +113,13 @@ function usageOf(result: RunResult) {
   };
 }
 
-const finishReason = (result: RunResult) => (result.stats.finishReason === 'length' ? 'length' : 'stop');
+const finishReason = (result: GenerationOutput) => (result.stats.finishReason === 'length' ? 'length' : 'stop');
 
 export const modelsRoute: Route = {
   method: 'GET',
   path: '/v1/models',
-  handle(ctx) {
-    const data = [...publicIds(ctx.services.store.models.list())].map(([id, m]) => ({
+  async handle(ctx) {
+    const data = [...publicIds(await ctx.services.call('models.list', {}))].map(([id, m]) => ({
       id,
       object: 'model',
       created: Math.floor(m.addedAt / 1000),
@@ -145,22 +139,16 @@ export const chatCompletionsRoute = (heartbeatMs: number): Route => ({
     const refused = unsupported(request);
     if (refused) return openAiError(ctx, 400, refused.message, 'unsupported_parameter', refused.param);
     const stops = request.stop === null || request.stop === undefined ? [] : [request.stop].flat();
-    const model = findModel(ctx.services, request.model);
+    const model = await findModel(ctx.services, request.model);
     if (!model) return openAiError(ctx, 404, `The model '${request.model}' does not exist; GET /v1/models lists them.`, 'model_not_found', 'model');
-    const registry = registryFor(ctx.services.context);
-    const options = {
+    const settings = {
       maxNewTokens: request.max_completion_tokens ?? request.max_tokens ?? undefined,
       temperature: request.temperature ?? undefined,
       topP: request.top_p ?? undefined,
       seed: request.seed === null || request.seed === undefined ? undefined : request.seed >>> 0,
       thinkingBudget: request.thinking_budget,
     };
-    const call = ctx.services.context.engine.stream<RunResult>('generate.run', {
-      modelId: model.id,
-      load: registry.loadParams(model.id),
-      messages: toTurns(request.messages),
-      options,
-    });
+    const call = ctx.services.generation.start({ modelId: model.id, messages: toTurns(request.messages), settings });
     // a client that goes away stops the generation
     ctx.res.on('close', () => {
       if (!ctx.res.writableFinished) call.cancel();
@@ -170,14 +158,12 @@ export const chatCompletionsRoute = (heartbeatMs: number): Route => ({
       return streamCompletion(ctx, call, {
         meta, stops, heartbeatMs,
         includeUsage: request.stream_options?.include_usage ?? false,
-        finish: (result, stopped) => ({ reason: stopped ? 'stop' : finishReason(result), usage: usageOf(result), model: result.model }),
-        remember: registry.remember,
+        finish: (result, stopped) => ({ reason: stopped ? 'stop' : finishReason(result), usage: usageOf(result) }),
       });
     }
     void watchForStop(call, stops);
     try {
       const result = await call.result;
-      registry.remember(result.model);
       const cut = firstStop(result.answer, stops);
       ctx.sendJson(200, {
         ...meta,
@@ -200,12 +186,11 @@ export const chatCompletionsRoute = (heartbeatMs: number): Route => ({
 });
 
 /** Without streaming: stop generating as soon as the answer holds a stop sequence (the answer is cut afterwards). */
-async function watchForStop(call: StreamRun<RunResult>, stops: string[]): Promise<void> {
+async function watchForStop(call: GenerationRun, stops: string[]): Promise<void> {
   if (stops.length === 0) return;
   const matcher = new StopMatcher(stops);
-  for await (const { event, data } of call.events) {
-    const piece = data as StreamEvent;
-    if (event !== 'text' || piece.type !== 'answer') continue;
+  for await (const piece of call.pieces) {
+    if (piece.type !== 'answer') continue;
     matcher.push(piece.text);
     if (matcher.stopped) return call.cancel();
   }

@@ -4,16 +4,14 @@
  * SAVE_EVERY_MS. The end state is always saved: 'complete', 'stopped' (chats.stop; the partial text is kept) or
  * 'error' (engine crash or failure; the partial text is kept too).
  */
-import type { GenerationSettings, MessageStats } from '../contract/inference';
-import type { GenerationResult } from '../generate/generator';
-import type { LoadedModelInfo } from '../generate/model-pool';
-import type { GenerateTextEvent } from '../engine/handlers/generate';
+import type { GenerationSettings } from '../contract/inference';
 import type { ChatRecord, MessageRecord } from '../store';
 export { toContractMessage } from './chat-branches';
 import type { ServiceContext, ServiceModule } from './context';
 import { branchOf, chatView, deleteMessage, selectVersion, toContractChat, withInstructions, withVersions } from './chat-branches';
 import { chatToMarkdown, exportFileName } from './chat-markdown';
 import { ApiError } from './errors';
+import { generationFor, statsOf, type ChatTurn, type GenerationRun } from './generation';
 import { registryFor } from './models';
 
 export const SAVE_EVERY_MS = 250;
@@ -37,13 +35,11 @@ const isFinishedReply = (m: MessageRecord | undefined): boolean =>
  * just concatenates them, and a Retry sends the same question again, so it would appear twice). The history thus
  * alternates question/answer, the shape the model was trained on.
  */
-export function historyFor(messages: MessageRecord[], instructions?: string): ModelTurn[] {
+export function historyFor(messages: MessageRecord[], instructions?: string): ChatTurn[] {
   return messages
     .filter((m, i) => (m.role === 'system' ? true : m.role === 'user' ? isFinishedReply(messages[i + 1]) : isFinishedReply(m)))
     .map((m) => ({ role: m.role, content: m.role === 'user' ? withInstructions(m.content, instructions) : m.content }));
 }
-
-export type ModelTurn = { role: 'system' | 'user' | 'assistant'; content: string };
 
 export interface ReplyRequest {
   modelId?: string;
@@ -52,6 +48,7 @@ export interface ReplyRequest {
 
 export const chatService: ServiceModule = (ctx) => {
   const registry = registryFor(ctx);
+  const generation = generationFor(ctx);
   const active = new Map<string, ActiveReply>(); // by assistant message id
 
   const chatOrThrow = (chatId: string): ChatRecord => {
@@ -74,22 +71,20 @@ export const chatService: ServiceModule = (ctx) => {
 
   /** Starts the reply to `question` (saved already, on the chat's branch) and streams it; returns the reply. */
   const startReply = (chat: ChatRecord, question: MessageRecord, request: ReplyRequest, modelId: string) => {
-    const { provider, dtype, ...options } = request.settings ?? {};
-    const load = registry.loadParams(modelId, { provider, dtype });
     const branch = ctx.store.messages.path(question.parentId);
     const messages = [...historyFor(branch, chat.instructions), { role: 'user' as const, content: withInstructions(question.content, chat.instructions) }];
     const reply = ctx.store.messages.create({ chatId: chat.id, parentId: question.id, role: 'assistant', status: 'streaming', reasoning: '' });
     ctx.store.chats.setLeaf(chat.id, reply.id);
-    const call = ctx.engine.stream<GenerationResult & { model: LoadedModelInfo }>('generate.run', { modelId, load, messages, options });
-    const done = followReply(ctx, reply, call, (info) => registry.remember(info)).finally(() => active.delete(reply.id));
-    active.set(reply.id, { chatId: chat.id, cancel: call.cancel, done });
+    const run = generation.start({ modelId, messages, settings: request.settings });
+    const done = followReply(ctx, reply, run).finally(() => active.delete(reply.id));
+    active.set(reply.id, { chatId: chat.id, cancel: run.cancel, done });
     return reply;
   };
 
   const modelFor = (chat: ChatRecord, request: ReplyRequest): string => {
     const modelId = request.modelId ?? chat.modelId;
     if (!modelId) throw new ApiError('bad_request', 'This chat has no model: pick a model first.');
-    registry.loadParams(modelId, { provider: request.settings?.provider, dtype: request.settings?.dtype }); // throws for an unknown model
+    registry.record(modelId); // throws for an unknown model
     return modelId;
   };
 
@@ -197,28 +192,21 @@ export const chatService: ServiceModule = (ctx) => {
   };
 };
 
-async function followReply(
-  ctx: ServiceContext,
-  reply: MessageRecord,
-  call: { events: AsyncIterable<{ event: string; data: unknown }>; result: Promise<GenerationResult & { model: LoadedModelInfo }> },
-  onLoaded: (info: LoadedModelInfo) => void,
-): Promise<void> {
+async function followReply(ctx: ServiceContext, reply: MessageRecord, run: GenerationRun): Promise<void> {
   let reasoning = '';
   let answer = '';
   let lastSave = Date.now();
-  const outcome = call.result.then(
+  const outcome = run.result.then(
     (result) => ({ ok: true as const, result }),
     (error: Error) => ({ ok: false as const, error }),
   );
   let tokensSent = 0;
-  for await (const { event, data } of call.events) {
-    if (event === 'thought') {
-      const thought = data as { ms: number; tokens: number };
+  for await (const piece of run.pieces) {
+    if (piece.type === 'thought') {
+      const thought = { ms: piece.ms, tokens: piece.tokens };
       ctx.events.emit('chat.delta', { chatId: reply.chatId, messageId: reply.id, type: 'reasoning', text: '', tokens: 0, thought });
       continue;
     }
-    if (event !== 'text') continue;
-    const piece = data as GenerateTextEvent;
     if (piece.type === 'reasoning') reasoning += piece.text;
     else answer += piece.text;
     // the engine counts tokens generated so far; a delta carries the tokens since the previous one
@@ -234,10 +222,8 @@ async function followReply(
   let saved: MessageRecord | undefined;
   if (end.ok) {
     const { result } = end;
-    onLoaded(result.model);
-    const stats: MessageStats = { ...result.stats, modelId: result.model.modelId };
     const status = result.stats.finishReason === 'stopped' ? 'stopped' : 'complete';
-    saved = ctx.store.messages.update(reply.id, { reasoning: result.reasoning, content: result.answer, status, stats });
+    saved = ctx.store.messages.update(reply.id, { reasoning: result.reasoning, content: result.answer, status, stats: statsOf(result) });
   } else {
     const cancelled = (end.error as { code?: string }).code === 'cancelled';
     saved = ctx.store.messages.update(reply.id, cancelled

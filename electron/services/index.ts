@@ -12,6 +12,7 @@ import type { Handlers, ServiceContext, ServicePart, Transport } from './context
 import { LOG_FILE_NAME } from './app';
 import { ApiError, toApiError } from './errors';
 import { ServiceEvents } from './events';
+import { generationFor, type Generation } from './generation';
 import { serviceModules } from './modules';
 import { ensureDataDirs } from './paths';
 import { packageVersion } from './version';
@@ -33,6 +34,8 @@ export interface Services {
   readonly events: ServiceEvents;
   readonly store: Store;
   readonly context: ServiceContext;
+  /** Generates text with a registered model: what chat, votes, the OpenAI route and `distillery run` build on. */
+  readonly generation: Generation;
   /** Validates `rawInput`, runs the method, validates its output. Throws ApiError (code + user-facing message). */
   dispatch(method: string, rawInput: unknown): Promise<unknown>;
   /** Typed call for in-process callers (CLI, tests). */
@@ -96,6 +99,7 @@ export function createServices(options: CreateServicesOptions): Services {
     events,
     store,
     context,
+    generation: generationFor(context),
     dispatch,
     call: (method, input) => dispatch(method, input) as Promise<ApiOutput<typeof method>>,
     async close() {
@@ -111,6 +115,7 @@ export function createServices(options: CreateServicesOptions): Services {
 
 export { ApiError, httpStatusFor, toApiError } from './errors';
 export { ServiceEvents } from './events';
+export type { Generation, GenerationOutput, GenerationPiece, GenerationRequest, GenerationRun } from './generation';
 export { packageVersion } from './version';
 export { dataPaths, defaultDataDir, ensureDataDirs, resolveDataDir, type DataPaths } from './paths';
 export type { Handlers, ServiceContext, ServiceModule, ServicePart, Transport } from './context';

@@ -8,6 +8,7 @@ import path from 'node:path';
 import type { StartConvertParams } from '../contract/convert';
 import type { ConvertJobResult } from '../engine/handlers/convert';
 import { formatBytes } from '../contract/units';
+import type { SourceFile } from '../convert/manifest';
 import { sweepStalePartials } from '../convert/partials';
 import type { ConvertProgress } from '../convert/progress';
 import { ApiError } from './errors';
@@ -111,7 +112,8 @@ export async function releaseRegisteredOutput(
   await unload(model.id);
 }
 
-export function convertJobSpec(input: StartConvertParams, deps: ConvertJobDeps): EngineJobSpec<ConvertJobResult> {
+/** `expectSource`: a re-conversion's recorded source files; the converter refuses when the checkpoint differs. */
+export function convertJobSpec(input: StartConvertParams, deps: ConvertJobDeps, extra: { expectSource?: SourceFile[] } = {}): EngineJobSpec<ConvertJobResult> {
   const hfDir = path.resolve(input.hfDir);
   const outDir = input.outDir ? path.resolve(input.outDir) : defaultOutDir(deps.modelsDir, hfDir, input.dtype);
   if (outputsInUse.has(outDir)) {
@@ -125,6 +127,8 @@ export function convertJobSpec(input: StartConvertParams, deps: ConvertJobDeps):
     title: `Convert ${path.basename(hfDir)} to ${input.dtype}`,
     method: 'convert',
     params: convertEngineParams(input, outDir),
+    // the checksums go to the engine only: the job row keeps the options, not a list of every shard's sha256
+    ...(extra.expectSource ? { engineParams: { ...convertEngineParams(input, outDir), expectSource: extra.expectSource } } : {}),
     progress: (data) => convertJobProgress(data as ConvertProgress, layers),
     // The converter removes its partial output on errors and cancel; an engine that died mid-way could not.
     onFailure: async (state) => {
@@ -164,6 +168,6 @@ export async function sweepInterruptedConversions(jobs: { kind: string; state: s
   return removed;
 }
 
-function formatSeconds(seconds: number): string {
+export function formatSeconds(seconds: number): string {
   return seconds < 60 ? `${Math.max(1, Math.round(seconds))} s` : `${Math.floor(seconds / 60)} min ${Math.round(seconds % 60)} s`;
 }

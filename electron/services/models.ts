@@ -12,6 +12,7 @@ import type { ModelRecord } from '../store';
 import { checkTokenizerFiles } from '../tokenizer/model-tokenizer';
 import type { ServiceContext, ServiceModule } from './context';
 import { ApiError } from './errors';
+import { convertedWith, readFolderManifest, speedUpgradeOf } from './speed-upgrade';
 
 /** Settings keys: the default provider (Settings screen) and per-model overrides. */
 export const PROVIDER_SETTING = 'inference.provider';
@@ -103,6 +104,8 @@ export async function validateModelFolder(dir: string, options: { tokenizer?: bo
 
 export function modelsRegistry(ctx: ServiceContext) {
   const loaded = new Map<string, LoadedModel>();
+  /** Models being re-converted for speed (model id → job id). */
+  const reconverting = new Map<string, string>();
   const unsubscribe = ctx.engine.onStatus((status) => {
     if (status.state !== 'ready') loaded.clear(); // a restarted engine has nothing loaded
   });
@@ -138,6 +141,12 @@ export function modelsRegistry(ctx: ServiceContext) {
     if (override) info.providerOverride = override;
     const now = loaded.get(r.id);
     if (now) info.loaded = now;
+    const manifest = r.source === 'converted' ? readFolderManifest(r.path) : undefined;
+    if (manifest) {
+      info.convertedWith = convertedWith(manifest);
+      const upgrade = speedUpgradeOf(r, manifest, reconverting.get(r.id));
+      if (upgrade) info.speedUpgrade = upgrade;
+    }
     return info;
   };
 
@@ -214,7 +223,7 @@ export function modelsRegistry(ctx: ServiceContext) {
     return ctx.engine.request<{ unloaded: boolean }>('generate.unload', { modelId });
   };
 
-  return { record, toInfo, providerOverride, loadParams, remember, add, load, unload, loaded, defaults, dispose: unsubscribe };
+  return { record, toInfo, providerOverride, loadParams, remember, add, load, unload, loaded, reconverting, defaults, dispose: unsubscribe };
 }
 
 export type ModelsRegistry = ReturnType<typeof modelsRegistry>;

@@ -15,8 +15,9 @@ import { settingsService } from './settings';
 import { votesService } from './votes';
 import { downloadsService } from './downloads';
 import { finetuneService } from './finetune';
+import { reconvertService } from './reconvert';
 
 export const serviceModules: ServiceModule[] = [
   appService, engineService, jobsService, modelsService, chatService, chatExportService, compareService, votesService, filesService,
-  settingsService, downloadsService, finetuneService,
+  settingsService, downloadsService, finetuneService, reconvertService,
 ];

@@ -5,14 +5,11 @@
  */
 import type { Vote, VoteSample } from '../contract/chat';
 import type { GenerationSettings } from '../contract/inference';
-import type { GenerationResult } from '../generate/generator';
-import type { GenerateTextEvent } from '../engine/handlers/generate';
-import type { LoadedModelInfo } from '../generate/model-pool';
 import { extractBoxed, normalizeAnswer, tallyVotes } from '../answers/boxed';
 import type { Store, VoteRecord, VoteSampleRecord } from '../store';
 import type { ServiceContext } from './context';
+import { generationFor, statsOf, type GenerationRequestSettings } from './generation';
 import type { JobControl } from './jobs-runner';
-import type { ModelsRegistry } from './models';
 
 /** The sampling a vote uses when the chat's settings say nothing: DeepSeek's recommendation. */
 export const VOTE_DEFAULTS = { temperature: 0.6, topP: 0.95 } as const;
@@ -51,10 +48,8 @@ export function toContractVote(store: Store, vote: VoteRecord): Vote {
 }
 
 /** Runs the samples still missing; returns when all are saved, or throws when the signal stops it. */
-export async function runVote(ctx: ServiceContext, registry: ModelsRegistry, vote: VoteRecord, control: Pick<JobControl, 'signal' | 'progress'>): Promise<Vote> {
+export async function runVote(ctx: ServiceContext, vote: VoteRecord, control: Pick<JobControl, 'signal' | 'progress'>): Promise<Vote> {
   const settings = { ...VOTE_DEFAULTS, ...(vote.settings as GenerationSettings | undefined) };
-  const { provider, dtype, seed: _seed, ...options } = settings;
-  const load = registry.loadParams(vote.modelId, { provider, dtype });
   const started = Date.now();
   let ranThisTime = 0;
   for (let index = 0; index < vote.samples; index++) {
@@ -70,9 +65,8 @@ export async function runVote(ctx: ServiceContext, registry: ModelsRegistry, vot
       });
     };
     report(0);
-    const sample = await runSample(ctx, vote, index, { load, options }, control.signal, report);
-    registry.remember(sample.model);
-    ctx.store.votes.saveSample(vote.id, sample.record);
+    const sample = await runSample(ctx, vote, index, settings, control.signal, report);
+    ctx.store.votes.saveSample(vote.id, sample);
     ranThisTime++;
   }
   control.progress({ fraction: 1, message: `${vote.samples} samples` });
@@ -83,40 +77,28 @@ async function runSample(
   ctx: ServiceContext,
   vote: VoteRecord,
   index: number,
-  params: { load: unknown; options: Record<string, unknown> },
+  settings: GenerationRequestSettings,
   signal: AbortSignal,
   report: (tokens: number) => void,
-): Promise<{ record: VoteSampleRecord; model: LoadedModelInfo }> {
+): Promise<VoteSampleRecord> {
   const seed = seedOf(vote, index);
-  const call = ctx.engine.stream<GenerationResult & { model: LoadedModelInfo }>('generate.run', {
-    modelId: vote.modelId,
-    load: params.load,
-    messages: vote.prompt,
-    options: { ...params.options, seed },
-  });
-  const onAbort = () => call.cancel();
-  signal.addEventListener('abort', onAbort, { once: true });
+  // Any failure ends the run (the runner tells a pause or cancel from an error); the samples saved so far stay.
+  const run = generationFor(ctx).start({ modelId: vote.modelId, messages: vote.prompt, settings: { ...settings, seed }, signal });
   let lastReport = 0;
-  try {
-    for await (const { event, data } of call.events) {
-      if (event !== 'text' || Date.now() - lastReport < 250) continue;
-      lastReport = Date.now();
-      report((data as GenerateTextEvent).tokens);
-    }
-    const result = await call.result;
-    // a stopped generation resolves with its partial text: stopped by a pause or cancel, it is not a sample
-    signal.throwIfAborted();
-    const record: VoteSampleRecord = {
-      index,
-      seed,
-      reasoning: result.reasoning,
-      content: result.answer,
-      status: result.stats.finishReason === 'stopped' ? 'stopped' : 'complete',
-      stats: { ...result.stats, modelId: result.model.modelId },
-    };
-    return { record, model: result.model };
-  } finally {
-    // Any failure ends the run (the runner tells a pause or cancel from an error); the samples saved so far stay.
-    signal.removeEventListener('abort', onAbort);
+  for await (const piece of run.pieces) {
+    if (piece.type === 'thought' || Date.now() - lastReport < 250) continue;
+    lastReport = Date.now();
+    report(piece.tokens);
   }
+  const result = await run.result;
+  // a stopped generation resolves with its partial text: stopped by a pause or cancel, it is not a sample
+  signal.throwIfAborted();
+  return {
+    index,
+    seed,
+    reasoning: result.reasoning,
+    content: result.answer,
+    status: result.stats.finishReason === 'stopped' ? 'stopped' : 'complete',
+    stats: statsOf(result),
+  };
 }

@@ -11,18 +11,16 @@ import { historyFor } from './chat';
 import type { ServiceContext, ServiceModule } from './context';
 import { ApiError } from './errors';
 import { runnerFor, type ServiceJobSpec } from './jobs-runner';
-import { registryFor } from './models';
 import { runVote, toContractVote } from './vote-run';
 
 function voteJobSpec(ctx: ServiceContext, vote: VoteRecord): ServiceJobSpec<Vote> {
-  const registry = registryFor(ctx);
   const modelName = ctx.store.models.get(vote.modelId)?.name ?? 'model';
   return {
     kind: 'vote',
     title: `Majority vote: ${vote.samples} samples from ${modelName}`,
     params: { voteId: vote.id },
     pausable: true,
-    run: (control) => runVote(ctx, registry, vote, control),
+    run: (control) => runVote(ctx, vote, control),
     onSuccess: (result) => ({
       message: result.majority
         ? `Majority: ${result.majority.answer} (${result.majority.count} of ${result.samples})`

@@ -2,10 +2,8 @@
  * `distillery run <model> "<prompt>"`: one reply, thinking streamed dimmed (on a terminal) then the answer.
  * `--json` prints {reasoning, answer, stats} once done. Ctrl+C stops the generation and keeps what was said.
  */
-import type { GenerationResult } from '../../generate/generator';
-import type { LoadedModelInfo } from '../../generate/model-pool';
 import type { StreamEvent } from '../../generate/r1-stream';
-import { registryFor } from '../../services/models';
+import type { GenerationOutput } from '../../services/generation';
 import { startBackend } from '../backend';
 import { CliError, type CliCommand } from '../command';
 import { resolveModel } from './models';
@@ -98,19 +96,16 @@ export const runCommand: CliCommand = (program) => {
       const backend = await startBackend();
       try {
         const model = await resolveModel(backend.services, modelRef);
-        const registry = registryFor(backend.services.context);
-        const load = registry.loadParams(model.id, { provider: options.provider, dtype: options.dtype, threads: threadsOption(options.threads) });
-        const call = backend.engine.stream<GenerationResult & { model: LoadedModelInfo }>('generate.run', {
+        const call = backend.services.generation.start({
           modelId: model.id,
-          load,
           messages: [{ role: 'user', content: prompt }],
-          options: generation,
+          settings: { ...generation, provider: options.provider, dtype: options.dtype, threads: threadsOption(options.threads) },
         });
         const onSigint = () => call.cancel();
         process.on('SIGINT', onSigint);
         const printer = streamPrinter(process.stdout, !options.json && process.stdout.isTTY === true);
         try {
-          for await (const { event, data } of call.events) if (event === 'text' && !options.json) printer.write(data as StreamEvent);
+          for await (const piece of call.pieces) if (piece.type !== 'thought' && !options.json) printer.write(piece);
           const result = await call.result;
           printer.end();
           const { model: loaded, ...rest } = result;
@@ -128,13 +123,13 @@ export const runCommand: CliCommand = (program) => {
     });
 };
 
-export function formatStats(result: GenerationResult & { model?: LoadedModelInfo }): string {
+export function formatStats(result: GenerationOutput): string {
   const s = result.stats;
   const lines = [
     `[${s.provider}/${s.dtype}] ${s.thinkingTokens} thinking tokens in ${(s.thinkingMs / 1000).toFixed(1)} s, ` +
       `${s.answerTokens} answer tokens, ${s.decodeTokensPerSecond.toFixed(1)} tok/s, first token after ${s.timeToFirstTokenMs.toFixed(0)} ms` +
       (s.finishReason === 'stop' ? '' : ` (${s.finishReason === 'length' ? 'token limit reached' : 'stopped'})`),
   ];
-  for (const f of result.model?.fallbacks ?? []) lines.push(`note: ${f.reason}`);
+  for (const f of result.model.fallbacks) lines.push(`note: ${f.reason}`);
   return `${lines.join('\n')}\n`;
 }

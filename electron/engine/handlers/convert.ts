@@ -8,7 +8,7 @@ import { EngineError, EngineErrorCode } from '../protocol';
 import { ConfigError } from '../../model/config';
 import { SafetensorsError } from '../../model/safetensors';
 import { convertCheckpoint } from '../../convert/convert';
-import type { Manifest } from '../../convert/manifest';
+import { SourceFile, type Manifest } from '../../convert/manifest';
 import { MODEL_DTYPES } from '../../convert/settings';
 import { ConvertError } from '../../convert/source';
 import { CancelledError } from '../../convert/tensors';
@@ -24,6 +24,8 @@ export const ConvertParams = z.object({
   quantizeLmHead: z.boolean().optional(),
   portable: z.boolean().optional(),
   overwrite: z.boolean().optional(),
+  /** A re-conversion: the source files (sha256) the folder was converted from; any difference refuses it. */
+  expectSource: z.array(SourceFile).optional(),
 });
 export type ConvertParams = z.infer<typeof ConvertParams>;
 

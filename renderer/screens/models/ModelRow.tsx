@@ -1,4 +1,4 @@
-import { useState } from 'react';
+import { useState, type ReactNode } from 'react';
 import type { ModelInfo } from '../../../electron/contract/inference';
 import { Button } from '../../components/Button';
 import { CloseIcon, PlayIcon, StopIcon } from '../../components/Icons';
@@ -6,6 +6,7 @@ import { TrashIcon } from '../../components/chat/icons';
 import { formatMs } from '../../state/chatMessages';
 import { formatBytes } from '../../state/format';
 import { fallbackNotes, modelSummary, runningLabel } from '../../state/models';
+import { graphLabel } from '../../state/reconvert';
 import type { ModelAction } from '../../state/modelsStore';
 import { APPLIES_AT_NEXT_LOAD, derivedLabel } from '../../state/providerSettings';
 import { useModelProvider } from '../../state/useProviderSettings';
@@ -23,6 +24,7 @@ export function ModelRow({
   onRemoveWithFiles,
   usageBytes,
   onDismissError,
+  reconvert,
 }: {
   model: ModelInfo;
   busy?: ModelAction;
@@ -35,11 +37,14 @@ export function ModelRow({
   /** Disk used by the model and the checkpoint it came from. */
   usageBytes?: number;
   onDismissError(): void;
+  /** "Re-convert for speed" (offer, job or why not), for folders that predate the fused graph. */
+  reconvert?: ReactNode;
 }) {
   const [confirming, setConfirming] = useState(false);
   const running = runningLabel(model.loaded);
   const provider = useModelProvider(model);
   const fineTuned = derivedLabel(model);
+  const graph = graphLabel(model.convertedWith);
   return (
     <li className="model-row" data-testid="model-row" data-model-id={model.id}>
       <div className="model-row-head">
@@ -90,6 +95,7 @@ export function ModelRow({
       <div className="model-row-meta">
         {modelSummary(model)}
         {fineTuned ? <span data-testid="model-derived"> · {fineTuned}</span> : ` · ${model.source}`}
+        {graph && <span data-testid="model-graph"> · {graph}</span>}
         {usageBytes !== undefined && <span data-testid="model-usage"> · {formatBytes(usageBytes)} on disk</span>}
         {model.loaded ? ` · context ${model.loaded.contextLength} · ~${formatBytes(model.loaded.estimatedBytes)} · loaded in ${formatMs(model.loaded.loadMs)}` : ''}
       </div>
@@ -98,6 +104,7 @@ export function ModelRow({
         <span className="muted">Provider{model.loaded ? ' (applies at the next load)' : ''}:</span>
         <ProviderSelect setting={provider} label={`Execution provider for ${model.name}`} testId="model-provider" />
       </div>
+      {reconvert}
       {fallbackNotes(model.loaded).map((note) => (
         <div key={note} className="model-picker-note">
           {note}

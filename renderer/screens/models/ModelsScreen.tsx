@@ -16,6 +16,8 @@ import { CatalogCard } from './CatalogCard';
 import { ConvertCard } from './ConvertCard';
 import { useDiskUsage } from './useDiskUsage';
 import { ModelRow } from './ModelRow';
+import { ReconvertPanel } from './ReconvertPanel';
+import { useReconvert } from '../../state/useReconvert';
 
 /** A model folder by path (the desktop app may add a native folder dialog later). Checked by the back end. */
 function AddModelForm({ models }: { models: ModelsState }) {
@@ -81,6 +83,7 @@ export function ModelsScreen() {
     models.refresh();
     usage.refresh();
   };
+  const reconvert = useReconvert(models.models, refresh);
   return (
     <div className="screen">
       <ScreenHeader title="Models" subtitle="The R1 distills this machine can run: converted by Distillery or added from disk." />
@@ -130,6 +133,18 @@ export function ModelsScreen() {
                   onRemoveWithFiles={() => void usage.removeWithFiles(model.id).then(refresh)}
                   usageBytes={usage.byModel[model.id]}
                   onDismissError={() => models.clearError(model.id)}
+                  reconvert={
+                    <ReconvertPanel
+                      modelName={model.name}
+                      upgrade={model.speedUpgrade}
+                      job={reconvert.jobFor(model)}
+                      starting={reconvert.starting === model.id}
+                      error={reconvert.errors[model.id]}
+                      onStart={() => void reconvert.start(model.id)}
+                      onDismiss={() => reconvert.dismiss(model.id)}
+                      actions={reconvert.actions}
+                    />
+                  }
                 />
               ))}
             </ul>

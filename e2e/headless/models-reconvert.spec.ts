@@ -1,0 +1,94 @@
+/**
+ * "Re-convert for speed" on the Models screen: a folder converter 1.0 wrote (standard graph, no `graph` in its
+ * manifest) from a scripted checkpoint kept in a Hugging Face cache layout. Without its checkpoint the row says what
+ * to download; with it, the action runs as a job on the row and the row then shows the fused graph, and the model loads.
+ */
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { CONVERTER_VERSION } from '../../electron/convert/manifest';
+import { expect, test } from '../support/fixtures';
+import { repoRoot, type ServerHandle } from '../support/server';
+import { forgetModelsAndChats, screenshot } from './chat-helpers';
+
+const REPO = 'deepseek-ai/DeepSeek-R1-Distill-Qwen-1.5B';
+
+// argv: the checkpoint copy to write (hub cache layout), the old model folder to write from it
+const BUILD = `
+const fs = await import('node:fs');
+const { makeScriptedModel } = await import('./electron/testing/fixtures.ts');
+const { writeLegacyConvertedFolder } = await import('./electron/testing/model-folders.ts');
+const [source, folder] = process.argv.slice(1);
+fs.rmSync(source, { recursive: true, force: true });
+fs.rmSync(folder, { recursive: true, force: true });
+fs.cpSync((await makeScriptedModel()).hfDir, source, { recursive: true, dereference: true });
+await writeLegacyConvertedFolder(source, folder);
+`;
+
+function buildOldFolder(server: ServerHandle): { source: string; folder: string } {
+  const source = path.join(server.home, 'hf-cache', `models--${REPO.replace('/', '--')}`, 'snapshots', 'b'.repeat(40));
+  const folder = path.join(server.home, 'models', 'old-r1');
+  execFileSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', BUILD, source, folder], {
+    cwd: repoRoot,
+    timeout: 300_000,
+    stdio: ['ignore', 'inherit', 'inherit'],
+  });
+  return { source, folder };
+}
+
+// the page and its ready engine are part of each test's time: on a loaded 2-core machine that alone can take a minute
+test.describe.configure({ mode: 'serial', timeout: 240_000 });
+
+let source: string;
+let folder: string;
+
+test.beforeAll(({ server }) => {
+  test.setTimeout(360_000);
+  ({ source, folder } = buildOldFolder(server));
+});
+
+test.afterAll(async ({ server }) => {
+  await forgetModelsAndChats(server);
+});
+
+test('without its checkpoint, an old folder’s row says what to download instead of offering the re-conversion', async ({ app, callApi }) => {
+  const tokenizer = path.join(source, 'tokenizer.json');
+  fs.renameSync(tokenizer, `${tokenizer}.away`);
+  try {
+    await callApi('models.add', { path: folder, name: 'Old R1' });
+    await app.keyboard.press('Control+3');
+    const row = app.getByTestId('model-row').filter({ hasText: 'Old R1' });
+    await expect(row.getByTestId('model-graph')).toHaveText(' · standard graph · converter 1.0.0');
+    await expect(row.getByTestId('reconvert-unavailable')).toContainText(`is gone or incomplete (tokenizer.json is missing): download ${REPO} again`);
+    await expect(row.getByRole('button', { name: 'Re-convert for speed' })).toHaveCount(0);
+  } finally {
+    fs.renameSync(`${tokenizer}.away`, tokenizer);
+  }
+});
+
+test('Re-convert for speed runs on the row, then the row shows the fused graph and the model loads', async ({ app, callApi }) => {
+  await app.keyboard.press('Control+3');
+  const row = app.getByTestId('model-row').filter({ hasText: 'Old R1' });
+  const offer = row.getByTestId('reconvert-offer');
+  await expect(offer).toContainText('Converted by an older Distillery (converter 1.0.0), before the fused graph: about 1.6× slower decode');
+  await row.scrollIntoViewIfNeeded();
+  await screenshot(app, 'models-reconvert-offer');
+  await offer.getByRole('button', { name: 'Re-convert for speed' }).click();
+
+  const job = row.getByTestId('reconvert-job');
+  await expect(job).toContainText('Re-convert “Old R1” for speed');
+  await expect(job).toHaveAttribute('data-state', 'succeeded', { timeout: 180_000 });
+  await expect(job.getByRole('progressbar')).toHaveAttribute('aria-valuenow', '100');
+  await expect(job.getByTestId('job-message')).toContainText('Re-converted “Old R1” to the fused graph in');
+  await expect(row.getByTestId('model-graph')).toHaveText(` · fused graph · converter ${CONVERTER_VERSION}`);
+  await expect(row.getByTestId('reconvert-offer')).toHaveCount(0);
+  await job.getByRole('button', { name: /^Dismiss/ }).click();
+  await expect(row.getByTestId('reconvert-job')).toHaveCount(0);
+  await screenshot(app, 'models-reconvert-done');
+
+  const models = await callApi('models.list');
+  expect(models).toHaveLength(1);
+  expect(models[0]).toMatchObject({ name: 'Old R1', path: folder, convertedWith: { converterVersion: CONVERTER_VERSION, graph: 'fused-xkv-v1' } });
+  await row.getByRole('button', { name: 'Load' }).click();
+  await expect(row.getByTestId('model-running')).toHaveText('cpu · fp32', { timeout: 60_000 });
+});

@@ -1,0 +1,106 @@
+/**
+ * Whether a model's folder holds an older, slower graph than the converter writes now and can be re-converted for speed: read from its distillery.json
+ * (converter version, graph, the checkpoint it came from with each file's size and sha256). What the list shows is
+ * the cheap check (the checkpoint's files are there with their recorded sizes); the re-conversion checks every
+ * sha256 before it builds anything.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { isQuantized, StartConvertInput, type ConvertedWith, type SpeedUpgrade, type StartConvertParams } from '../contract/convert';
+import { Manifest, MANIFEST_FILE } from '../convert/manifest';
+import { fitsFusedGraph } from '../convert/graph';
+import { quickSourceCheck } from '../convert/source-check';
+import { FUSED_GRAPH } from '../model/fused-decoder';
+import type { ModelRecord } from '../store';
+
+/** Converter 1.0 wrote no `graph`: its decoder concatenates the KV cache (README, "Where the speed comes from"). */
+const STANDARD_GRAPH = 'standard';
+
+/**
+ * Why an older graph is slower, in figures measured on it. Standard against fused graph, same q4 weights: README's
+ * table (`npm run bench -- decode`: decode step at ~512 tokens 1.57×, prefill of 512 tokens 7.8×). The 1.1 fused graph
+ * (GroupQueryAttention's cache): onnxruntime-node copies the whole preallocated present back every step, 264 MB a
+ * step at 4,608 tokens of the 1.5B.
+ */
+const SLOWER: Record<'standard' | 'gqa', string> = {
+  standard: ', before the fused graph: about 1.6× slower decode and 8× slower prefill',
+  gqa: ': its KV cache is copied back whole on every step (264 MB a step at 4,608 tokens for the 1.5B), so decode slows down as a thought grows',
+};
+
+/** Which older graph a folder holds, when the converter now writes a faster one for it; undefined when none is faster. */
+function olderGraph(manifest: Manifest): keyof typeof SLOWER | undefined {
+  if (manifest.graph === undefined) return 'standard';
+  // Since 1.2 the GroupQueryAttention graph is what `--portable` asks for (other runtimes load it): a choice, kept.
+  if (manifest.graph === FUSED_GRAPH && olderThan(manifest.converter.version, [1, 2])) return 'gqa';
+  return undefined;
+}
+
+function olderThan(version: string, [major, minor]: [number, number]): boolean {
+  const [a = 0, b = 0] = version.split('.').map((part) => Number.parseInt(part, 10) || 0);
+  return a < major || (a === major && b < minor);
+}
+
+/** A folder's manifest, or undefined when it has none or it does not parse (imported folders, damaged manifests). */
+export function readFolderManifest(dir: string): Manifest | undefined {
+  try {
+    const parsed = Manifest.safeParse(JSON.parse(fs.readFileSync(path.join(dir, MANIFEST_FILE), 'utf8')));
+    return parsed.success ? parsed.data : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+export function convertedWith(manifest: Manifest): ConvertedWith {
+  return { converterVersion: manifest.converter.version, graph: manifest.graph ?? STANDARD_GRAPH };
+}
+
+/** The head size the registry recorded for the folder (model-files' DecoderShape), when it did. */
+function headDimOf(record: ModelRecord): number | undefined {
+  const headDim = (record.manifest?.shape as { headDim?: unknown } | undefined)?.headDim;
+  return typeof headDim === 'number' ? headDim : undefined;
+}
+
+/**
+ * Undefined when there is nothing to offer: the folder already has the fastest graph (or the portable one by
+ * choice), or its shape has no fused graph (the converter would write the same standard graph again).
+ * `runningJob`: a re-conversion of it in progress.
+ */
+export function speedUpgradeOf(record: ModelRecord, manifest: Manifest, runningJob?: string): SpeedUpgrade | undefined {
+  if (runningJob) return { state: 'running', jobId: runningJob };
+  const older = olderGraph(manifest);
+  if (!older) return undefined;
+  const headDim = headDimOf(record);
+  if (headDim !== undefined && !fitsFusedGraph(headDim)) return undefined;
+  const check = quickSourceCheck(manifest.source);
+  if (!check.ok) return { state: 'unavailable', reason: check.reason, message: check.message };
+  return {
+    state: 'available',
+    sourceFolder: manifest.source.folder,
+    why:
+      `Converted by an older Distillery (converter ${manifest.converter.version})${SLOWER[older]}. Re-converting reads the ` +
+      'checkpoint again (every file’s sha256 is checked first) and keeps this model’s name, settings and chats.',
+  };
+}
+
+/** The same conversion again into the same folder: dtype and quantization settings from the manifest, replacing it. */
+export function reconvertInput(record: ModelRecord, manifest: Manifest): StartConvertParams {
+  const q = manifest.quantization;
+  const quantized = q && isQuantized(manifest.dtype)
+    ? {
+        blockSize: q.blockSize,
+        asymmetric: !q.symmetric,
+        accuracyLevel: q.accuracyLevel,
+        quantizeEmbeddings: q.embeddings === 'q4',
+        quantizeLmHead: q.lmHead === 'q4',
+      }
+    : {};
+  return StartConvertInput.parse({
+    hfDir: manifest.source.folder,
+    outDir: record.path,
+    dtype: manifest.dtype,
+    ...quantized,
+    register: true,
+    force: true,
+    name: record.name,
+  });
+}
