@@ -26,6 +26,34 @@ const browserOnly = (what) => ({
   ],
 });
 
+const rendererImports = {
+  ...browserOnly('The renderer'),
+  patterns: [
+    ...browserOnly('The renderer').patterns,
+    {
+      regex: '(^|/)electron/(?!contract(/|$))',
+      message: 'The renderer may import only electron/contract from electron/ (everything else is Node).',
+    },
+    {
+      regex: '(^|/)screens/[^/]+/(?![A-Z][A-Za-z]*Screen$)',
+      message: "Outside its folder only a screen's XScreen component is imported (by App.tsx): share through renderer/components or renderer/state.",
+    },
+  ],
+};
+
+/**
+ * Inside a screen folder: nothing from another screen's folder, and no CSS but the folder's own (shared styles live
+ * in renderer/styles, imported once by main.tsx, or beside the shared component that uses them).
+ */
+const screenImports = {
+  ...rendererImports,
+  patterns: [
+    ...rendererImports.patterns,
+    { regex: '^\\.\\./[^.]', message: "A screen imports nothing from another screen's folder: share through renderer/components or renderer/state." },
+    { regex: '^\\.\\..*\\.css$', message: 'A screen imports only its own CSS (./name.css); shared styles belong in renderer/styles or beside their component.' },
+  ],
+};
+
 /**
  * The core's layers, lowest first. A folder may import its own layer's folders and those below, never above.
  * - util, contract: pure helpers and the zod contracts (the contract's own block below is stricter still).
@@ -143,20 +171,12 @@ export default tseslint.config(
         { selector: "JSXAttribute[name.name='dangerouslySetInnerHTML']", message: 'Never render HTML: model output is untrusted.' },
         { selector: "AssignmentExpression[left.property.name=/^(innerHTML|outerHTML)$/]", message: 'Never assign HTML: model output is untrusted.' },
       ],
-      'no-restricted-imports': [
-        'error',
-        {
-          ...browserOnly('The renderer'),
-          patterns: [
-            ...browserOnly('The renderer').patterns,
-            {
-              regex: '(^|/)electron/(?!contract(/|$))',
-              message: 'The renderer may import only electron/contract from electron/ (everything else is Node).',
-            },
-          ],
-        },
-      ],
+      'no-restricted-imports': ['error', rendererImports],
     },
+  },
+  {
+    files: ['renderer/screens/**/*.{ts,tsx}'],
+    rules: { 'no-restricted-imports': ['error', screenImports] },
   },
   {
     // Vitest files in the renderer test pure logic in Node; they may use Node helpers.

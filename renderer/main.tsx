@@ -5,6 +5,8 @@ import { App } from './App';
 import { applyStoredTheme } from './state/useTheme';
 import './styles/theme.css';
 import './styles/app.css';
+import './styles/forms.css';
+import './styles/conversation.css';
 
 applyStoredTheme(); // before the first paint, so a dark-theme user never sees a white flash
 const connection = connect();

@@ -43,3 +43,29 @@ test('Models › Add: a relative path is refused, the error clears with the fiel
   const listing = await callApi('files.browse', { path: server.home });
   expect(listing.entries.map((e) => e.name)).not.toContain('etc-link');
 });
+
+test('Fine-tune: Browse… picks the trace folder on the server, and Check reads it', async ({ app, server }) => {
+  const folder = path.join(server.home, 'picked-traces');
+  fs.mkdirSync(folder, { recursive: true });
+  const record = (question: string, answer: string) =>
+    JSON.stringify({ messages: [{ role: 'user', content: question }, { role: 'assistant', content: `<think>Add them.</think>\nThe answer is $\\boxed{${answer}}$.` }] });
+  fs.writeFileSync(path.join(folder, 'r1.jsonl'), `${record('What is 2+2?', '4')}\n${record('What is 3+4?', '7')}\n`);
+
+  await app.keyboard.press('Control+4');
+  const setup = app.getByTestId('finetune-setup');
+  const field = setup.getByRole('textbox', { name: 'Trace folder' });
+  await expect(field).toHaveValue('');
+  await setup.getByRole('button', { name: 'Browse for trace folder' }).click();
+  const dialog = app.getByRole('dialog', { name: 'Trace folder' });
+  await dialog.getByRole('group', { name: 'Places' }).getByRole('button', { name: 'Distillery data' }).click();
+  await dialog.getByRole('button', { name: /picked-traces/ }).click();
+  await expect(dialog.getByTestId('browser-path')).toHaveText(fs.realpathSync(folder));
+  // a trace file is listed but cannot be chosen: the field takes a folder
+  await expect(dialog.getByRole('button', { name: /r1\.jsonl/ })).toBeDisabled();
+  await dialog.getByRole('button', { name: 'Choose this folder' }).click();
+  await expect(dialog).toHaveCount(0);
+  await expect(field).toHaveValue(fs.realpathSync(folder));
+
+  await setup.getByRole('button', { name: 'Check traces' }).click();
+  await expect(app.getByTestId('import-report').getByTestId('count-accepted')).toContainText(/^2\D/);
+});

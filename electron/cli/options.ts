@@ -13,24 +13,48 @@ function toNumber(value: string): number {
   return /^\s*[-+]?(\d+\.?\d*|\.\d+)(e[-+]?\d+)?\s*$/i.test(value) ? Number(value) : NaN;
 }
 
-/** A commander option parser for a numeric option validated by `schema`. */
+/** `a, b or c` */
+function oneOf(values: readonly unknown[]): string {
+  const words = values.map(String);
+  return words.length < 2 ? words.join('') : `${words.slice(0, -1).join(', ')} or ${words[words.length - 1]}`;
+}
+
+/**
+ * The API's schemas keep zod's default words ("Too small: expected number to be >=1"); on a command line they read
+ * as the rule. A schema's own message (the training options', a refinement's) wins over these.
+ */
+function cliWords(issue: z.core.$ZodRawIssue): string | undefined {
+  switch (issue.code) {
+    case 'invalid_type':
+      return issue.expected === 'int' ? 'must be a whole number' : `must be a ${issue.expected}`;
+    case 'too_small':
+      return issue.inclusive ? `must be at least ${issue.minimum}` : `must be greater than ${issue.minimum}`;
+    case 'too_big':
+      return issue.inclusive ? `must be at most ${issue.maximum}` : `must be less than ${issue.maximum}`;
+    case 'invalid_value':
+      return `must be ${oneOf(issue.values)}`;
+    default:
+      return undefined;
+  }
+}
+
+/** `value` checked by `schema`: its value, or a CliError `--flag <rule> (got "value").` */
+function parseOption<T>(flag: string, schema: z.ZodType<T>, value: string, input: unknown): NonNullable<T> {
+  const parsed = schema.safeParse(input, { error: cliWords });
+  if (!parsed.success || parsed.data === undefined || parsed.data === null) {
+    throw new CliError(`${flag} ${parsed.error?.issues[0]?.message ?? 'is required'} (got "${value}").`);
+  }
+  return parsed.data;
+}
+
+/** A commander option parser for a numeric option validated by `schema` (usually an API field's). */
 export function numberOption(flag: string, schema: z.ZodType<number | undefined>) {
-  return (value: string): number => {
-    const parsed = schema.safeParse(toNumber(value));
-    if (!parsed.success || parsed.data === undefined) {
-      throw new CliError(`${flag} ${parsed.error?.issues[0]?.message ?? 'is required'} (got "${value}").`);
-    }
-    return parsed.data;
-  };
+  return (value: string): number => parseOption(flag, schema, value, toNumber(value));
 }
 
 /** A commander option parser for a string option validated by `schema` (an enum, say). */
-export function choiceOption<T extends string>(flag: string, schema: z.ZodType<T>) {
-  return (value: string): T => {
-    const parsed = schema.safeParse(value);
-    if (!parsed.success) throw new CliError(`${flag} ${parsed.error.issues[0]?.message} (got "${value}").`);
-    return parsed.data;
-  };
+export function choiceOption<T extends string>(flag: string, schema: z.ZodType<T | undefined>) {
+  return (value: string): T => parseOption(flag, schema, value, value);
 }
 
 /** Does the folder (or a folder in it) hold a file the trace importer reads? */

@@ -6,13 +6,14 @@
  */
 import { z } from 'zod';
 import { isAbsolutePath } from './convert';
+import { hyperparameter, TRAIN_DTYPES, TrainDtype } from './train-options';
 
 const Id = z.string().min(1).max(200);
 const AbsolutePath = z.string().trim().min(1).max(4096).refine(isAbsolutePath, { message: 'must be an absolute path' });
 
 export const LORA_TARGETS = ['q_proj', 'k_proj', 'v_proj', 'o_proj', 'gate_proj', 'up_proj', 'down_proj'] as const;
-export const BASE_PRECISIONS = ['fp32', 'fp16', 'q4'] as const;
-export const BasePrecision = z.enum(BASE_PRECISIONS);
+export const BASE_PRECISIONS = TRAIN_DTYPES;
+export const BasePrecision = TrainDtype;
 export type BasePrecision = z.infer<typeof BasePrecision>;
 
 /** A registered model as a base for fine-tuning: usable when its Hugging Face checkpoint folder is on disk. */
@@ -29,17 +30,17 @@ export const BaseModel = z.object({
 export type BaseModel = z.infer<typeof BaseModel>;
 
 export const TrainHyper = z.object({
-  rank: z.number().int().min(1).max(512),
-  alpha: z.number().positive().max(4096),
+  rank: hyperparameter.rank,
+  alpha: hyperparameter.alpha,
   targets: z.array(z.enum(LORA_TARGETS)).min(1),
-  lr: z.number().positive().max(1),
-  epochs: z.number().int().min(1).max(100),
-  maxLength: z.number().int().min(16).max(131_072),
-  batch: z.number().int().min(1).max(256),
-  accumulation: z.number().int().min(1).max(1024),
+  lr: hyperparameter.lr,
+  epochs: hyperparameter.epochs,
+  maxLength: hyperparameter.seq,
+  batch: hyperparameter.batch,
+  accumulation: hyperparameter.accum,
   precision: BasePrecision,
   /** Stop after this many optimizer steps (default: all epochs). */
-  maxSteps: z.number().int().min(1).optional(),
+  maxSteps: hyperparameter.maxSteps.optional(),
 });
 export type TrainHyper = z.infer<typeof TrainHyper>;
 
@@ -72,8 +73,8 @@ export const RunInput = z
     dataFolder: AbsolutePath,
     name: z.string().trim().min(1).max(200).optional(),
     hyper: TrainHyper,
-    valFraction: z.number().min(0).max(0.5).default(0.1),
-    seed: z.number().int().min(0).max(2 ** 31).default(0),
+    valFraction: hyperparameter.valFraction.default(0.1),
+    seed: hyperparameter.seed.default(0),
     caps: GenerationCaps.default({ evalQuestions: 20, maxNewTokens: 2048, sampleEvery: 50 }),
     /** Field mapping for records with other field names (question=prompt,reasoning=reason,answer=gen_ans). */
     map: z.record(z.string(), z.string()).optional(),
@@ -196,9 +197,9 @@ export const finetuneApi = {
     input: z.object({
       folder: AbsolutePath,
       modelId: Id.optional(),
-      maxLength: z.number().int().min(16).max(131_072).default(2048),
-      valFraction: z.number().min(0).max(0.5).default(0.1),
-      seed: z.number().int().min(0).max(2 ** 31).default(0),
+      maxLength: hyperparameter.seq.default(2048),
+      valFraction: hyperparameter.valFraction.default(0.1),
+      seed: hyperparameter.seed.default(0),
       map: z.record(z.string(), z.string()).optional(),
     }).strict(),
     output: DataReport,

@@ -2,6 +2,7 @@
 // embedding (128256 × 8192, 2.1 GB in bf16) never holds more than one chunk of the source in memory.
 import { closeSync, openSync, readSync } from 'node:fs';
 import type { SafetensorsEntry } from '../model/safetensors';
+import { firstNonFinite } from '../util/finite';
 import { bf16ToF32Into, convertBf16ToF16, convertF32ToF16, f16BitsToF32, f32ToF16Bits, type ConversionCounts } from '../util/float16';
 
 export class ConvertError extends Error {
@@ -81,16 +82,7 @@ export class TensorReader {
 
   /** A NaN or infinity in a weight is a damaged checkpoint: refused, naming the file, not found by the first chat. */
   private checkFinite(bytes: Uint8Array, rowStart: number): void {
-    const count = bytes.length / this.elementBytes();
-    let bad = -1;
-    if (this.dtype === 'F32') {
-      const values = new Float32Array(bytes.buffer, bytes.byteOffset, count);
-      for (let i = 0; i < count && bad < 0; i++) if (!Number.isFinite(values[i])) bad = i;
-    } else {
-      const exponent = this.dtype === 'BF16' ? 0x7f80 : 0x7c00; // all exponent bits set: NaN or ±Inf
-      const bits = new Uint16Array(bytes.buffer, bytes.byteOffset, count);
-      for (let i = 0; i < count && bad < 0; i++) if ((bits[i] & exponent) === exponent) bad = i;
-    }
+    const bad = firstNonFinite(bytes, this.dtype);
     if (bad >= 0) {
       const row = rowStart + Math.floor(bad / this.cols);
       throw new ConvertError(`${this.entry.file}: tensor "${this.entry.name}" holds NaN or infinite values (row ${row}): the checkpoint is damaged. Download it again.`);

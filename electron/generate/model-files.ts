@@ -106,6 +106,15 @@ export function readEosIds(dir: string): number[] {
   return ids.length > 0 ? ids : fromFile('config.json');
 }
 
+/** Where an initializer's bytes live when they are outside the .onnx file (undefined: they are inside it). */
+export function externalDataOf(init: onnxProto.onnx.ITensorProto, onnxPath: string): { location: string; offset: number; length: number } | undefined {
+  if (init.dataLocation !== onnxProto.onnx.TensorProto.DataLocation.EXTERNAL) return undefined;
+  const entries = new Map((init.externalData ?? []).map((e) => [e.key ?? '', e.value ?? '']));
+  const location = entries.get('location');
+  if (!location) throw new ModelFolderError(`${onnxPath}: weight "${init.name}" has external data without a location.`);
+  return { location, offset: Number(entries.get('offset') ?? 0), length: Number(entries.get('length') ?? 0) };
+}
+
 /** Reads the external-data references of an .onnx file and checks each against the files on disk. */
 export function checkExternalData(onnxPath: string): string[] {
   let model: ReturnType<typeof onnxProto.onnx.ModelProto.decode>;
@@ -117,12 +126,8 @@ export function checkExternalData(onnxPath: string): string[] {
   const dir = path.dirname(onnxPath);
   const needed = new Map<string, number>(); // file → highest byte referenced
   for (const init of model.graph?.initializer ?? []) {
-    if (init.dataLocation !== onnxProto.onnx.TensorProto.DataLocation.EXTERNAL) continue;
-    const entries = new Map((init.externalData ?? []).map((e) => [e.key ?? '', e.value ?? '']));
-    const location = entries.get('location');
-    if (!location) throw new ModelFolderError(`${onnxPath}: weight "${init.name}" has external data without a location.`);
-    const end = Number(entries.get('offset') ?? 0) + Number(entries.get('length') ?? 0);
-    needed.set(location, Math.max(needed.get(location) ?? 0, end));
+    const external = externalDataOf(init, onnxPath);
+    if (external) needed.set(external.location, Math.max(needed.get(external.location) ?? 0, external.offset + external.length));
   }
   const files: string[] = [];
   for (const [location, end] of needed) {

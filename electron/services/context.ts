@@ -34,3 +34,15 @@ export interface ServicePart {
 }
 
 export type ServiceModule = (ctx: ServiceContext) => ServicePart;
+
+/**
+ * `create(ctx)` made once per services instance and shared by every module that asks for it (the job runner, the
+ * model registry, a repository): module state keyed by the instance, so two instances (tests, a CLI) never share it.
+ */
+export function perServices<T>(create: (ctx: ServiceContext) => T): (ctx: ServiceContext) => T {
+  const made = new WeakMap<ServiceContext, T>();
+  return (ctx) => {
+    if (!made.has(ctx)) made.set(ctx, create(ctx));
+    return made.get(ctx) as T;
+  };
+}

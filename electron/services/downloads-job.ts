@@ -10,7 +10,7 @@ import { formatBytes } from '../contract/units';
 import { discardPartial, downloadRepo, type DownloadResult } from '../downloads/downloader';
 import { repoCache } from '../downloads/hub-cache';
 import type { DownloadProgress as CoreProgress } from '../downloads/progress';
-import type { ServiceContext } from './context';
+import { perServices, type ServiceContext } from './context';
 import { ApiError } from './errors';
 import { cacheDirFor, hubOptionsFor } from './downloads-hub';
 import { downloadsRepo } from './downloads-records';
@@ -22,12 +22,7 @@ import { registryFor } from './models';
 export type DownloadJobParams = StartDownloadParams & { dtype: ConvertDtype };
 
 /** Latest per-file progress of the downloads running now, by job id (for downloads.progress). */
-const live = new WeakMap<ServiceContext, Map<string, DownloadProgress>>();
-export function liveProgress(ctx: ServiceContext): Map<string, DownloadProgress> {
-  let map = live.get(ctx);
-  if (!map) live.set(ctx, (map = new Map()));
-  return map;
-}
+export const liveProgress: (ctx: ServiceContext) => Map<string, DownloadProgress> = perServices(() => new Map());
 
 const EMIT_EVERY_MS = 250;
 

@@ -14,7 +14,7 @@ import type { Job } from '../contract/api';
 import { EngineError, EngineErrorCode } from '../engine/protocol';
 import type { EngineHost } from '../engine/host';
 import type { JobRecord, JobState } from '../store';
-import type { ServiceContext } from './context';
+import { perServices, type ServiceContext } from './context';
 import { ApiError } from './errors';
 
 const SAVE_EVERY_MS = 250;
@@ -267,15 +267,7 @@ export function jobRunner(ctx: ServiceContext) {
 export type JobRunner = ReturnType<typeof jobRunner>;
 
 /** One runner per services instance: every module that starts jobs shares it, so jobs.cancel finds them all. */
-const runners = new WeakMap<ServiceContext, JobRunner>();
-export function runnerFor(ctx: ServiceContext): JobRunner {
-  let runner = runners.get(ctx);
-  if (!runner) {
-    runner = jobRunner(ctx);
-    runners.set(ctx, runner);
-  }
-  return runner;
-}
+export const runnerFor: (ctx: ServiceContext) => JobRunner = perServices(jobRunner);
 
 const asParams = (params: unknown): Record<string, unknown> =>
   params && typeof params === 'object' && !Array.isArray(params) ? (params as Record<string, unknown>) : {};

@@ -3,8 +3,10 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import onnxProto from 'onnx-proto';
 import { EngineHost } from '../engine/host';
 import { nodeEngineSpawner } from '../engine/spawn-node';
+import { externalDataOf } from '../generate/model-files';
 import type { LoadedModelInfo } from '../generate/model-pool';
 import { scriptedOnnxModel } from '../testing/model-folders';
 import { createServices, httpStatusFor, type Services } from './index';
@@ -61,4 +63,27 @@ describe('models.add', () => {
     expect(httpStatusFor('model_invalid')).toBe(422);
     expect(await services.call('models.list', {})).toEqual([]);
   });
+
+  it('refuses a folder with a NaN in an external-data weight (422, naming the file and the tensor), and accepts it intact', async () => {
+    const damaged = path.join(dataDir, 'nan-weight');
+    fs.cpSync(modelDir, damaged, { recursive: true });
+    const onnxPath = path.join(damaged, 'onnx', 'model.onnx');
+    const weight = (onnxProto.onnx.ModelProto.decode(fs.readFileSync(onnxPath)).graph?.initializer ?? []).find(
+      (i) => i.dataType === onnxProto.onnx.TensorProto.DataType.FLOAT && externalDataOf(i, onnxPath),
+    )!;
+    const { location, offset } = externalDataOf(weight, onnxPath)!;
+    const dataFile = path.join(damaged, 'onnx', location);
+    const intact = fs.readFileSync(dataFile);
+    const fd = fs.openSync(dataFile, 'r+');
+    fs.writeSync(fd, new Uint8Array(new Float32Array([NaN]).buffer), 0, 4, offset + 8);
+    fs.closeSync(fd);
+    const refused = services.call('models.add', { path: damaged });
+    await expect(refused).rejects.toMatchObject({ code: 'model_invalid', message: expect.stringContaining(`${dataFile}: tensor "${weight.name}" holds NaN`) });
+    expect(await services.call('models.list', {})).toEqual([]);
+
+    fs.writeFileSync(dataFile, intact);
+    const added = await services.call('models.add', { path: damaged });
+    expect(await services.call('models.list', {})).toEqual([expect.objectContaining({ id: added.id, path: damaged })]);
+    await services.call('models.remove', { modelId: added.id });
+  }, 300_000); // reads the folder's weights twice: seconds alone, minutes on a shared, loaded machine
 });

@@ -8,9 +8,10 @@ import { ProviderChoice, type LoadedModel, type ModelInfo } from '../contract/in
 import { MANIFEST_FILE, readManifest } from '../convert/manifest';
 import type { LoadedModelInfo } from '../generate/model-pool';
 import { inspectModelFolder, ModelFolderError, pickVariant, type ModelFolderInfo } from '../generate/model-files';
+import { scanModelWeights } from '../generate/weights-scan';
 import type { ModelRecord } from '../store';
 import { checkTokenizerFiles } from '../tokenizer/model-tokenizer';
-import type { ServiceContext, ServiceModule } from './context';
+import { perServices, type ServiceContext, type ServiceModule } from './context';
 import { ApiError } from './errors';
 import { convertedWith, readFolderManifest, speedUpgradeOf } from './speed-upgrade';
 
@@ -74,11 +75,15 @@ export function sourceFolders(r: ModelRecord): string[] {
   return folders;
 }
 
-/** Validates a folder the way `models.add` does; ApiError 'model_invalid' names the missing or corrupt file. */
-export async function validateModelFolder(dir: string, options: { tokenizer?: boolean } = {}): Promise<ModelFolderInfo> {
+/**
+ * Validates a folder the way `models.add` does; ApiError 'model_invalid' names the missing or corrupt file.
+ * `weights`: read every float weight for NaN and infinity (seconds per gigabyte, so only when a folder is added).
+ */
+export async function validateModelFolder(dir: string, options: { tokenizer?: boolean; weights?: boolean } = {}): Promise<ModelFolderInfo> {
   let info: ModelFolderInfo;
   try {
     info = inspectModelFolder(dir);
+    if (options.weights) await scanModelWeights(info.variants);
   } catch (err) {
     if (err instanceof ModelFolderError) throw new ApiError('model_invalid', err.message);
     throw err;
@@ -183,7 +188,8 @@ export function modelsRegistry(ctx: ServiceContext) {
 
   /** `origin`: the registered model it derives from (a model id), or the checkpoint folder it was converted from. */
   const add = async (folder: string, name?: string, origin: { derivedFrom?: string; convertedFrom?: string } = {}): Promise<ModelInfo> => {
-    const info = await validateModelFolder(folder, { tokenizer: true });
+    // the converter checked every source weight and narrows by saturating: its own output needs no second read
+    const info = await validateModelFolder(folder, { tokenizer: true, weights: !origin.convertedFrom });
     const existing = ctx.store.models.getByPath(info.dir);
     if (existing) {
       // The folder may have changed since (a forced conversion replaced it): keep the record, refresh what it holds.
@@ -229,15 +235,7 @@ export function modelsRegistry(ctx: ServiceContext) {
 export type ModelsRegistry = ReturnType<typeof modelsRegistry>;
 
 /** One registry per services instance, shared by the models and chats modules. */
-const registries = new WeakMap<ServiceContext, ModelsRegistry>();
-export function registryFor(ctx: ServiceContext): ModelsRegistry {
-  let registry = registries.get(ctx);
-  if (!registry) {
-    registry = modelsRegistry(ctx);
-    registries.set(ctx, registry);
-  }
-  return registry;
-}
+export const registryFor: (ctx: ServiceContext) => ModelsRegistry = perServices(modelsRegistry);
 
 export const modelsService: ServiceModule = (ctx) => {
   const registry = registryFor(ctx);

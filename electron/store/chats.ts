@@ -1,7 +1,7 @@
 /** Repository of the chats table. */
 import { randomUUID } from 'node:crypto';
 import type Database from 'better-sqlite3';
-import { compact } from './json';
+import { fromRow } from './json';
 
 export interface ChatRecord {
   id: string;
@@ -25,16 +25,7 @@ interface ChatRow {
   updated_at: number;
 }
 
-const toRecord = (row: ChatRow): ChatRecord =>
-  compact({
-    id: row.id,
-    title: row.title,
-    modelId: row.model_id ?? undefined,
-    leafId: row.leaf_id ?? undefined,
-    instructions: row.instructions ?? undefined,
-    createdAt: row.created_at,
-    updatedAt: row.updated_at,
-  });
+const toRecord = (row: ChatRow): ChatRecord => fromRow(row);
 
 /** One search hit: a chat whose title matched, or a message of it (with a snippet around the match). */
 export interface ChatSearchHit {

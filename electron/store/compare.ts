@@ -1,7 +1,7 @@
 /** Repository of saved Compare sessions: two chats (one per side) and an optional expected answer. */
 import { randomUUID } from 'node:crypto';
 import type Database from 'better-sqlite3';
-import { compact } from './json';
+import { fromRow } from './json';
 
 export interface CompareSessionRecord {
   id: string;
@@ -23,16 +23,7 @@ interface CompareRow {
   updated_at: number;
 }
 
-const toRecord = (row: CompareRow): CompareSessionRecord =>
-  compact({
-    id: row.id,
-    title: row.title,
-    leftChatId: row.left_chat_id ?? undefined,
-    rightChatId: row.right_chat_id ?? undefined,
-    expectedAnswer: row.expected_answer ?? undefined,
-    createdAt: row.created_at,
-    updatedAt: row.updated_at,
-  });
+const toRecord = (row: CompareRow): CompareSessionRecord => fromRow(row);
 
 export interface CompareSessionPatch {
   title?: string;

@@ -19,3 +19,22 @@ export function compact<T extends object>(value: T): T {
   }
   return value;
 }
+
+type CamelCase<S extends string> = S extends `${infer Head}_${infer Tail}` ? `${Head}${Capitalize<CamelCase<Tail>>}` : S;
+
+/** A row's columns as a record's fields: snake_case names in camelCase, a NULL column absent. */
+export type FromRow<Row> = {
+  [K in keyof Row as CamelCase<K & string>]: null extends Row[K] ? Exclude<Row[K], null> | undefined : Row[K];
+};
+
+/**
+ * The record of a row whose columns are its fields (model_id → modelId, NULL → absent), so no table maps by hand.
+ * Every column read becomes a field: a table that gains a column the record does not have names its columns.
+ */
+export function fromRow<Row extends object>(row: Row): FromRow<Row> {
+  const record: Record<string, unknown> = {};
+  for (const [column, value] of Object.entries(row)) {
+    if (value !== null && value !== undefined) record[column.replace(/_([a-z])/g, (_, letter: string) => letter.toUpperCase())] = value;
+  }
+  return record as FromRow<Row>;
+}

@@ -1,7 +1,7 @@
 /** Repository of the messages table. */
 import { randomUUID } from 'node:crypto';
 import type Database from 'better-sqlite3';
-import { compact, fromJson, toJson } from './json';
+import { compact, fromJson, fromRow, toJson } from './json';
 
 export type MessageRole = 'system' | 'user' | 'assistant';
 export type MessageStatus = 'complete' | 'streaming' | 'stopped' | 'error' | 'interrupted';
@@ -54,20 +54,7 @@ export interface MessagePatch {
   error?: string;
 }
 
-const toRecord = (row: MessageRow): MessageRecord =>
-  compact({
-    id: row.id,
-    chatId: row.chat_id,
-    parentId: row.parent_id ?? undefined,
-    role: row.role,
-    content: row.content,
-    reasoning: row.reasoning ?? undefined,
-    status: row.status,
-    stats: fromJson<Record<string, unknown>>(row.stats),
-    error: row.error ?? undefined,
-    createdAt: row.created_at,
-    updatedAt: row.updated_at,
-  });
+const toRecord = (row: MessageRow): MessageRecord => compact({ ...fromRow(row), stats: fromJson<Record<string, unknown>>(row.stats) });
 
 export function messagesRepository(db: Database.Database) {
   const statements = {

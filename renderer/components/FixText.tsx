@@ -1,6 +1,7 @@
 import { useState } from 'react';
 import { copyText } from '../state/clipboard';
 import { fixTextParts } from '../state/fixText';
+import './fix-text.css';
 
 function CopyableCode({ code }: { code: string }) {
   const [copied, setCopied] = useState(false);

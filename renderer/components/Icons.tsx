@@ -90,13 +90,6 @@ export const CloseIcon = (p: IconProps) => (
   </Icon>
 );
 
-export const ChipIcon = (p: IconProps) => (
-  <Icon {...p}>
-    <rect x="6" y="6" width="12" height="12" rx="2" />
-    <path d="M9 2v4M15 2v4M9 18v4M15 18v4M2 9h4M2 15h4M18 9h4M18 15h4" />
-  </Icon>
-);
-
 export const PlayIcon = (p: IconProps) => (
   <Icon {...p}>
     <path d="M7 4.5v15l12-7.5Z" />
@@ -139,5 +132,33 @@ export const MonitorIcon = (p: IconProps) => (
   <Icon {...p}>
     <rect x="2.5" y="4" width="19" height="13" rx="2" />
     <path d="M8 21h8M12 17v4" />
+  </Icon>
+);
+
+/** The smaller row and toolbar icons (chat list, add, delete, rename, sidebar toggle) are drawn at 16 px. */
+const SMALL = { width: 16, height: 16 };
+
+export const PlusIcon = (p: IconProps) => (
+  <Icon {...SMALL} {...p}>
+    <path d="M12 5v14M5 12h14" />
+  </Icon>
+);
+
+export const TrashIcon = (p: IconProps) => (
+  <Icon {...SMALL} {...p}>
+    <path d="M4 7h16M10 11v6M14 11v6M6 7l1 12a2 2 0 0 0 2 2h6a2 2 0 0 0 2-2l1-12M9 7V4h6v3" />
+  </Icon>
+);
+
+export const PencilIcon = (p: IconProps) => (
+  <Icon {...SMALL} {...p}>
+    <path d="M4 20h4L18.5 9.5a2.1 2.1 0 0 0-4-4L4 16v4Z" />
+  </Icon>
+);
+
+export const SidebarIcon = (p: IconProps) => (
+  <Icon {...SMALL} {...p}>
+    <rect x="3" y="4" width="18" height="16" rx="2" />
+    <path d="M9 4v16" />
   </Icon>
 );

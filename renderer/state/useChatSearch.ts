@@ -1,10 +1,15 @@
-import { useEffect, useState } from 'react';
+import { useState } from 'react';
 import type { ChatView, SearchHit } from '../../electron/contract/chat';
 import { errorMessage } from '../api';
 import { useApi } from './ApiContext';
+import { useDebounced } from './useDebounced';
+import { useQuery } from './useQuery';
 
 /** Searching waits this long after the last keystroke. */
 const DEBOUNCE_MS = 200;
+/** The longest search the server takes. */
+const MAX_QUERY = 500;
+const NONE: SearchHit[] = [];
 
 export interface ChatSearchState {
   query: string;
@@ -20,39 +25,12 @@ export interface ChatSearchState {
 export function useChatSearch(): ChatSearchState {
   const api = useApi();
   const [query, setQuery] = useState('');
-  const [hits, setHits] = useState<SearchHit[]>([]);
-  const [searching, setSearching] = useState(false);
   const [error, setError] = useState<string | null>(null);
-
-  useEffect(() => {
-    const text = query.trim();
-    if (!text) {
-      setHits([]);
-      setSearching(false);
-      return;
-    }
-    let alive = true;
-    setSearching(true);
-    const timer = setTimeout(() => {
-      api.call('chats.search', { query: text.slice(0, 500) }).then(
-        (found) => {
-          if (!alive) return;
-          setHits(found);
-          setError(null);
-          setSearching(false);
-        },
-        (reason: unknown) => {
-          if (!alive) return;
-          setError(errorMessage(reason));
-          setSearching(false);
-        },
-      );
-    }, DEBOUNCE_MS);
-    return () => {
-      alive = false;
-      clearTimeout(timer);
-    };
-  }, [api, query]);
+  const text = query.trim().slice(0, MAX_QUERY);
+  const settled = useDebounced(text, DEBOUNCE_MS);
+  const search = useQuery('chats.search', settled ? { query: settled } : null);
+  const hits = text ? (search.data ?? NONE) : NONE;
+  const searching = text !== '' && (text !== settled || search.loading);
 
   const reveal = async (hit: SearchHit) => {
     if (!hit.messageId) return undefined;
@@ -64,5 +42,5 @@ export function useChatSearch(): ChatSearchState {
     }
   };
 
-  return { query, setQuery, hits, searching, error, reveal };
+  return { query, setQuery, hits, searching, error: error ?? search.error, reveal };
 }

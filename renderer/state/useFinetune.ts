@@ -4,9 +4,13 @@
  */
 import { useCallback, useEffect, useRef, useState } from 'react';
 import type { Job } from '../../electron/contract/api';
-import type { BaseModel, DataReport, Estimate, RunDetail, RunInput, RunSummary } from '../../electron/contract/finetune';
+import type { BaseModel, DataReport, Estimate, RunInput, RunSummary } from '../../electron/contract/finetune';
 import { errorMessage } from '../api';
-import { useApi, useConnection } from './ApiContext';
+import { useApi } from './ApiContext';
+import { useQuery } from './useQuery';
+
+const NO_BASES: BaseModel[] = [];
+const NO_RUNS: RunSummary[] = [];
 
 export interface AsyncState<T> {
   data: T | null;
@@ -32,15 +36,8 @@ function useAsync<T>() {
 }
 
 export function useBaseModels(): { models: BaseModel[]; error: string | null } {
-  const api = useApi();
-  const connection = useConnection();
-  const [models, setModels] = useState<BaseModel[]>([]);
-  const [error, setError] = useState<string | null>(null);
-  useEffect(() => {
-    if (connection !== 'connected') return;
-    api.call('finetune.baseModels', {}).then(setModels, (reason: unknown) => setError(errorMessage(reason)));
-  }, [api, connection]);
-  return { models, error };
+  const bases = useQuery('finetune.baseModels', {});
+  return { models: bases.data ?? NO_BASES, error: bases.error };
 }
 
 export function useDataReport() {
@@ -64,14 +61,8 @@ export function useEstimate() {
 /** Run history, newest first; refreshed when any run changes state. */
 export function useRuns() {
   const api = useApi();
-  const connection = useConnection();
-  const [runs, setRuns] = useState<RunSummary[]>([]);
-  const refresh = useCallback(() => {
-    api.call('finetune.runs', {}).then(setRuns, () => undefined);
-  }, [api]);
-  useEffect(() => {
-    if (connection === 'connected') refresh();
-  }, [connection, refresh]);
+  const history = useQuery('finetune.runs', {});
+  const { refresh } = history;
   useEffect(() => {
     let lastState = new Map<string, string>();
     return api.on('finetune.update', (update) => {
@@ -79,7 +70,7 @@ export function useRuns() {
       lastState = new Map(lastState).set(update.runId, update.state);
     });
   }, [api, refresh]);
-  return { runs, refresh };
+  return { runs: history.data ?? NO_RUNS, refresh };
 }
 
 /** One run in full, refetched (at most every REFETCH_MS) while updates for it arrive. */
@@ -87,23 +78,14 @@ const REFETCH_MS = 250;
 
 export function useRun(runId: string | null) {
   const api = useApi();
-  const [detail, setDetail] = useState<RunDetail | null>(null);
-  const [error, setError] = useState<string | null>(null);
+  const run = useQuery('finetune.run', runId ? { runId } : null);
+  const { refresh: load } = run;
+  const [actionError, setError] = useState<string | null>(null);
   const [acting, setActing] = useState(false);
   const timer = useRef<ReturnType<typeof setTimeout> | null>(null);
 
-  const load = useCallback(() => {
-    if (!runId) return;
-    api.call('finetune.run', { runId }).then(
-      (d) => setDetail(d.id === runId ? d : null),
-      (reason: unknown) => setError(errorMessage(reason)),
-    );
-  }, [api, runId]);
-
   useEffect(() => {
-    setDetail(null);
     setError(null);
-    load();
     const off = api.on('finetune.update', (update) => {
       if (update.runId !== runId || timer.current) return;
       timer.current = setTimeout(() => {
@@ -149,6 +131,9 @@ export function useRun(runId: string | null) {
     [api, runId],
   );
 
+  // the last run read stays in the query while another is read: show only the one asked for
+  const detail = runId && run.data?.id === runId ? run.data : null;
+  const error = actionError ?? (runId ? run.error : null);
   return { detail, error, acting, reload: load, pause: () => act('finetune.pause'), cancel: () => act('finetune.cancel'), resume: () => act('finetune.resume'), merge };
 }
 

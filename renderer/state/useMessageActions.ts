@@ -2,7 +2,7 @@ import { useCallback } from 'react';
 import type { ChatMessage, GenerationSettings } from '../../electron/contract/inference';
 import { errorMessage } from '../api';
 import { useApi } from './ApiContext';
-import type { ChatSession } from './chatSession';
+import type { ChatSession } from './useChatSession';
 
 export interface MessageActions {
   regenerate(message: ChatMessage, modelId?: string): Promise<boolean>;

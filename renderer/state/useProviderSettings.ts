@@ -22,7 +22,7 @@ export interface ProviderSetting {
 /** engine.info of the running engine (re-read when a restarted engine has a new pid). */
 function useEngineInfo(): EngineInfo | null {
   const engine = useEngine();
-  return useQuery('engine.info', engine.status?.state === 'ready' ? engine.status.pid : null).data;
+  return useQuery('engine.info', {}, { key: engine.status?.state === 'ready' ? engine.status.pid : null }).data;
 }
 
 /** Saves a choice and reports progress and errors the same way for both selects. */

@@ -1,9 +1,13 @@
-import { useCallback, useEffect, useRef, useState } from 'react';
+import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import type { Job } from '../../electron/contract/api';
 import type { Vote } from '../../electron/contract/chat';
 import type { GenerationSettings } from '../../electron/contract/inference';
 import { errorMessage } from '../api';
 import { useApi } from './ApiContext';
+import { useQuery } from './useQuery';
+
+/** No votes read yet (one object, so effects that depend on the list do not re-run each render). */
+const NONE: Vote[] = [];
 
 /** Re-reading a running vote's samples at most this often (the job's updates come every 100 ms). */
 const REFRESH_MS = 400;
@@ -22,30 +26,23 @@ export interface VotesState {
 /** The majority votes run on one reply: loads them, starts one, follows its job and re-reads its samples. */
 export function useVotes(messageId: string, enabled: boolean): VotesState {
   const api = useApi();
-  const [votes, setVotes] = useState<Vote[]>([]);
-  const [jobs, setJobs] = useState<Record<string, Job>>({});
+  const listed = useQuery('votes.forMessage', enabled ? { messageId } : null);
+  const { setData } = listed;
+  const votes = listed.data ?? NONE;
+  const setVotes = useCallback((update: (votes: Vote[]) => Vote[]) => setData((old) => update(old ?? [])), [setData]);
+  /** Jobs as their own updates and the controls reported them. */
+  const [updated, setJobs] = useState<Record<string, Job>>({});
   const [error, setError] = useState<string | null>(null);
   const lastRead = useRef<Record<string, number>>({});
 
-  useEffect(() => {
-    if (!enabled) return;
-    let alive = true;
-    api.call('votes.forMessage', { messageId }).then(
-      async (list) => {
-        if (!alive) return;
-        setVotes(list);
-        // an unfinished vote from before (paused, interrupted): its job says whether it can go on
-        if (list.some((v) => v.jobId && v.done.length < v.samples)) {
-          const all = await api.call('jobs.list', {});
-          if (alive) setJobs(Object.fromEntries(all.filter((j) => list.some((v) => v.jobId === j.id)).map((j) => [j.id, j])));
-        }
-      },
-      (reason: unknown) => alive && setError(errorMessage(reason)),
-    );
-    return () => {
-      alive = false;
-    };
-  }, [api, messageId, enabled]);
+  // An unfinished vote from before (paused, interrupted): its job, read once, says whether it can go on. A job's
+  // own updates are newer than that list, so they win.
+  const unfinished = votes.filter((v) => v.jobId && v.done.length < v.samples && !updated[v.jobId]).map((v) => v.jobId).join();
+  const earlier = useQuery('jobs.list', unfinished ? {} : null, { key: unfinished });
+  const jobs = useMemo(() => {
+    const ours = (earlier.data ?? []).filter((j) => votes.some((v) => v.jobId === j.id));
+    return { ...Object.fromEntries(ours.map((j) => [j.id, j])), ...updated };
+  }, [earlier.data, votes, updated]);
 
   const reread = useCallback(
     async (voteId: string) => {
@@ -57,7 +54,7 @@ export function useVotes(messageId: string, enabled: boolean): VotesState {
         setError(errorMessage(reason));
       }
     },
-    [api],
+    [api, setVotes],
   );
 
   useEffect(() => {
@@ -82,7 +79,7 @@ export function useVotes(messageId: string, enabled: boolean): VotesState {
         setError(errorMessage(reason));
       }
     },
-    [api, messageId],
+    [api, messageId, setVotes],
   );
 
   const control = useCallback(
@@ -101,5 +98,5 @@ export function useVotes(messageId: string, enabled: boolean): VotesState {
   const pause = useCallback((jobId: string) => control('jobs.pause', jobId), [control]);
   const resume = useCallback((jobId: string) => control('jobs.resume', jobId), [control]);
 
-  return { votes, jobs, error, start, cancel, pause, resume };
+  return { votes, jobs, error: error ?? listed.error ?? earlier.error, start, cancel, pause, resume };
 }

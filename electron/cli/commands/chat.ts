@@ -7,7 +7,8 @@ import type { ChatMessage, ChatDelta } from '../../contract/inference';
 import { startBackend } from '../backend';
 import type { CliCommand } from '../command';
 import { resolveModel } from './models';
-import { addGenerationOptions, generationOptions, streamPrinter, type RunCliOptions } from './run';
+import { addGenerationOptions, generationOptions, type RunCliOptions } from '../generation-options';
+import { streamPrinter } from './run';
 
 export const chatCommand: CliCommand = (program) => {
   addGenerationOptions(program.command('chat <model>').description('Chat with a model in the terminal (Ctrl+C stops a reply, Ctrl+D exits)')).action(

@@ -74,7 +74,7 @@ describe('distillery convert', () => {
     await expect(convertFolder(hfDir, thesis, { dtype: 'fp32', force: true })).rejects.toThrow(/not a Distillery model folder/);
     expect(fs.readdirSync(thesis).sort()).toEqual(['onnx', 'photos', 'thesis.txt']);
     await expect(convertFolder(hfDir, hfDir, { dtype: 'fp32' })).rejects.toThrow(/must differ/);
-    await expect(convertFolder(hfDir, path.join(root, 'x'), { dtype: 'int3' })).rejects.toThrow(/Unknown --dtype "int3": use one of fp32/);
+    await expect(convertFolder(hfDir, path.join(root, 'x'), { dtype: 'int3' })).rejects.toThrow(/Unknown dtype "int3": use one of fp32/);
   });
 
   it('rejects bad configs and mismatched weights with clear errors and writes nothing', async () => {

@@ -1,23 +1,28 @@
 /** `distillery convert <hf-folder> <out-folder> --dtype fp32`: a Hugging Face checkpoint → a transformers.js folder. */
 import fs from 'node:fs';
 import path from 'node:path';
+import { CONVERT_DTYPES, ConvertDtype, StartConvertInput } from '../../contract/convert';
 import { formatBytes } from '../../contract/units';
 import { ConfigError } from '../../model/config';
 import { SafetensorsError } from '../../model/safetensors';
 import { convertCheckpoint } from '../../convert/convert';
 import { convertProgressPrinter } from '../../convert/cli-progress';
 import { sweepStalePartials } from '../../convert/partials';
-import { MODEL_DTYPES } from '../../convert/settings';
 import { ConvertError } from '../../convert/source';
 import { CancelledError } from '../../convert/tensors';
 import { CliError, type CliCommand } from '../command';
+import { choiceOption, numberOption } from '../options';
+
+/** The conversion job's own fields: the command line refuses what the API would. */
+const convertInput = StartConvertInput.shape;
 
 export interface ConvertOptions {
+  /** One of the converter's dtypes (the command line checks it; the converter refuses others too). */
   dtype: string;
   /** q4/q4f16 only. */
-  blockSize?: string | number;
+  blockSize?: number;
   asymmetric?: boolean;
-  accuracyLevel?: string | number;
+  accuracyLevel?: number;
   quantizeEmbeddings?: boolean;
   /** Keep lm_head float16 instead of 4-bit. */
   floatLmHead?: boolean;
@@ -68,17 +73,7 @@ export function progressPrinter(stream: NodeJS.WriteStream = process.stderr): (e
   };
 }
 
-const optionalNumber = (value: string | number | undefined, flag: string): number | undefined => {
-  if (value === undefined) return undefined;
-  const n = Number(value);
-  if (!Number.isInteger(n)) throw new CliError(`${flag} must be an integer, got "${value}".`);
-  return n;
-};
-
 export async function convertFolder(hfFolder: string, outFolder: string, options: ConvertOptions): Promise<ConvertFolderResult> {
-  if (!MODEL_DTYPES.includes(options.dtype as (typeof MODEL_DTYPES)[number])) {
-    throw new CliError(`Unknown --dtype "${options.dtype}": use one of ${MODEL_DTYPES.join(', ')}.`);
-  }
   checkSourceFolder(hfFolder);
   checkOutputFolder(hfFolder, outFolder);
   // What an earlier `convert` into the same folder left when it was killed (its process is gone).
@@ -90,9 +85,9 @@ export async function convertFolder(hfFolder: string, outFolder: string, options
   try {
     const result = await convertCheckpoint(hfFolder, outFolder, {
       dtype: options.dtype,
-      blockSize: optionalNumber(options.blockSize, '--block-size'),
+      blockSize: options.blockSize,
       symmetric: options.asymmetric ? false : undefined,
-      accuracyLevel: optionalNumber(options.accuracyLevel, '--accuracy-level'),
+      accuracyLevel: options.accuracyLevel,
       quantizeEmbeddings: options.quantizeEmbeddings || undefined,
       quantizeLmHead: options.floatLmHead ? false : undefined,
       portable: options.portable === true,
@@ -122,10 +117,10 @@ export const convertCommand: CliCommand = (program) => {
     .description('Convert a Hugging Face qwen2/llama checkpoint folder into an ONNX model folder the app can run')
     .argument('<hf-folder>', 'folder with config.json, *.safetensors and the tokenizer files')
     .argument('<out-folder>', 'new or empty folder to write the model into')
-    .option('--dtype <dtype>', `weight type (${MODEL_DTYPES.join(', ')})`, 'fp32')
-    .option('--block-size <n>', 'q4/q4f16: weights per quantization block, a power of two ≥ 16 (default 32)')
+    .option('--dtype <dtype>', `weight type (${CONVERT_DTYPES.join(', ')})`, choiceOption('--dtype', ConvertDtype), 'fp32')
+    .option('--block-size <n>', 'q4/q4f16: weights per quantization block, a power of two ≥ 16 (default 32)', numberOption('--block-size', convertInput.blockSize))
     .option('--asymmetric', 'q4/q4f16: store zero points (default symmetric)')
-    .option('--accuracy-level <n>', 'q4/q4f16: MatMulNBits accuracy_level 0–4 (default 4: int8 activations, fastest on CPU)')
+    .option('--accuracy-level <n>', 'q4/q4f16: MatMulNBits accuracy_level 0–4 (default 4: int8 activations, fastest on CPU)', numberOption('--accuracy-level', convertInput.accuracyLevel))
     .option('--quantize-embeddings', 'q4/q4f16: store the token embedding in 4 bits (GatherBlockQuantized) instead of float16')
     .option('--float-lm-head', 'q4/q4f16: keep lm_head in float16 instead of 4 bits')
     .option('--portable', 'write the graph transformers.js can load too (GroupQueryAttention with past/present); decodes slower in Distillery at long contexts')

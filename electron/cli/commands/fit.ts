@@ -1,9 +1,10 @@
 /** `distillery fit [repo] [--json] [--context N]`: will each distill (or one repo) fit this machine, per precision. */
-import type { CatalogItem, CatalogList } from '../../contract/downloads';
+import { downloadsApi, type CatalogItem, type CatalogList } from '../../contract/downloads';
 import { formatBytes } from '../../contract/units';
 import { describeProviders } from '../../engine/providers-info';
 import { setProvidersProbe } from '../../services/downloads-catalog';
 import { CliError, type CliCommand } from '../command';
+import { numberOption } from '../options';
 import { withRegistry } from './models';
 
 /** The providers ONNX Runtime offers here, asked in this process: no engine to start for a report. */
@@ -34,11 +35,10 @@ export const fitCommand: CliCommand = (program) => {
   program
     .command('fit [repo]')
     .description('Will it fit? Memory (weights + KV cache + overhead) and disk per precision, for the six distills or one repo')
-    .option('--context <tokens>', 'context length to plan for (default: each model\'s default)')
+    .option('--context <tokens>', 'context length to plan for (default: each model\'s default)', numberOption('--context', downloadsApi['catalog.list'].input.shape.context))
     .option('--json', 'print JSON')
-    .action(async (repo: string | undefined, options: { context?: string; json?: boolean }) => {
-      const context = options.context === undefined ? undefined : Number(options.context);
-      if (context !== undefined && (!Number.isInteger(context) || context < 256 || context > 131072)) throw new CliError('--context must be a whole number of tokens between 256 and 131072.');
+    .action(async (repo: string | undefined, options: { context?: number; json?: boolean }) => {
+      const { context } = options;
       await withRegistry(async (services) => {
         setProvidersProbe(services.context, localProviders);
         try {

@@ -5,13 +5,15 @@
  */
 import { CONVERT_DTYPES, type ConvertDtype } from '../../contract/convert';
 import type { Job } from '../../contract/api';
+import { StartDownloadInput } from '../../contract/downloads';
 import { downloadProgressPrinter } from '../../downloads/cli-progress';
 import type { Services } from '../../services';
 import { startBackend } from '../backend';
 import { CliError, type CliCommand } from '../command';
+import { choiceOption } from '../options';
 
 interface PullOptions {
-  dtype?: string;
+  dtype?: ConvertDtype;
   revision: string;
   convert: boolean;
 }
@@ -43,9 +45,6 @@ function waitForEnd(services: Services, jobId: string, onUpdate: (job: Job) => v
 }
 
 async function pull(repo: string, options: PullOptions): Promise<void> {
-  if (options.dtype && !CONVERT_DTYPES.includes(options.dtype as ConvertDtype)) {
-    throw new CliError(`Unknown --dtype ${options.dtype}: use one of ${CONVERT_DTYPES.join(', ')}.`);
-  }
   const backend = await startBackend({ waitForEngine: options.convert });
   const { services } = backend;
   const printer = downloadProgressPrinter();
@@ -58,7 +57,7 @@ async function pull(repo: string, options: PullOptions): Promise<void> {
   try {
     const stopped = stoppedDownload(services, repo, options.revision);
     if (stopped) printer.line(`Resuming the download of ${repo} from the bytes already on disk.`);
-    current = stopped ? (await services.call('jobs.resume', { jobId: stopped })).id : (await services.call('downloads.start', { repo, revision: options.revision, convert: options.convert, ...(options.dtype ? { dtype: options.dtype as ConvertDtype } : {}) })).jobId;
+    current = stopped ? (await services.call('jobs.resume', { jobId: stopped })).id : (await services.call('downloads.start', { repo, revision: options.revision, convert: options.convert, ...(options.dtype ? { dtype: options.dtype } : {}) })).jobId;
     const download = await waitForEnd(services, current, () => undefined);
     printer.line(download.message ?? download.state);
     if (download.state === 'paused') throw new CliError(`Paused. Run \`distillery pull ${repo}\` again to continue where it stopped.`);
@@ -85,7 +84,7 @@ export const pullCommand: CliCommand = (program) => {
   program
     .command('pull <repo>')
     .description('Download a model from the Hugging Face hub (resumable: run it again after Ctrl+C or a failure), verify it, convert it and add it to your models')
-    .option('--dtype <dtype>', `precision: ${CONVERT_DTYPES.join(', ')} (default: what \`distillery fit\` recommends)`)
+    .option('--dtype <dtype>', `precision: ${CONVERT_DTYPES.join(', ')} (default: what \`distillery fit\` recommends)`, choiceOption('--dtype', StartDownloadInput.shape.dtype))
     .option('--revision <rev>', 'branch, tag or commit', 'main')
     .option('--no-convert', 'only download the checkpoint into the Hugging Face cache')
     .action((repo: string, options: PullOptions) => pull(repo, options));

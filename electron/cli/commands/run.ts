@@ -6,48 +6,11 @@ import type { StreamEvent } from '../../generate/r1-stream';
 import type { GenerationOutput } from '../../services/generation';
 import { startBackend } from '../backend';
 import { CliError, type CliCommand } from '../command';
+import { addGenerationOptions, addThreadsOption, generationOptions, type RunCliOptions } from '../generation-options';
 import { resolveModel } from './models';
 
 export const DIM = '\x1b[2m';
 export const RESET = '\x1b[0m';
-
-export interface RunCliOptions {
-  maxTokens?: string;
-  temperature?: string;
-  topP?: string;
-  seed?: string;
-  thinkingBudget?: string;
-  provider?: string;
-  dtype?: string;
-  threads?: string;
-  json?: boolean;
-}
-
-function numberOption(value: string | undefined, name: string, integer: boolean): number | undefined {
-  if (value === undefined) return undefined;
-  const n = Number(value);
-  if (!Number.isFinite(n) || (integer && !Number.isInteger(n)) || n < 0) {
-    throw new CliError(`--${name} must be a ${integer ? 'non-negative integer' : 'non-negative number'} (got "${value}").`);
-  }
-  return n;
-}
-
-export function generationOptions(o: RunCliOptions) {
-  return {
-    maxNewTokens: numberOption(o.maxTokens, 'max-tokens', true),
-    temperature: numberOption(o.temperature, 'temperature', false),
-    topP: numberOption(o.topP, 'top-p', false),
-    seed: numberOption(o.seed, 'seed', true),
-    thinkingBudget: numberOption(o.thinkingBudget, 'thinking-budget', true),
-  };
-}
-
-/** `--threads n`: a positive integer (undefined when not given). */
-export function threadsOption(value: string | undefined): number | undefined {
-  const n = numberOption(value, 'threads', true);
-  if (n === 0) throw new CliError('--threads must be at least 1 (leave it out for one thread per physical core).');
-  return n;
-}
 
 /** Writes streamed text: reasoning dimmed, a blank line, then the answer. */
 export function streamPrinter(out: NodeJS.WriteStream, color: boolean) {
@@ -72,25 +35,10 @@ export function streamPrinter(out: NodeJS.WriteStream, color: boolean) {
   };
 }
 
-export function addGenerationOptions<T extends { option(flags: string, description: string): T }>(command: T): T {
-  return command
-    .option('--max-tokens <n>', 'most tokens to generate (thinking + answer; up to 32768)')
-    .option('--temperature <t>', 'sampling temperature (R1 default 0.6; 0 = greedy)')
-    .option('--top-p <p>', 'nucleus sampling mass (R1 default 0.95)')
-    .option('--seed <s>', 'seed: the same seed gives the same text')
-    .option('--thinking-budget <n>', 'after n thinking tokens, close the thought and answer')
-    .option('--provider <name>', 'execution provider: auto, cuda, dml, coreml, webgpu, cpu')
-    .option('--dtype <dtype>', 'weights variant: fp32, fp16, q4, q4f16, ...');
-}
-
 export const runCommand: CliCommand = (program) => {
-  addGenerationOptions(
-    program
-      .command('run <model> <prompt>')
-      .description('Generate one reply (thinking dimmed, then the answer); model = id, name or folder'),
-  )
+  const command = program.command('run <model> <prompt>').description('Generate one reply (thinking dimmed, then the answer); model = id, name or folder');
+  addThreadsOption(addGenerationOptions(command), 'CPU threads for the model (default: the Settings value, else one per physical core)')
     .option('--json', 'print {reasoning, answer, stats} as JSON when done')
-    .option('--threads <n>', 'CPU threads for the model (default: the Settings value, else one per physical core)')
     .action(async (modelRef: string, prompt: string, options: RunCliOptions) => {
       const generation = generationOptions(options);
       const backend = await startBackend();
@@ -99,7 +47,7 @@ export const runCommand: CliCommand = (program) => {
         const call = backend.services.generation.start({
           modelId: model.id,
           messages: [{ role: 'user', content: prompt }],
-          settings: { ...generation, provider: options.provider, dtype: options.dtype, threads: threadsOption(options.threads) },
+          settings: { ...generation, provider: options.provider, dtype: options.dtype, threads: options.threads },
         });
         const onSigint = () => call.cancel();
         process.on('SIGINT', onSigint);

@@ -5,22 +5,28 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
+import { z } from 'zod';
 import { defaultStaticDir, startServer } from '../../server';
 import { startBackend } from '../backend';
 import { CliError, type CliCommand } from '../command';
 import { registryFor } from '../../services/models';
-import { threadsOption } from './run';
+import { addThreadsOption } from '../generation-options';
+import { numberOption } from '../options';
+
+/** A TCP port; 0 lets the system pick a free one. */
+const PORT_RULE = 'must be a whole number from 0 to 65535';
+const Port = z.number({ error: PORT_RULE }).int({ error: PORT_RULE }).min(0, { error: PORT_RULE }).max(65_535, { error: PORT_RULE });
 
 export const serveCommand: CliCommand = (program) => {
-  program
+  const serve = program
     .command('serve')
     .description('Start headless mode: the app and its API on http://127.0.0.1 (always local only), with a token')
-    .option('-p, --port <port>', 'port to listen on (0 = a free port)', parsePort, 0)
+    .option('-p, --port <port>', 'port to listen on (0 = a free port)', numberOption('--port', Port), 0)
     .option('--no-open', 'do not open a browser')
-    .option('--no-build', 'do not build the interface when it is missing (the page then says how)')
-    .option('--threads <n>', 'CPU threads per model for this server, the OpenAI API included (default: the Settings value)')
-    .action(async (options: { port: number; open: boolean; build: boolean; threads?: string }) => {
-      const threads = threadsOption(options.threads);
+    .option('--no-build', 'do not build the interface when it is missing (the page then says how)');
+  addThreadsOption(serve, 'CPU threads per model for this server, the OpenAI API included (default: the Settings value)')
+    .action(async (options: { port: number; open: boolean; build: boolean; threads?: number }) => {
+      const { threads } = options;
       if (options.build) buildInterfaceIfMissing(defaultStaticDir());
       const backend = await startBackend({ transport: 'http', waitForEngine: false });
       if (threads) registryFor(backend.services.context).defaults.threads = threads;
@@ -82,14 +88,6 @@ function buildInterfaceIfMissing(staticDir: string): void {
   process.stderr.write('Building the interface (first run only)…\n');
   const build = spawnSync(process.execPath, [bin, 'build'], { cwd: repo, stdio: ['ignore', process.stderr, process.stderr] });
   if (build.status !== 0) throw new CliError('Building the interface failed (see above); run `npm run build` to retry.');
-}
-
-function parsePort(value: string): number {
-  const port = Number(value);
-  if (!Number.isInteger(port) || port < 0 || port > 65_535) {
-    throw new CliError(`--port must be a whole number from 0 to 65535 (got '${value}').`);
-  }
-  return port;
 }
 
 function canOpenBrowser(): boolean {

@@ -3,10 +3,12 @@
  * `distillery traces convert <folder> --out data.jsonl` (the canonical JSONL that `train run` reads).
  */
 import type { Command } from 'commander';
+import { finetuneApi } from '../../contract/finetune';
 import { formatBytes } from '../../contract/units';
 import { loadTrainingTokenizer } from '../../train/tokenize';
 import { checkTraces, importTraces, parseFieldMap, type ImportOptions, type ImportProgress, type TraceReport } from '../../traces';
 import { CliError, type CliCommand } from '../command';
+import { numberOption } from '../options';
 
 interface ImportFlags { map?: string; model?: string; maxLength?: number }
 interface CheckFlags extends ImportFlags { json?: boolean }
@@ -89,11 +91,8 @@ async function convertAction(folder: string, flags: ConvertFlags): Promise<void>
   process.stdout.write(`Wrote ${report.examples.toLocaleString('en-US')} traces to ${flags.out}\n`);
 }
 
-const positiveInt = (value: string): number => {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n <= 0) throw new CliError(`--max-length must be a positive integer (got "${value}")`);
-  return n;
-};
+/** The fine-tune data check's own length limit: a length the app would refuse is refused here too. */
+const MaxLength = finetuneApi['finetune.checkData'].input.shape.maxLength;
 
 export const tracesCommand: CliCommand = (program: Command) => {
   const traces = program.command('traces').description('Reasoning-trace folders: check them, convert them to training JSONL');
@@ -101,7 +100,7 @@ export const tracesCommand: CliCommand = (program: Command) => {
     cmd
       .option('--map <fields>', 'which fields hold the trace, e.g. question=prompt,reasoning=reason,answer=gen_ans')
       .option('--model <hf-folder>', "count lengths in this model's tokens (its tokenizer.json)")
-      .option('--max-length <tokens>', 'report how many examples are longer (needs --model)', positiveInt);
+      .option('--max-length <tokens>', 'report how many examples are longer (needs --model)', numberOption('--max-length', MaxLength));
   shared(traces.command('check <folder>').description('Read every trace file (recursively) and report counts, formats, problems and lengths'))
     .option('--json', 'print the report as JSON')
     .action(checkAction);

@@ -3,6 +3,7 @@
  * adapter into its base and convert the result).
  */
 import type { Command } from 'commander';
+import { CONVERT_DTYPES, ConvertDtype } from '../../contract/convert';
 import { TrainDtype, TrainHyperparameters } from '../../contract/train-options';
 import { SafetensorsCheckpoint } from '../../model/safetensors';
 import { validateWeights } from '../../model/weights';
@@ -21,29 +22,34 @@ import { describeReport, importProgressPrinter } from './traces';
 
 const hp = TrainHyperparameters.shape;
 
-const positiveInt = (flag: string) => (value: string): number => {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n <= 0) throw new CliError(`${flag} must be a positive integer (got "${value}")`);
-  return n;
-};
-const positiveNumber = (flag: string) => (value: string): number => {
-  const n = Number(value);
-  if (!(n > 0)) throw new CliError(`${flag} must be a positive number (got "${value}")`);
-  return n;
-};
+interface LoraFlags { rank: number; alpha?: number; targets: string; rslora?: boolean; full?: boolean }
 
-interface ExportGraphFlags { model: string; out: string; rank: number; alpha?: number; targets: string; rslora?: boolean; full?: boolean; dtype: string }
+/** --rank, --alpha, --targets, --rslora and --full: what is trained, the same for export-graph and run. */
+function addLoraOptions(command: Command, defaults: { rank: number; targets: string }): Command {
+  return command
+    .option('--rank <r>', 'LoRA rank', numberOption('--rank', hp.rank), defaults.rank)
+    .option('--alpha <alpha>', 'LoRA alpha (default 2·rank)', numberOption('--alpha', hp.alpha))
+    .option('--targets <list>', 'modules to adapt: q_proj,k_proj,v_proj,o_proj,gate_proj,up_proj,down_proj or all-linear', defaults.targets)
+    .option('--rslora', 'scale by alpha/√r instead of alpha/r')
+    .option('--full', 'train every weight instead of LoRA adapters (small models)');
+}
 
-async function exportGraphAction(flags: ExportGraphFlags): Promise<void> {
-  if (!['fp32', 'fp16', 'q4'].includes(flags.dtype)) throw new CliError(`--dtype must be fp32, fp16 or q4 (got "${flags.dtype}")`);
-  if (flags.full && flags.dtype !== 'fp32') throw new CliError('--full trains every weight: use --dtype fp32');
+/** The adapter the flags ask for (undefined with --full); a bad --targets is one line, checked before any work. */
+function loraSettings(flags: LoraFlags) {
   let targets;
   try {
     targets = parseTargets(flags.targets);
   } catch (error) {
     throw new CliError((error as Error).message);
   }
-  const lora = flags.full ? undefined : { rank: flags.rank, alpha: flags.alpha ?? 2 * flags.rank, targets, useRslora: !!flags.rslora };
+  return flags.full ? undefined : { rank: flags.rank, alpha: flags.alpha ?? 2 * flags.rank, targets, useRslora: !!flags.rslora };
+}
+
+interface ExportGraphFlags extends LoraFlags { model: string; out: string; dtype: string }
+
+async function exportGraphAction(flags: ExportGraphFlags): Promise<void> {
+  if (flags.full && flags.dtype !== 'fp32') throw new CliError('--full trains every weight: use --dtype fp32');
+  const lora = loraSettings(flags);
   const result = await exportTrainingGraph(flags.model, flags.out, { lora, full: !!flags.full, dtype: flags.dtype === 'fp16' ? 'float16' : 'float32', q4Base: flags.dtype === 'q4' })
     .catch((error: Error) => { throw new CliError(error.message); });
   const lines = [
@@ -64,8 +70,8 @@ async function mergeAction(flags: MergeFlags): Promise<void> {
   process.stdout.write(`Merged ${flags.adapter} into ${flags.model} → ${result.outDir} (${flags.dtype}): ${result.modelFile}\n`);
 }
 
-interface RunFlags {
-  model: string; data: string; out: string; rank: number; alpha?: number; targets: string; rslora?: boolean; full?: boolean;
+interface RunFlags extends LoraFlags {
+  model: string; data: string; out: string;
   epochs: number; maxSteps?: number; lr: number; warmup: number; seq: number; batch: number; accum: number; seed: number;
   valFraction: number; checkpointEvery: number; resume?: boolean; dtype: string; map?: string;
 }
@@ -92,12 +98,7 @@ function checkModelFolder(folder: string): ModelConfig {
 async function runAction(flags: RunFlags): Promise<void> {
   checkDataPath('--data', flags.data);
   checkModelFolder(flags.model);
-  let targets;
-  try {
-    targets = parseTargets(flags.targets);
-  } catch (error) {
-    throw new CliError((error as Error).message);
-  }
+  const lora = loraSettings(flags);
   const prepared = await prepareTrainingData({
     data: flags.data, modelFolder: flags.model, outDir: flags.out, maxLen: flags.seq, map: flags.map ? parseMap(flags.map) : undefined,
     onImportProgress: importProgressPrinter(),
@@ -124,7 +125,7 @@ async function runAction(flags: RunFlags): Promise<void> {
   try {
     const result = await runFineTune({
       modelFolder: flags.model, outDir: flags.out, records: train, validation,
-      lora: flags.full ? undefined : { rank: flags.rank, alpha: flags.alpha ?? 2 * flags.rank, targets, useRslora: !!flags.rslora },
+      lora,
       full: !!flags.full, dtype: flags.dtype === 'fp16' ? 'float16' : flags.dtype === 'q4' ? 'q4' : 'float32', resume: !!flags.resume, signal: abort.signal, onEvent: trainProgressPrinter(),
       config: {
         seed: flags.seed, epochs: flags.epochs, maxSteps: flags.maxSteps, rowsPerBatch: flags.batch, seqLen: flags.seq,
@@ -143,30 +144,22 @@ async function runAction(flags: RunFlags): Promise<void> {
 
 export const trainCommand: CliCommand = (program: Command) => {
   const train = program.command('train').description('Fine-tuning tools: training graphs, adapter merge');
-  train
+  const exportGraph = train
     .command('export-graph')
     .description('Write the LoRA training graph of a Hugging Face checkpoint (forward + backward) as ONNX')
     .requiredOption('--model <hf-folder>', 'Hugging Face checkpoint folder (config.json + safetensors)')
-    .requiredOption('--out <file.onnx>', 'output .onnx file (weights go to <file>.onnx_data)')
-    .option('--rank <r>', 'LoRA rank', positiveInt('--rank'), 8)
-    .option('--alpha <alpha>', 'LoRA alpha (default 2·rank)', positiveNumber('--alpha'))
-    .option('--targets <list>', 'modules to adapt: q_proj,k_proj,v_proj,o_proj,gate_proj,up_proj,down_proj or all-linear', 'q_proj,v_proj')
-    .option('--rslora', 'scale by alpha/√r instead of alpha/r')
-    .option('--full', 'train every weight instead of LoRA adapters')
-    .option('--dtype <dtype>', 'frozen base weights: fp32, fp16 (mixed precision) or q4 (QLoRA: 4-bit projections)', 'fp32')
+    .requiredOption('--out <file.onnx>', 'output .onnx file (weights go to <file>.onnx_data)');
+  addLoraOptions(exportGraph, { rank: 8, targets: 'q_proj,v_proj' })
+    .option('--dtype <dtype>', 'frozen base weights: fp32, fp16 (mixed precision) or q4 (QLoRA: 4-bit projections)', choiceOption('--dtype', TrainDtype), 'fp32')
     .action(exportGraphAction);
-  train
+  const run = train
     .command('run')
     .description('Fine-tune on reasoning traces (LoRA by default); writes <out>/adapter')
     .requiredOption('--model <hf-folder>', 'Hugging Face checkpoint folder (config.json + safetensors + its tokenizer)')
     .requiredOption('--data <folder|file>', 'a trace folder or file in any supported format (imported into <out>), or a canonical JSONL of {"question", "reasoning", "answer"}')
     .option('--map <fields>', 'field names of the traces, e.g. question=prompt,reasoning=reason,answer=gen_ans')
-    .requiredOption('--out <folder>', 'run folder: checkpoints/ and adapter/ (or model/ with --full)')
-    .option('--rank <r>', 'LoRA rank', numberOption('--rank', hp.rank), 16)
-    .option('--alpha <alpha>', 'LoRA alpha (default 2·rank)', numberOption('--alpha', hp.alpha))
-    .option('--targets <list>', 'modules to adapt (or all-linear)', 'all-linear')
-    .option('--rslora', 'scale by alpha/√r')
-    .option('--full', 'train every weight instead of LoRA adapters (small models)')
+    .requiredOption('--out <folder>', 'run folder: checkpoints/ and adapter/ (or model/ with --full)');
+  addLoraOptions(run, { rank: 16, targets: 'all-linear' })
     .option('--epochs <n>', 'passes over the data', numberOption('--epochs', hp.epochs), 2)
     .option('--max-steps <n>', 'stop after this many optimizer steps', numberOption('--max-steps', hp.maxSteps))
     .option('--lr <lr>', 'peak learning rate', numberOption('--lr', hp.lr), 2e-4)
@@ -186,6 +179,6 @@ export const trainCommand: CliCommand = (program: Command) => {
     .requiredOption('--model <hf-folder>', 'the base model\'s Hugging Face folder')
     .requiredOption('--adapter <folder>', 'PEFT adapter folder (adapter_config.json + adapter_model.safetensors)')
     .requiredOption('--out <folder>', 'output model folder')
-    .option('--dtype <dtype>', 'output dtype: fp32, fp16, q4 or q4f16', 'fp32')
+    .option('--dtype <dtype>', `output dtype: ${CONVERT_DTYPES.join(', ')}`, choiceOption('--dtype', ConvertDtype), 'fp32')
     .action(mergeAction);
 };

@@ -2,6 +2,7 @@ import { useCallback, useRef, useState } from 'react';
 import { INSTRUCTION_PRESETS, MAX_INSTRUCTIONS_LENGTH } from '../../../electron/contract/chat';
 import { Button } from '../Button';
 import { useDismiss } from './hooks';
+import './popover.css';
 
 function usePopover() {
   const [open, setOpen] = useState(false);

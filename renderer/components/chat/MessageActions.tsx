@@ -5,6 +5,7 @@ import { textToCopy, versionPosition, type CopyWhat } from '../../state/messageV
 import type { MessageActions as Actions } from '../../state/useMessageActions';
 import { Button } from '../Button';
 import { useDismiss } from './hooks';
+import './popover.css';
 import './message-actions.css';
 
 const COPY_CHOICES: { what: CopyWhat; label: string }[] = [

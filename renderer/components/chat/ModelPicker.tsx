@@ -1,6 +1,7 @@
 import type { ModelInfo } from '../../../electron/contract/inference';
 import { fallbackNotes, runningLabel } from '../../state/models';
-import type { ModelAction } from '../../state/modelsStore';
+import type { ModelAction } from '../../state/useModels';
+import './model-picker.css';
 
 /**
  * Picks a model and shows what runs it: provider and dtype once loaded, "Loading…" while it loads, the back end's

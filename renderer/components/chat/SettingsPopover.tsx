@@ -1,6 +1,7 @@
 import { useCallback, useRef, useState } from 'react';
 import { DEFAULT_FORM, describeSettings, parseSettings, type SettingsForm } from '../../state/chatSettings';
 import { useDismiss } from './hooks';
+import './popover.css';
 
 const FIELDS: { key: keyof SettingsForm; label: string; hint: string; placeholder: string; step?: string }[] = [
   { key: 'temperature', label: 'Temperature', hint: 'R1 works best at 0.5–0.7. 0 is greedy.', placeholder: '0.6', step: '0.05' },

@@ -1,8 +1,8 @@
 import { useState, type ReactNode } from 'react';
 import type { Chat } from '../../../electron/contract/inference';
 import { Button } from '../../components/Button';
-import { PencilIcon, PlusIcon, TrashIcon } from '../../components/chat/icons';
-import { canRenameChats } from '../../state/chatList';
+import { PencilIcon, PlusIcon, TrashIcon } from '../../components/Icons';
+import { canRenameChats } from '../../state/useChatList';
 import { formatAgo } from '../../state/format';
 
 const isMac = typeof navigator !== 'undefined' && /Mac|iPhone|iPad/.test(navigator.platform);

@@ -1,6 +1,7 @@
 import type { BaseModel } from '../../../electron/contract/finetune';
 import { Button } from '../../components/Button';
 import { Card } from '../../components/Card';
+import { PathPicker } from '../../components/PathPicker';
 import type { RunForm } from '../../state/finetune';
 
 /** Base model and trace folder; "Check" reads the folder and shows the import report. */
@@ -29,17 +30,20 @@ export function SetupCard({ form, models, modelsError, update, onCheck, checking
             ))}
           </select>
         </label>
-        <label className="field">
+        <label className="field ft-wide">
           <span className="ft-label">Trace folder</span>
-          <input
-            className="input"
-            aria-label="Trace folder"
-            placeholder="/path/to/traces"
-            value={form.folder}
-            spellCheck={false}
-            onChange={(e) => update({ folder: e.target.value })}
-            onKeyDown={(e) => e.key === 'Enter' && onCheck()}
-          />
+          <span className="form-row">
+            <input
+              className="input"
+              aria-label="Trace folder"
+              placeholder="/path/to/traces"
+              value={form.folder}
+              spellCheck={false}
+              onChange={(e) => update({ folder: e.target.value })}
+              onKeyDown={(e) => e.key === 'Enter' && onCheck()}
+            />
+            <PathPicker kind="folder" title="Trace folder" current={form.folder} onPick={(folder) => update({ folder })} />
+          </span>
         </label>
         <label className="field">
           <span className="ft-label">Field mapping (optional)</span>

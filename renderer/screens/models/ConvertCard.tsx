@@ -83,7 +83,7 @@ export function ConvertCard({ onConverted }: { onConverted(): void }) {
       }
     >
       <form onSubmit={submit} className="convert-form">
-        <div className="add-model">
+        <div className="form-row">
           <input className="input" aria-label="Checkpoint folder" placeholder="/path/to/DeepSeek-R1-Distill-Qwen-1.5B" value={form.hfDir} onChange={(e) => update({ hfDir: e.target.value })} spellCheck={false} />
           <PathPicker kind="folder" title="Checkpoint folder" current={form.hfDir} onPick={(hfDir) => update({ hfDir })} />
           <input className="input input-name" aria-label="Converted model name" placeholder="Name (optional)" value={form.name} onChange={(e) => update({ name: e.target.value })} />

@@ -1,16 +1,15 @@
 import { useState, type ReactNode } from 'react';
 import type { ModelInfo } from '../../../electron/contract/inference';
 import { Button } from '../../components/Button';
-import { CloseIcon, PlayIcon, StopIcon } from '../../components/Icons';
-import { TrashIcon } from '../../components/chat/icons';
+import { CloseIcon, PlayIcon, StopIcon, TrashIcon } from '../../components/Icons';
 import { formatMs } from '../../state/chatMessages';
 import { formatBytes } from '../../state/format';
 import { fallbackNotes, modelSummary, runningLabel } from '../../state/models';
 import { graphLabel } from '../../state/reconvert';
-import type { ModelAction } from '../../state/modelsStore';
+import type { ModelAction } from '../../state/useModels';
 import { APPLIES_AT_NEXT_LOAD, derivedLabel } from '../../state/providerSettings';
 import { useModelProvider } from '../../state/useProviderSettings';
-import { ProviderSelect } from '../settings/ProviderSelect';
+import { ProviderSelect } from '../../components/ProviderSelect';
 
 const ACTION_LABELS: Record<ModelAction, string> = { loading: 'Loading…', unloading: 'Unloading…', removing: 'Removing…' };
 

@@ -5,19 +5,17 @@ import { Button } from '../../components/Button';
 import { Card } from '../../components/Card';
 import { EmptyState } from '../../components/EmptyState';
 import { ExternalLink } from '../../components/ExternalLink';
-import { ModelsIcon } from '../../components/Icons';
+import { ModelsIcon, PlusIcon } from '../../components/Icons';
 import { ScreenHeader } from '../../components/ScreenHeader';
-import { PlusIcon } from '../../components/chat/icons';
-import '../../components/chat/chat.css';
-import '../../components/chat/screens.css';
 import { formatBytes } from '../../state/format';
-import { useModels, type ModelsState } from '../../state/modelsStore';
+import { useModels, type ModelsState } from '../../state/useModels';
 import { CatalogCard } from './CatalogCard';
 import { ConvertCard } from './ConvertCard';
 import { useDiskUsage } from './useDiskUsage';
 import { ModelRow } from './ModelRow';
 import { ReconvertPanel } from './ReconvertPanel';
 import { useReconvert } from '../../state/useReconvert';
+import './models.css';
 
 /** A model folder by path (the desktop app may add a native folder dialog later). Checked by the back end. */
 function AddModelForm({ models }: { models: ModelsState }) {
@@ -47,7 +45,7 @@ function AddModelForm({ models }: { models: ModelsState }) {
 
   return (
     <form onSubmit={(event) => void submit(event)}>
-      <div className="add-model">
+      <div className="form-row">
         <input className="input" aria-label="Model folder" placeholder="/path/to/model-folder" value={path} onChange={(e) => {
             setPath(e.target.value);
             setError(null); // the error was about what was typed before

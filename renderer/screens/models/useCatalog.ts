@@ -4,8 +4,9 @@ import type { ConvertDtype } from '../../../electron/contract/convert';
 import type { CatalogItem, CatalogList, DownloadProgress } from '../../../electron/contract/downloads';
 import { errorMessage } from '../../api';
 import type { JobActions } from '../../components/JobRow';
-import { useApi, useConnection } from '../../state/ApiContext';
+import { useApi } from '../../state/ApiContext';
 import { useJobs } from '../../state/useJobs';
+import { useQuery } from '../../state/useQuery';
 import { downloadJobs, looksLikeRepoId } from './catalogView';
 
 export interface CatalogState {
@@ -29,10 +30,8 @@ export interface CatalogState {
  */
 export function useCatalog(onModelAdded: () => void): CatalogState {
   const api = useApi();
-  const connection = useConnection();
   const { jobs, error: jobsError, actions } = useJobs();
   const [query, setQuery] = useState('');
-  const [list, setList] = useState<CatalogList | null>(null);
   const [lookedUp, setLookedUp] = useState<CatalogItem | null>(null);
   const [looking, setLooking] = useState(false);
   const [error, setError] = useState<string | null>(null);
@@ -43,18 +42,9 @@ export function useCatalog(onModelAdded: () => void): CatalogState {
   notify.current = onModelAdded;
   const finished = jobs.filter((j) => j.state === 'succeeded' && (j.kind === 'download' || j.kind === 'convert')).map((j) => j.id).join();
 
-  useEffect(() => {
-    if (connection !== 'connected') return;
-    let alive = true;
-    const words = looksLikeRepoId(query) ? '' : query;
-    api.call('catalog.list', words ? { query: words } : {}).then(
-      (fresh) => alive && setList(fresh),
-      (reason: unknown) => alive && setError(errorMessage(reason)),
-    );
-    return () => {
-      alive = false;
-    };
-  }, [api, connection, query, finished]);
+  const words = looksLikeRepoId(query) ? '' : query;
+  // a finished download or conversion changes what is on this machine: read the list again then
+  const catalog = useQuery('catalog.list', words ? { query: words } : {}, { key: finished });
 
   useEffect(() => api.on('download.progress', (p) => setProgress((all) => ({ ...all, [p.jobId]: p }))), [api]);
 
@@ -97,5 +87,5 @@ export function useCatalog(onModelAdded: () => void): CatalogState {
   );
 
   const visible = useMemo(() => downloadJobs(jobs, mine), [jobs, mine]);
-  return { query, setQuery, list, lookedUp, lookup, looking, error: error ?? jobsError, start, jobs: visible, progress, actions };
+  return { query, setQuery, list: catalog.data, lookedUp, lookup, looking, error: error ?? catalog.error ?? jobsError, start, jobs: visible, progress, actions };
 }

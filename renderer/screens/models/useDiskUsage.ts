@@ -1,6 +1,7 @@
-import { useCallback, useEffect, useState } from 'react';
+import { useCallback, useMemo, useState } from 'react';
 import { errorMessage } from '../../api';
-import { useApi, useConnection } from '../../state/ApiContext';
+import { useApi } from '../../state/ApiContext';
+import { useQuery } from '../../state/useQuery';
 
 export interface DiskUsageState {
   byModel: Record<string, number>;
@@ -14,38 +15,19 @@ export interface DiskUsageState {
 /** Disk used per model (its folder and the checkpoint it came from) and in all; re-read when `key` changes. */
 export function useDiskUsage(key: string): DiskUsageState {
   const api = useApi();
-  const connection = useConnection();
-  const [byModel, setByModel] = useState<Record<string, number>>({});
-  const [totalBytes, setTotal] = useState<number>();
-  const [error, setError] = useState<string | null>(null);
-  const [generation, setGeneration] = useState(0);
+  const usage = useQuery('downloads.usage', {}, { key });
+  const [removeError, setRemoveError] = useState<string | null>(null);
+  const byModel = useMemo(() => Object.fromEntries((usage.data?.models ?? []).map((m) => [m.modelId, m.totalBytes])), [usage.data]);
 
-  useEffect(() => {
-    if (connection !== 'connected') return;
-    let alive = true;
-    api.call('downloads.usage', {}).then(
-      (usage) => {
-        if (!alive) return;
-        setByModel(Object.fromEntries(usage.models.map((m) => [m.modelId, m.totalBytes])));
-        setTotal(usage.totalBytes);
-      },
-      (reason: unknown) => alive && setError(errorMessage(reason)),
-    );
-    return () => {
-      alive = false;
-    };
-  }, [api, connection, key, generation]);
-
-  const refresh = useCallback(() => setGeneration((n) => n + 1), []);
   const removeWithFiles = useCallback(
     async (modelId: string) => {
       try {
         await api.call('downloads.removeModel', { modelId, withFiles: true });
       } catch (reason) {
-        setError(errorMessage(reason));
+        setRemoveError(errorMessage(reason));
       }
     },
     [api],
   );
-  return { byModel, totalBytes, error, refresh, removeWithFiles };
+  return { byModel, totalBytes: usage.data?.totalBytes, error: removeError ?? usage.error, refresh: usage.refresh, removeWithFiles };
 }

@@ -49,7 +49,7 @@ function Providers({ info }: { info: EngineInfo }) {
 export function EngineCard() {
   const engine = useEngine();
   // A restarted engine is a new process: its pid is the key that re-reads the info.
-  const info = useQuery('engine.info', engine.status?.state === 'ready' ? engine.status.pid : null);
+  const info = useQuery('engine.info', {}, { key: engine.status?.state === 'ready' ? engine.status.pid : null });
   return (
     <Card
       title="Engine"

@@ -1,7 +1,7 @@
 import { Card } from '../../components/Card';
 import { APPLIES_AT_NEXT_LOAD } from '../../state/providerSettings';
 import { useDefaultProvider } from '../../state/useProviderSettings';
-import { ProviderSelect } from './ProviderSelect';
+import { ProviderSelect } from '../../components/ProviderSelect';
 import { ThreadsField } from './ThreadsField';
 
 /** The default execution provider for every model (a model's own choice on the Models screen wins). */

@@ -58,7 +58,7 @@ export function NetworkCard() {
             </div>
           </dl>
           {current.canStoreToken ? (
-            <form onSubmit={saveToken} className="add-model">
+            <form onSubmit={saveToken} className="form-row">
               <input className="input" type="password" aria-label="Hugging Face token" placeholder="hf_… (for gated repositories)" value={token} onChange={(e) => setToken(e.target.value)} autoComplete="off" />
               <Button type="submit" variant="secondary">{token.trim() ? 'Save token' : 'Forget token'}</Button>
             </form>

@@ -1,9 +1,13 @@
-import { useCallback, useEffect, useState } from 'react';
+import { useCallback, useState } from 'react';
 import type { LoadedModel, ModelInfo } from '../../electron/contract/inference';
 import { errorMessage } from '../api';
-import { useApi, useConnection } from './ApiContext';
+import { useApi } from './ApiContext';
 import { useEngine } from './EngineContext';
 import { withLoaded, withUnloaded } from './models';
+import { useQuery } from './useQuery';
+
+/** The list before the first answer (one object, so hooks that depend on it do not re-run each render). */
+const NONE: ModelInfo[] = [];
 
 export type ModelAction = 'loading' | 'unloading' | 'removing';
 
@@ -26,38 +30,13 @@ export interface ModelsState {
 /** The model registry as the screens see it. Re-read when the link or the engine comes back (a new engine has nothing loaded). */
 export function useModels(): ModelsState {
   const api = useApi();
-  const connection = useConnection();
   const engine = useEngine();
-  const [models, setModels] = useState<ModelInfo[]>([]);
-  const [loading, setLoading] = useState(true);
-  const [listError, setListError] = useState<string | null>(null);
+  const list = useQuery('models.list', {}, { key: engine.status?.pid });
+  const { setData } = list;
+  const models = list.data ?? NONE;
+  const setModels = useCallback((update: (models: ModelInfo[]) => ModelInfo[]) => setData((old) => update(old ?? [])), [setData]);
   const [busy, setBusy] = useState<Record<string, ModelAction>>({});
   const [errors, setErrors] = useState<Record<string, string>>({});
-  const [generation, setGeneration] = useState(0);
-  const enginePid = engine.status?.pid;
-
-  useEffect(() => {
-    if (connection !== 'connected') return;
-    let alive = true;
-    api.call('models.list', {}).then(
-      (list) => {
-        if (!alive) return;
-        setModels(list);
-        setListError(null);
-        setLoading(false);
-      },
-      (reason: unknown) => {
-        if (!alive) return;
-        setListError(errorMessage(reason));
-        setLoading(false);
-      },
-    );
-    return () => {
-      alive = false;
-    };
-  }, [api, connection, enginePid, generation]);
-
-  const refresh = useCallback(() => setGeneration((n) => n + 1), []);
 
   const track = useCallback(async <T,>(modelId: string, action: ModelAction, run: () => Promise<T>): Promise<T | undefined> => {
     setBusy((b) => ({ ...b, [modelId]: action }));
@@ -78,7 +57,7 @@ export function useModels(): ModelsState {
       setModels((list) => [...list.filter((m) => m.id !== added.id), added]);
       return added;
     },
-    [api],
+    [api, setModels],
   );
 
   const remove = useCallback(
@@ -88,7 +67,7 @@ export function useModels(): ModelsState {
         setModels((list) => list.filter((m) => m.id !== modelId));
       });
     },
-    [api, track],
+    [api, setModels, track],
   );
 
   const load = useCallback(
@@ -98,7 +77,7 @@ export function useModels(): ModelsState {
         setModels((list) => withLoaded(list, loaded));
         return loaded;
       }),
-    [api, track],
+    [api, setModels, track],
   );
 
   const unload = useCallback(
@@ -108,10 +87,10 @@ export function useModels(): ModelsState {
         setModels((list) => withUnloaded(list, modelId));
       });
     },
-    [api, track],
+    [api, setModels, track],
   );
 
   const clearError = useCallback((modelId: string) => setErrors(({ [modelId]: _gone, ...rest }) => rest), []);
 
-  return { models, loading, listError, busy, errors, refresh, add, remove, load, unload, clearError };
+  return { models, loading: list.loading && list.data === null, listError: list.error, busy, errors, refresh: list.refresh, add, remove, load, unload, clearError };
 }

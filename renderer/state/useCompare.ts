@@ -2,8 +2,10 @@ import { useCallback, useEffect, useState } from 'react';
 import type { CompareSession, CompareVerdict } from '../../electron/contract/chat';
 import type { GenerationSettings } from '../../electron/contract/inference';
 import { errorMessage } from '../api';
-import { useApi, useConnection } from './ApiContext';
-import { useChatSession, type ChatSession } from './chatSession';
+import { useApi } from './ApiContext';
+import { useChatSession, type ChatSession } from './useChatSession';
+import { useDebounced } from './useDebounced';
+import { useQuery } from './useQuery';
 
 export interface CompareSide {
   modelId: string;
@@ -43,6 +45,9 @@ export function sessionTitle(prompt: string): string {
 
 /** Saves the expected answer this long after the last keystroke. */
 const SAVE_DELAY_MS = 400;
+/** Reads the verdict this long after the last change (a keystroke in the expected answer, a side finishing). */
+const VERDICT_DELAY_MS = 150;
+const NO_SESSIONS: CompareSession[] = [];
 
 /**
  * One prompt to two models at once, saved as a Compare session (reopened from a list). Follow-up prompts continue
@@ -50,44 +55,27 @@ const SAVE_DELAY_MS = 400;
  */
 export function useCompare(): CompareState {
   const api = useApi();
-  const connection = useConnection();
   const [chatIds, setChatIds] = useState<[string | null, string | null]>([null, null]);
   const [sessionId, setSessionId] = useState<string | null>(null);
-  const [sessions, setSessions] = useState<CompareSession[]>([]);
   const [expectedAnswer, setExpected] = useState('');
-  const [verdict, setVerdict] = useState<CompareVerdict | null>(null);
   const [error, setError] = useState<string | null>(null);
   const left = useChatSession(chatIds[0]);
   const right = useChatSession(chatIds[1]);
   const streaming = left.streaming !== undefined || right.streaming !== undefined;
 
-  const refreshSessions = useCallback(() => {
-    api.call('compare.list', {}).then(setSessions, (reason: unknown) => setError(errorMessage(reason)));
-  }, [api]);
-  useEffect(() => {
-    if (connection === 'connected') refreshSessions();
-  }, [connection, refreshSessions]);
+  const listed = useQuery('compare.list', {});
+  const refreshSessions = listed.refresh;
 
-  // The verdict: re-read whenever a side finishes (or the expected answer changes) and nothing streams.
+  // The verdict: re-read whenever a side finishes (or the expected answer changes) and nothing streams, once the
+  // typing has paused.
   const leftLast = left.state.messages.at(-1);
   const rightLast = right.state.messages.at(-1);
   const finishedKey = `${leftLast?.id}:${leftLast?.status}|${rightLast?.id}:${rightLast?.status}`;
-  useEffect(() => {
-    if (!chatIds[0] || !chatIds[1] || streaming) {
-      if (!chatIds[0]) setVerdict(null);
-      return;
-    }
-    let alive = true;
-    const timer = setTimeout(() => {
-      api
-        .call('compare.verdict', { leftChatId: chatIds[0]!, rightChatId: chatIds[1]!, expectedAnswer: expectedAnswer.trim() || undefined })
-        .then((v) => alive && setVerdict(v), (reason: unknown) => alive && setError(errorMessage(reason)));
-    }, 150);
-    return () => {
-      alive = false;
-      clearTimeout(timer);
-    };
-  }, [api, chatIds, streaming, expectedAnswer, finishedKey]);
+  const verdictInput =
+    chatIds[0] && chatIds[1] && !streaming ? { leftChatId: chatIds[0], rightChatId: chatIds[1], expectedAnswer: expectedAnswer.trim() || undefined } : null;
+  const request = useDebounced(verdictInput && JSON.stringify({ input: verdictInput, finishedKey }), VERDICT_DELAY_MS);
+  const verdict = useQuery('compare.verdict', request ? (JSON.parse(request) as { input: NonNullable<typeof verdictInput> }).input : null, { key: request });
+  const { setData: setVerdict } = verdict;
 
   // The expected answer is part of the saved session.
   useEffect(() => {
@@ -161,7 +149,7 @@ export function useCompare(): CompareState {
     setExpected('');
     setVerdict(null);
     setError(null);
-  }, []);
+  }, [setVerdict]);
 
   const open = useCallback((session: CompareSession) => {
     setChatIds([session.leftChatId ?? null, session.rightChatId ?? null]);
@@ -169,19 +157,19 @@ export function useCompare(): CompareState {
     setExpected(session.expectedAnswer ?? '');
     setVerdict(null);
     setError(null);
-  }, []);
+  }, [setVerdict]);
 
   return {
     left,
     right,
     chatIds,
     sessionId,
-    sessions,
+    sessions: listed.data ?? NO_SESSIONS,
     expectedAnswer,
     setExpectedAnswer: setExpected,
-    verdict,
+    verdict: verdict.data,
     streaming,
-    error,
+    error: error ?? listed.error ?? verdict.error,
     send,
     rerun,
     stopBoth,

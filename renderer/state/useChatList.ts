@@ -1,9 +1,10 @@
-import { useCallback, useEffect, useState } from 'react';
+import { useCallback, useEffect, useMemo, useState } from 'react';
 import { isApiMethod, type ApiMethod } from '../../electron/contract/api';
 import type { Chat } from '../../electron/contract/inference';
 import { errorMessage } from '../api';
-import { useApi, useConnection } from './ApiContext';
+import { useApi } from './ApiContext';
 import { sortChats, upsertChat } from './chatMessages';
+import { useQuery } from './useQuery';
 
 /** Renaming needs a `chats.rename` method in the contract; until the back end has one the UI hides the action. */
 export const RENAME_METHOD = 'chats.rename';
@@ -21,38 +22,20 @@ export interface ChatListState {
 
 export function useChatList(): ChatListState {
   const api = useApi();
-  const connection = useConnection();
-  const [chats, setChats] = useState<Chat[]>([]);
-  const [loaded, setLoaded] = useState(false);
-  const [error, setError] = useState<string | null>(null);
-  const [generation, setGeneration] = useState(0);
-
-  useEffect(() => {
-    if (connection !== 'connected') return;
-    let alive = true;
-    api.call('chats.list', {}).then(
-      (list) => {
-        if (!alive) return;
-        setChats(sortChats(list));
-        setLoaded(true);
-      },
-      (reason: unknown) => alive && setError(errorMessage(reason)),
-    );
-    return () => {
-      alive = false;
-    };
-  }, [api, connection, generation]);
+  const list = useQuery('chats.list', {});
+  const { setData, refresh } = list;
+  const chats = useMemo(() => sortChats(list.data ?? []), [list.data]);
+  const setChats = useCallback((update: (chats: Chat[]) => Chat[]) => setData((old) => update(old ?? [])), [setData]);
+  const [actionError, setError] = useState<string | null>(null);
 
   // A first message gives a chat its title, a finished reply moves it to the top: re-read the list then.
   useEffect(
     () =>
       api.on('chat.message', (message) => {
-        if (message.role === 'user' || message.status !== 'streaming') setGeneration((n) => n + 1);
+        if (message.role === 'user' || message.status !== 'streaming') refresh();
       }),
-    [api],
+    [api, refresh],
   );
-
-  const refresh = useCallback(() => setGeneration((n) => n + 1), []);
 
   const create = useCallback(
     async (modelId?: string, title?: string) => {
@@ -69,7 +52,7 @@ export function useChatList(): ChatListState {
         return undefined;
       }
     },
-    [api],
+    [api, setChats],
   );
 
   const remove = useCallback(
@@ -84,7 +67,7 @@ export function useChatList(): ChatListState {
         return false;
       }
     },
-    [api],
+    [api, setChats],
   );
 
   const rename = useCallback(
@@ -101,8 +84,8 @@ export function useChatList(): ChatListState {
         return false;
       }
     },
-    [api],
+    [api, setChats],
   );
 
-  return { chats, loaded, error, refresh, create, remove, rename };
+  return { chats, loaded: list.data !== null, error: actionError ?? list.error, refresh, create, remove, rename };
 }

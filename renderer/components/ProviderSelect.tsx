@@ -1,7 +1,8 @@
-import type { ProviderSetting } from '../../state/useProviderSettings';
-import { FixText } from '../../components/FixText';
-import './provider.css';
-import { asProviderChoice } from '../../state/providerSettings';
+import { asProviderChoice } from '../state/providerSettings';
+import type { ProviderSetting } from '../state/useProviderSettings';
+import { FixText } from './FixText';
+import './chat/model-picker.css';
+import './provider-select.css';
 
 /** A provider select with its availability notes; shared by Settings (default) and the Models screen (per model). */
 export function ProviderSelect({ setting, label, testId }: { setting: ProviderSetting; label: string; testId?: string }) {
