@@ -5,7 +5,7 @@
  */
 import { CONVERT_DTYPES, type ConvertDtype } from '../contract/convert';
 import { formatBytes } from '../contract/units';
-import { estimateMemory } from '../generate/memory';
+import { estimateMemory, PREFILL_CHUNK } from '../generate/memory';
 import type { MachineInfo } from './machine';
 import type { ModelSizes } from './sizes';
 
@@ -32,7 +32,6 @@ export interface DtypeFit {
 const GPU_PROVIDERS = ['cuda', 'dml', 'webgpu'];
 /** Memory the OS and other programs keep: the verdict plans for the rest. */
 const RAM_RESERVE = 2 * 1024 ** 3;
-const PREFILL_CHUNK = 256;
 
 export interface FitOptions {
   contextLength: number;

@@ -86,7 +86,8 @@ export async function generate(
     seed,
   }, model.candidates);
   const splitter = new R1StreamSplitter(model.tokenizer, model.tokenizer.special);
-  const context = options.repetitionPenalty ? [...promptIds] : undefined;
+  // the distinct ids so far, for the repetition penalty: kept up to date, not rebuilt from the whole context each token
+  const seen = options.repetitionPenalty ? new Set(promptIds) : undefined;
   const emit = (events: StreamEvent[]) => mergeEvents(events).forEach((e) => hooks.onEvent?.(e, clock.tokens));
 
   if (hooks.signal?.aborted) {
@@ -112,7 +113,7 @@ export async function generate(
       finishReason = 'stopped';
       break;
     }
-    const id = await sampler.next(logits, context);
+    const id = await sampler.next(logits, seen);
     clock.token();
     const feed = [id];
     const events = splitter.push(id);
@@ -131,7 +132,7 @@ export async function generate(
     }
     const closedNow = splitter.phase === 'answer' && clock.thinkingEndAt === undefined;
     if (closedNow) clock.thinkingEndAt = performance.now();
-    context?.push(...feed);
+    if (seen) feed.forEach((fed) => seen.add(fed));
     emit(events);
     if (closedNow) hooks.onThoughtClosed?.({ ms: round(clock.thinkingEndAt! - clock.firstTokenAt!), tokens: splitter.thinkingTokens });
     if (clock.tokens >= maxNew) break;

@@ -7,7 +7,7 @@
 import type * as ort from 'onnxruntime-node';
 import type { GenerationModel } from './generator';
 import type { LoadedModelInfo } from '../contract/generation';
-import { availableMemoryBytes, estimateMemory, refusalMessage } from './memory';
+import { availableMemoryBytes, estimateMemory, PREFILL_CHUNK, refusalMessage } from './memory';
 import { inspectModelFolder, pickVariant, type DecoderShape } from './model-files';
 import { OrtDecoder, type OrtDecoderOptions } from './ort-decoder';
 import { XkvDecoder } from './xkv-decoder';
@@ -17,7 +17,6 @@ import { createSessionWithFallback, type SessionFactory } from './providers';
 import { loadModelTokenizer } from '../tokenizer/model-tokenizer';
 
 export const DEFAULT_CONTEXT = 32_768;
-const PREFILL_CHUNK = 256;
 
 export interface LoadRequest {
   modelId: string;

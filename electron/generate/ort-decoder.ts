@@ -12,6 +12,7 @@
  */
 import * as ort from 'onnxruntime-node';
 import { f16ToF32Array } from '../util/float16';
+import { PREFILL_CHUNK } from './memory';
 import type { DecoderShape } from './model-files';
 
 export interface DecoderModel {
@@ -58,7 +59,7 @@ export class OrtDecoder implements DecoderModel {
     private readonly shape: DecoderShape,
     options: OrtDecoderOptions = {},
   ) {
-    this.prefillChunk = options.prefillChunk ?? 512;
+    this.prefillChunk = options.prefillChunk ?? PREFILL_CHUNK;
     this.contextLength = options.contextLength ?? shape.maxPositions;
     this.hasPositionIds = session.inputNames.includes('position_ids');
     this.kvType = detectKvType(session);

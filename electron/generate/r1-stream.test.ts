@@ -67,6 +67,33 @@ describe('R1StreamSplitter', () => {
     expect(joined(events, 'answer')).toBe(text);
   });
 
+  it('bytes that never form a character go out as U+FFFD, and each step decodes a bounded window', () => {
+    // a token that is a lone byte no other byte completes: a model can emit it for as long as it likes
+    const stray = Array.from({ length: 1000 }, (_, i) => i).find((t) => tok.decode([t]) === '\uFFFD' && tok.decode([t, t, t, t, t]) === '\uFFFD'.repeat(5))!;
+    expect(stray).toBeDefined();
+    let longest = 0;
+    const counting = { decode: (t: number[]) => ((longest = Math.max(longest, t.length)), decoder.decode(t)) };
+    const tokens = [...enc('Hm '), ...Array<number>(300).fill(stray), ...enc(' ok')];
+    const splitter = new R1StreamSplitter(counting, ids);
+    let streamed = '';
+    for (const t of tokens.slice(0, -2)) streamed += splitter.push(t).map((e) => e.text).join('');
+    expect(streamed.length).toBeGreaterThan(250); // out while streaming, not held to the end
+    expect(longest).toBeLessThanOrEqual(40);
+    for (const t of tokens.slice(-2)) splitter.push(t);
+    splitter.finish();
+    expect(splitter.reasoning).toBe(tok.decode(tokens, { skip_special_tokens: false }));
+  });
+
+  it('streamed text joins to the decode of all the tokens at once', () => {
+    const text = 'Plan: 3 × 4 = 12 ✓, then ∑ over 世界 → 🎉. Done.\n\nCheck: ok';
+    const tokens = enc(text);
+    const splitter = new R1StreamSplitter(decoder, ids);
+    const pieces = tokens.flatMap((t) => splitter.push(t)).map((e) => e.text);
+    pieces.push(...splitter.finish().map((e) => e.text));
+    expect(pieces.length).toBeGreaterThan(5);
+    expect(pieces.join('')).toBe(tok.decode(tokens, { skip_special_tokens: false }));
+  });
+
   it('holds inner whitespace until text follows and trims only the edges', () => {
     const tokens = [...enc('\nStep 1.\n\nStep 2.\n\n'), ids.endThink, ...enc('\n\nA  \n')];
     const { splitter } = run(tokens);

@@ -26,6 +26,12 @@ export type Phase = 'thinking' | 'answer' | 'done';
 export type StreamEvent = TextPiece;
 
 const REPLACEMENT_CHAR = '\uFFFD';
+/**
+ * A character is at most 4 bytes, so tokens held back this long are not an unfinished character but bytes that never
+ * form one (a model can emit them for as long as it likes): they go out as U+FFFD. Without the bound, every step
+ * would decode the whole run of them again and a long thought would slow down step after step.
+ */
+const MAX_HELD_TOKENS = 16;
 
 /** Incremental decoder for one run of tokens: emits only complete characters. */
 class IncrementalDecoder {
@@ -49,7 +55,8 @@ class IncrementalDecoder {
     if (this.readOffset >= this.ids.length) return '';
     const prefixText = this.decodeSafe(this.ids.slice(this.prefixStart, this.readOffset));
     const fullText = this.decodeSafe(this.ids.slice(this.prefixStart));
-    if (!final && (fullText.length <= prefixText.length || fullText.endsWith(REPLACEMENT_CHAR))) return '';
+    const held = this.ids.length - this.readOffset;
+    if (!final && held < MAX_HELD_TOKENS && (fullText.length <= prefixText.length || fullText.endsWith(REPLACEMENT_CHAR))) return '';
     const fresh = fullText.slice(prefixText.length);
     this.prefixStart = this.readOffset;
     this.readOffset = this.ids.length;

@@ -83,6 +83,17 @@ describe('Sampler', () => {
     expect(new Sampler({ temperature: 0, topP: 1, repetitionPenalty: 1.2 }).sample(logits, [0])).toBe(1);
   });
 
+  it('repetition penalty: the set of ids so far (what the generator keeps) chooses as the list with repeats does', () => {
+    const logits = Float32Array.from({ length: 64 }, (_, i) => Math.sin(i * 1.7) * 3);
+    const history = Array.from({ length: 400 }, (_, i) => (i * 13) % 40);
+    const draw = (previous: Iterable<number>) => {
+      const sampler = new Sampler({ temperature: 0.8, topP: 0.9, repetitionPenalty: 1.3, seed: 5 });
+      return Array.from({ length: 20 }, () => sampler.sample(logits, previous));
+    };
+    expect(draw(new Set(history))).toEqual(draw(history));
+    expect(new Sampler({ temperature: 0, topP: 1, repetitionPenalty: 1.2 }).sample(Float32Array.from([2, 1.9]), new Set([0]))).toBe(1);
+  });
+
   it('rng is uniform enough', () => {
     const r = createRng(1);
     let sum = 0;

@@ -258,11 +258,12 @@ export class Sampler {
     return last;
   }
 
+  /** Each distinct id once. A Set is used as it is: the generator keeps one up to date rather than rebuild it per token. */
   private applyRepetitionPenalty(logits: Float32Array, previous?: Iterable<number>): Float32Array {
     const penalty = this.opts.repetitionPenalty;
     if (!penalty || penalty === 1 || !previous) return logits;
     const out = new Float32Array(logits);
-    for (const id of new Set(previous)) {
+    for (const id of previous instanceof Set ? previous : new Set(previous)) {
       if (id < 0 || id >= out.length) continue;
       out[id] = out[id] > 0 ? out[id] / penalty : out[id] * penalty;
     }

@@ -8,6 +8,7 @@
 import * as ort from 'onnxruntime-node';
 import { XKV_NAMES } from '../model/xkv-attention';
 import { f16ToF32Array } from '../util/float16';
+import { PREFILL_CHUNK } from './memory';
 import type { DecoderShape } from './model-files';
 import type { DecoderModel } from './ort-decoder';
 
@@ -43,7 +44,7 @@ export class XkvDecoder implements DecoderModel {
     for (const name of ['input_ids', XKV_NAMES.positionIds, XKV_NAMES.pastBias, XKV_NAMES.causalBias, XKV_NAMES.past(0, 0, 'key')]) {
       if (!session.inputNames.includes(name)) throw new Error(`The model has no "${name}" input: it is not an external-cache decoder. Re-convert it with Distillery.`);
     }
-    this.prefillChunk = options.prefillChunk ?? 256;
+    this.prefillChunk = options.prefillChunk ?? PREFILL_CHUNK;
     this.contextLength = options.contextLength ?? shape.maxPositions;
     this.kvType = inputType(session, XKV_NAMES.past(0, 0, 'key'));
     this.pastBias = this.kvType === 'float16' ? new Uint16Array(this.contextLength + 1) : new Float32Array(this.contextLength + 1);
