@@ -109,16 +109,8 @@ export class OrtDecoder implements DecoderModel {
     return 0;
   }
 
-  async forward(ids: number[], signal?: AbortSignal): Promise<Float32Array> {
-    if (ids.length === 0) throw new Error('forward() needs at least one token.');
-    if (this.tokens.length + ids.length > this.contextLength) {
-      throw new Error(`The context is full: ${this.tokens.length + ids.length} tokens do not fit the ${this.contextLength}-token context the model was loaded with. Start a new chat or load the model with a longer context.`);
-    }
-    let logits = await this.runChunk(ids.slice(0, this.prefillChunk));
-    for (let start = this.prefillChunk; start < ids.length && !signal?.aborted; start += this.prefillChunk) {
-      logits = await this.runChunk(ids.slice(start, start + this.prefillChunk));
-    }
-    return logits;
+  forward(ids: number[], signal?: AbortSignal): Promise<Float32Array> {
+    return forwardInChunks(ids, { held: this.tokens.length, contextLength: this.contextLength, chunk: this.prefillChunk, signal }, (part) => this.runChunk(part));
   }
 
   /** [1, total] ones, without allocating and filling the whole context's mask on every decoded token. */
@@ -151,6 +143,24 @@ export class OrtDecoder implements DecoderModel {
     for (const id of ids) this.tokens.push(id);
     return lastRow(out.logits, seq);
   }
+}
+
+/**
+ * Both decoders' forward(): refuses a prompt the context cannot hold, then runs it in chunks (a stop asked during a
+ * long prefill takes effect between chunks) and returns the last chunk's logits.
+ */
+export async function forwardInChunks(
+  ids: number[],
+  o: { held: number; contextLength: number; chunk: number; signal?: AbortSignal },
+  runChunk: (ids: number[]) => Promise<Float32Array>,
+): Promise<Float32Array> {
+  if (ids.length === 0) throw new Error('forward() needs at least one token.');
+  if (o.held + ids.length > o.contextLength) {
+    throw new Error(`The context is full: ${o.held + ids.length} tokens do not fit the ${o.contextLength}-token context the model was loaded with. Start a new chat or load the model with a longer context.`);
+  }
+  let logits = await runChunk(ids.slice(0, o.chunk));
+  for (let start = o.chunk; start < ids.length && !o.signal?.aborted; start += o.chunk) logits = await runChunk(ids.slice(start, start + o.chunk));
+  return logits;
 }
 
 const presentOf = (pastName: string) => pastName.replace('past_key_values.', 'present.');

@@ -10,7 +10,7 @@ import { XKV_NAMES } from '../model/xkv-attention';
 import { f16ToF32Array } from '../util/float16';
 import { PREFILL_CHUNK } from './memory';
 import type { DecoderShape } from './model-files';
-import type { DecoderModel } from './ort-decoder';
+import { forwardInChunks, type DecoderModel } from './ort-decoder';
 
 type KvType = 'float32' | 'float16';
 type KvArray = Float32Array | Uint16Array;
@@ -78,17 +78,9 @@ export class XkvDecoder implements DecoderModel {
     return common;
   }
 
-  async forward(ids: number[], signal?: AbortSignal): Promise<Float32Array> {
-    if (ids.length === 0) throw new Error('forward() needs at least one token.');
-    if (!this.buffers.length) throw new Error('The model was unloaded.');
-    if (this.tokens.length + ids.length > this.contextLength) {
-      throw new Error(`The context is full: ${this.tokens.length + ids.length} tokens do not fit the ${this.contextLength}-token context the model was loaded with. Start a new chat or load the model with a longer context.`);
-    }
-    let logits = await this.runChunk(ids.slice(0, this.prefillChunk));
-    for (let start = this.prefillChunk; start < ids.length && !signal?.aborted; start += this.prefillChunk) {
-      logits = await this.runChunk(ids.slice(start, start + this.prefillChunk));
-    }
-    return logits;
+  forward(ids: number[], signal?: AbortSignal): Promise<Float32Array> {
+    if (!this.buffers.length) return Promise.reject(new Error('The model was unloaded.'));
+    return forwardInChunks(ids, { held: this.tokens.length, contextLength: this.contextLength, chunk: this.prefillChunk, signal }, (part) => this.runChunk(part));
   }
 
   private allocate(): void {
