@@ -74,7 +74,10 @@ export function useCompare(): CompareState {
   const verdictInput =
     chatIds[0] && chatIds[1] && !streaming ? { leftChatId: chatIds[0], rightChatId: chatIds[1], expectedAnswer: expectedAnswer.trim() || undefined } : null;
   const request = useDebounced(verdictInput && JSON.stringify({ input: verdictInput, finishedKey }), VERDICT_DELAY_MS);
-  const verdict = useQuery('compare.verdict', request ? (JSON.parse(request) as { input: NonNullable<typeof verdictInput> }).input : null, { key: request });
+  // `opened` counts New comparison / open: reopening the same session within the debounce would otherwise leave the
+  // debounced request unchanged, and the cleared verdict was never read again
+  const [opened, setOpened] = useState(0);
+  const verdict = useQuery('compare.verdict', request ? (JSON.parse(request) as { input: NonNullable<typeof verdictInput> }).input : null, { key: `${opened}|${request}` });
   const { setData: setVerdict } = verdict;
 
   // The expected answer is part of the saved session.
@@ -148,6 +151,7 @@ export function useCompare(): CompareState {
     setSessionId(null);
     setExpected('');
     setVerdict(null);
+    setOpened((n) => n + 1);
     setError(null);
   }, [setVerdict]);
 
@@ -156,6 +160,7 @@ export function useCompare(): CompareState {
     setSessionId(session.id);
     setExpected(session.expectedAnswer ?? '');
     setVerdict(null);
+    setOpened((n) => n + 1);
     setError(null);
   }, [setVerdict]);
 
@@ -167,7 +172,7 @@ export function useCompare(): CompareState {
     sessions: listed.data ?? NO_SESSIONS,
     expectedAnswer,
     setExpectedAnswer: setExpected,
-    verdict: verdict.data,
+    verdict: verdictInput ? verdict.data : null, // none while a side streams or after New comparison
     streaming,
     error: error ?? listed.error ?? verdict.error,
     send,
