@@ -31,6 +31,13 @@ export function buildChatModels(): ChatModelFolders {
 
 export { serverCall };
 
+/** Adds the scripted and the rambling model under the names the Compare specs pick them by. */
+export async function addCompareModels(server: ServerHandle): Promise<void> {
+  const folders = buildChatModels();
+  await serverCall(server, 'models.add', { path: folders.scripted, name: 'Scripted R1' });
+  await serverCall(server, 'models.add', { path: folders.tiny, name: 'Tiny rambler' });
+}
+
 /** A copy of a model folder inside the server's data dir, so a test may damage it. */
 export function copyModelFolder(from: string, server: ServerHandle, name: string): string {
   const to = path.join(server.home, 'test-models', name);

@@ -1,12 +1,10 @@
 import type { Locator, Page } from '@playwright/test';
 import { expect, test } from '../support/fixtures';
-import { buildChatModels, forgetModelsAndChats, sendPrompt, serverCall, setSettings } from './chat-helpers';
+import { addCompareModels, forgetModelsAndChats, sendPrompt, serverCall, setSettings } from './chat-helpers';
 
 test.beforeAll(async ({ server }) => {
   test.setTimeout(360_000);
-  const folders = buildChatModels();
-  await serverCall(server, 'models.add', { path: folders.scripted, name: 'Scripted R1' });
-  await serverCall(server, 'models.add', { path: folders.tiny, name: 'Tiny rambler' });
+  await addCompareModels(server);
 });
 
 test.afterAll(async ({ server }) => {
