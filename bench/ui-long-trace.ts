@@ -9,10 +9,11 @@
  *
  *   npm run build && npm run bench -- ui-long-trace
  *   options: --tokens N (default 30000); --model <folder>; --ui-only (skip the CLI run);
- *            --cpu-prof <dir> (the serve process and its engine write V8 CPU profiles there)
+ *            --cpu-prof <dir> (the serve process writes a V8 CPU profile there when it stops);
+ *            --page-prof <file> (the page's JavaScript CPU profile while streaming)
  */
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { chromium, type Page } from 'playwright-core';
@@ -76,18 +77,25 @@ const FRAME_RECORDER = `
 const CHROMIUM_METRICS = ['TaskDuration', 'ScriptDuration', 'LayoutDuration', 'RecalcStyleDuration', 'LayoutCount', 'RecalcStyleCount'] as const;
 type ChromiumMetrics = Record<(typeof CHROMIUM_METRICS)[number], number>;
 
-async function chromiumMetrics(page: Page): Promise<() => Promise<ChromiumMetrics>> {
+async function chromiumMetrics(page: Page): Promise<{ read(): Promise<ChromiumMetrics>; profile(): Promise<() => Promise<unknown>> }> {
   const cdp = await page.context().newCDPSession(page);
   await cdp.send('Performance.enable');
-  return async () => {
+  /** A JavaScript CPU profile of the page (the .cpuprofile format Chrome's DevTools open). */
+  const profile = async () => {
+    await cdp.send('Profiler.enable');
+    await cdp.send('Profiler.start');
+    return async () => (await cdp.send('Profiler.stop')).profile;
+  };
+  const read = async () => {
     const { metrics } = await cdp.send('Performance.getMetrics');
     return Object.fromEntries(CHROMIUM_METRICS.map((name) => [name, metrics.find((m) => m.name === name)?.value ?? 0])) as ChromiumMetrics;
   };
+  return { read, profile };
 }
 
 async function uiRun(model: string) {
   const profileDir = process.argv.includes('--cpu-prof') ? path.resolve(arg('cpu-prof', 'cpu-prof')) : undefined;
-  const server = await startServer(profileDir ? { env: { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${profileDir}` } } : {});
+  const server = await startServer(profileDir ? { nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] } : {});
   const browser = await chromium.launch({
     executablePath: process.env.CHROMIUM_PATH || '/usr/bin/chromium',
     args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'],
@@ -104,8 +112,9 @@ async function uiRun(model: string) {
     await page.getByRole('region', { name: 'Conversation' }).getByRole('combobox', { name: 'Model' }).selectOption({ label: 'Rambler' });
     const renderStats = async () => (await page.evaluate('({ ...window.__distilleryRenderStats })')) as { finishedBlockRenders: number; tailRenders: number };
     const before = await renderStats();
-    const readMetrics = await chromiumMetrics(page);
-    const metricsBefore = await readMetrics();
+    const chromiumWork = await chromiumMetrics(page);
+    const metricsBefore = await chromiumWork.read();
+    const pageProfile = process.argv.includes('--page-prof') ? await chromiumWork.profile() : undefined;
     const cpu = () => cpuByRole(server.process.pid);
     const cpuBefore = cpu();
     const box = page.getByRole('textbox', { name: 'Message' });
@@ -117,7 +126,8 @@ async function uiRun(model: string) {
     await reply.and(page.locator('[data-status="complete"]')).waitFor({ timeout: 3_600_000 });
     const wallMs = performance.now() - started;
     const cpuSeconds = cpuSpent(cpuBefore, cpu());
-    const chromiumSeconds = cpuSpent(metricsBefore, await readMetrics());
+    const chromiumSeconds = cpuSpent(metricsBefore, await chromiumWork.read());
+    if (pageProfile) writeFileSync(path.resolve(arg('page-prof', 'page.cpuprofile')), JSON.stringify(await pageProfile()));
     const frames = (await page.evaluate('window.__benchRecording = false, window.__frames')) as number[];
     const after = await renderStats();
     const blocks = await reply.getByTestId('thinking-text').locator('.md-block').count();

@@ -26,13 +26,16 @@ export interface ServerHandle {
   stop(): Promise<void>;
 }
 
-/** `env`: extra environment for the server (e.g. HF_ENDPOINT pointing at the hub emulator). */
-export async function startServer(options: { env?: NodeJS.ProcessEnv } = {}): Promise<ServerHandle> {
+/**
+ * `env`: extra environment for the server (e.g. HF_ENDPOINT pointing at the hub emulator); `nodeArgs`: Node options for
+ * the server process only (a benchmark's --cpu-prof, which NODE_OPTIONS may not carry).
+ */
+export async function startServer(options: { env?: NodeJS.ProcessEnv; nodeArgs?: string[] } = {}): Promise<ServerHandle> {
   if (!existsSync(path.join(repoRoot, 'out', 'renderer', 'index.html'))) {
     throw new Error('The renderer is not built: run `npm run build` before the e2e suite.');
   }
   const home = mkdtempSync(path.join(os.tmpdir(), 'distillery-e2e-'));
-  const child = spawn(process.execPath, [path.join(repoRoot, 'bin', 'distillery.mjs'), 'serve', '--port', '0', '--no-open'], {
+  const child = spawn(process.execPath, [...(options.nodeArgs ?? []), path.join(repoRoot, 'bin', 'distillery.mjs'), 'serve', '--port', '0', '--no-open'], {
     cwd: repoRoot,
     env: { ...process.env, ...options.env, DISTILLERY_HOME: home, DISTILLERY_NO_OPEN: '1' },
     stdio: ['ignore', 'pipe', 'pipe'],
