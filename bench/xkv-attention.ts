@@ -8,7 +8,7 @@
  *   npm run bench -- xkv-attention [--steps N] [--threads N] [--depths 32,1024,4096,8192] [--clock wall|cpu]
  *
  * Variants (per kv head; q is [group, d], K and V [rows, d]):
- *   q·Kᵀ     scores = Gemm(q, K, transB) [group, rows]; out = MatMul(P, V)   (the 1.2.0 graph)
+ *   q·Kᵀ     scores = Gemm(q, K, transB) [group, rows]; out = MatMul(P, V)   (converter 1.2.0)
  *   K·qᵀ     scoresᵀ = Gemm(K, q, transB) [rows, group]: the big K is the A operand, read in place, only q is packed;
  *            one small Transpose, Softmax on the last axis, out = MatMul(P, V)
  *   K·qᵀ+Vᵀ  as K·qᵀ, and V held transposed in blocks of 256 rows ([blocks, d, 256]) so it is the A operand too:
@@ -34,8 +34,8 @@ const d = R1_QWEN_1_5B.hidden / heads;
 const group = heads / kvHeads;
 const scale = 1 / Math.sqrt(d);
 
-type Variant = 'q·Kᵀ' | 'K·qᵀ' | 'K·qᵀ+Vᵀ' | 'q·Kᵀ+Vᵀ';
-const VARIANTS: Variant[] = (process.env.XKV_VARIANTS?.split(',') as Variant[] | undefined) ?? ['q·Kᵀ', 'K·qᵀ', 'K·qᵀ+Vᵀ', 'q·Kᵀ+Vᵀ'];
+type Variant = 'q·Kᵀ' | 'K·qᵀ' | 'K·qᵀ·Vᵀ·Pᵀ' | 'K·qᵀ+Vᵀ' | 'q·Kᵀ+Vᵀ';
+const VARIANTS: Variant[] = (process.env.XKV_VARIANTS?.split(',') as Variant[] | undefined) ?? ['q·Kᵀ', 'K·qᵀ', 'K·qᵀ·Vᵀ·Pᵀ', 'K·qᵀ+Vᵀ', 'q·Kᵀ+Vᵀ'];
 const blockedKey = (v: Variant) => v === 'q·Kᵀ+Vᵀ';
 const blockedValue = (v: Variant) => v.endsWith('+Vᵀ');
 
@@ -52,6 +52,11 @@ function headAttention(g: Graph, variant: Variant, q: Value, key: Value, value: 
     return op.matMul(g, op.softmax(g, scores, -1), value);
   }
   const scoresT = op.gemm(g, key, q, { transB: true, alpha: scale, c: biasColumn }); // [rows, group]
+  if (variant === 'K·qᵀ·Vᵀ·Pᵀ') {
+    // softmax over the rows in place, then outᵀ = Vᵀ·Pᵀ with V the A operand (transA)
+    const probsT = op.softmax(g, scoresT, 0);
+    return op.transpose(g, op.gemm(g, value, probsT, { transA: true }), [1, 0]);
+  }
   const probs = op.softmax(g, op.transpose(g, scoresT, [1, 0]), -1); // [group, rows]
   if (variant === 'K·qᵀ') return op.matMul(g, probs, value);
   return blockedValueOut(g, probs, value);
