@@ -5,7 +5,7 @@
  * memory, as in the real model), for each variant, interleaved, medians. Attention only: the weights' matrix work is
  * bench/blocks.ts, the whole model bench/decode.ts. Ratios within one run hold on a loaded machine; absolute ms don't.
  *
- *   npm run bench -- xkv-attention [--steps N] [--threads N] [--depths 32,1024,4096,8192] [--clock wall|cpu]
+ *   npm run bench -- xkv-attention [--steps N] [--threads N] [--depths 32,1024,4096,8192] [--clock wall|cpu] [--block 256]
  *
  * Variants (per kv head; q is [group, d], K and V [rows, d]):
  *   q·Kᵀ     scores = Gemm(q, K, transB) [group, rows]; out = MatMul(P, V)   (converter 1.2.0)
@@ -28,7 +28,8 @@ const arg = (name: string, fallback: string) => {
   return i >= 0 ? process.argv[i + 1] : fallback;
 };
 
-const BLOCK = 256;
+// rows per block of the blocked layouts (--block)
+const BLOCK = Number(arg('block', '256'));
 const { layers, heads, kvHeads } = R1_QWEN_1_5B;
 const d = R1_QWEN_1_5B.hidden / heads;
 const group = heads / kvHeads;
