@@ -10,9 +10,12 @@
  * Variants (per kv head; q is [group, d], K and V [rows, d]):
  *   q·Kᵀ     scores = Gemm(q, K, transB) [group, rows]; out = MatMul(P, V)   (converter 1.2.0)
  *   K·qᵀ     scoresᵀ = Gemm(K, q, transB) [rows, group]: the big K is the A operand, read in place, only q is packed;
- *            one small Transpose, Softmax on the last axis, out = MatMul(P, V)
+ *            one small Transpose, Softmax on the last axis, out = MatMul(P, V)   (converter 1.2.1)
+ *   K·qᵀ·Vᵀ·Pᵀ  as K·qᵀ, Softmax over axis 0, outᵀ = Gemm(V, Pᵀ, transA)
  *   K·qᵀ+Vᵀ  as K·qᵀ, and V held transposed in blocks of 256 rows ([blocks, d, 256]) so it is the A operand too:
- *            outᵀ per block = MatMul(Vᵀ block, Pᵀ block), summed over blocks
+ *            outᵀ per block = MatMul(Vᵀ block, Pᵀ block), summed over blocks (a cache layout the engine does not use)
+ *   q·Kᵀ+Vᵀ  K held the same way, already q·Kᵀ's B layout: scores by block = MatMul(q, Kᵀ block)
+ * XKV_VARIANTS=<names, comma-separated> runs a subset.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
