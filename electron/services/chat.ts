@@ -197,7 +197,8 @@ export const chatService: ServiceModule = (ctx) => {
   };
 };
 
-async function followReply(ctx: ServiceContext, reply: MessageRecord, run: GenerationRun): Promise<void> {
+/** Streams a reply's pieces out as `chat.delta` events, saves its text every SAVE_EVERY_MS and its end state always. */
+export async function followReply(ctx: ServiceContext, reply: MessageRecord, run: GenerationRun): Promise<void> {
   let reasoning = '';
   let answer = '';
   let lastSave = Date.now();
