@@ -242,6 +242,13 @@ test('a long thought streams: live header, each finished block renders once', as
   await app.emulateMedia({ colorScheme: 'dark' });
   await screenshot(app, 'chat-long-thought-dark');
   await app.emulateMedia({ colorScheme: 'light' });
+  // The thought's own scroll box follows its newest line while it streams, until the reader scrolls up in it.
+  const fromBottom = () => thought.evaluate((body) => body.scrollHeight - body.scrollTop - body.clientHeight);
+  await expect.poll(fromBottom, { timeout: 10_000 }).toBeLessThanOrEqual(48);
+  await thought.evaluate((body) => body.scrollTo({ top: 0 }));
+  const readFrom = ((await thought.textContent()) ?? '').length;
+  await expect.poll(async () => ((await thought.textContent()) ?? '').length, { timeout: 60_000 }).toBeGreaterThan(readFrom + 500);
+  expect(await thought.evaluate((body) => body.scrollTop)).toBe(0);
   await app.getByRole('button', { name: 'Stop' }).click();
   await expect(reply).toHaveAttribute('data-status', 'stopped', { timeout: 30_000 });
   await expect(reply.getByTestId('thinking-header')).toHaveText(/^Thought \(unfinished\) · [\d.]+ m?s · \d+ tokens$/);

@@ -1,17 +1,22 @@
 import type { ChatMessage } from '../../../electron/contract/inference';
 import { isThinking, thinkingHeader, thinkingOpen, type LiveStats } from '../../state/chatMessages';
-import { useNow, useThinkingChoice } from './hooks';
+import { useRef } from 'react';
+import { useNow } from '../../state/useNow';
+import { useAutoScroll, useThinkingChoice } from './hooks';
 import { StreamingMarkdown } from './StreamingMarkdown';
 
 /**
  * The model's reasoning above its answer: open and streaming while it thinks, collapsed once the thought closes.
- * Rendered as Markdown with math (R1 reasons in LaTeX); a collapsed thought renders nothing but its header.
+ * Rendered as Markdown with math (R1 reasons in LaTeX); a collapsed thought renders nothing but its header. The body
+ * is a scroll box of its own: while the model thinks it follows the newest line, until the reader scrolls up in it.
  */
 export function ThinkingBlock({ message, live }: { message: ChatMessage; live: LiveStats | undefined }) {
   const [choice, setChoice] = useThinkingChoice(message.id);
   const reasoning = message.reasoning ?? '';
   const open = thinkingOpen(message, choice, live);
   const thinking = isThinking(message, live);
+  const body = useRef<HTMLDivElement>(null);
+  useAutoScroll(body, reasoning.length, `${message.id}:${open}`, thinking);
   if (reasoning.length === 0 && !thinking) return null;
   const bodyId = `thinking-${message.id}`;
   return (
@@ -24,7 +29,7 @@ export function ThinkingBlock({ message, live }: { message: ChatMessage; live: L
         {thinking && <span className="thinking-pulse" aria-hidden="true" />}
       </button>
       {open && (
-        <div id={bodyId} className="thinking-body selectable" data-testid="thinking-text">
+        <div id={bodyId} ref={body} className="thinking-body selectable" data-testid="thinking-text">
           {reasoning.length > 0 ? <StreamingMarkdown text={reasoning} streaming={thinking} /> : <span className="muted">…</span>}
         </div>
       )}
@@ -37,7 +42,7 @@ export function ThinkingBlock({ message, live }: { message: ChatMessage; live: L
  * conversation re-rendered every message and laid the page out again, 4 times a second).
  */
 function ThinkingHeader({ message, live, thinking }: { message: ChatMessage; live: LiveStats | undefined; thinking: boolean }) {
-  const now = useNow(thinking);
+  const now = useNow(thinking, 250);
   return (
     <span className="thinking-label" data-testid="thinking-header">
       {thinkingHeader(message, live, now)}

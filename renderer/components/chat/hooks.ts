@@ -1,43 +1,51 @@
 import { useCallback, useEffect, useLayoutEffect, useRef, useState, type RefObject } from 'react';
 
-/** The current time, re-read every `intervalMs` while `active` (elapsed counters of a streaming reply). */
-export function useNow(active: boolean, intervalMs = 250): number {
-  const [now, setNow] = useState(() => Date.now());
-  useEffect(() => {
-    if (!active) return;
-    setNow(Date.now());
-    const timer = setInterval(() => setNow(Date.now()), intervalMs);
-    return () => clearInterval(timer);
-  }, [active, intervalMs]);
-  return active ? now : Date.now();
-}
-
 /** How close to the bottom (px) still counts as "at the bottom". */
 const STICK_THRESHOLD_PX = 48;
 
 /**
  * Keeps a scroll container pinned to its bottom while content grows, until the user scrolls up; scrolling back
  * down pins it again. A new `resetKey` (another conversation shown in the same container) starts pinned: the
- * "Jump to latest" of the chat left behind must not follow into the next one.
+ * "Jump to latest" of the chat left behind must not follow into the next one. While `follow` is false nothing is
+ * scrolled (a finished thought opened again starts at its top).
  */
 export function useAutoScroll(
   ref: RefObject<HTMLElement | null>,
   contentKey: unknown,
   resetKey?: unknown,
+  follow = true,
 ): { pinned: boolean; scrollToBottom(): void } {
   const [pinned, setPinned] = useState(true);
   const pinnedRef = useRef(true);
+  const followRef = useRef(follow);
+  followRef.current = follow;
 
   useEffect(() => {
     const el = ref.current;
     if (!el) return;
+    let lastTop = el.scrollTop;
     const onScroll = () => {
       const atBottom = el.scrollHeight - el.scrollTop - el.clientHeight <= STICK_THRESHOLD_PX;
+      // Text arriving, or blocks laid out at their real height (content-visibility), moves the bottom away without
+      // the reader doing anything: only a scroll up unpins.
+      const movedUp = el.scrollTop < lastTop - 1;
+      lastTop = el.scrollTop;
+      if (!atBottom && !movedUp) return;
       pinnedRef.current = atBottom;
       setPinned(atBottom);
     };
     el.addEventListener('scroll', onScroll, { passive: true });
-    return () => el.removeEventListener('scroll', onScroll);
+    // Content that grows after this component's commit (a child's later render, a block laid out late) is followed too.
+    const resized = typeof ResizeObserver === 'function'
+      ? new ResizeObserver(() => {
+        if (followRef.current && pinnedRef.current) el.scrollTop = el.scrollHeight;
+      })
+      : undefined;
+    for (const child of Array.from(el.children)) resized?.observe(child);
+    return () => {
+      el.removeEventListener('scroll', onScroll);
+      resized?.disconnect();
+    };
   }, [ref, resetKey]); // a new resetKey may come with a new element (a panel opened)
 
   useLayoutEffect(() => {
@@ -47,8 +55,8 @@ export function useAutoScroll(
 
   useLayoutEffect(() => {
     const el = ref.current;
-    if (el && pinnedRef.current) el.scrollTop = el.scrollHeight;
-  }, [ref, contentKey, resetKey]);
+    if (el && follow && pinnedRef.current) el.scrollTop = el.scrollHeight;
+  }, [ref, contentKey, resetKey, follow]);
 
   const scrollToBottom = useCallback(() => {
     const el = ref.current;
