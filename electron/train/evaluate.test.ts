@@ -6,17 +6,16 @@
  */
 import * as ort from 'onnxruntime-node';
 import { describe, expect, it } from 'vitest';
-import { argmax } from '../generate/sampler';
 import { parseModelConfig } from '../model/config';
 import { memoryWeights } from '../model/weights';
 import { serializeModel } from '../onnx/write';
+import { reforwardGreedy } from '../testing/reforward-greedy';
 import { randomWeights, tinyConfigJson } from '../testing/tiny-checkpoint';
-import { LORA_MODULES, type NamedTensor } from './adapter';
+import { LORA_MODULES } from './adapter';
 import { GreedyDecoder } from './evaluate';
 import { buildTrainingGraph, type TrainingGraphOptions } from './lora-graph';
 import { Rng } from './rng';
 import { baseParams } from './run-extras';
-import { trainableFeeds } from './runner';
 
 const lora = { rank: 4, alpha: 16, targets: [...LORA_MODULES] };
 const bases: [string, Partial<TrainingGraphOptions>][] = [
@@ -24,23 +23,6 @@ const bases: [string, Partial<TrainingGraphOptions>][] = [
   ['float16', { dtype: 'float16' }],
   ['q4 (QLoRA)', { quantizedBase: { blockSize: 32 } }],
 ];
-
-/** The independent reference: the whole sequence through the loss graph's logits for every new token. */
-async function reforwardGreedy(session: ort.InferenceSession, graph: ReturnType<typeof buildTrainingGraph>, prompt: number[], params: Map<string, NamedTensor>, maxNew: number): Promise<number[]> {
-  const ids = [...prompt];
-  for (let step = 0; step < maxNew; step++) {
-    const n = ids.length;
-    const i64 = (values: number[]) => new ort.Tensor('int64', BigInt64Array.from(values, BigInt), [1, n]);
-    const feeds = {
-      input_ids: i64(ids), attention_mask: i64(ids.map(() => 1)), position_ids: i64(ids.map((_, t) => t)),
-      loss_weights: new ort.Tensor('float32', new Float32Array(n), [1, n]), ...trainableFeeds(graph, params),
-    };
-    const logits = (await session.run(feeds, ['logits'])).logits;
-    const vocab = Number(logits.dims[2]);
-    ids.push(argmax((logits.data as Float32Array).subarray((n - 1) * vocab, n * vocab)));
-  }
-  return ids.slice(prompt.length);
-}
 
 describe.each(['qwen2', 'llama'] as const)('greedy decoding with a KV cache (%s)', (arch) => {
   const json = tinyConfigJson(arch, { vocab_size: 64, max_position_embeddings: 64 });
