@@ -24,14 +24,21 @@ export interface ServerHandle {
   /** Everything the server wrote to stderr so far (shown when a test fails). */
   logs(): string;
   stop(): Promise<void>;
+  /** SIGKILL, as a crash or a force-quit would end it: nothing runs on the way out, the data folder stays. */
+  kill(): Promise<void>;
 }
 
-/** `env`: extra environment for the server (e.g. HF_ENDPOINT pointing at the hub emulator). */
-export async function startServer(options: { env?: NodeJS.ProcessEnv } = {}): Promise<ServerHandle> {
+/**
+ * `env`: extra environment for the server (e.g. HF_ENDPOINT pointing at the hub emulator). `home`: an existing data
+ * folder to reuse (a restart); the caller owns it, so stop() leaves it in place.
+ */
+export async function startServer(options: { env?: NodeJS.ProcessEnv; home?: string } = {}): Promise<ServerHandle> {
   if (!existsSync(path.join(repoRoot, 'out', 'renderer', 'index.html'))) {
     throw new Error('The renderer is not built: run `npm run build` before the e2e suite.');
   }
-  const home = mkdtempSync(path.join(os.tmpdir(), 'distillery-e2e-'));
+  const ownsHome = !options.home;
+  const home = options.home ?? mkdtempSync(path.join(os.tmpdir(), 'distillery-e2e-'));
+  const removeHome = () => ownsHome && rmSync(home, { recursive: true, force: true });
   const child = spawn(process.execPath, [path.join(repoRoot, 'bin', 'distillery.mjs'), 'serve', '--port', '0', '--no-open'], {
     cwd: repoRoot,
     env: { ...process.env, ...options.env, DISTILLERY_HOME: home, DISTILLERY_NO_OPEN: '1' },
@@ -57,7 +64,7 @@ export async function startServer(options: { env?: NodeJS.ProcessEnv } = {}): Pr
     });
   }).catch((error: unknown) => {
     child.kill('SIGKILL');
-    rmSync(home, { recursive: true, force: true });
+    removeHome();
     throw error;
   });
 
@@ -78,7 +85,13 @@ export async function startServer(options: { env?: NodeJS.ProcessEnv } = {}): Pr
         await exited;
         clearTimeout(force);
       }
-      rmSync(home, { recursive: true, force: true });
+      removeHome();
+    },
+    async kill() {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+      child.kill('SIGKILL');
+      await exited;
     },
   };
 }

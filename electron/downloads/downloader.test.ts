@@ -14,6 +14,7 @@ import { downloadRepo, type DownloadOptions } from './downloader';
 import { DownloadError } from './errors';
 import { blobPath, incompletePath, repoCache } from './hub-cache';
 import type { DownloadProgress } from './progress';
+import { repoLockPath } from './repo-lock';
 
 const REPO = 'deepseek-ai/DeepSeek-R1-Distill-Qwen-1.5B';
 const WEIGHTS = generatedBytes(3 * 1024 * 1024 + 123, 7);
@@ -200,7 +201,7 @@ describe('downloadRepo', () => {
 });
 
 describe('a download killed mid-file (the process, not only the socket)', () => {
-  it('resumes to the identical sha256 without fetching finished files or bytes again', async () => {
+  it('resumes to the identical sha256 without fetching finished files or bytes again (and never beside a live download)', async () => {
     hub.addFault({ target: 'model-00001-of-00002.safetensors', bytesPerSecond: 400_000, times: 5 });
     const child = spawn(process.execPath, [...tsxExecArgv(), path.join(__dirname, '..', 'testing', 'download-child.ts'), REPO, hub.url, cacheDir], { stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
@@ -210,6 +211,9 @@ describe('a download killed mid-file (the process, not only the socket)', () => 
     const partial = incompletePath(rc(), sha256(WEIGHTS));
     // The listing's order: config.json and tokenizer.json first, then the first shard, which streams slowly.
     await waitFor(() => out.includes('done config.json') && fs.existsSync(partial) && fs.statSync(partial).size > 500_000, () => out + err);
+    // a second process's download of the same repo into the same cache is refused while the first one lives
+    const busy = await expectDownloadError(downloadRepo(options({ concurrency: 1 })), 'busy');
+    expect(busy.message).toContain(`pid ${child.pid}`);
     const exited = new Promise((resolve) => child.once('exit', resolve));
     child.kill('SIGKILL');
     await exited;
@@ -232,6 +236,8 @@ describe('a download killed mid-file (the process, not only the socket)', () => 
     const cachedBytes = result.files.filter((f) => f.outcome === 'cached').reduce((sum, f) => sum + f.size, 0);
     expect(result.bytesFetched).toBe(result.bytesTotal - kept - cachedBytes);
     expect(sha256(fs.readFileSync(path.join(result.snapshotDir, 'model-00001-of-00002.safetensors')))).toBe(sha256(WEIGHTS));
+    // the killed process's lock was taken over, and this run's lock is gone once it finished
+    expect(fs.existsSync(repoLockPath(rc()))).toBe(false);
   });
 });
 

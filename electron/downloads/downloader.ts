@@ -12,6 +12,7 @@ import { DownloadError } from './errors';
 import { fetchFile, type FetchOutcome, type FreeSpaceFn } from './file-fetch';
 import { listRepoFiles, openFileStream, resolveCommit, type HubOptions, type RemoteFile } from './hub-client';
 import { blobPath, incompletePath, repoCache, snapshotDir, writeRef, type RepoCache } from './hub-cache';
+import { acquireRepoLock } from './repo-lock';
 import { etaSeconds, SpeedMeter, type DownloadProgress, type FileProgress } from './progress';
 import { detectSourceKind, selectFiles, type SourceKind } from './selection';
 
@@ -93,7 +94,25 @@ export async function downloadRepo(options: DownloadOptions): Promise<DownloadRe
   const freeSpace = options.freeSpace ?? diskFree;
   const minFreeBytes = options.minFreeBytes ?? DEFAULT_MIN_FREE_BYTES;
   await checkRoom(rc, files, freeSpace, minFreeBytes);
+  const release = acquireRepoLock(rc);
+  try {
+    return await fetchAll(options, { rc, commit, kind, files, revision, freeSpace, minFreeBytes });
+  } finally {
+    release();
+  }
+}
 
+interface Plan {
+  rc: RepoCache;
+  commit: string;
+  kind: SourceKind;
+  files: RemoteFile[];
+  revision: string;
+  freeSpace: FreeSpaceFn;
+  minFreeBytes: number;
+}
+
+async function fetchAll(options: DownloadOptions, { rc, commit, kind, files, revision, freeSpace, minFreeBytes }: Plan): Promise<DownloadResult> {
   const progress = new ProgressState(options.repo, files, options.onProgress, options.progressEveryMs ?? 250);
   const results = new Map<string, FetchOutcome>();
   const queue = [...files];

@@ -12,6 +12,7 @@ export type DownloadErrorCode =
   | 'server' // the hub answered 5xx after several tries: resumable
   | 'offline' // Offline mode is on
   | 'bad_token' // a token that cannot be a Hugging Face token
+  | 'busy' // another process is downloading the same repository into the same cache
   | 'stopped'; // paused or cancelled through the signal
 
 export class DownloadError extends Error {

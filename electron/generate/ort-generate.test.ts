@@ -133,7 +133,7 @@ describe('generation through ONNX Runtime', () => {
     expect(await pool.unload('a')).toBe(true);
     expect(pool.list().map((m) => m.modelId)).toEqual(['b']);
     await pool.unload('b');
-  });
+  }, 180_000); // two engines' worth of loads: minutes on a loaded 2-core machine
 
   it('refuses to load when the memory estimate does not fit, saying what to do', async () => {
     const pool = new ModelPool({ availableMemory: () => 10 * 1024 * 1024 });

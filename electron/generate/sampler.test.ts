@@ -51,6 +51,28 @@ describe('candidateDistribution', () => {
     while (mass < 0.95 * total) mass += w[k++];
     expect(d.length).toBe(k);
   });
+
+  it('is exact when thousands of tokens share the bucket the nucleus ends in (sub-buckets), with ties ordered by id', () => {
+    const n = 151_936;
+    const r = createRng(11);
+    // a random-weight model's row: Gaussian-ish logits, so the cut bucket holds thousands of tokens; some exact ties
+    const logits = Float32Array.from({ length: n }, (_, i) => (i % 50 === 0 ? 0.5 : (r() + r() + r() - 1.5) * 2));
+    for (const opts of [{ temperature: 0.6, topP: 0.95 }, { temperature: 1, topP: 0.5 }, { temperature: 0.6, topP: 1, topK: 40_000 }]) {
+      const got = candidateDistribution(logits, opts).map((c) => c.id);
+      // reference: the whole vocabulary sorted by (weight desc, id asc), then top-k, then the smallest prefix ≥ p
+      const max = logits.reduce((a, b) => Math.max(a, b), -Infinity);
+      const invT = 1 / opts.temperature;
+      const w = Array.from(logits, (l) => Math.exp(-((max - l) * invT)));
+      const order = Array.from(w.keys()).sort((a, b) => w[b] - w[a] || a - b).slice(0, opts.topK ?? n);
+      const total = order.reduce((sum, i) => sum + w[i], 0);
+      let mass = 0;
+      let k = 0;
+      while (k < order.length && mass < opts.topP * total) mass += w[order[k++]];
+      const expected = order.slice(0, opts.topP >= 1 ? order.length : k);
+      expect(got.length).toBe(expected.length);
+      expect(got).toEqual(expected);
+    }
+  });
 });
 
 describe('Sampler', () => {
@@ -133,6 +155,15 @@ describe('candidates decided natively (TopK + log-sum-exp in ONNX Runtime)', () 
     const exact = new Sampler({ ...opts, seed: 9 });
     for (let i = 0; i < 5; i++) expect(await fast.next(flat)).toBe(exact.sample(flat));
     expect(fast.paths.exact).toBe(5);
+    // a long flat stretch: the finder is asked less and less (it cannot hold the nucleus), the tokens stay the exact ones
+    const stretch = new Sampler({ ...opts, seed: 4 }, finder);
+    const reference = new Sampler({ ...opts, seed: 4 });
+    for (let i = 0; i < 100; i++) expect(await stretch.next(flat)).toBe(reference.sample(flat));
+    expect(stretch.paths.finderCalls).toBeLessThanOrEqual(8);
+    // a peaked row afterwards is decided by the candidates again once the skip runs out
+    const peakedRow = peaked(1);
+    for (let i = 0; i < 40; i++) expect(await stretch.next(peakedRow)).toBe(reference.sample(peakedRow));
+    expect(stretch.paths.candidates).toBeGreaterThan(0);
     await finder.release();
   }, 60_000);
 

@@ -135,14 +135,61 @@ function walk(s: Scratch, n: number, maxCount: number, targetMass: number): Nucl
     }
     const members = new Int32Array(s.bucketCount[b]);
     for (let i = 0, m = 0; i < n; i++) if (s.bucketOf[i] === b) members[m++] = i;
-    const sorted = Array.from(members).sort((x, y) => s.weights[y] - s.weights[x] || x - y);
-    for (const id of sorted) {
-      count++;
-      mass += s.weights[id];
-      if (count >= maxCount || mass >= targetMass) return { bucket: b, cutWeight: s.weights[id], cutId: id, mass, count };
-    }
+    const state = { count, mass };
+    const found = walkBucket(s, b, members, state, maxCount, targetMass);
+    if (found) return found;
+    ({ count, mass } = state); // rounding: the sum member by member fell short of the limit; the next bucket ends it
   }
   return { bucket: BUCKETS, cutWeight: 0, cutId: 0, mass, count };
+}
+
+/** Members of one bucket at most this many are sorted at once; a bigger bucket is split by weight first. */
+const SORT_AT_ONCE = 64;
+const SUB_BUCKETS = 256;
+
+/**
+ * Where the limit falls inside bucket `b`. A flat distribution puts thousands of tokens in the bucket the nucleus ends
+ * in, so they are spread over sub-buckets by weight (descending weight → ascending sub-bucket, so whole sub-buckets
+ * keep the canonical order) and only the sub-bucket the limit falls in is sorted.
+ */
+function walkBucket(s: Scratch, b: number, members: Int32Array, state: { count: number; mass: number }, maxCount: number, targetMass: number): Nucleus | undefined {
+  const cut = (id: number): Nucleus => ({ bucket: b, cutWeight: s.weights[id], cutId: id, mass: state.mass, count: state.count });
+  const sortAndWalk = (ids: Int32Array): Nucleus | undefined => {
+    const sorted = Array.from(ids).sort((x, y) => s.weights[y] - s.weights[x] || x - y);
+    for (const id of sorted) {
+      state.count++;
+      state.mass += s.weights[id];
+      if (state.count >= maxCount || state.mass >= targetMass) return cut(id);
+    }
+    return undefined;
+  };
+  if (members.length <= SORT_AT_ONCE) return sortAndWalk(members);
+  let hi = -Infinity;
+  let lo = Infinity;
+  for (const id of members) {
+    hi = Math.max(hi, s.weights[id]);
+    lo = Math.min(lo, s.weights[id]);
+  }
+  const span = hi - lo;
+  const subOf = (w: number) => (span > 0 ? Math.min(SUB_BUCKETS - 1, Math.floor(((hi - w) / span) * SUB_BUCKETS)) : 0);
+  const subCount = new Int32Array(SUB_BUCKETS);
+  const subMass = new Float64Array(SUB_BUCKETS);
+  for (const id of members) {
+    const sub = subOf(s.weights[id]);
+    subCount[sub]++;
+    subMass[sub] += s.weights[id];
+  }
+  for (let sub = 0; sub < SUB_BUCKETS; sub++) {
+    if (subCount[sub] === 0) continue;
+    if (state.count + subCount[sub] < maxCount && state.mass + subMass[sub] < targetMass) {
+      state.count += subCount[sub];
+      state.mass += subMass[sub];
+      continue;
+    }
+    const found = sortAndWalk(members.filter((id) => subOf(s.weights[id]) === sub));
+    if (found) return found;
+  }
+  return undefined;
 }
 
 /**
@@ -204,11 +251,20 @@ export function nucleusFromCandidates(
   return { ids: Int32Array.from(order, (i) => c.ids[i]), weights: Float64Array.from(order, (i) => weights[i]), mass };
 }
 
+/** Longest run of steps the candidate finder sits out after repeated failures (flat distributions). */
+const MAX_SKIP = 32;
+
 export class Sampler {
   private readonly rng: () => number;
   private readonly scratch = new Scratch();
-  /** Steps decided by the candidates alone / by the exact pass (for stats and tests). */
-  readonly paths = { candidates: 0, exact: 0 };
+  /** Steps decided by the candidates alone / by the exact pass, and how often the finder was asked (stats, tests). */
+  readonly paths = { candidates: 0, exact: 0, finderCalls: 0 };
+  /**
+   * After the candidates fail to hold the nucleus, the finder is not asked for this many steps (doubling up to
+   * MAX_SKIP while it keeps failing, back to 0 on success): a flat stretch pays the exact pass only, not both.
+   */
+  private skip = 0;
+  private nextSkip = 1;
 
   constructor(
     private readonly opts: SamplingOptions,
@@ -233,8 +289,18 @@ export class Sampler {
     const penalised = this.applyRepetitionPenalty(logits, previous);
     if (!(this.opts.temperature > 0)) return argmax(penalised);
     if (!this.candidates) return this.exact(penalised);
+    if (this.skip > 0) {
+      this.skip--;
+      return this.exact(penalised);
+    }
+    this.paths.finderCalls++;
     const kept = nucleusFromCandidates(await this.candidates.find(penalised, this.opts.temperature), this.opts);
-    if (!kept) return this.exact(penalised);
+    if (!kept) {
+      this.skip = this.nextSkip;
+      this.nextSkip = Math.min(this.nextSkip * 2, MAX_SKIP);
+      return this.exact(penalised);
+    }
+    this.nextSkip = 1;
     this.paths.candidates++;
     let u = this.rng() * kept.mass;
     for (let i = 0; i < kept.ids.length; i++) {

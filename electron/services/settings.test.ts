@@ -96,14 +96,14 @@ describe('execution provider settings', () => {
     else expect(withDefault.fallbacks.map((f) => f.provider)).toContain('dml');
     await services.call('models.unload', { modelId: model.id });
     await services.call('settings.setProvider', { provider: 'auto' });
-  });
+  }, 180_000); // two loads and a provider probe in the engine process: minutes on a loaded 2-core machine
 
   it('forgets a model\'s override when the model is removed', async () => {
     const model = await services.call('models.add', { path: copyOfScripted('removed') });
     await services.call('settings.setProvider', { provider: 'webgpu', modelId: model.id });
     await services.call('models.remove', { modelId: model.id });
     expect(services.context.store.settings.get(modelProviderSetting(model.id))).toBeUndefined();
-  });
+  }, 180_000);
 });
 
 describe('fine-tuned models in the registry', () => {
