@@ -8,6 +8,7 @@ import * as ort from 'onnxruntime-node';
 import { OrtDecoder } from '../generate/ort-decoder';
 import { argmax } from '../generate/sampler';
 import type { ModelConfig } from '../model/config';
+import { pastName } from '../model/decoder';
 import type { NamedTensor } from './adapter';
 import type { TrainingGraph } from './lora-graph';
 import { createGraphSession, trainableFeeds } from './runner';
@@ -31,7 +32,7 @@ export class GreedyDecoder {
 
   /** `training` must be the decoding graph of `config` (built with kvCache: true). */
   static async create(config: ModelConfig, training: TrainingGraph, options: GreedyDecoderOptions = {}): Promise<GreedyDecoder> {
-    if (!training.graph.inputs.some((i) => i.name === 'past_key_values.0.key')) throw new Error('GreedyDecoder needs a graph built with kvCache: true');
+    if (!training.graph.inputs.some((i) => i.name === pastName(0, 'key'))) throw new Error('GreedyDecoder needs a graph built with kvCache: true');
     const { session, cleanup } = await createGraphSession(training, 'eval', { graphOptimizationLevel: 'all' });
     return new GreedyDecoder(session, config, training, options, cleanup);
   }
