@@ -11,8 +11,10 @@ export const MANIFEST_FORMAT_VERSION = 1;
 /**
  * 1.1: the fused decoder (GroupQueryAttention, fused norms, packed projections, last-position lm_head).
  * 1.2: the KV cache stays in the engine's buffers (graph 'fused-xkv-v1'); `portable` keeps the 1.1 graph.
+ * 1.2.1: the same inputs and outputs, attention scores computed as K·qᵀ (faster deep in the context; a patch, so
+ * 1.2.0 folders are not offered a re-conversion for it).
  */
-export const CONVERTER_VERSION = '1.2.0';
+export const CONVERTER_VERSION = '1.2.1';
 
 // The manifest's schema is part of the contract: the engine's `convert` answers with it (electron/contract/engine.ts).
 export { Manifest, ModelDtype, QuantizationInfo, SourceFile } from '../contract/convert';

@@ -5,7 +5,7 @@
  */
 import { CONVERT_DTYPES, type ConvertDtype } from '../contract/convert';
 import { formatBytes } from '../contract/units';
-import { estimateMemory, PREFILL_CHUNK } from '../generate/memory';
+import { estimateMemory } from '../generate/memory';
 import type { MachineInfo } from './machine';
 import type { ModelSizes } from './sizes';
 
@@ -49,7 +49,7 @@ export function fitDtype(sizes: ModelSizes, machine: MachineInfo, dtype: Convert
   const shape = { arch: config.modelType, layers: config.numLayers, heads: config.numHeads, kvHeads: config.numKvHeads, headDim: config.headDim, vocabSize: config.vocabSize, maxPositions: config.maxPositionEmbeddings };
   const context = Math.min(options.contextLength, config.maxPositionEmbeddings);
   const weights = sizes.onnxBytes[dtype];
-  const estimate = estimateMemory(shape, weights, context, dtype.includes('16') ? 2 : 4, PREFILL_CHUNK, Number.MAX_SAFE_INTEGER);
+  const estimate = estimateMemory(shape, weights, context, dtype.includes('16') ? 2 : 4, Number.MAX_SAFE_INTEGER);
   const total = estimate.totalBytes;
   const gpuMemory = Math.max(0, ...(machine.gpus ?? []).map((g) => g.memoryBytes));
   const gpuUsable = machine.providers.some((p) => GPU_PROVIDERS.includes(p)) && gpuMemory > 0;

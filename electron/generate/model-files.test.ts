@@ -70,9 +70,9 @@ describe('memory estimate', () => {
   });
   it('fits / does not fit against the available memory', () => {
     const weights = 1.1e9;
-    const small = estimateMemory(shape, weights, 4096, 4, 256, 8e9);
+    const small = estimateMemory(shape, weights, 4096, 4, 8e9);
     expect(small.fits).toBe(true);
     expect(small.totalBytes).toBeGreaterThan(weights + small.kvCacheBytes);
-    expect(estimateMemory(shape, weights, 32768, 4, 256, 2e9).fits).toBe(false);
+    expect(estimateMemory(shape, weights, 32768, 4, 2e9).fits).toBe(false);
   });
 });

@@ -7,7 +7,7 @@
 import type * as ort from 'onnxruntime-node';
 import type { GenerationModel } from './generator';
 import type { LoadedModelInfo } from '../contract/generation';
-import { availableMemoryBytes, estimateMemory, PREFILL_CHUNK, refusalMessage } from './memory';
+import { availableMemoryBytes, estimateMemory, refusalMessage } from './memory';
 import { inspectModelFolder, pickVariant, type DecoderShape } from './model-files';
 import { OrtDecoder, type OrtDecoderOptions } from './ort-decoder';
 import { XkvDecoder } from './xkv-decoder';
@@ -29,7 +29,7 @@ export interface LoadRequest {
   ignoreMemoryCheck?: boolean;
   /** CPU threads for one model run (default: ONNX Runtime's, the physical cores). */
   threads?: number;
-  /** Tokens per prefill run (default PREFILL_CHUNK); the decode benchmark measures others. */
+  /** A fixed number of tokens per prefill run (the decode benchmark measures several); by default it adapts to the depth (prefillChunkAt). */
   prefillChunk?: number;
 }
 
@@ -117,13 +117,13 @@ export class ModelPool {
     const kvBytes = variant.dtype.includes('16') ? 2 : 4;
     const reservedByOthers = this.list().reduce((sum, m) => sum + m.estimate.kvCacheBytes + m.estimate.activationBytes, 0);
     const available = (this.options.availableMemory ?? availableMemoryBytes)() - reservedByOthers;
-    const estimate = estimateMemory(folder.shape, variant.bytes, contextLength, kvBytes, PREFILL_CHUNK, available);
+    const estimate = estimateMemory(folder.shape, variant.bytes, contextLength, kvBytes, available);
     if (!estimate.fits && !request.ignoreMemoryCheck) {
       throw new ModelLoadError('insufficient_memory', refusalMessage(folder.name, estimate, contextLength));
     }
     const tokenizer = await loadModelTokenizer(folder.dir, folder.eosIds);
     const choice = await createSessionWithFallback(variant.onnxPath, request.provider, { factory: this.options.sessionFactory, threads: request.threads });
-    const decoder = await decoderOrRelease(choice.session, folder.shape, { prefillChunk: request.prefillChunk ?? PREFILL_CHUNK, contextLength });
+    const decoder = await decoderOrRelease(choice.session, folder.shape, { prefillChunk: request.prefillChunk, contextLength });
     const info: LoadedModelInfo = {
       modelId: request.modelId,
       dir: folder.dir,

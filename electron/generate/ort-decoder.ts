@@ -12,7 +12,7 @@
  */
 import * as ort from 'onnxruntime-node';
 import { f16ToF32Array } from '../util/float16';
-import { PREFILL_CHUNK } from './memory';
+import { prefillChunkAt } from './memory';
 import type { DecoderShape } from './model-files';
 
 export interface DecoderModel {
@@ -34,6 +34,7 @@ export interface DecoderModel {
 }
 
 export interface OrtDecoderOptions {
+  /** A fixed prefill chunk (tests, the bench); by default prefillChunkAt picks one for each depth. */
   prefillChunk?: number;
   /** Most tokens the context may hold (the loaded context length). */
   contextLength?: number;
@@ -49,7 +50,7 @@ export class OrtDecoder implements DecoderModel {
   private tokens: number[] = [];
   private readonly kvType: KvType;
   private readonly hasPositionIds: boolean;
-  private readonly prefillChunk: number;
+  private readonly chunkAt: (held: number) => number;
   private readonly contextLength: number;
   private readonly extraFeeds: Record<string, ort.Tensor>;
   /** Tokens run through the model since creation (prefill and decode): lets tests see what a reuse saved. */
@@ -62,7 +63,8 @@ export class OrtDecoder implements DecoderModel {
     private readonly shape: DecoderShape,
     options: OrtDecoderOptions = {},
   ) {
-    this.prefillChunk = options.prefillChunk ?? PREFILL_CHUNK;
+    const fixed = options.prefillChunk;
+    this.chunkAt = fixed ? () => fixed : (held) => prefillChunkAt(shape, held);
     this.contextLength = options.contextLength ?? shape.maxPositions;
     this.extraFeeds = options.extraFeeds ?? {};
     this.hasPositionIds = session.inputNames.includes('position_ids');
@@ -114,7 +116,7 @@ export class OrtDecoder implements DecoderModel {
   }
 
   forward(ids: number[], signal?: AbortSignal): Promise<Float32Array> {
-    return forwardInChunks(ids, { held: this.tokens.length, contextLength: this.contextLength, chunk: this.prefillChunk, signal }, (part) => this.runChunk(part));
+    return forwardInChunks(ids, { held: this.tokens.length, contextLength: this.contextLength, chunkAt: this.chunkAt, signal }, (part) => this.runChunk(part));
   }
 
   /** [1, total] ones, without allocating and filling the whole context's mask on every decoded token. */
@@ -156,15 +158,20 @@ export class OrtDecoder implements DecoderModel {
  */
 export async function forwardInChunks(
   ids: number[],
-  o: { held: number; contextLength: number; chunk: number; signal?: AbortSignal },
+  o: { held: number; contextLength: number; chunkAt: (held: number) => number; signal?: AbortSignal },
   runChunk: (ids: number[]) => Promise<Float32Array>,
 ): Promise<Float32Array> {
   if (ids.length === 0) throw new Error('forward() needs at least one token.');
   if (o.held + ids.length > o.contextLength) {
     throw new Error(`The context is full: ${o.held + ids.length} tokens do not fit the ${o.contextLength}-token context the model was loaded with. Start a new chat or load the model with a longer context.`);
   }
-  let logits = await runChunk(ids.slice(0, o.chunk));
-  for (let start = o.chunk; start < ids.length && !o.signal?.aborted; start += o.chunk) logits = await runChunk(ids.slice(start, start + o.chunk));
+  let start = o.chunkAt(o.held);
+  let logits = await runChunk(ids.slice(0, start));
+  while (start < ids.length && !o.signal?.aborted) {
+    const end = start + o.chunkAt(o.held + start);
+    logits = await runChunk(ids.slice(start, end));
+    start = end;
+  }
   return logits;
 }
 

@@ -8,7 +8,7 @@
 import * as ort from 'onnxruntime-node';
 import { XKV_NAMES } from '../model/xkv-attention';
 import { f16ToF32Array } from '../util/float16';
-import { PREFILL_CHUNK } from './memory';
+import { prefillChunkAt } from './memory';
 import type { DecoderShape } from './model-files';
 import { forwardInChunks, type DecoderModel } from './ort-decoder';
 
@@ -18,6 +18,7 @@ type KvArray = Float32Array | Uint16Array;
 const F16_NEG_INF = 0xfc00;
 
 export interface XkvDecoderOptions {
+  /** A fixed prefill chunk (tests, the bench); by default prefillChunkAt picks one for each depth. */
   prefillChunk?: number;
   /** Most tokens the cache holds (the loaded context length). */
   contextLength?: number;
@@ -28,7 +29,7 @@ export class XkvDecoder implements DecoderModel {
   private buffers: { key: KvArray; value: KvArray }[][] = [];
   private tokens: number[] = [];
   private readonly kvType: KvType;
-  private readonly prefillChunk: number;
+  private readonly chunkAt: (held: number) => number;
   private readonly contextLength: number;
   /** [0] is −∞ (the sink), the rest 0: each step's past_bias is a view of its first past_rows entries. */
   private readonly pastBias: KvArray;
@@ -44,7 +45,8 @@ export class XkvDecoder implements DecoderModel {
     for (const name of ['input_ids', XKV_NAMES.positionIds, XKV_NAMES.pastBias, XKV_NAMES.causalBias, XKV_NAMES.past(0, 0, 'key')]) {
       if (!session.inputNames.includes(name)) throw new Error(`The model has no "${name}" input: it is not an external-cache decoder. Re-convert it with Distillery.`);
     }
-    this.prefillChunk = options.prefillChunk ?? PREFILL_CHUNK;
+    const fixed = options.prefillChunk;
+    this.chunkAt = fixed ? () => fixed : (held) => prefillChunkAt(shape, held);
     this.contextLength = options.contextLength ?? shape.maxPositions;
     this.kvType = inputType(session, XKV_NAMES.past(0, 0, 'key'));
     this.pastBias = this.kvType === 'float16' ? new Uint16Array(this.contextLength + 1) : new Float32Array(this.contextLength + 1);
@@ -80,7 +82,7 @@ export class XkvDecoder implements DecoderModel {
 
   forward(ids: number[], signal?: AbortSignal): Promise<Float32Array> {
     if (!this.buffers.length) return Promise.reject(new Error('The model was unloaded.'));
-    return forwardInChunks(ids, { held: this.tokens.length, contextLength: this.contextLength, chunk: this.prefillChunk, signal }, (part) => this.runChunk(part));
+    return forwardInChunks(ids, { held: this.tokens.length, contextLength: this.contextLength, chunkAt: this.chunkAt, signal }, (part) => this.runChunk(part));
   }
 
   private allocate(): void {
