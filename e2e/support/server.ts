@@ -30,16 +30,17 @@ export interface ServerHandle {
 
 /**
  * `env`: extra environment for the server (e.g. HF_ENDPOINT pointing at the hub emulator). `home`: an existing data
- * folder to reuse (a restart); the caller owns it, so stop() leaves it in place.
+ * folder to reuse (a restart); the caller owns it, so stop() leaves it in place. `nodeArgs`: Node options for the
+ * server process only (a benchmark's --cpu-prof, which NODE_OPTIONS may not carry).
  */
-export async function startServer(options: { env?: NodeJS.ProcessEnv; home?: string } = {}): Promise<ServerHandle> {
+export async function startServer(options: { env?: NodeJS.ProcessEnv; home?: string; nodeArgs?: string[] } = {}): Promise<ServerHandle> {
   if (!existsSync(path.join(repoRoot, 'out', 'renderer', 'index.html'))) {
     throw new Error('The renderer is not built: run `npm run build` before the e2e suite.');
   }
   const ownsHome = !options.home;
   const home = options.home ?? mkdtempSync(path.join(os.tmpdir(), 'distillery-e2e-'));
   const removeHome = () => ownsHome && rmSync(home, { recursive: true, force: true });
-  const child = spawn(process.execPath, [path.join(repoRoot, 'bin', 'distillery.mjs'), 'serve', '--port', '0', '--no-open'], {
+  const child = spawn(process.execPath, [...(options.nodeArgs ?? []), path.join(repoRoot, 'bin', 'distillery.mjs'), 'serve', '--port', '0', '--no-open'], {
     cwd: repoRoot,
     env: { ...process.env, ...options.env, DISTILLERY_HOME: home, DISTILLERY_NO_OPEN: '1' },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { emptySplit, MAX_TAIL_CHARS, splitBlocks, tailInCodeFence, tailOf, type BlockSplit } from './markdownBlocks';
+import { emptySplit, MAX_TAIL_CHARS, MAX_UNBALANCED_TAIL_CHARS, splitBlocks, tailInCodeFence, tailOf, type BlockSplit } from './markdownBlocks';
 
 /** Streams text in pieces of `step` characters and returns every intermediate split. */
 function stream(text: string, step: number): BlockSplit[] {
@@ -54,6 +54,18 @@ describe('splitBlocks', () => {
     expect(split.blocks[0].length).toBeGreaterThanOrEqual(MAX_TAIL_CHARS / 2);
     for (const block of [...split.blocks, tailOf(split)]) expect((block.match(/\$/g) ?? []).length % 2).toBe(0);
     expect(whole(split)).toBe(text);
+  });
+
+  it('keeps the tail bounded after a lone $ or backtick that nothing closes (it would otherwise forbid every cut)', () => {
+    for (const lone of ['costs $5 and ', 'a stray ` tick ']) {
+      const text = lone + 'word '.repeat(MAX_UNBALANCED_TAIL_CHARS);
+      const splits = stream(text, 40);
+      const longest = Math.max(...splits.map((split) => tailOf(split).length));
+      expect(longest).toBeLessThanOrEqual(MAX_UNBALANCED_TAIL_CHARS + 40);
+      const final = splits[splits.length - 1];
+      expect(final.blocks.length).toBeGreaterThan(1);
+      expect(whole(final)).toBe(text);
+    }
   });
 
   it('never cuts inside an open code fence', () => {

@@ -5,8 +5,10 @@
  * A block ends at a blank line outside a code fence or a `$$` math block, once the next line has started and is not
  * indented (an indented line continues a list item or an indented code block across the blank line). A tail that grows
  * past MAX_TAIL_CHARS without such a line (one huge paragraph, or unbroken text) is cut at a line break or, failing
- * that, at a space outside inline math and code spans, so the tail stays small. An open code fence is never cut: its
- * view shows it plain until it closes.
+ * that, at a space outside inline math and code spans, so the tail stays small. A lone `$` or backtick (one that no
+ * other closes) would forbid every such cut and let the tail, re-parsed on each update, grow with the whole text: past
+ * MAX_UNBALANCED_TAIL_CHARS the tail is cut at a line break or space even there (no real formula or code span is that
+ * long outside a fence). An open code fence is never cut: its view shows it plain until it closes.
  *
  * Finished blocks never change: a later call returns the same strings in the same places, which is what lets the view
  * render each of them once (React.memo on the text).
@@ -14,6 +16,8 @@
 
 /** Past this size the open tail is cut even without a blank line. */
 export const MAX_TAIL_CHARS = 1200;
+/** Past this size the open tail is cut even inside an unclosed `$` or backtick. */
+export const MAX_UNBALANCED_TAIL_CHARS = 2 * MAX_TAIL_CHARS;
 /** A forced cut leaves at least this much in the block it closes (no slivers). */
 const MIN_CUT_CHARS = MAX_TAIL_CHARS / 2;
 
@@ -124,13 +128,14 @@ export function splitBlocks(text: string, previous: BlockSplit = emptySplit): Bl
 
 /**
  * Where to cut an oversized tail: after the last line break, else after the last space, at a point where `$` and
- * backticks are balanced (so inline math and code spans stay whole). Returns tailStart when there is no such point.
+ * backticks are balanced (so inline math and code spans stay whole); failing that, once the tail is past
+ * MAX_UNBALANCED_TAIL_CHARS, at the last line break or space anyway. Returns tailStart when there is no such point.
  */
 function forcedCut(text: string, tailStart: number): number {
   let dollars = 0;
   let ticks = 0;
-  let lastBreak = -1;
-  let lastSpace = -1;
+  const balanced = { lineBreak: -1, space: -1 };
+  const anywhere = { lineBreak: -1, space: -1 };
   for (let i = tailStart; i < text.length; i++) {
     const c = text[i];
     if (c === '\\') {
@@ -139,11 +144,13 @@ function forcedCut(text: string, tailStart: number): number {
     }
     if (c === '$') dollars++;
     else if (c === '`') ticks++;
-    else if ((c === '\n' || c === ' ') && i - tailStart >= MIN_CUT_CHARS && dollars % 2 === 0 && ticks % 2 === 0) {
-      if (c === '\n') lastBreak = i + 1;
-      else lastSpace = i + 1;
+    else if ((c === '\n' || c === ' ') && i - tailStart >= MIN_CUT_CHARS) {
+      const kind = c === '\n' ? 'lineBreak' : 'space';
+      anywhere[kind] = i + 1;
+      if (dollars % 2 === 0 && ticks % 2 === 0) balanced[kind] = i + 1;
     }
   }
-  if (lastBreak > 0) return lastBreak;
-  return lastSpace > 0 ? lastSpace : tailStart;
+  const cut = (points: typeof balanced) => (points.lineBreak > 0 ? points.lineBreak : points.space > 0 ? points.space : tailStart);
+  const safe = cut(balanced);
+  return safe > tailStart || text.length - tailStart <= MAX_UNBALANCED_TAIL_CHARS ? safe : cut(anywhere);
 }

@@ -3,37 +3,7 @@ import type { ChatDelta, ChatMessage, GenerationSettings } from '../../electron/
 import { errorMessage } from '../api';
 import { useApi, useConnection } from './ApiContext';
 import { applyDelta, applyMessage, emptyConversation, loadConversation, streamingReply, type ConversationState } from './chatMessages';
-
-/** Where frames are not painted (a hidden or occluded tab pauses requestAnimationFrame), pieces are still applied this often. */
-const HIDDEN_FLUSH_MS = 250;
-
-/**
- * Runs `flush` before the next paint: at most once a frame, and not at all while nothing is pending. A hidden or
- * occluded page may get no animation frames at all, so a timer always stands by: whichever comes first flushes (the
- * text must be current when the page shows, and a stalled frame must never stall the stream).
- */
-function frameScheduler(flush: () => void): { schedule(): void; cancel(): void } {
-  let frame: number | undefined;
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const run = () => {
-    if (frame !== undefined) cancelAnimationFrame(frame);
-    clearTimeout(timer);
-    frame = undefined;
-    timer = undefined;
-    flush();
-  };
-  return {
-    schedule() {
-      if (frame !== undefined || timer !== undefined) return;
-      if (typeof requestAnimationFrame === 'function' && document.visibilityState === 'visible') frame = requestAnimationFrame(run);
-      timer = setTimeout(run, HIDDEN_FLUSH_MS);
-    },
-    cancel() {
-      if (frame !== undefined) cancelAnimationFrame(frame);
-      clearTimeout(timer);
-    },
-  };
-}
+import { pacedFlush } from './pacedFlush';
 
 export interface ChatSession {
   state: ConversationState;
@@ -73,8 +43,8 @@ export function useChatSession(chatId: string | null): ChatSession {
     setSendError(null);
   }, [chatId]);
 
-  // Pieces arrive up to a few hundred a second: apply them once per frame (just before it paints), not once per
-  // piece. A message update first applies the pieces before it, so the order of events is kept.
+  // Pieces arrive up to 25 times a second: apply them together, paced (see pacedFlush), not once per piece. A message
+  // update first applies the pieces before it, so the order of events is kept.
   useEffect(() => {
     let pending: { delta: ChatDelta; at: number }[] = [];
     const flush = () => {
@@ -83,7 +53,7 @@ export function useChatSession(chatId: string | null): ChatSession {
       pending = [];
       setState((s) => batch.reduce((acc, { delta, at }) => applyDelta(acc, delta, at), s));
     };
-    const frames = frameScheduler(flush);
+    const frames = pacedFlush(flush);
     const offDelta = api.on('chat.delta', (delta) => {
       pending.push({ delta, at: Date.now() });
       frames.schedule();

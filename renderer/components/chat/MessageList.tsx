@@ -1,7 +1,7 @@
 import { useRef, type ReactNode } from 'react';
 import type { ChatMessage } from '../../../electron/contract/inference';
 import { promptFor, type LiveStats } from '../../state/chatMessages';
-import { useAutoScroll, useNow } from './hooks';
+import { useAutoScroll } from './hooks';
 import './messages.css';
 import { MessageView } from './MessageView';
 
@@ -23,8 +23,6 @@ export interface MessageListProps {
  */
 export function MessageList({ messages, live, onRetry, empty, testId, conversationKey, renderActions }: MessageListProps) {
   const scroller = useRef<HTMLDivElement>(null);
-  const streaming = messages.some((m) => m.status === 'streaming');
-  const now = useNow(streaming);
   const last = messages[messages.length - 1];
   const contentKey = `${messages.length}:${last?.content.length ?? 0}:${last?.reasoning?.length ?? 0}:${last?.status}`;
   const { pinned, scrollToBottom } = useAutoScroll(scroller, contentKey, conversationKey);
@@ -40,7 +38,6 @@ export function MessageList({ messages, live, onRetry, empty, testId, conversati
                 key={message.id}
                 message={message}
                 live={live[message.id]}
-                now={now}
                 onRetry={prompt !== undefined && onRetry ? () => onRetry(prompt) : undefined}
                 actions={renderActions?.(message)}
               />

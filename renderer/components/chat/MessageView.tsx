@@ -9,7 +9,6 @@ import { ThinkingBlock } from './ThinkingBlock';
 export interface MessageViewProps {
   message: ChatMessage;
   live?: LiveStats;
-  now: number;
   /** Offered on a failed or interrupted reply: sends its question again. */
   onRetry?: () => void;
   /** Per-message controls (copy, regenerate, versions…), shown in the message's meta row: a slot filled by the screen. */
@@ -52,7 +51,7 @@ function StatusLine({ message, onRetry, actions }: { message: ChatMessage; onRet
 }
 
 /** One assistant reply: thinking block, answer (Markdown, untrusted), error, stats and status. */
-function AssistantMessage({ message, live, now, onRetry, actions }: MessageViewProps) {
+function AssistantMessage({ message, live, onRetry, actions }: MessageViewProps) {
   const streaming = message.status === 'streaming';
   const waiting = streaming && message.content.length === 0 && (message.reasoning ?? '').length === 0;
   return (
@@ -69,7 +68,7 @@ function AssistantMessage({ message, live, now, onRetry, actions }: MessageViewP
           Starting the model…
         </div>
       ) : (
-        <ThinkingBlock message={message} live={live} now={now} />
+        <ThinkingBlock message={message} live={live} />
       )}
       {message.content.length > 0 && (
         <div className="message-answer selectable" data-testid="answer">

@@ -1,13 +1,13 @@
 import type { ChatMessage } from '../../../electron/contract/inference';
 import { isThinking, thinkingHeader, thinkingOpen, type LiveStats } from '../../state/chatMessages';
-import { useThinkingChoice } from './hooks';
+import { useNow, useThinkingChoice } from './hooks';
 import { StreamingMarkdown } from './StreamingMarkdown';
 
 /**
  * The model's reasoning above its answer: open and streaming while it thinks, collapsed once the thought closes.
  * Rendered as Markdown with math (R1 reasons in LaTeX); a collapsed thought renders nothing but its header.
  */
-export function ThinkingBlock({ message, live, now }: { message: ChatMessage; live: LiveStats | undefined; now: number }) {
+export function ThinkingBlock({ message, live }: { message: ChatMessage; live: LiveStats | undefined }) {
   const [choice, setChoice] = useThinkingChoice(message.id);
   const reasoning = message.reasoning ?? '';
   const open = thinkingOpen(message, choice, live);
@@ -20,9 +20,7 @@ export function ThinkingBlock({ message, live, now }: { message: ChatMessage; li
         <span className="thinking-chevron" aria-hidden="true">
           ▸
         </span>
-        <span className="thinking-label" data-testid="thinking-header">
-          {thinkingHeader(message, live, now)}
-        </span>
+        <ThinkingHeader message={message} live={live} thinking={thinking} />
         {thinking && <span className="thinking-pulse" aria-hidden="true" />}
       </button>
       {open && (
@@ -31,5 +29,18 @@ export function ThinkingBlock({ message, live, now }: { message: ChatMessage; li
         </div>
       )}
     </div>
+  );
+}
+
+/**
+ * The header's live figures tick while the model thinks: only this line re-renders on each tick (a tick of the whole
+ * conversation re-rendered every message and laid the page out again, 4 times a second).
+ */
+function ThinkingHeader({ message, live, thinking }: { message: ChatMessage; live: LiveStats | undefined; thinking: boolean }) {
+  const now = useNow(thinking);
+  return (
+    <span className="thinking-label" data-testid="thinking-header">
+      {thinkingHeader(message, live, now)}
+    </span>
   );
 }
