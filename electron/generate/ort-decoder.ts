@@ -38,6 +38,8 @@ export interface OrtDecoderOptions {
   prefillChunk?: number;
   /** Most tokens the context may hold (the loaded context length). */
   contextLength?: number;
+  /** Inputs fed unchanged to every run besides the decoder's own (a LoRA adapter's tensors, for a graph that takes them). */
+  extraFeeds?: Record<string, ort.Tensor>;
 }
 
 type KvType = 'float32' | 'float16';
@@ -50,6 +52,7 @@ export class OrtDecoder implements DecoderModel {
   private readonly hasPositionIds: boolean;
   private readonly chunkAt: (held: number) => number;
   private readonly contextLength: number;
+  private readonly extraFeeds: Record<string, ort.Tensor>;
   /** Tokens run through the model since creation (prefill and decode): lets tests see what a reuse saved. */
   tokensRun = 0;
   /** All ones, never written after it is filled: each step's attention_mask is a view of its first `total` entries. */
@@ -63,6 +66,7 @@ export class OrtDecoder implements DecoderModel {
     const fixed = options.prefillChunk;
     this.chunkAt = fixed ? () => fixed : (held) => prefillChunkAt(shape, held);
     this.contextLength = options.contextLength ?? shape.maxPositions;
+    this.extraFeeds = options.extraFeeds ?? {};
     this.hasPositionIds = session.inputNames.includes('position_ids');
     this.kvType = detectKvType(session);
     for (const name of ['input_ids', 'attention_mask', 'past_key_values.0.key']) {
@@ -126,6 +130,7 @@ export class OrtDecoder implements DecoderModel {
     const cached = this.tokens.length;
     const total = cached + seq;
     const feeds: Record<string, ort.Tensor> = {
+      ...this.extraFeeds,
       input_ids: new ort.Tensor('int64', BigInt64Array.from(ids, BigInt), [1, seq]),
       attention_mask: this.attentionMask(total),
     };

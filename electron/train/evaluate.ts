@@ -1,47 +1,79 @@
 /**
- * Greedy decoding with the trained tensors fed as inputs (a forward graph built with keepLogits), to measure what
- * a run taught: exact match of generated completions before and after training.
+ * Greedy decoding of the model being trained, with the trained tensors fed as inputs: the sample answers and the
+ * evaluation of a run, and exact-match checks in tests. The graph is the training graph's decoding form (kvCache):
+ * the engine's growing-cache decoder runs the prompt once and then one position per new token, so an answer costs
+ * prompt + new − 1 token positions instead of re-running the whole sequence for every token.
  */
 import * as ort from 'onnxruntime-node';
+import { OrtDecoder } from '../generate/ort-decoder';
 import { argmax } from '../generate/sampler';
+import type { ModelConfig } from '../model/config';
+import { pastName } from '../model/decoder';
 import type { NamedTensor } from './adapter';
 import type { TrainingGraph } from './lora-graph';
 import { createGraphSession, trainableFeeds } from './runner';
 
-export class GreedyDecoder {
-  private constructor(private session: ort.InferenceSession, private training: TrainingGraph, private cleanup: () => void) {}
+export interface GreedyDecoderOptions {
+  /** Prompt positions run at once (default: the engine's prefill chunk). */
+  prefillChunk?: number;
+}
 
-  /** `training` must be built with keepLogits (and typically forwardOnly). */
-  static async create(training: TrainingGraph): Promise<GreedyDecoder> {
-    if (!training.graph.outputs.some((o) => o.name === 'logits')) throw new Error('GreedyDecoder needs a graph built with keepLogits: true');
+export class GreedyDecoder {
+  /** Token positions run through the model since creation (prefill and decode, every answer). */
+  tokensRun = 0;
+
+  private constructor(
+    private readonly session: ort.InferenceSession,
+    private readonly config: ModelConfig,
+    private readonly training: TrainingGraph,
+    private readonly options: GreedyDecoderOptions,
+    private readonly cleanup: () => void,
+  ) {}
+
+  /** `training` must be the decoding graph of `config` (built with kvCache: true). */
+  static async create(config: ModelConfig, training: TrainingGraph, options: GreedyDecoderOptions = {}): Promise<GreedyDecoder> {
+    if (!training.graph.inputs.some((i) => i.name === pastName(0, 'key'))) throw new Error('GreedyDecoder needs a graph built with kvCache: true');
     const { session, cleanup } = await createGraphSession(training, 'eval', { graphOptimizationLevel: 'all' });
-    return new GreedyDecoder(session, training, cleanup);
+    return new GreedyDecoder(session, config, training, options, cleanup);
   }
 
-  /** Appends up to maxNew argmax tokens to the prompt, stopping after `stopId` (or when `signal` fires). */
+  /**
+   * Appends up to maxNew argmax tokens to the prompt, stopping after `stopId`, when `signal` fires, or when the
+   * model's context is full.
+   */
   async generate(prompt: number[], params: Map<string, NamedTensor>, maxNew: number, stopId?: number, signal?: AbortSignal): Promise<number[]> {
-    const ids = [...prompt];
-    const generated: number[] = [];
-    for (let step = 0; step < maxNew && !signal?.aborted; step++) {
-      const n = ids.length;
-      const i64 = (values: number[]) => new ort.Tensor('int64', BigInt64Array.from(values.map(BigInt)), [1, n]);
-      const feeds: Record<string, ort.Tensor> = {
-        input_ids: i64(ids), attention_mask: i64(ids.map(() => 1)), position_ids: i64(ids.map((_, t) => t)),
-        loss_weights: new ort.Tensor('float32', new Float32Array(n), [1, n]),
-        ...trainableFeeds(this.training, params),
-      };
-      const logits = (await this.session.run(feeds, ['logits'])).logits;
-      const vocab = logits.dims[2];
-      const best = argmax((logits.data as Float32Array).subarray((n - 1) * vocab, n * vocab));
-      ids.push(best);
-      generated.push(best);
-      if (best === stopId) break;
+    const contextLength = this.config.maxPositionEmbeddings;
+    if (prompt.length > contextLength) {
+      throw new Error(`The prompt takes ${prompt.length} tokens, more than the ${contextLength} the model's context holds: ask a shorter question.`);
     }
-    return generated;
+    const decoder = new OrtDecoder(this.session, this.shape(), {
+      contextLength, prefillChunk: this.options.prefillChunk, extraFeeds: trainableFeeds(this.training, params),
+    });
+    const limit = Math.min(maxNew, contextLength - prompt.length + 1); // the last token is never run
+    const generated: number[] = [];
+    try {
+      if (limit <= 0 || signal?.aborted) return generated;
+      let logits = await decoder.forward(prompt, signal);
+      while (!signal?.aborted) {
+        const best = argmax(logits);
+        generated.push(best);
+        if (best === stopId || generated.length >= limit) break;
+        logits = await decoder.forward([best], signal);
+      }
+      return generated;
+    } finally {
+      this.tokensRun += decoder.tokensRun;
+      decoder.dispose();
+    }
   }
 
   async release(): Promise<void> {
     await this.session.release();
     this.cleanup();
+  }
+
+  private shape() {
+    const c = this.config;
+    return { arch: c.modelType, layers: c.numLayers, heads: c.numHeads, kvHeads: c.numKvHeads, headDim: c.headDim, vocabSize: c.vocabSize, maxPositions: c.maxPositionEmbeddings };
   }
 }

@@ -16,8 +16,8 @@ export interface ExportGraphOptions {
   forwardOnly?: boolean;
   /** QLoRA: 4-bit frozen `*_proj` weights (dtype float32). */
   q4Base?: boolean;
-  /** Keep the logits output (greedy decoding for samples and evaluation). */
-  keepLogits?: boolean;
+  /** The decoding graph with a KV cache (sample answers and evaluation) instead of a loss graph. */
+  kvCache?: boolean;
   /** Loss-head chunking (LoRA): positions per chunk and the positions a step holds. */
   lossChunking?: LossChunking;
 }
@@ -36,8 +36,8 @@ export function loadTrainingGraph(modelFolder: string, options: ExportGraphOptio
   const config = loadModelConfig(modelFolder);
   const weights = checkpointWeights(modelFolder);
   validateWeights(config, weights, modelFolder);
-  return buildTrainingGraph(config, weights, { lora: options.lora, full: options.full, dtype: options.dtype ?? 'float32', forwardOnly: options.forwardOnly, keepLogits: options.keepLogits,
-    quantizedBase: options.q4Base ? {} : undefined, lossChunking: options.lossChunking,
+  return buildTrainingGraph(config, weights, { lora: options.lora, full: options.full, dtype: options.dtype ?? 'float32', forwardOnly: options.forwardOnly,
+    quantizedBase: options.q4Base ? {} : undefined, lossChunking: options.lossChunking, kvCache: options.kvCache,
   });
 }
 

@@ -6,6 +6,9 @@
  * [batch, seq]; loss_weights — float32 [batch, seq], the weight of predicting token t+1 at position t (the last
  * position is ignored); one input per trained tensor (LoRA: PEFT key, [r, in] / [out, r]).
  * Outputs: `loss` = Σ loss_weights · NLL (no normalisation inside) and `grad:<name>` per trained tensor.
+ * With `kvCache`, the same model as a decoding graph instead (sample answers and evaluation): the decoder's KV-cache
+ * I/O (past_key_values.{i}.* → present.{i}.*, attention_mask of 1s and 0s), `logits`, the trained tensors still as
+ * inputs, and no loss.
  */
 import type { DType, Graph, TensorSource, Value } from '../onnx/graph';
 import * as O from '../onnx/ops';
@@ -29,10 +32,15 @@ export interface TrainingGraphOptions {
   forwardOnly?: boolean;
   /** QLoRA: frozen `*_proj` weights stored 4-bit (MatMulNBits); needs dtype float32. */
   quantizedBase?: Q4BaseSettings;
-  /** Keep the decoder's `logits` output (evaluation by greedy decoding); training graphs drop it. */
+  /** Keep the decoder's `logits` output next to the loss (comparing logits with another model); training graphs drop it. */
   keepLogits?: boolean;
   /** How the loss walks the positions when lm_head is frozen (LoRA): chunk size and the positions a step holds. */
   lossChunking?: LossChunking;
+  /**
+   * A forward-only decoding graph with a growing KV cache (transformers.js layout) instead of a loss graph: decoding
+   * then runs each new token once instead of the whole sequence again.
+   */
+  kvCache?: boolean;
 }
 
 export interface TrainableTensor {
@@ -46,7 +54,8 @@ export interface TrainableTensor {
 export interface TrainingGraph {
   graph: Graph;
   trainables: TrainableTensor[];
-  loss: Value;
+  /** Absent in a decoding graph (kvCache). */
+  loss?: Value;
   /** LoRA scaling actually used (alpha/r or alpha/√r). */
   scaling: number;
   /** Full fine-tuning: where each trained weight's starting value comes from (linears laid out [in, out]). */
@@ -65,12 +74,11 @@ export function buildTrainingGraph(config: ModelConfig, weights: WeightSource, o
   const linear = options.lora
     ? (ctx: LinearContext) => loraLinear(ctx, options.lora!, scaling, paramDtype, (t, v) => { trainables.push(t); params.push(v); }, options.quantizedBase)
     : config.tieWordEmbeddings ? tiedHead : undefined;
+  const kvCache = options.kvCache ?? false;
   const decoder = buildDecoder(config, weights, {
-    dtype, computeDtype: dtype === 'float64' ? 'float64' : 'float32', kvCache: false, maskMode: 'segments', linear,
+    dtype, computeDtype: dtype === 'float64' ? 'float64' : 'float32', kvCache, maskMode: kvCache ? 'padding' : 'segments', linear,
   });
   const g = decoder.graph;
-  const head = options.keepLogits || options.full ? undefined : frozenHeadWeight(g, decoder.logits, decoder.hidden);
-  if (!options.keepLogits) detachLogitsOutput(g, decoder.logits);
   const initial = new Map<string, TensorSource>();
   if (options.full) {
     for (const p of promoteWeightsToInputs(g)) {
@@ -79,6 +87,12 @@ export function buildTrainingGraph(config: ModelConfig, weights: WeightSource, o
       initial.set(p.tensor.name, p.source);
     }
   }
+  if (kvCache) {
+    g.prune();
+    return { graph: g, trainables, scaling, initial }; // the decoder's own outputs: logits and the presents
+  }
+  const head = options.keepLogits || options.full ? undefined : frozenHeadWeight(g, decoder.logits, decoder.hidden);
+  if (!options.keepLogits) detachLogitsOutput(g, decoder.logits);
   const lossWeights = g.input('loss_weights', 'float32', ['batch', 'seq']);
   const withGradient = !options.forwardOnly;
   let loss: Value;

@@ -5,6 +5,7 @@
  * capped (questions, new tokens) and report their progress. "Before" is the base model: the adapter with every lora_B
  * at zero, exactly PEFT's starting point.
  */
+import { loadModelConfig } from '../model/config';
 import { END_THINK, THINK } from '../tokenizer/r1-tokens';
 import type { LoraSettings, NamedTensor } from './adapter';
 import { loadTrainingGraph } from './export-graph';
@@ -36,15 +37,13 @@ export interface RunEvaluation {
   boxedQuestions: number;
 }
 
-/** Greedy answers of the model being trained, with any adapter values (a forward graph that keeps its logits). */
+/** Greedy answers of the model being trained, with any adapter values (its decoding graph, with a KV cache). */
 export class AnswerGenerator {
   private constructor(private readonly decoder: GreedyDecoder, private readonly tokenizer: TrainingTokenizer) {}
 
   static async create(modelFolder: string, tokenizer: TrainingTokenizer, lora: LoraSettings, dtype: 'float32' | 'float16' | 'q4'): Promise<AnswerGenerator> {
-    const training = loadTrainingGraph(modelFolder, {
-      lora, dtype: dtype === 'float16' ? 'float16' : 'float32', q4Base: dtype === 'q4', forwardOnly: true, keepLogits: true,
-    });
-    return new AnswerGenerator(await GreedyDecoder.create(training), tokenizer);
+    const training = loadTrainingGraph(modelFolder, { lora, dtype: dtype === 'float16' ? 'float16' : 'float32', q4Base: dtype === 'q4', kvCache: true });
+    return new AnswerGenerator(await GreedyDecoder.create(loadModelConfig(modelFolder), training), tokenizer);
   }
 
   async answer(question: string, params: Map<string, NamedTensor>, maxNewTokens: number, signal?: AbortSignal): Promise<GeneratedAnswer> {

@@ -49,9 +49,9 @@ afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })))
 describe('training a tiny model on a synthetic trace task (full fine-tuning through ORT)', () => {
   it('drives the loss down and solves held-back examples it could not solve before', async () => {
     const training = buildTrainingGraph(config, weights, { full: true });
-    const evalGraph = buildTrainingGraph(config, weights, { full: true, forwardOnly: true, keepLogits: true });
+    const evalGraph = buildTrainingGraph(config, weights, { full: true, kvCache: true });
     const runner = await OrtStepRunner.create(training, { intraOpNumThreads: 1 });
-    const decoder = await GreedyDecoder.create(evalGraph);
+    const decoder = await GreedyDecoder.create(config, evalGraph);
     try {
       const params = await initialParams(training);
       const before = await exactMatch(decoder, params);
