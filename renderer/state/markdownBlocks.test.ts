@@ -54,6 +54,11 @@ describe('splitBlocks', () => {
     expect(split.blocks[0].length).toBeGreaterThanOrEqual(MAX_TAIL_CHARS / 2);
     for (const block of [...split.blocks, tailOf(split)]) expect((block.match(/\$/g) ?? []).length % 2).toBe(0);
     expect(whole(split)).toBe(text);
+    expect(split.cuts).toEqual([0]); // a cut mid-paragraph: the view joins it to what follows (no paragraph gap)
+    // a block that ends at a blank line is a real paragraph break, not a cut
+    const paragraphs = splitBlocks(`${text}\n\nNext paragraph`, split);
+    expect(paragraphs.blocks.length).toBe(2);
+    expect(paragraphs.cuts).toEqual([0]);
   });
 
   it('keeps the tail bounded after a lone $ or backtick that nothing closes (it would otherwise forbid every cut)', () => {

@@ -32,6 +32,11 @@ export interface BlockSplit {
   readonly source: string;
   /** Finished blocks, in order. Never changed once here. */
   readonly blocks: readonly string[];
+  /**
+   * Indices of the blocks that end at a forced cut (mid-paragraph): the view joins them to the next block without the
+   * paragraph gap, so a cut is not seen as a paragraph break.
+   */
+  readonly cuts: readonly number[];
   /** Where the open tail starts in source. */
   readonly tailStart: number;
   /** Start of the first line not yet classified (an incomplete last line). */
@@ -42,7 +47,7 @@ export interface BlockSplit {
   readonly afterBlank: boolean;
 }
 
-export const emptySplit: BlockSplit = { source: '', blocks: [], tailStart: 0, scanPos: 0, fence: null, afterBlank: false };
+export const emptySplit: BlockSplit = { source: '', blocks: [], cuts: [], tailStart: 0, scanPos: 0, fence: null, afterBlank: false };
 
 /** The text still growing: everything after the finished blocks. */
 export const tailOf = (split: BlockSplit): string => split.source.slice(split.tailStart);
@@ -85,7 +90,7 @@ export function splitBlocks(text: string, previous: BlockSplit = emptySplit): Bl
   if (text === previous.source) return previous;
   const base = text.startsWith(previous.source) ? previous : emptySplit;
   const blocks = base.blocks.slice();
-  let { tailStart, scanPos, fence, afterBlank } = base;
+  let { cuts, tailStart, scanPos, fence, afterBlank } = base;
   for (;;) {
     const newline = text.indexOf('\n', scanPos);
     if (newline < 0) break;
@@ -114,6 +119,7 @@ export function splitBlocks(text: string, previous: BlockSplit = emptySplit): Bl
   if (!fence && text.length - tailStart > MAX_TAIL_CHARS) {
     const cut = forcedCut(text, tailStart);
     if (cut > tailStart) {
+      cuts = [...cuts, blocks.length];
       blocks.push(text.slice(tailStart, cut));
       tailStart = cut;
       // The cut starts a new line for the scanner's purposes: the tail is parsed on its own from there.
@@ -123,7 +129,7 @@ export function splitBlocks(text: string, previous: BlockSplit = emptySplit): Bl
       }
     }
   }
-  return { source: text, blocks: blocks.length === base.blocks.length ? base.blocks : blocks, tailStart, scanPos, fence, afterBlank };
+  return { source: text, blocks: blocks.length === base.blocks.length ? base.blocks : blocks, cuts, tailStart, scanPos, fence, afterBlank };
 }
 
 /**

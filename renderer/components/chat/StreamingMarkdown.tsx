@@ -15,7 +15,7 @@ export function StreamingMarkdown({ text, streaming, className }: { text: string
     <div className={['markdown', className].filter(Boolean).join(' ')}>
       {split.blocks.map((block, index) => (
         // Index keys are stable: blocks only ever append, and a finished block never changes.
-        <div className="md-block" key={index}>
+        <div className={split.cuts.includes(index) ? 'md-block md-block-cut' : 'md-block'} key={index}>
           <MarkdownBlock text={block} />
         </div>
       ))}
