@@ -1,5 +1,5 @@
 import type { Locator, Page } from '@playwright/test';
-import { expect, test } from '../support/fixtures';
+import { expect, reloadApp, test } from '../support/fixtures';
 import { addCompareModels, forgetModelsAndChats, sendPrompt, serverCall, setSettings } from './chat-helpers';
 
 test.beforeAll(async ({ server }) => {
@@ -21,7 +21,7 @@ const twoFrames = (page: Page) => page.evaluate('new Promise((done) => requestAn
 
 test('synced scrolling: with two long columns of different length, scrolling one column moves the other proportionally; turned off it does not', async ({ app }) => {
   test.setTimeout(300_000);
-  await app.reload(); // the models were added after the page opened
+  await reloadApp(app); // the models were added after the page opened
   await app.keyboard.press('Control+2');
   const left = app.getByTestId('compare-left');
   const right = app.getByTestId('compare-right');

@@ -1,4 +1,4 @@
-import { expect, test } from '../support/fixtures';
+import { expect, reloadApp, test } from '../support/fixtures';
 import { screenshot, sendPrompt, setSettings } from './chat-helpers';
 import { MODEL_NAMES, useFeatureModels } from './feature-helpers';
 
@@ -6,7 +6,7 @@ useFeatureModels();
 
 test('the verdict says whether the boxed answers agree and checks them against the expected answer; one side re-runs with another model', async ({ app }) => {
   test.setTimeout(300_000);
-  await app.reload(); // the models were added after the page opened
+  await reloadApp(app); // the models were added after the page opened
   await app.keyboard.press('Control+2');
   const left = app.getByTestId('compare-left');
   const right = app.getByTestId('compare-right');

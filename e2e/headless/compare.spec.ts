@@ -1,4 +1,4 @@
-import { expect, test } from '../support/fixtures';
+import { expect, reloadApp, test } from '../support/fixtures';
 import { addCompareModels, forgetModelsAndChats, screenshot, sendPrompt, setSettings } from './chat-helpers';
 
 test.beforeAll(async ({ server }) => {
@@ -12,7 +12,7 @@ test.afterAll(async ({ server }) => {
 
 test('one prompt streams into two columns side by side, each with its own thinking and stats; Stop stops both', async ({ app, callApi }) => {
   test.setTimeout(240_000);
-  await app.reload(); // the models were added after the page opened
+  await reloadApp(app); // the models were added after the page opened
   await app.keyboard.press('Control+2');
   const left = app.getByTestId('compare-left');
   const right = app.getByTestId('compare-right');

@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { expect, test } from '../support/fixtures';
+import { expect, reloadApp, test } from '../support/fixtures';
 import { buildChatModels, copyModelFolder, forgetModelsAndChats } from './chat-helpers';
 
 test('Settings shows the engine info: ORT version, providers, CPU, RAM and the data folder', async ({ app, server, callApi }) => {
@@ -33,7 +33,7 @@ test('the theme switches between light and dark and is remembered', async ({ app
   await app.getByRole('radio', { name: 'Dark' }).click();
   await expect(html).toHaveAttribute('data-theme', 'dark');
   await expect(app.locator('body')).toHaveCSS('background-color', 'rgb(21, 21, 23)');
-  await app.reload();
+  await reloadApp(app);
   await expect(html).toHaveAttribute('data-theme', 'dark');
   await expect(app.getByRole('radio', { name: 'Dark' })).toHaveAttribute('aria-checked', 'true');
   await app.getByRole('radio', { name: 'Light' }).click();
@@ -62,7 +62,7 @@ test('the default execution provider is chosen in Settings, says what is availab
 
   await select.selectOption('cpu');
   await expect.poll(async () => (await callApi('settings.get')).inference.provider).toBe('cpu');
-  await app.reload();
+  await reloadApp(app);
   await app.keyboard.press('Control+5');
   await expect(app.getByTestId('inference-card').getByRole('combobox', { name: 'Execution provider' })).toHaveValue('cpu');
 
@@ -84,7 +84,7 @@ test('a model\'s own provider is set on its row, persists after reload and is us
     await select.selectOption('cpu');
     await expect.poll(async () => (await callApi('models.list')).find((m) => m.id === model.id)?.providerOverride).toBe('cpu');
 
-    await app.reload();
+    await reloadApp(app);
     await app.keyboard.press('Control+3');
     await expect(row.getByRole('combobox', { name: 'Execution provider for Override R1' })).toHaveValue('cpu');
     await row.getByRole('button', { name: 'Load' }).click();

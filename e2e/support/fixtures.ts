@@ -22,9 +22,7 @@ export const test = base.extend<Fixtures, { server: ServerHandle }>({
   ],
   app: async ({ page, server }, use, testInfo) => {
     await page.goto(server.url);
-    await expect(page.getByRole('navigation', { name: 'Main' })).toBeVisible();
-    // A fresh server's engine is still starting (it loads ONNX Runtime): tests begin from a ready engine.
-    await expect(page.getByTestId('engine-status')).toContainText('Engine ready', { timeout: 60_000 });
+    await appReady(page);
     await use(page);
     if (testInfo.status !== testInfo.expectedStatus) {
       await testInfo.attach('distillery-serve-stderr', { body: server.logs(), contentType: 'text/plain' });
@@ -34,5 +32,21 @@ export const test = base.extend<Fixtures, { server: ServerHandle }>({
     await use((method, input = {}) => serverCall(server, method, input));
   },
 });
+
+/**
+ * The app frame is up and has talked to the server: its keyboard shortcuts are listening (a key pressed right after
+ * a reload can land before they are, and is lost on a loaded machine). A fresh server's engine is still starting (it
+ * loads ONNX Runtime): tests begin from a ready engine.
+ */
+export async function appReady(page: Page): Promise<void> {
+  await expect(page.getByRole('navigation', { name: 'Main' })).toBeVisible();
+  await expect(page.getByTestId('engine-status')).toContainText('Engine ready', { timeout: 60_000 });
+}
+
+/** Reloads the page (models added through the API since it opened) and waits until the app is ready again. */
+export async function reloadApp(page: Page): Promise<void> {
+  await page.reload();
+  await appReady(page);
+}
 
 export { expect };
