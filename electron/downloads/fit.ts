@@ -6,6 +6,7 @@
 import { CONVERT_DTYPES, type ConvertDtype } from '../contract/convert';
 import { formatBytes } from '../contract/units';
 import { estimateMemory } from '../generate/memory';
+import { decoderShapeOf } from '../generate/model-files';
 import type { MachineInfo } from './machine';
 import type { ModelSizes } from './sizes';
 
@@ -46,7 +47,7 @@ export function fitModel(sizes: ModelSizes, machine: MachineInfo, options: FitOp
 
 export function fitDtype(sizes: ModelSizes, machine: MachineInfo, dtype: ConvertDtype, options: FitOptions): DtypeFit {
   const { config } = sizes;
-  const shape = { arch: config.modelType, layers: config.numLayers, heads: config.numHeads, kvHeads: config.numKvHeads, headDim: config.headDim, vocabSize: config.vocabSize, maxPositions: config.maxPositionEmbeddings };
+  const shape = decoderShapeOf(config);
   const context = Math.min(options.contextLength, config.maxPositionEmbeddings);
   const weights = sizes.onnxBytes[dtype];
   const estimate = estimateMemory(shape, weights, context, dtype.includes('16') ? 2 : 4, Number.MAX_SAFE_INTEGER);

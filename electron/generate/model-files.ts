@@ -7,6 +7,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import onnxProto from 'onnx-proto';
+import type { ModelConfig } from '../model/config';
 
 /** transformers.js file-name suffix per dtype. */
 export const DTYPE_SUFFIX: Record<string, string> = {
@@ -73,6 +74,14 @@ function positiveInt(config: Record<string, unknown>, key: string, file: string)
     throw new ModelFolderError(`${file}: "${key}" must be a positive integer (found ${JSON.stringify(value)}).`);
   }
   return value;
+}
+
+/** The decoder shape of a parsed checkpoint config (the fit verdicts, the fine-tune's own decoding graph). */
+export function decoderShapeOf(config: ModelConfig): DecoderShape {
+  return {
+    arch: config.modelType, layers: config.numLayers, heads: config.numHeads, kvHeads: config.numKvHeads, headDim: config.headDim,
+    vocabSize: config.vocabSize, maxPositions: config.maxPositionEmbeddings,
+  };
 }
 
 export function readDecoderShape(dir: string): DecoderShape {

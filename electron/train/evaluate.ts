@@ -5,6 +5,7 @@
  * prompt + new − 1 token positions instead of re-running the whole sequence for every token.
  */
 import * as ort from 'onnxruntime-node';
+import { decoderShapeOf } from '../generate/model-files';
 import { OrtDecoder } from '../generate/ort-decoder';
 import { argmax } from '../generate/sampler';
 import type { ModelConfig } from '../model/config';
@@ -46,7 +47,7 @@ export class GreedyDecoder {
     if (prompt.length > contextLength) {
       throw new Error(`The prompt takes ${prompt.length} tokens, more than the ${contextLength} the model's context holds: ask a shorter question.`);
     }
-    const decoder = new OrtDecoder(this.session, this.shape(), {
+    const decoder = new OrtDecoder(this.session, decoderShapeOf(this.config), {
       contextLength, prefillChunk: this.options.prefillChunk, extraFeeds: trainableFeeds(this.training, params),
     });
     const limit = Math.min(maxNew, contextLength - prompt.length + 1); // the last token is never run
@@ -70,10 +71,5 @@ export class GreedyDecoder {
   async release(): Promise<void> {
     await this.session.release();
     this.cleanup();
-  }
-
-  private shape() {
-    const c = this.config;
-    return { arch: c.modelType, layers: c.numLayers, heads: c.numHeads, kvHeads: c.numKvHeads, headDim: c.headDim, vocabSize: c.vocabSize, maxPositions: c.maxPositionEmbeddings };
   }
 }
