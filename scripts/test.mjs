@@ -21,12 +21,26 @@ function step(name, cmd, args, env = {}) {
   return result.status === 0;
 }
 
+// CI shows only the tail of the log: a file that failed outside its tests (a hook, an import) is named there too.
+const fileProblems = [];
+
 function countVitest(file) {
   if (!existsSync(file)) return false;
   const report = JSON.parse(readFileSync(file, 'utf8'));
   totals.passed += report.numPassedTests;
   totals.failed += report.numFailedTests;
   totals.skipped += report.numPendingTests + report.numTodoTests;
+  for (const result of report.testResults ?? []) {
+    if (result.status !== 'failed') continue;
+    const failedTests = (result.assertionResults ?? []).filter((test) => test.status === 'failed');
+    const firstLine = (text) => String(text ?? '').split('\n').find((line) => line.trim()) ?? '';
+    const why = failedTests.length
+      ? failedTests.map((test) => `  ${test.fullName}: ${firstLine(test.failureMessages?.[0])}`).join('\n')
+      : `  no test failed, a hook or the file itself did: ${firstLine(result.message) || 'see its error above'}; skipped: ${
+          (result.assertionResults ?? []).filter((test) => test.status !== 'passed').map((test) => test.fullName).join('; ')}`;
+    fileProblems.push(`${result.name}\n${why}`);
+    if (!failedTests.length) totals.failed += 1;
+  }
   return true;
 }
 
@@ -63,6 +77,7 @@ if (step('build', 'npm', ['run', 'build'])) {
   failures.push('build');
 }
 
+if (fileProblems.length) console.log(`\nFailed test files:\n${fileProblems.join('\n')}`);
 if (failures.length) console.log(`\nFailed steps: ${failures.join(', ')}`);
 console.log(`\n${totals.passed} passed, ${totals.failed} failed, ${totals.skipped} skipped`);
 process.exit(totals.failed === 0 && failures.length === 0 ? 0 : 1);
