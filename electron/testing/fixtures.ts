@@ -41,10 +41,16 @@ export function sourceHash(folders: string[]): string {
   return hash;
 }
 
-function pruneStale(kind: string, keep: string): void {
+/**
+ * Removes folders of `kind` written by other versions of their sources, once nobody has touched them for a while.
+ * A folder of the same sources but other options is never removed: a parallel worker may be reading it.
+ */
+function pruneStale(kind: string, sources: string): void {
   if (!fs.existsSync(FIXTURE_ROOT)) return;
+  const ofKind = new RegExp(`^${kind}-(?:([0-9a-f]{12})-)?[0-9a-f]{16}$`); // the older names had no sources part
   for (const name of fs.readdirSync(FIXTURE_ROOT)) {
-    if (!name.startsWith(`${kind}-`) || name === keep) continue;
+    const match = ofKind.exec(name);
+    if (!match || match[1] === sources) continue;
     const full = path.join(FIXTURE_ROOT, name);
     try {
       if (Date.now() - fs.statSync(full).mtimeMs > STALE_MS) fs.rmSync(full, { recursive: true, force: true });
@@ -56,12 +62,12 @@ function pruneStale(kind: string, keep: string): void {
 
 /** Returns a finished folder for (kind, key), building it with `build(dir)` the first time. */
 export async function cachedFolder(kind: string, key: unknown, folders: string[], build: (dir: string) => void | Promise<void>): Promise<string> {
-  const hash = crypto.createHash('sha256').update(JSON.stringify(key)).update(sourceHash(folders)).digest('hex').slice(0, 16);
-  const name = `${kind}-${hash}`;
+  const sources = sourceHash(folders);
+  const name = `${kind}-${sources}-${crypto.createHash('sha256').update(JSON.stringify(key)).digest('hex').slice(0, 16)}`;
   const dir = path.join(FIXTURE_ROOT, name);
   if (fs.existsSync(path.join(dir, COMPLETE_MARKER))) return dir;
   fs.mkdirSync(FIXTURE_ROOT, { recursive: true });
-  pruneStale(kind, name);
+  pruneStale(kind, sources);
   const staging = fs.mkdtempSync(path.join(FIXTURE_ROOT, `.staging-${name}-`));
   try {
     await build(staging);
