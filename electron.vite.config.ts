@@ -59,16 +59,6 @@ export default defineConfig({
     // Relative asset paths: the same build loads from file:// in Electron and from the headless server.
     base: './',
     plugins: [react(), cspMetaTag()],
-    // rehype-katex ships its own older KaTeX; one copy (the one package.json declares) keeps the HTML it renders in
-    // step with the katex.min.css and fonts the Markdown view imports (class names differ between versions).
-    resolve: {
-      dedupe: ['katex'],
-      // rehype-katex turns KaTeX's HTML into a tree with this package; its browser build parses through a <template>,
-      // and parsing KaTeX's style="" attributes there counts against CSP's style-src even though the template is
-      // thrown away. The parse5 build needs no DOM, so the app can drop style-src 'unsafe-inline' (React sets the
-      // styles themselves through element.style, which CSP does not restrict).
-      alias: [{ find: /^hast-util-from-html-isomorphic$/, replacement: resolve(root, 'node_modules/hast-util-from-html-isomorphic/index.js') }],
-    },
     build: {
       outDir: resolve(root, 'out/renderer'),
       emptyOutDir: true,

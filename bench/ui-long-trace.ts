@@ -10,7 +10,8 @@
  *   npm run build && npm run bench -- ui-long-trace
  *   options: --tokens N (default 30000); --model <folder>; --ui-only (skip the CLI run);
  *            --cpu-prof <dir> (the serve process writes a V8 CPU profile there when it stops);
- *            --page-prof <file> (the page's JavaScript CPU profile while streaming)
+ *            --page-prof <file> (the page's JavaScript CPU profile while streaming);
+ *            --trace <file> (Chromium's timeline trace while streaming: layouts with their dirty and total objects)
  */
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -115,6 +116,8 @@ async function uiRun(model: string) {
     const chromiumWork = await chromiumMetrics(page);
     const metricsBefore = await chromiumWork.read();
     const pageProfile = process.argv.includes('--page-prof') ? await chromiumWork.profile() : undefined;
+    const tracePath = process.argv.includes('--trace') ? path.resolve(arg('trace', 'trace.json')) : undefined;
+    if (tracePath) await browser.startTracing(page, { path: tracePath, categories: ['devtools.timeline', 'disabled-by-default-devtools.timeline'] });
     const cpu = () => cpuByRole(server.process.pid);
     const cpuBefore = cpu();
     const box = page.getByRole('textbox', { name: 'Message' });
@@ -127,6 +130,7 @@ async function uiRun(model: string) {
     const wallMs = performance.now() - started;
     const cpuSeconds = cpuSpent(cpuBefore, cpu());
     const chromiumSeconds = cpuSpent(metricsBefore, await chromiumWork.read());
+    if (tracePath) await browser.stopTracing();
     if (pageProfile) writeFileSync(path.resolve(arg('page-prof', 'page.cpuprofile')), JSON.stringify(await pageProfile()));
     const frames = (await page.evaluate('window.__benchRecording = false, window.__frames')) as number[];
     const after = await renderStats();

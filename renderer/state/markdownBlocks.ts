@@ -15,7 +15,7 @@
  */
 
 /** Past this size the open tail is cut even without a blank line. */
-export const MAX_TAIL_CHARS = 1200;
+export const MAX_TAIL_CHARS = 600;
 /** Past this size the open tail is cut even inside an unclosed `$` or backtick. */
 export const MAX_UNBALANCED_TAIL_CHARS = 2 * MAX_TAIL_CHARS;
 /** A forced cut leaves at least this much in the block it closes (no slivers). */

@@ -3,8 +3,8 @@
  * - react-markdown builds React elements, never HTML strings; without rehype-raw, raw HTML in the text is shown as
  *   text (skipHtml is off on purpose: `<script>` shows as the words a model wrote), so no tag from the text reaches
  *   the DOM as an element.
- * - Math goes through KaTeX with trust off (see mathPlugins.ts): KaTeX's HTML is parsed into a tree in an inert
- *   <template> and built as React elements; \href, \url, \includegraphics and \html… commands become error text.
+ * - Math goes through KaTeX with trust off (see mathPlugins.ts): KaTeX's HTML is parsed into a tree (parse5, no DOM)
+ *   and built as React elements; \href, \url, \includegraphics and \html… commands become error text.
  *   KaTeX's inline style attributes are set by React through the CSSOM (element.style), which CSP does not restrict.
  * - URLs pass react-markdown's defaultUrlTransform (javascript:, data:, vbscript: … become empty), then links open
  *   only when they are http(s): in a new window with rel="noopener noreferrer", which the desktop app routes through
@@ -16,13 +16,13 @@ import 'katex/dist/katex.min.css';
 import { memo, type AnchorHTMLAttributes, type ImgHTMLAttributes } from 'react';
 import type { Element } from 'hast';
 import ReactMarkdown, { type Components, type Options } from 'react-markdown';
-import rehypeKatex from 'rehype-katex';
 import remarkGfm from 'remark-gfm';
 import remarkMath from 'remark-math';
 import { normalizeMathDelimiters } from '../../state/mathDelimiters';
 import { renderStats } from '../../state/renderStats';
 import { CodeBlock } from './CodeBlock';
-import { KATEX_OPTIONS, rehypeBoxedMath } from './mathPlugins';
+import { rehypeBoxedMath } from './mathPlugins';
+import { rehypeMath } from './rehypeMath';
 import { remarkBoxed } from './remarkBoxed';
 import './markdown.css';
 
@@ -81,7 +81,7 @@ function componentsFor(open: boolean): Components {
 const finishedComponents = componentsFor(false);
 const openComponents = componentsFor(true);
 const remarkPlugins: Options['remarkPlugins'] = [remarkGfm, [remarkMath, { singleDollarTextMath: true }], remarkBoxed];
-const rehypePlugins: Options['rehypePlugins'] = [rehypeBoxedMath, [rehypeKatex, KATEX_OPTIONS]];
+const rehypePlugins: Options['rehypePlugins'] = [rehypeBoxedMath, rehypeMath];
 
 /**
  * One piece of Markdown, memoised on its text: a finished block of a streaming reply renders once. `tail`: this is the

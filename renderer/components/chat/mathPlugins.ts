@@ -1,5 +1,5 @@
 /**
- * Math in model output: remark-math finds `$…$` / `$$…$$`, rehype-katex renders it with KaTeX.
+ * Math in model output: remark-math finds `$…$` / `$$…$$`, rehypeMath (rehypeMath.ts) renders it with KaTeX.
  * KaTeX's safety settings: `trust: false` turns \href, \url, \includegraphics, \htmlClass, \htmlId, \htmlStyle and
  * \htmlData into red error text (no link, image or attribute ever comes from model output); maxExpand bounds macro
  * expansion (a `\def` bomb) and maxSize bounds \rule and spacing sizes. `strict` is about LaTeX compatibility, not
