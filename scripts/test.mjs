@@ -31,6 +31,13 @@ function countVitest(file) {
   totals.failed += report.numFailedTests;
   totals.skipped += report.numPendingTests + report.numTodoTests;
   for (const result of report.testResults ?? []) {
+    // No test is skipped on purpose: a file whose tests are all pending had its worker exit under it (a crash, a kill).
+    const pending = (result.assertionResults ?? []).filter((test) => test.status === 'pending' || test.status === 'skipped');
+    if (result.status !== 'failed' && pending.length > 0) {
+      fileProblems.push(`${result.name}\n  ${pending.length} tests did not run (did its worker exit? see "Errors" above): ${pending.map((test) => test.fullName).join('; ')}`);
+      totals.failed += 1;
+      continue;
+    }
     if (result.status !== 'failed') continue;
     const failedTests = (result.assertionResults ?? []).filter((test) => test.status === 'failed');
     const firstLine = (text) => String(text ?? '').split('\n').find((line) => line.trim()) ?? '';
