@@ -5,6 +5,7 @@
  * Started as an Electron utilityProcess (out/main/engine.js, built by electron-vite) or with child_process.fork
  * (headless/CLI: electron/engine/main.ts through tsx). See ./entry.ts.
  */
+import './priority'; // before anything starts a thread
 import './handlers';
 import { startEngineDispatcher } from './dispatcher';
 import { detectParentPort } from './parent-port';
