@@ -43,8 +43,7 @@ function countVitest(file) {
     const firstLine = (text) => String(text ?? '').split('\n').find((line) => line.trim()) ?? '';
     const why = failedTests.length
       ? failedTests.map((test) => `  ${test.fullName}: ${firstLine(test.failureMessages?.[0])}`).join('\n')
-      : `  no test failed, a hook or the file itself did: ${firstLine(result.message) || 'see its error above'}; skipped: ${
-          (result.assertionResults ?? []).filter((test) => test.status !== 'passed').map((test) => test.fullName).join('; ')}`;
+      : `  no test failed, a hook or the file itself did: ${firstLine(result.message) || 'see its error above'}; skipped: ${pending.map((test) => test.fullName).join('; ')}`;
     fileProblems.push(`${result.name}\n${why}`);
     if (!failedTests.length) totals.failed += 1;
   }

@@ -34,9 +34,9 @@ export interface PacedFlush {
 const canPaint = () => typeof requestAnimationFrame === 'function' && typeof document !== 'undefined' && document.visibilityState === 'visible';
 
 /**
- * Runs `flush` just before a paint, at most once a frame and at most every `minIntervalMs` (longer while updates are slow). A hidden page
- * may get no animation frames at all, so a timer always stands by: whichever comes first flushes (the text must be
- * current when the page shows, and a stalled frame must never stall the stream).
+ * Runs `flush` just before a paint, at most once a frame and at most every `minIntervalMs` (longer while updates are
+ * slow). A hidden page may get no animation frames at all, so a timer always stands by: whichever comes first flushes
+ * (the text must be current when the page shows, and a stalled frame must never stall the stream).
  */
 export function pacedFlush(flush: () => void, minIntervalMs = STREAM_FLUSH_MS, clock: () => number = () => Date.now()): PacedFlush {
   let frame: number | undefined;
