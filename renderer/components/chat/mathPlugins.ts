@@ -17,7 +17,7 @@ export const KATEX_OPTIONS: KatexOptions = {
   output: 'htmlAndMathml',
 };
 
-const classesOf = (node: Element): string[] => {
+export const classesOf = (node: Element): string[] => {
   const className = node.properties?.className;
   return Array.isArray(className) ? className.map(String) : [];
 };

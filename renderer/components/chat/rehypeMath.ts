@@ -10,7 +10,7 @@ import { fromHtml } from 'hast-util-from-html';
 import { toText } from 'hast-util-to-text';
 import katex from 'katex';
 import { SKIP, visitParents } from 'unist-util-visit-parents';
-import { KATEX_OPTIONS } from './mathPlugins';
+import { classesOf, KATEX_OPTIONS } from './mathPlugins';
 
 /** Formulas kept, the least recently used dropped first: a long thought repeats its few dozen symbols and expressions. */
 export const MATH_CACHE_SIZE = 2000;
@@ -42,12 +42,10 @@ export function mathTree(value: string, displayMode: boolean): ElementContent[] 
   return structuredClone(tree) as ElementContent[];
 }
 
-const classesOf = (properties: Record<string, unknown>): unknown[] => (Array.isArray(properties.className) ? properties.className : []);
-
 export function rehypeMath() {
   return (tree: Root) => {
     visitParents(tree, 'element', (element, parents) => {
-      const classes = classesOf(element.properties);
+      const classes = classesOf(element);
       const languageMath = classes.includes('language-math');
       const display = classes.includes('math-display');
       if (!languageMath && !display && !classes.includes('math-inline')) return;
