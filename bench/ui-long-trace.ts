@@ -1,6 +1,9 @@
 /**
  * Long-trace UI benchmark: one long thought (a tiny random-weight model at temperature 0 thinks until the token limit)
- * generated through the CLI, then streamed into the Chat screen of `distillery serve` in headless Chromium.
+ * generated through the CLI, then streamed into the Chat screen of `distillery serve` in headless Chromium. The model is
+ * what the app's converter writes by default (q4, the fused graph with the engine-owned KV cache); `--graph standard`
+ * runs the same weights in converter 1.0's graph (fp32, a growing past/present: each step costs more the longer the
+ * thought), the model this bench used before, whose heavier engine leaves the page less CPU.
  * Prints the UI's frame times (requestAnimationFrame deltas while streaming: p50, p95, max), the UI stream time
  * against the CLI's, and how often finished Markdown blocks rendered. Targets at 30,000 tokens: UI ≤ 1.15× CLI,
  * p95 frame ≤ 33 ms, no frame over 200 ms. It also prints where the CPU went while streaming (seconds per process:
@@ -8,7 +11,7 @@
  * times mostly measure the neighbours, CPU seconds do not.
  *
  *   npm run build && npm run bench -- ui-long-trace
- *   options: --tokens N (default 30000); --model <folder>; --ui-only (skip the CLI run);
+ *   options: --tokens N (default 30000); --model <folder>; --graph standard; --ui-only (skip the CLI run);
  *            --cpu-prof <dir> (the serve process writes a V8 CPU profile there when it stops);
  *            --page-prof <file> (the page's JavaScript CPU profile while streaming);
  *            --trace <file> (Chromium's timeline trace while streaming: layouts with their dirty and total objects)
@@ -19,6 +22,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { chromium, type Page } from 'playwright-core';
 import { repoRoot, serverCall, startServer } from '../e2e/support/server';
+import { fusedModel, makeTinyModel } from '../electron/testing/fixtures';
 import { tinyOnnxModel } from '../electron/testing/model-folders';
 import { cpuByRole, cpuSpent } from './process-cpu';
 
@@ -155,10 +159,19 @@ async function uiRun(model: string) {
   }
 }
 
+/** The same tiny random-weight checkpoint as the converter writes it by default, or in converter 1.0's graph. */
+async function benchModel(graph: 'default' | 'standard'): Promise<string> {
+  if (graph === 'standard') return tinyOnnxModel('qwen2', 7);
+  const { hfDir } = await makeTinyModel({ arch: 'qwen2', seed: 7 });
+  return (await fusedModel(hfDir, { dtype: 'q4' })).onnxDir;
+}
+
 async function main() {
   if (!existsSync(path.join(repoRoot, 'out', 'renderer', 'index.html'))) throw new Error('Build the renderer first: npm run build');
-  const model = process.argv.includes('--model') ? arg('model', '') : await tinyOnnxModel('qwen2', 7);
-  console.log(`ui-long-trace: ${TOKENS} tokens, tiny random-weight model, temperature 0 (${os.cpus().length} CPUs)`);
+  const graph = arg('graph', 'default');
+  if (graph !== 'default' && graph !== 'standard') throw new Error('--graph takes default or standard');
+  const model = process.argv.includes('--model') ? arg('model', '') : await benchModel(graph);
+  console.log(`ui-long-trace: ${TOKENS} tokens, tiny random-weight model (${process.argv.includes('--model') ? model : graph === 'default' ? 'q4, the converter\'s default graph' : 'fp32, converter 1.0\'s standard graph'}), temperature 0 (${os.cpus().length} CPUs)`);
   const cli = process.argv.includes('--ui-only') ? undefined : await cliRun(model);
   if (cli) console.log(`CLI: ${cli.completionTokens} tokens generated in ${(cli.totalMs / 1000).toFixed(1)} s (process wall ${(cli.wallMs / 1000).toFixed(1)} s)`);
   const ui = await uiRun(model);
