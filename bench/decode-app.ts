@@ -10,7 +10,8 @@ import * as ort from 'onnxruntime-node';
 import { ModelPool } from '../electron/generate/model-pool';
 import { inspectModelFolder } from '../electron/generate/model-files';
 import { OrtDecoder, type DecoderModel } from '../electron/generate/ort-decoder';
-import { argmax } from '../electron/generate/sampler';
+import { OrtCandidateFinder } from '../electron/generate/candidates';
+import { Sampler, argmax, createRng } from '../electron/generate/sampler';
 import { cachedFolder, makeTinyModel } from '../electron/testing/fixtures';
 import type { SideResult } from './decode-sides';
 
@@ -31,26 +32,70 @@ function distilleryRun(dir: string, home: string, prompt: string, threads: numbe
   return JSON.parse(run.stdout) as { stats: RunStats; answer: string; reasoning: string };
 }
 
+/** Runs alternate (greedy, sampled, sampled, greedy, …) and each figure is a median: one 48-token run is a few seconds. */
+const APP_PAIRS = 3;
+
 export async function appRows(onnxDir: string, llamaRuns: SideResult[], threads: number): Promise<void> {
   const home = mkdtempSync(join(tmpdir(), 'distillery-bench-home-'));
   try {
     const prompt = 'The quick brown fox jumps over the lazy dog while counting sheep. '.repeat(75);
-    const greedy = distilleryRun(onnxDir, home, prompt, threads, ['--temperature', '0']);
-    const sampled = distilleryRun(onnxDir, home, prompt, threads, ['--seed', '7']);
-    const again = distilleryRun(onnxDir, home, prompt, threads, ['--seed', '7']);
+    const greedy: ReturnType<typeof distilleryRun>[] = [];
+    const sampled: ReturnType<typeof distilleryRun>[] = [];
+    for (let pair = 0; pair < APP_PAIRS; pair++) {
+      const runGreedy = () => greedy.push(distilleryRun(onnxDir, home, prompt, threads, ['--temperature', '0']));
+      const runSampled = () => sampled.push(distilleryRun(onnxDir, home, prompt, threads, ['--seed', '7']));
+      for (const run of pair % 2 === 0 ? [runGreedy, runSampled] : [runSampled, runGreedy]) run();
+    }
     const llama = llamaRuns.length ? 1000 / median(llamaRuns.flatMap((r) => r.steps['1024'])) : NaN;
-    const g = greedy.stats;
-    const s = sampled.stats;
-    console.log(`\nthrough the app (distillery run --json, ${g.promptTokens}-token prompt, ${g.completionTokens} tokens):`);
+    const rate = (runs: typeof greedy) => median(runs.map((r) => r.stats.decodeTokensPerSecond));
+    const outside = (runs: typeof greedy) => median(runs.map((r) => r.stats.loopOverheadPct));
+    const g = rate(greedy);
+    const s = rate(sampled);
+    const first = greedy[0].stats;
+    console.log(`\nthrough the app (distillery run --json, ${first.promptTokens}-token prompt, ${first.completionTokens} tokens; medians of ${APP_PAIRS} runs each, alternating):`);
     console.log('| figure | Distillery | llama.cpp @1,024 | ratio |\n|---|---|---|---|');
-    console.log(`| decodeTokensPerSecond, greedy | ${g.decodeTokensPerSecond.toFixed(1)} | ${llama.toFixed(1)} | ${(g.decodeTokensPerSecond / llama).toFixed(2)} |`);
-    console.log(`| decodeTokensPerSecond, temperature 0.6 top-p 0.95 | ${s.decodeTokensPerSecond.toFixed(1)} | | ${(s.decodeTokensPerSecond / g.decodeTokensPerSecond).toFixed(2)} of greedy |`);
-    console.log(`| share of the step outside the model, greedy / sampled | ${g.loopOverheadPct.toFixed(1)}% / ${s.loopOverheadPct.toFixed(1)}% | | |`);
-    console.log(`same seed → same text: ${sampled.reasoning + sampled.answer === again.reasoning + again.answer ? 'yes' : 'NO'}`);
+    console.log(`| decodeTokensPerSecond, greedy | ${g.toFixed(1)} | ${llama.toFixed(1)} | ${(g / llama).toFixed(2)} |`);
+    console.log(`| decodeTokensPerSecond, temperature 0.6 top-p 0.95 | ${s.toFixed(1)} | | ${(s / g).toFixed(2)} of greedy |`);
+    console.log(`| share of the step outside the model, greedy / sampled | ${outside(greedy).toFixed(1)}% / ${outside(sampled).toFixed(1)}% | | |`);
+    console.log(`runs (tok/s): greedy ${greedy.map((r) => r.stats.decodeTokensPerSecond.toFixed(1)).join(', ')}; sampled ${sampled.map((r) => r.stats.decodeTokensPerSecond.toFixed(1)).join(', ')}`);
+    const texts = new Set(sampled.map((r) => r.reasoning + r.answer));
+    console.log(`same seed → same text: ${texts.size === 1 ? 'yes' : 'NO'} (${sampled.length} runs with seed 7)`);
   } finally {
     rmSync(home, { recursive: true, force: true });
   }
+  await samplerRow();
   await longContextRow(threads);
+}
+
+/**
+ * The sampler alone at R1's settings, per token over a 151,936-entry row, against argmax. The synthetic model's rows
+ * are flat (random weights: every sampled step takes the exact pass); a trained model's are peaked (decided by the
+ * native candidates), so the app rows above are the worst case.
+ */
+async function samplerRow(): Promise<void> {
+  const vocab = 151_936;
+  const r = createRng(1);
+  const peaked = Float32Array.from({ length: vocab }, (_, i) => (i % 997 === 1 ? 12 : 0) + r() * 4 + (r() < 0.001 ? 6 : 0));
+  const flat = Float32Array.from({ length: vocab }, () => (r() + r() + r() - 1.5) * 2);
+  const finder = await OrtCandidateFinder.create(vocab);
+  const perToken = async (fn: () => unknown) => {
+    const times: number[] = [];
+    for (let i = 0; i < 300; i++) {
+      const t = performance.now();
+      await fn();
+      times.push(performance.now() - t);
+    }
+    return median(times.slice(50));
+  };
+  const rows: string[] = [];
+  for (const [name, row] of [['peaked (a trained model)', peaked], ['flat (random weights)', flat]] as const) {
+    const sampler = new Sampler({ temperature: 0.6, topP: 0.95, seed: 3 }, finder);
+    const sampled = await perToken(() => sampler.next(row));
+    const greedy = await perToken(() => argmax(row));
+    rows.push(`| ${name} | ${greedy.toFixed(2)} ms | ${sampled.toFixed(2)} ms | ${sampler.paths.candidates} / ${sampler.paths.exact} |`);
+  }
+  await finder.release();
+  console.log(`\nthe sampler alone, per token (median of 250 after 50 warm-up):\n| row | argmax | temperature 0.6, top-p 0.95 | steps by candidates / exact pass |\n|---|---|---|---|\n${rows.join('\n')}`);
 }
 
 /** Test-sized row: a step deep into a long thought should cost about what a step near the start costs. */

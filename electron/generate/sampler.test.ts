@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { Sampler, argmax, candidateDistribution, createRng } from './sampler';
+import { Sampler, argmax, candidateDistribution, createRng, expNeg } from './sampler';
 
 const logitsOf = (probs: number[]) => Float32Array.from(probs.map((p) => Math.log(p)));
 
@@ -8,6 +8,27 @@ function frequencies(sampler: Sampler, logits: Float32Array, draws: number): num
   for (let i = 0; i < draws; i++) counts[sampler.sample(logits)]++;
   return counts.map((c) => c / draws);
 }
+
+describe('expNeg (the weights of both sampling paths)', () => {
+  it('stays within 1e-14 of Math.exp over the range the sampler uses, and never rises as d grows', () => {
+    const r = createRng(21);
+    let worst = 0;
+    for (let i = 0; i < 200_000; i++) {
+      const d = r() * 37;
+      worst = Math.max(worst, Math.abs(expNeg(d) - Math.exp(-d)) / Math.exp(-d));
+    }
+    for (const d of [0, Math.LN2 / 256, Math.LN2, 1, 36.999999]) worst = Math.max(worst, Math.abs(expNeg(d) - Math.exp(-d)) / Math.exp(-d));
+    expect(worst).toBeLessThan(1e-14);
+    expect(expNeg(0)).toBe(1);
+    // float32 logits differ by at least one float32 ulp: the order of their weights is the order of the logits
+    let rises = 0;
+    for (let i = 0; i < 100_000; i++) {
+      const d = r() * 37;
+      if (!(expNeg(d * (1 + 1e-9)) < expNeg(d))) rises++;
+    }
+    expect(rises).toBe(0);
+  });
+});
 
 describe('candidateDistribution', () => {
   const probs = [0.5, 0.3, 0.15, 0.05];

@@ -37,6 +37,24 @@ export function argmax(logits: ArrayLike<number>): number {
   return best;
 }
 
+/**
+ * e^-d for 0 ≤ d < LOG_RANGE, within 1e-14 of Math.exp and about three times faster (a flat 152k-token row spends
+ * most of the exact pass in exp): 2^(-n/256) from two tables times a degree-5 polynomial on the remainder (< ln2/256).
+ * Both sampling paths take their weights from here, so they draw the same token for the same seed.
+ */
+const EXP_STEPS = 256;
+const LN2_STEP = Math.LN2 / EXP_STEPS;
+const STEPS_PER_UNIT = EXP_STEPS / Math.LN2;
+const POW2_FRACTION = Float64Array.from({ length: EXP_STEPS }, (_, j) => Math.pow(2, -j / EXP_STEPS));
+const POW2_WHOLE = Float64Array.from({ length: 64 }, (_, k) => Math.pow(2, -k));
+
+export function expNeg(d: number): number {
+  const n = Math.floor(d * STEPS_PER_UNIT);
+  const r = d - n * LN2_STEP;
+  const tail = 1 - r * (1 - r * (0.5 - r * (1 / 6 - r * (1 / 24 - r / 120))));
+  return POW2_WHOLE[n >> 8] * POW2_FRACTION[n & (EXP_STEPS - 1)] * tail;
+}
+
 export interface Candidate {
   id: number;
   prob: number;
@@ -108,7 +126,7 @@ function nucleus(logits: ArrayLike<number>, opts: SamplingOptions, s: Scratch): 
       bucketOf[i] = FAR;
       continue;
     }
-    const w = Math.exp(-d);
+    const w = expNeg(d);
     const b = (d * scale) | 0;
     weights[i] = w;
     bucketOf[i] = b;
@@ -226,7 +244,11 @@ export function nucleusFromCandidates(
 ): { ids: Int32Array; weights: Float64Array; mass: number } | undefined {
   const invT = 1 / opts.temperature;
   const max = c.values[0];
-  const weights = Float64Array.from(c.values, (v) => Math.exp(-((max - v) * invT)));
+  // the exact pass's weights (expNeg), so that both paths draw the same token
+  const weights = Float64Array.from(c.values, (v) => {
+    const d = (max - v) * invT;
+    return d < LOG_RANGE ? expNeg(d) : Math.exp(-d);
+  });
   const topK = opts.topK && opts.topK > 0 ? opts.topK : Infinity;
   if (topK !== Infinity && topK > weights.length) return undefined;
   let total = Math.exp(c.logSumExp - max * invT); // Σ over the vocabulary, relative to the top token
