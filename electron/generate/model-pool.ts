@@ -13,6 +13,7 @@ import { OrtDecoder, type OrtDecoderOptions } from './ort-decoder';
 import { XkvDecoder } from './xkv-decoder';
 import { XKV_NAMES } from '../model/xkv-attention';
 import { OrtCandidateFinder } from './candidates';
+import { warmUpSampler } from './sampler';
 import { createSessionWithFallback, type SessionFactory } from './providers';
 import { loadModelTokenizer } from '../tokenizer/model-tokenizer';
 
@@ -136,6 +137,7 @@ export class ModelPool {
       loadMs: Math.round(performance.now() - started),
     };
     const candidates = await OrtCandidateFinder.create(folder.shape.vocabSize);
+    warmUpSampler(folder.shape.vocabSize);
     const model: GenerationModel = { decoder, tokenizer, provider: choice.provider, dtype: variant.dtype, contextLength, candidates };
     const requestedProvider = request.provider ?? 'auto';
     this.entries.set(request.modelId, { info, requestedProvider, model, session: choice.session, decoder, candidates, queue: Promise.resolve(), runs: new Set() });
