@@ -37,17 +37,17 @@ export function argmax(logits: ArrayLike<number>): number {
   return best;
 }
 
+const EXP_STEPS = 256;
+const LN2_STEP = Math.LN2 / EXP_STEPS;
+const STEPS_PER_UNIT = EXP_STEPS / Math.LN2;
+const POW2_FRACTION = Float64Array.from({ length: EXP_STEPS }, (_, j) => Math.pow(2, -j / EXP_STEPS));
+const POW2_WHOLE = Float64Array.from({ length: 64 }, (_, k) => Math.pow(2, -k)); // d < 64·ln2 ≈ 44
+
 /**
  * e^-d for 0 ≤ d < LOG_RANGE, within 1e-14 of Math.exp and about three times faster (a flat 152k-token row spends
  * most of the exact pass in exp): 2^(-n/256) from two tables times a degree-5 polynomial on the remainder (< ln2/256).
  * Both sampling paths take their weights from here, so they draw the same token for the same seed.
  */
-const EXP_STEPS = 256;
-const LN2_STEP = Math.LN2 / EXP_STEPS;
-const STEPS_PER_UNIT = EXP_STEPS / Math.LN2;
-const POW2_FRACTION = Float64Array.from({ length: EXP_STEPS }, (_, j) => Math.pow(2, -j / EXP_STEPS));
-const POW2_WHOLE = Float64Array.from({ length: 64 }, (_, k) => Math.pow(2, -k));
-
 export function expNeg(d: number): number {
   const n = Math.floor(d * STEPS_PER_UNIT);
   const r = d - n * LN2_STEP;
@@ -225,7 +225,7 @@ export function candidateDistribution(logits: ArrayLike<number>, opts: SamplingO
 /**
  * Runs the exact pass a few times on a flat row of `vocab` logits, so that V8 has optimised it before a reply's first
  * tokens: unwarmed, the first calls on a 152k vocabulary take 30, 19, 10, 6 and 5 ms where a warm one takes about 2.
- * Called once per model load (about 0.1 s, once per process).
+ * Called on each model load: about 0.1 s the first time in a process, a few ms after.
  */
 export function warmUpSampler(vocab: number, rounds = 8): void {
   const r = createRng(1);
