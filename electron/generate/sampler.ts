@@ -222,12 +222,17 @@ export function candidateDistribution(logits: ArrayLike<number>, opts: SamplingO
   return out.sort((a, b) => b.prob - a.prob || a.id - b.id);
 }
 
+/** Set once the exact pass has been warmed: V8's optimised code serves every sampler in the process after that. */
+let samplerWarm = false;
+
 /**
  * Runs the exact pass a few times on a flat row of `vocab` logits, so that V8 has optimised it before a reply's first
  * tokens: unwarmed, the first calls on a 152k vocabulary take 30, 19, 10, 6 and 5 ms where a warm one takes about 2.
- * Called on each model load: about 0.1 s the first time in a process, a few ms after.
+ * Called on each model load; only the first in a process does the work (about 0.1 s).
  */
 export function warmUpSampler(vocab: number, rounds = 8): void {
+  if (samplerWarm) return;
+  samplerWarm = true;
   const r = createRng(1);
   const row = Float32Array.from({ length: vocab }, () => (r() + r() + r() - 1.5) * 2);
   const sampler = new Sampler({ ...R1_SAMPLING, seed: 1 });
