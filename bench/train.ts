@@ -52,6 +52,8 @@ export interface TrainBenchResult {
   peakRssGiB: number;
   /** The peak so far after each stage: which one sets it. */
   peakAfterGiB: { graph: number; session: number; warmUp: number; steps: number };
+  /** The largest RSS sampled (every 20 ms) during the steps, split into anonymous and file-backed memory. */
+  sampledPeakGiB: RssSplit;
   trainableParameters: number;
 }
 
@@ -70,6 +72,22 @@ const status = (): string => { try { return readFileSync('/proc/self/status', 'u
 function peakRssGiB(): number {
   const match = /VmHWM:\s+(\d+) kB/.exec(status());
   return match ? Number(match[1]) / 1024 ** 2 : process.memoryUsage().rss / 1024 ** 3;
+}
+
+interface RssSplit { anonymous: number; file: number }
+
+/** Current anonymous (arena, activations, V8) and file-backed (weights ONNX Runtime maps from its file) RSS. */
+function rssSplitGiB(): RssSplit {
+  const kb = (field: string) => Number(new RegExp(`${field}:\\s+(\\d+) kB`).exec(status())?.[1] ?? 0) / 1024 ** 2;
+  return { anonymous: kb('RssAnon'), file: kb('RssFile') };
+}
+
+/** Samples RSS while async work (ORT runs off the main thread) goes on; `stop` returns the largest sample. */
+function sampleRss(intervalMs = 20): { stop: () => RssSplit } {
+  let peak: RssSplit = { anonymous: 0, file: 0 };
+  const sample = () => { const now = rssSplitGiB(); if (now.anonymous + now.file > peak.anonymous + peak.file) peak = now; };
+  const timer = setInterval(sample, intervalMs);
+  return { stop: () => { clearInterval(timer); sample(); return peak; } };
 }
 
 /** Restart the peak at the current RSS (Linux: writing 5 to clear_refs resets VmHWM). */
@@ -118,8 +136,10 @@ export async function runTrainBench(options: TrainBenchOptions): Promise<TrainBe
     const afterSession = peakRssGiB();
     const first = await trainRunner.run(batch, params); // warm-up
     const afterWarmUp = peakRssGiB();
+    const sampler = sampleRss();
     const steps: number[] = [];
     for (let i = 0; i < options.steps; i++) steps.push(await seconds(() => trainRunner.run(batch, params)));
+    const sampledPeakGiB = sampler.stop();
     const peak = peakRssGiB(); // before the forward-only session adds its own copy of the weights
     await trainRunner.release();
 
@@ -148,6 +168,7 @@ export async function runTrainBench(options: TrainBenchOptions): Promise<TrainBe
       optimizerSeconds: median(updates),
       peakRssGiB: peak,
       peakAfterGiB: { graph: afterGraph, session: afterSession, warmUp: afterWarmUp, steps: peak },
+      sampledPeakGiB,
       trainableParameters: training.trainables.reduce((n, t) => n + t.shape[0] * t.shape[1], 0),
     };
   } finally {
@@ -198,6 +219,8 @@ if (isMain) {
     `peak RSS ${gib(result.peakRssGiB)} · ${(result.trainableParameters / 1e6).toFixed(2)} M trainable`);
   const after = result.peakAfterGiB;
   console.log(`  peak RSS after building the graph ${gib(after.graph)} · opening the session ${gib(after.session)} · the warm-up step ${gib(after.warmUp)} · ${options.steps} steps ${gib(after.steps)}`);
+  const split = result.sampledPeakGiB;
+  console.log(`  largest RSS sampled during the steps: ${gib(split.anonymous)} anonymous (arena, activations, V8) + ${gib(split.file)} file-backed (weights mapped from the graph's file)`);
   const torch = values['no-torch'] ? 'PyTorch reference skipped (--no-torch)' : runTorchReference(options, options.threads ?? availableParallelism());
   if (typeof torch === 'string') {
     console.log(`  ${torch}`);

@@ -35,4 +35,20 @@ describe('lazyWeight', () => {
     expect(Array.from(new Float64Array(wide.buffer, wide.byteOffset, 15))).toEqual(expectedT);
     expect(() => lazyWeight(memoryWeights({ v: { shape: [3], data: new Float32Array(3) } }).get('v'), 'float32', true)).toThrow(/must be 2-D/);
   });
+
+  it('streams untransposed weights in row blocks with the same bytes as the whole buffer; transposed ones do not stream', async () => {
+    const file = join(dir, 'stream.safetensors');
+    writeSafetensors(file, { w: { dtype: 'F16', shape: [5, 3], data: values } });
+    const entry = SafetensorsCheckpoint.open(file).get('w');
+    for (const dtype of ['float32', 'float16', 'float64'] as const) {
+      for (const block of [1, 4, 7, 1000]) {
+        const lazy = lazyWeight(entry, dtype, false, block);
+        const chunks: Uint8Array[] = [];
+        for await (const chunk of lazy.chunks!()) chunks.push(chunk.slice()); // the producer may reuse chunk memory
+        expect(chunks.length).toBe(Math.ceil(5 / Math.max(1, Math.floor(block / 3))));
+        expect(Buffer.concat(chunks)).toEqual(Buffer.from(await lazy.bytes()));
+      }
+    }
+    expect(lazyWeight(entry, 'float32', true).chunks).toBeUndefined();
+  });
 });

@@ -59,12 +59,35 @@ const BLOCK_ELEMENTS = 1 << 24;
 /**
  * A lazy graph tensor of `weight` in `dtype`, optionally transposed from [rows, cols] to [cols, rows]
  * (Hugging Face stores linears [out, in]; MatMul wants [in, out]). Reads the weight in row blocks, so only the
- * output bytes and one block of float32 are in memory at a time.
+ * output bytes and one block of float32 are in memory at a time. Untransposed, it also streams (`chunks`): the
+ * writer then holds one block, not the whole tensor. That matters after writing as well as during: a whole-tensor
+ * buffer stays resident until V8's next collection, which the ONNX Runtime session opened next (its memory is
+ * invisible to V8) does not prompt — a 933 MB embedding or lm_head kept through a whole training run.
  */
 export function lazyWeight(weight: Weight, dtype: DType, transposed = false, blockElements = BLOCK_ELEMENTS): LazyTensor {
   if (transposed && weight.shape.length !== 2) throw new Error(`Weight "${weight.name}" must be 2-D to transpose; it is [${weight.shape.join(', ')}].`);
   const dims = transposed ? [weight.shape[1], weight.shape[0]] : [...weight.shape];
-  return { dtype, dims, bytes: () => convertInBlocks(weight, dtype, transposed, blockElements) };
+  const bytes = () => convertInBlocks(weight, dtype, transposed, blockElements);
+  return transposed ? { dtype, dims, bytes } : { dtype, dims, bytes, chunks: () => blocksOf(weight, dtype, blockElements) };
+}
+
+/** The untransposed bytes in row blocks of about `blockElements` elements, in order. */
+async function* blocksOf(weight: Weight, dtype: DType, blockElements: number): AsyncGenerator<Uint8Array> {
+  const rows = weight.shape.length ? weight.shape[0] : 1;
+  const rowSize = weight.shape.slice(1).reduce((a, b) => a * b, 1);
+  const blockRows = Math.max(1, Math.floor(blockElements / Math.max(rowSize, 1)));
+  for (let start = 0; start < rows; start += blockRows) {
+    const raw = weight.shape.length ? weight.readFloat32Rows(start, Math.min(blockRows, rows - start)) : weight.readFloat32();
+    const block = convertBlock(raw, dtype, weight.name);
+    yield new Uint8Array(block.buffer, block.byteOffset, block.byteLength);
+  }
+}
+
+function convertBlock(raw: Float32Array, dtype: DType, name: string): OutputArray {
+  if (dtype === 'float32') return raw;
+  if (dtype === 'float16') return Uint16Array.from(raw, f32ToF16Bits);
+  if (dtype === 'float64') return Float64Array.from(raw);
+  throw new Error(`Weight "${name}": cannot store as ${dtype} (float32, float16 or float64 only).`);
 }
 
 type OutputArray = Float32Array | Float64Array | Uint16Array;

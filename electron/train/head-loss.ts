@@ -61,8 +61,8 @@ export interface HeadLoss {
 }
 
 /**
- * The loss from the final hidden states [batch, seq, hidden] through a frozen lm_head weight stored [hidden, vocab],
- * chunk by chunk; with `withGradient`, also its gradient w.r.t. the hidden states. Logits are computed in the hidden
+ * The loss from the final hidden states [batch, seq, hidden] through a frozen lm_head weight stored [vocab, hidden]
+ * (the checkpoint's own layout, so the graph's weights file needs no transposed copy of it), chunk by chunk; with `withGradient`, also its gradient w.r.t. the hidden states. Logits are computed in the hidden
  * states' dtype and cast to float32 (float64 graphs stay float64), as the decoder computes them.
  */
 export function chunkedHeadLoss(
@@ -86,13 +86,13 @@ export function chunkedHeadLoss(
       const end = i === count - 1 ? END : (i + 1) * size;
       const part = (x: Value): Value => O.slice(g, x, start, g.constant('int64', [1], [end]), [0], [`chunk_${i}`]);
       const [h, y, w] = [part(rows), part(ids), part(rowWeights)]; // [chunk, hidden], [chunk, 1], [chunk, 1]
-      const logProbs = O.logSoftmax(g, O.cast(g, O.matMul(g, h, headWeight), lossDtype), -1); // [chunk, vocab]
+      const logProbs = O.logSoftmax(g, O.cast(g, O.gemm(g, h, headWeight, { transB: true }), lossDtype), -1); // [chunk, vocab]
       losses.push(O.reduceSum(g, O.mul(g, O.gatherElements(g, logProbs, y, 1), w), [0, 1], false)); // [] (Σ w · log p)
       previous = losses[i];
       if (!withGradient) return;
       // w · (softmax − onehot(target)): softmax weighted in place, then −w added at each row's target
       const dLogits = O.scatterElements(g, O.mul(g, O.exp(g, logProbs), w), y, O.neg(g, w), 1, 'add'); // [chunk, vocab]
-      grads.push(O.gemm(g, O.cast(g, dLogits, hidden.dtype), headWeight, { transB: true })); // [chunk, hidden]
+      grads.push(O.gemm(g, O.cast(g, dLogits, hidden.dtype), headWeight)); // [chunk, hidden]
       previous = grads[i];
     });
   }

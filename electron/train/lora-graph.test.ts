@@ -144,6 +144,30 @@ function weightedNll(logits: Float64Array, feeds: Record<string, FeedTensor>, vo
   return loss;
 }
 
+describe('LoRA training graph of a tied model', () => {
+  it('reads lm_head from the embedding table itself, in the checkpoint\'s layout, and gives the merged model\'s loss', async () => {
+    const json = tinyConfigJson('qwen2', { tie_word_embeddings: true });
+    const config = parseModelConfig(json);
+    const weights = randomWeights(json, 4);
+    const training = buildTrainingGraph(config, memoryWeights(weights), { dtype: 'float64', lora, forwardOnly: true });
+    // one [vocab, hidden] table, read by the Gather and by the loss head: no transposed or second copy
+    const big = [...training.graph.initializers.values()].filter((i) => i.source.dims.includes(config.vocabSize));
+    expect(big.map((i) => [i.value.name, i.source.dims])).toEqual([['model.embed_tokens.weight', [config.vocabSize, config.hiddenSize]]]);
+    const values = loraValues(training.trainables, 22);
+    const feeds = batchFeeds(config.vocabSize);
+    const loraFeeds: Record<string, ort.Tensor> = {};
+    for (const t of training.trainables) loraFeeds[t.name] = new ort.Tensor('float64', values.get(t.name)!, t.shape);
+    const trainedLoss = Number((await runLoss(await serializeModel(training.graph), { ...toOrt(feeds), ...loraFeeds })).data[0]);
+
+    const adapter = new Map(training.trainables.map((t) => [t.name, { shape: t.shape, data: Float32Array.from(values.get(t.name)!) }]));
+    const decoder = buildDecoder(config, memoryWeights(mergeLora(weights, adapter, training.scaling)), { dtype: 'float64', kvCache: false, maskMode: 'segments' });
+    const { input_ids, attention_mask, position_ids } = toOrt(feeds);
+    const logits = await runLoss(await serializeModel(decoder.graph), { input_ids, attention_mask, position_ids }, 'logits');
+    const mergedLoss = weightedNll(logits.data as Float64Array, feeds, config.vocabSize);
+    expect(Math.abs(trainedLoss - mergedLoss) / Math.abs(mergedLoss)).toBeLessThan(1e-6);
+  });
+});
+
 describe('mixed precision (float16 frozen base, float32 LoRA and loss)', () => {
   it('gives the float32 graph\'s loss and gradients to float16 accuracy', async () => {
     const json = tinyConfigJson('qwen2');

@@ -14,8 +14,8 @@ import type { DType, Graph, TensorSource, Value } from '../onnx/graph';
 import * as O from '../onnx/ops';
 import type { ModelConfig } from '../model/config';
 import { buildDecoder } from '../model/decoder';
-import { defaultLinear, type LinearContext, moduleScope } from '../model/layers';
-import type { WeightSource } from '../model/weights';
+import { defaultLinear, EMBEDDING_WEIGHT, type LinearContext, moduleScope } from '../model/layers';
+import { lazyWeight, type WeightSource } from '../model/weights';
 import { type LoraSettings, loraScaling, moduleName, peftKey } from './adapter';
 import { appendBackward, appendBackwardFrom } from './autodiff';
 import { chunkedHeadLoss, type LossChunking, weightedNll } from './head-loss';
@@ -91,7 +91,8 @@ export function buildTrainingGraph(config: ModelConfig, weights: WeightSource, o
     g.prune();
     return { graph: g, trainables, scaling, initial }; // the decoder's own outputs: logits and the presents
   }
-  const head = options.keepLogits || options.full ? undefined : frozenHeadWeight(g, decoder.logits, decoder.hidden);
+  const frozenHead = options.keepLogits || options.full ? undefined : frozenHeadWeight(g, decoder.logits, decoder.hidden);
+  const head = frozenHead && headRows(g, config, weights, frozenHead);
   if (!options.keepLogits) detachLogitsOutput(g, decoder.logits);
   const lossWeights = g.input('loss_weights', 'float32', ['batch', 'seq']);
   const withGradient = !options.forwardOnly;
@@ -163,6 +164,19 @@ function frozenHeadWeight(g: Graph, logits: Value, hidden: Value): Value | undef
   if (node?.opType !== 'MatMul' || node.inputs[0]?.name !== hidden.name) return undefined;
   const weight = node.inputs[1]!;
   return g.initializers.get(weight.name)?.kind === 'weight' ? weight : undefined;
+}
+
+/**
+ * lm_head as the checkpoint stores it, [vocab, hidden], for the chunked loss head: a tied model's embedding table
+ * itself, otherwise the checkpoint's lm_head read untransposed. The transposed [hidden, vocab] copy the decoder built
+ * is pruned with the logits; this one streams to the weights file block by block (lazyWeight), where the transposed
+ * one had to be built whole (933 MB for R1-Distill-Qwen-1.5B in float32) and stayed resident until V8 collected it.
+ */
+function headRows(g: Graph, config: ModelConfig, weights: WeightSource, head: Value): Value {
+  const table = g.initializers.get(EMBEDDING_WEIGHT)?.value; // [vocab, hidden]
+  if (config.tieWordEmbeddings && table?.dtype === head.dtype) return table;
+  const name = config.tieWordEmbeddings ? EMBEDDING_WEIGHT : 'lm_head.weight';
+  return g.initializer(`${name}.rows`, lazyWeight(weights.get(name), head.dtype)); // [vocab, hidden]
 }
 
 /** Full fine-tuning: every weight initializer becomes a graph input of the same name (and a trained tensor). */
