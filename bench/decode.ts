@@ -8,7 +8,7 @@
  * Then the app rows (bench/decode-app.ts): `distillery run --json` after a 1,000-token prompt, greedy and at R1's
  * sampling, and the test-sized long-context row.
  *
- *   npm run bench -- decode [--reps N] [--steps N] [--threads N] [--no-llama] [--no-app]
+ *   npm run bench -- decode [--reps N] [--steps N] [--threads N] [--no-llama] [--no-app] [--block-size 64]
  *   npm run bench -- decode --prefill-chunks 128,256,512   # Distillery's prefill rate per chunk size, nothing else
  */
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
@@ -44,10 +44,12 @@ export function synthCheckpoint(): Promise<string> {
   });
 }
 
-async function converted(src: string): Promise<string> {
-  const dir = await cachedFolder('bench-decode-q4', { src }, ['model', 'onnx', 'convert'], async (staging) => {
-    console.log('converting the synthetic checkpoint with the default q4 (cached afterwards)…');
-    await convertCheckpoint(src, join(staging, 'model'), { dtype: 'q4' });
+/** The default q4 conversion, or with `blockSize` another block size (cached separately). */
+async function converted(src: string, blockSize?: number): Promise<string> {
+  const key = blockSize === undefined ? { src } : { src, blockSize };
+  const dir = await cachedFolder('bench-decode-q4', key, ['model', 'onnx', 'convert'], async (staging) => {
+    console.log(`converting the synthetic checkpoint with ${blockSize === undefined ? 'the default q4' : `q4 block ${blockSize}`} (cached afterwards)…`);
+    await convertCheckpoint(src, join(staging, 'model'), { dtype: 'q4', blockSize });
   });
   return join(dir, 'model');
 }
@@ -107,7 +109,7 @@ async function main(): Promise<void> {
   const reps = Number(arg('reps') ?? 2);
   const schedule: Schedule = { depths: [32, 1024, 4096], stepsPerDepth: Number(arg('steps') ?? 12), prefillTokens: 512, contextSize: 4608, threads };
   const src = await synthCheckpoint();
-  const onnxDir = await converted(src);
+  const onnxDir = await converted(src, arg('block-size') === undefined ? undefined : Number(arg('block-size')));
   const chunks = arg('prefill-chunks');
   if (chunks) return prefillChunks(onnxDir, schedule, chunks.split(',').map(Number));
   const manifest = await readManifest(onnxDir);
