@@ -14,6 +14,7 @@ import { OrtCandidateFinder } from '../electron/generate/candidates';
 import { Sampler, argmax, createRng } from '../electron/generate/sampler';
 import { cachedFolder, makeTinyModel } from '../electron/testing/fixtures';
 import type { SideResult } from './decode-sides';
+import { PEAK_FACTOR, peakedCopy, samplerPaths } from './peaked-model';
 
 const ROOT = join(import.meta.dirname, '..');
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
@@ -38,33 +39,49 @@ const APP_PAIRS = 3;
 export async function appRows(onnxDir: string, llamaRuns: SideResult[], threads: number): Promise<void> {
   const home = mkdtempSync(join(tmpdir(), 'distillery-bench-home-'));
   try {
-    const prompt = 'The quick brown fox jumps over the lazy dog while counting sheep. '.repeat(75);
-    const greedy: ReturnType<typeof distilleryRun>[] = [];
-    const sampled: ReturnType<typeof distilleryRun>[] = [];
-    for (let pair = 0; pair < APP_PAIRS; pair++) {
-      const runGreedy = () => greedy.push(distilleryRun(onnxDir, home, prompt, threads, ['--temperature', '0']));
-      const runSampled = () => sampled.push(distilleryRun(onnxDir, home, prompt, threads, ['--seed', '7']));
-      for (const run of pair % 2 === 0 ? [runGreedy, runSampled] : [runSampled, runGreedy]) run();
-    }
     const llama = llamaRuns.length ? 1000 / median(llamaRuns.flatMap((r) => r.steps['1024'])) : NaN;
-    const rate = (runs: typeof greedy) => median(runs.map((r) => r.stats.decodeTokensPerSecond));
-    const outside = (runs: typeof greedy) => median(runs.map((r) => r.stats.loopOverheadPct));
-    const g = rate(greedy);
-    const s = rate(sampled);
-    const first = greedy[0].stats;
-    console.log(`\nthrough the app (distillery run --json, ${first.promptTokens}-token prompt, ${first.completionTokens} tokens; medians of ${APP_PAIRS} runs each, alternating):`);
-    console.log('| figure | Distillery | llama.cpp @1,024 | ratio |\n|---|---|---|---|');
-    console.log(`| decodeTokensPerSecond, greedy | ${g.toFixed(1)} | ${llama.toFixed(1)} | ${(g / llama).toFixed(2)} |`);
-    console.log(`| decodeTokensPerSecond, temperature 0.6 top-p 0.95 | ${s.toFixed(1)} | | ${(s / g).toFixed(2)} of greedy |`);
-    console.log(`| share of the step outside the model, greedy / sampled | ${outside(greedy).toFixed(1)}% / ${outside(sampled).toFixed(1)}% | | |`);
-    console.log(`runs (tok/s): greedy ${greedy.map((r) => r.stats.decodeTokensPerSecond.toFixed(1)).join(', ')}; sampled ${sampled.map((r) => r.stats.decodeTokensPerSecond.toFixed(1)).join(', ')}`);
-    const texts = new Set(sampled.map((r) => r.reasoning + r.answer));
-    console.log(`same seed → same text: ${texts.size === 1 ? 'yes' : 'NO'} (${sampled.length} runs with seed 7)`);
+    appTable('the synthetic model (random weights: flat next-token rows, every sampled step takes the exact pass)', appPairs(onnxDir, home, threads), llama);
+    // the same weights with peaked rows, as a trained model's: what sampling costs on a real model
+    const peaked = await peakedCopy(onnxDir);
+    const paths = await samplerPaths(peaked, threads);
+    appTable(`the same model with lm_head ×${PEAK_FACTOR} (peaked rows: ${paths.candidates} of ${paths.candidates + paths.exact} sampled steps decided by the candidates in a probe)`,
+      appPairs(peaked, home, threads), llama);
   } finally {
     rmSync(home, { recursive: true, force: true });
   }
   await samplerRow();
   await longContextRow(threads);
+}
+
+type AppRun = ReturnType<typeof distilleryRun>;
+
+/** APP_PAIRS alternating greedy and sampled runs through `distillery run` after a ~1,000-token prompt. */
+function appPairs(dir: string, home: string, threads: number): { greedy: AppRun[]; sampled: AppRun[] } {
+  const prompt = 'The quick brown fox jumps over the lazy dog while counting sheep. '.repeat(75);
+  const greedy: AppRun[] = [];
+  const sampled: AppRun[] = [];
+  for (let pair = 0; pair < APP_PAIRS; pair++) {
+    const runGreedy = () => greedy.push(distilleryRun(dir, home, prompt, threads, ['--temperature', '0']));
+    const runSampled = () => sampled.push(distilleryRun(dir, home, prompt, threads, ['--seed', '7']));
+    for (const run of pair % 2 === 0 ? [runGreedy, runSampled] : [runSampled, runGreedy]) run();
+  }
+  return { greedy, sampled };
+}
+
+function appTable(model: string, { greedy, sampled }: { greedy: AppRun[]; sampled: AppRun[] }, llama: number): void {
+  const rate = (runs: AppRun[]) => median(runs.map((r) => r.stats.decodeTokensPerSecond));
+  const outside = (runs: AppRun[]) => median(runs.map((r) => r.stats.loopOverheadPct));
+  const g = rate(greedy);
+  const s = rate(sampled);
+  const first = greedy[0].stats;
+  console.log(`\nthrough the app, ${model} (distillery run --json, ${first.promptTokens}-token prompt, ${first.completionTokens} tokens; medians of ${APP_PAIRS} runs each, alternating):`);
+  console.log('| figure | Distillery | llama.cpp @1,024 | ratio |\n|---|---|---|---|');
+  console.log(`| decodeTokensPerSecond, greedy | ${g.toFixed(1)} | ${llama.toFixed(1)} | ${(g / llama).toFixed(2)} |`);
+  console.log(`| decodeTokensPerSecond, temperature 0.6 top-p 0.95 | ${s.toFixed(1)} | | ${(s / g).toFixed(2)} of greedy |`);
+  console.log(`| share of the step outside the model, greedy / sampled | ${outside(greedy).toFixed(1)}% / ${outside(sampled).toFixed(1)}% | | |`);
+  console.log(`runs (tok/s): greedy ${greedy.map((r) => r.stats.decodeTokensPerSecond.toFixed(1)).join(', ')}; sampled ${sampled.map((r) => r.stats.decodeTokensPerSecond.toFixed(1)).join(', ')}`);
+  const texts = new Set(sampled.map((r) => r.reasoning + r.answer));
+  console.log(`same seed → same text: ${texts.size === 1 ? 'yes' : 'NO'} (${sampled.length} runs with seed 7)`);
 }
 
 /**

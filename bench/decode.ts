@@ -9,6 +9,7 @@
  * sampling, and the test-sized long-context row.
  *
  *   npm run bench -- decode [--reps N] [--steps N] [--threads N] [--no-llama] [--no-app] [--block-size 64]
+ *   npm run bench -- decode --app-only   # the app rows alone (no llama.cpp figure to compare with)
  *   npm run bench -- decode --prefill-chunks 128,256,512   # Distillery's prefill rate per chunk size, nothing else
  */
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
@@ -112,6 +113,7 @@ async function main(): Promise<void> {
   const onnxDir = await converted(src, arg('block-size') === undefined ? undefined : Number(arg('block-size')));
   const chunks = arg('prefill-chunks');
   if (chunks) return prefillChunks(onnxDir, schedule, chunks.split(',').map(Number));
+  if (flag('app-only')) return appRows(onnxDir, [], threads);
   const manifest = await readManifest(onnxDir);
   const blockSize = manifest.quantization?.blockSize ?? 32;
   const withLlama = !flag('no-llama');

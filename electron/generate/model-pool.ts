@@ -137,7 +137,8 @@ export class ModelPool {
       loadMs: Math.round(performance.now() - started),
     };
     const candidates = await OrtCandidateFinder.create(folder.shape.vocabSize);
-    warmUpSampler(folder.shape.vocabSize);
+    // best effort: a finder that fails here fails again, with its error reported, when a reply samples
+    await warmUpSampler(folder.shape.vocabSize, candidates).catch(() => undefined);
     const model: GenerationModel = { decoder, tokenizer, provider: choice.provider, dtype: variant.dtype, contextLength, candidates };
     const requestedProvider = request.provider ?? 'auto';
     this.entries.set(request.modelId, { info, requestedProvider, model, session: choice.session, decoder, candidates, queue: Promise.resolve(), runs: new Set() });

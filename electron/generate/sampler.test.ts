@@ -201,4 +201,23 @@ describe('candidates decided natively (TopK + log-sum-exp in ONNX Runtime)', () 
     expect(k.paths.candidates).toBe(50);
     await finder.release();
   }, 60_000);
+
+  it('sits out after candidates too few for the nucleus, not after a cut too close to call', async () => {
+    const { OrtCandidateFinder } = await import('./candidates');
+    const finder = await OrtCandidateFinder.create(4, 3);
+    const opts = { temperature: 1, topP: 0.8, seed: 3 };
+    const s = new Sampler(opts, finder);
+    const reference = new Sampler(opts);
+    const close = logitsOf([0.5, 0.3, 0.15, 0.05]); // the top 3 hold the nucleus, its cut (0.8) sits on the float32 margin
+    const clear = logitsOf([0.6, 0.3, 0.07, 0.03]);
+    const short = logitsOf([0.25, 0.25, 0.25, 0.25]); // the top 3 hold 0.75
+    expect(await s.next(close)).toBe(reference.sample(close));
+    expect(s.paths).toEqual({ candidates: 0, exact: 1, finderCalls: 1 });
+    expect(await s.next(clear)).toBe(reference.sample(clear)); // asked again at once
+    expect(s.paths).toEqual({ candidates: 1, exact: 1, finderCalls: 2 });
+    expect(await s.next(short)).toBe(reference.sample(short));
+    expect(await s.next(clear)).toBe(reference.sample(clear)); // sat out: the exact pass, the finder not asked
+    expect(s.paths).toEqual({ candidates: 1, exact: 3, finderCalls: 3 });
+    await finder.release();
+  }, 60_000);
 });

@@ -96,6 +96,8 @@ class Scratch {
   }
 }
 
+const SHARED_SCRATCH = new Scratch();
+
 const isKept = (s: Scratch, nucleus: Nucleus, i: number): boolean => {
   const b = s.bucketOf[i];
   if (b < nucleus.bucket) return true;
@@ -226,17 +228,26 @@ export function candidateDistribution(logits: ArrayLike<number>, opts: SamplingO
 let samplerWarm = false;
 
 /**
- * Runs the exact pass a few times on a flat row of `vocab` logits, so that V8 has optimised it before a reply's first
- * tokens: unwarmed, the first calls on a 152k vocabulary take 30, 19, 10, 6 and 5 ms where a warm one takes about 2.
- * Called on each model load; only the first in a process does the work (about 0.1 s).
+ * Warms both sampling paths before a reply's first tokens. The exact pass, on a flat row, once per process: unwarmed,
+ * its first calls on a 152k vocabulary take 30, 19, 10, 6 and 5 ms where a warm one takes about 2. With `finder`,
+ * the candidate path too, on a peaked row, for each finder: its session's first runs allocate, and V8 has not yet
+ * optimised the candidate path (the first sampled tokens of a reply took 5–17 ms where a warm step takes about 1).
+ * About 0.1 s for the first model of a process, a few milliseconds for each one after.
  */
-export function warmUpSampler(vocab: number, rounds = 8): void {
-  if (samplerWarm) return;
-  samplerWarm = true;
+export async function warmUpSampler(vocab: number, finder?: CandidateFinder, rounds = 8): Promise<void> {
   const r = createRng(1);
-  const row = Float32Array.from({ length: vocab }, () => (r() + r() + r() - 1.5) * 2);
-  const sampler = new Sampler({ ...R1_SAMPLING, seed: 1 });
-  for (let i = 0; i < rounds; i++) sampler.sample(row);
+  // a trained model's row: a few likely tokens, most of the vocabulary far below (the exact pass skips those without
+  // an exp; a branch the flat row never takes, which V8 would otherwise deoptimise on in a reply: 54 ms once)
+  const peaked = Float32Array.from({ length: vocab }, (_, i) => (i % 997 === 1 ? 12 : 0) + (i % 3 ? r() * 4 : -40 - r() * 20));
+  if (!samplerWarm) {
+    samplerWarm = true;
+    const flat = Float32Array.from({ length: vocab }, () => (r() + r() + r() - 1.5) * 2);
+    const sampler = new Sampler({ ...R1_SAMPLING, seed: 1 });
+    for (let i = 0; i < rounds; i++) sampler.sample(i % 2 ? peaked : flat);
+  }
+  if (!finder) return;
+  const sampler = new Sampler({ ...R1_SAMPLING, seed: 1 }, finder);
+  for (let i = 0; i < rounds; i++) await sampler.next(peaked);
 }
 
 /** The vocabulary-wide part done natively (see candidates.ts): the top candidates and log Σ exp(logit / T). */
@@ -250,15 +261,24 @@ export interface CandidateFinder {
  */
 const CUT_MARGIN = 1e-4;
 
+interface KeptCandidates { ids: Int32Array; weights: Float64Array; mass: number }
+
 /**
  * Top-p from the candidates alone: exact whenever they hold the nucleus (the mass of the tokens they leave out is
  * known from the log-sum-exp). Returns the kept ids in ascending order with their weights, or undefined when the
  * candidates do not decide it (then the caller runs the exact pass).
  */
-export function nucleusFromCandidates(
-  c: { values: Float32Array; ids: Int32Array; logSumExp: number },
-  opts: SamplingOptions,
-): { ids: Int32Array; weights: Float64Array; mass: number } | undefined {
+export function nucleusFromCandidates(c: { values: Float32Array; ids: Int32Array; logSumExp: number }, opts: SamplingOptions): KeptCandidates | undefined {
+  const decided = decideFromCandidates(c, opts);
+  return typeof decided === 'string' ? undefined : decided;
+}
+
+/**
+ * nucleusFromCandidates, saying why when the candidates do not decide: 'short' when they do not hold the nucleus (a
+ * flat row: the next rows are likely flat too), 'close' when they hold it but the cut lies within the float32
+ * log-sum-exp's margin (chance: the next row is as likely as any to be decided).
+ */
+function decideFromCandidates(c: { values: Float32Array; ids: Int32Array; logSumExp: number }, opts: SamplingOptions): KeptCandidates | 'short' | 'close' {
   const invT = 1 / opts.temperature;
   const max = c.values[0];
   // the exact pass's weights (expNeg), so that both paths draw the same token
@@ -267,7 +287,7 @@ export function nucleusFromCandidates(
     return d < LOG_RANGE ? expNeg(d) : Math.exp(-d);
   });
   const topK = opts.topK && opts.topK > 0 ? opts.topK : Infinity;
-  if (topK !== Infinity && topK > weights.length) return undefined;
+  if (topK !== Infinity && topK > weights.length) return 'short';
   let total = Math.exp(c.logSumExp - max * invT); // Σ over the vocabulary, relative to the top token
   if (topK !== Infinity) total = weights.subarray(0, topK).reduce((a, b) => a + b, 0);
   const topP = Math.min(Math.max(opts.topP, 0), 1);
@@ -280,12 +300,12 @@ export function nucleusFromCandidates(
     mass += weights[i];
     if (mass >= target || i === topK - 1) {
       const close = (x: number) => Number.isFinite(target) && Math.abs(x - target) <= CUT_MARGIN * target;
-      if (mass >= target && (close(mass) || close(before))) return undefined;
+      if (mass >= target && (close(mass) || close(before))) return 'close';
       cut = i;
       break;
     }
   }
-  if (cut < 0) return undefined;
+  if (cut < 0) return 'short';
   const order = Array.from({ length: cut + 1 }, (_, i) => i).sort((a, b) => c.ids[a] - c.ids[b]);
   return { ids: Int32Array.from(order, (i) => c.ids[i]), weights: Float64Array.from(order, (i) => weights[i]), mass };
 }
@@ -295,7 +315,8 @@ const MAX_SKIP = 32;
 
 export class Sampler {
   private readonly rng: () => number;
-  private readonly scratch = new Scratch();
+  /** One per process: the exact pass never awaits, and a reply's first exact step then allocates nothing (1.5 MB at 152k). */
+  private readonly scratch = SHARED_SCRATCH;
   /** Steps decided by the candidates alone / by the exact pass, and how often the finder was asked (stats, tests). */
   readonly paths = { candidates: 0, exact: 0, finderCalls: 0 };
   /**
@@ -333,8 +354,9 @@ export class Sampler {
       return this.exact(penalised);
     }
     this.paths.finderCalls++;
-    const kept = nucleusFromCandidates(await this.candidates.find(penalised, this.opts.temperature), this.opts);
-    if (!kept) {
+    const kept = decideFromCandidates(await this.candidates.find(penalised, this.opts.temperature), this.opts);
+    if (kept === 'close') return this.exact(penalised); // this row only: no sitting out
+    if (kept === 'short') {
       this.skip = this.nextSkip;
       this.nextSkip = Math.min(this.nextSkip * 2, MAX_SKIP);
       return this.exact(penalised);
