@@ -4,15 +4,15 @@
  */
 import * as ort from 'onnxruntime-node';
 import { describe, expect, it } from 'vitest';
-import { parseModelConfig } from '../model/config';
+import { type ModelConfig, parseModelConfig } from '../model/config';
 import { buildDecoder } from '../model/decoder';
-import { randomWeights, tinyConfigJson } from '../testing/tiny-checkpoint';
+import { randomWeights, type TensorRecord, tinyConfigJson } from '../testing/tiny-checkpoint';
 import { memoryWeights } from '../model/weights';
 import { serializeModel } from '../onnx/write';
 import { LORA_MODULES, type LoraSettings } from './adapter';
 import { checkTrainingGraph, type FeedTensor } from '../testing/gradcheck';
 import { staticShapeMismatches } from '../testing/static-shapes';
-import { buildTrainingGraph, type TrainableTensor } from './lora-graph';
+import { buildTrainingGraph, type TrainableTensor, type TrainingGraph } from './lora-graph';
 import { mergeLora } from './merge';
 import { Rng } from './rng';
 import { sourceToFloat32 } from './runner';
@@ -48,6 +48,23 @@ async function runLoss(graphBytes: Uint8Array, feeds: Record<string, ort.Tensor>
 }
 
 const toOrt = (feeds: Record<string, FeedTensor>) => Object.fromEntries(Object.entries(feeds).map(([k, t]) => [k, new ort.Tensor(t.dtype, t.data, t.dims)]));
+
+/**
+ * The forward-only LoRA graph's loss with random A/B (seeded), and the same loss computed independently: the adapter
+ * merged into the base weights, the plain decoder run, the weighted NLL computed here.
+ */
+async function trainedAndMergedLoss(config: ModelConfig, weights: TensorRecord, training: TrainingGraph, seed: number) {
+  const values = loraValues(training.trainables, seed);
+  const feeds = batchFeeds(config.vocabSize);
+  const loraFeeds: Record<string, ort.Tensor> = {};
+  for (const t of training.trainables) loraFeeds[t.name] = new ort.Tensor('float64', values.get(t.name)!, t.shape);
+  const trainedLoss = Number((await runLoss(await serializeModel(training.graph), { ...toOrt(feeds), ...loraFeeds })).data[0]);
+  const adapter = new Map(training.trainables.map((t) => [t.name, { shape: t.shape, data: Float32Array.from(values.get(t.name)!) }]));
+  const decoder = buildDecoder(config, memoryWeights(mergeLora(weights, adapter, training.scaling)), { dtype: 'float64', kvCache: false, maskMode: 'segments' });
+  const { input_ids, attention_mask, position_ids } = toOrt(feeds);
+  const logits = await runLoss(await serializeModel(decoder.graph), { input_ids, attention_mask, position_ids }, 'logits');
+  return { trainedLoss, mergedLoss: weightedNll(logits.data as Float64Array, feeds, config.vocabSize) };
+}
 
 describe.each(['qwen2', 'llama'] as const)('LoRA training graph (%s)', (arch) => {
   const json = tinyConfigJson(arch);
@@ -91,19 +108,7 @@ describe.each(['qwen2', 'llama'] as const)('LoRA training graph (%s)', (arch) =>
 
   it('with B ≠ 0 the training graph\'s loss equals the merged model\'s (W + scaling·B·A)', async () => {
     const training = buildTrainingGraph(config, memoryWeights(weights), { dtype: 'float64', lora, forwardOnly: true });
-    const values = loraValues(training.trainables, 21);
-    const feeds = batchFeeds(config.vocabSize);
-    const loraFeeds: Record<string, ort.Tensor> = {};
-    for (const t of training.trainables) loraFeeds[t.name] = new ort.Tensor('float64', values.get(t.name)!, t.shape);
-    const trainedLoss = Number((await runLoss(await serializeModel(training.graph), { ...toOrt(feeds), ...loraFeeds })).data[0]);
-
-    // independent path: merge into the base weights, run the plain decoder, compute the weighted NLL here
-    const adapter = new Map(training.trainables.map((t) => [t.name, { shape: t.shape, data: Float32Array.from(values.get(t.name)!) }]));
-    const merged = mergeLora(weights, adapter, training.scaling);
-    const decoder = buildDecoder(config, memoryWeights(merged), { dtype: 'float64', kvCache: false, maskMode: 'segments' });
-    const { input_ids, attention_mask, position_ids } = toOrt(feeds);
-    const logits = await runLoss(await serializeModel(decoder.graph), { input_ids, attention_mask, position_ids }, 'logits');
-    const mergedLoss = weightedNll(logits.data as Float64Array, feeds, config.vocabSize);
+    const { trainedLoss, mergedLoss } = await trainedAndMergedLoss(config, weights, training, 21);
     // A/B pass through float32 in the merge (the adapter format), so compare at float32 precision
     expect(Math.abs(trainedLoss - mergedLoss) / Math.abs(mergedLoss)).toBeLessThan(1e-6);
   });
@@ -153,17 +158,7 @@ describe('LoRA training graph of a tied model', () => {
     // one [vocab, hidden] table, read by the Gather and by the loss head: no transposed or second copy
     const big = [...training.graph.initializers.values()].filter((i) => i.source.dims.includes(config.vocabSize));
     expect(big.map((i) => [i.value.name, i.source.dims])).toEqual([['model.embed_tokens.weight', [config.vocabSize, config.hiddenSize]]]);
-    const values = loraValues(training.trainables, 22);
-    const feeds = batchFeeds(config.vocabSize);
-    const loraFeeds: Record<string, ort.Tensor> = {};
-    for (const t of training.trainables) loraFeeds[t.name] = new ort.Tensor('float64', values.get(t.name)!, t.shape);
-    const trainedLoss = Number((await runLoss(await serializeModel(training.graph), { ...toOrt(feeds), ...loraFeeds })).data[0]);
-
-    const adapter = new Map(training.trainables.map((t) => [t.name, { shape: t.shape, data: Float32Array.from(values.get(t.name)!) }]));
-    const decoder = buildDecoder(config, memoryWeights(mergeLora(weights, adapter, training.scaling)), { dtype: 'float64', kvCache: false, maskMode: 'segments' });
-    const { input_ids, attention_mask, position_ids } = toOrt(feeds);
-    const logits = await runLoss(await serializeModel(decoder.graph), { input_ids, attention_mask, position_ids }, 'logits');
-    const mergedLoss = weightedNll(logits.data as Float64Array, feeds, config.vocabSize);
+    const { trainedLoss, mergedLoss } = await trainedAndMergedLoss(config, weights, training, 22);
     expect(Math.abs(trainedLoss - mergedLoss) / Math.abs(mergedLoss)).toBeLessThan(1e-6);
   });
 });
