@@ -73,13 +73,20 @@ export function lazyWeight(weight: Weight, dtype: DType, transposed = false, blo
 
 /** The untransposed bytes in row blocks of about `blockElements` elements, in order. */
 async function* blocksOf(weight: Weight, dtype: DType, blockElements: number): AsyncGenerator<Uint8Array> {
+  for (const { block } of rowBlocks(weight, dtype, blockElements)) yield new Uint8Array(block.buffer, block.byteOffset, block.byteLength);
+}
+
+type OutputArray = Float32Array | Float64Array | Uint16Array;
+
+/** The weight read `blockElements` at a time (whole rows), each block converted to `dtype`. */
+function* rowBlocks(weight: Weight, dtype: DType, blockElements: number): Generator<{ start: number; count: number; block: OutputArray }> {
   const rows = weight.shape.length ? weight.shape[0] : 1;
   const rowSize = weight.shape.slice(1).reduce((a, b) => a * b, 1);
   const blockRows = Math.max(1, Math.floor(blockElements / Math.max(rowSize, 1)));
   for (let start = 0; start < rows; start += blockRows) {
-    const raw = weight.shape.length ? weight.readFloat32Rows(start, Math.min(blockRows, rows - start)) : weight.readFloat32();
-    const block = convertBlock(raw, dtype, weight.name);
-    yield new Uint8Array(block.buffer, block.byteOffset, block.byteLength);
+    const count = Math.min(blockRows, rows - start);
+    const raw = weight.shape.length ? weight.readFloat32Rows(start, count) : weight.readFloat32();
+    yield { start, count, block: convertBlock(raw, dtype, weight.name) };
   }
 }
 
@@ -90,17 +97,11 @@ function convertBlock(raw: Float32Array, dtype: DType, name: string): OutputArra
   throw new Error(`Weight "${name}": cannot store as ${dtype} (float32, float16 or float64 only).`);
 }
 
-type OutputArray = Float32Array | Float64Array | Uint16Array;
-
 function convertInBlocks(weight: Weight, dtype: DType, transposed: boolean, blockElements: number): Uint8Array {
   const rows = weight.shape.length ? weight.shape[0] : 1;
   const rowSize = weight.shape.slice(1).reduce((a, b) => a * b, 1);
   const out = allocate(dtype, rows * rowSize, weight.name);
-  const blockRows = Math.max(1, Math.floor(blockElements / Math.max(rowSize, 1)));
-  for (let start = 0; start < rows; start += blockRows) {
-    const count = Math.min(blockRows, rows - start);
-    const raw = weight.shape.length ? weight.readFloat32Rows(start, count) : weight.readFloat32();
-    const block = out instanceof Uint16Array ? Uint16Array.from(raw, f32ToF16Bits) : raw;
+  for (const { start, count, block } of rowBlocks(weight, dtype, blockElements)) {
     if (transposed) transposeRowsInto(out, block, start, count, rowSize, rows);
     else out.set(block, start * rowSize);
   }
