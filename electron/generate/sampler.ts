@@ -235,6 +235,7 @@ let samplerWarm = false;
  * About 0.1 s for the first model of a process, a few milliseconds for each one after.
  */
 export async function warmUpSampler(vocab: number, finder?: CandidateFinder, rounds = 8): Promise<void> {
+  if (samplerWarm && !finder) return;
   const r = createRng(1);
   // a trained model's row: a few likely tokens, most of the vocabulary far below (the exact pass skips those without
   // an exp; a branch the flat row never takes, which V8 would otherwise deoptimise on in a reply: 54 ms once)
@@ -265,20 +266,12 @@ interface KeptCandidates { ids: Int32Array; weights: Float64Array; mass: number 
 
 /**
  * Top-p from the candidates alone: exact whenever they hold the nucleus (the mass of the tokens they leave out is
- * known from the log-sum-exp). Returns the kept ids in ascending order with their weights, or undefined when the
- * candidates do not decide it (then the caller runs the exact pass).
+ * known from the log-sum-exp). Returns the kept ids in ascending order with their weights, or why the candidates do
+ * not decide it (then the caller runs the exact pass): 'short' when they do not hold the nucleus (a flat row: the
+ * next rows are likely flat too), 'close' when they hold it but the cut lies within the float32 log-sum-exp's margin
+ * (chance: the next row is as likely as any to be decided).
  */
-export function nucleusFromCandidates(c: { values: Float32Array; ids: Int32Array; logSumExp: number }, opts: SamplingOptions): KeptCandidates | undefined {
-  const decided = decideFromCandidates(c, opts);
-  return typeof decided === 'string' ? undefined : decided;
-}
-
-/**
- * nucleusFromCandidates, saying why when the candidates do not decide: 'short' when they do not hold the nucleus (a
- * flat row: the next rows are likely flat too), 'close' when they hold it but the cut lies within the float32
- * log-sum-exp's margin (chance: the next row is as likely as any to be decided).
- */
-function decideFromCandidates(c: { values: Float32Array; ids: Int32Array; logSumExp: number }, opts: SamplingOptions): KeptCandidates | 'short' | 'close' {
+function nucleusFromCandidates(c: { values: Float32Array; ids: Int32Array; logSumExp: number }, opts: SamplingOptions): KeptCandidates | 'short' | 'close' {
   const invT = 1 / opts.temperature;
   const max = c.values[0];
   // the exact pass's weights (expNeg), so that both paths draw the same token
@@ -354,11 +347,12 @@ export class Sampler {
       return this.exact(penalised);
     }
     this.paths.finderCalls++;
-    const kept = decideFromCandidates(await this.candidates.find(penalised, this.opts.temperature), this.opts);
-    if (kept === 'close') return this.exact(penalised); // this row only: no sitting out
-    if (kept === 'short') {
-      this.skip = this.nextSkip;
-      this.nextSkip = Math.min(this.nextSkip * 2, MAX_SKIP);
+    const kept = nucleusFromCandidates(await this.candidates.find(penalised, this.opts.temperature), this.opts);
+    if (typeof kept === 'string') {
+      if (kept === 'short') { // a close call takes the exact pass for this row only
+        this.skip = this.nextSkip;
+        this.nextSkip = Math.min(this.nextSkip * 2, MAX_SKIP);
+      }
       return this.exact(penalised);
     }
     this.nextSkip = 1;
