@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import onnxProto from 'onnx-proto';
 import { afterAll, describe, expect, it } from 'vitest';
-import { Graph, type LazyTensor } from './graph';
+import { Graph, type LazyTensor, makeTensor } from './graph';
 import * as op from './ops';
 import { writeModel, serializeModel } from './write';
 
@@ -81,6 +81,16 @@ describe('graph IR', () => {
     expect(graph.constant('int64', [1], [1])).toBe(graph.constant('int64', [1], [1n]));
     expect(() => graph.input('x', 'float32', [1])).toThrow(/already used/);
     expect(() => op.matMul(graph, graph.inputs[0], graph.constant('float32', [3, 2], [1, 2, 3, 4, 5, 6]))).toThrow(/inner dims differ/);
+  });
+
+  it('makeTensor takes packed bytes and float32 arrays as a copy, and converts plain numbers', () => {
+    const packed = Uint8Array.from([1, 2, 255, 0]);
+    const t = makeTensor('uint8', [2, 2], packed);
+    packed[0] = 9;
+    expect([...t.data]).toEqual([1, 2, 255, 0]);
+    expect([...makeTensor('float32', [2], Float32Array.from([0.5, -1])).data]).toEqual([0.5, -1]);
+    expect([...makeTensor('float16', [1], Float32Array.from([1])).data]).toEqual([0x3c00]);
+    expect(() => makeTensor('uint8', [3], packed)).toThrow(/4 values for dims \[3\]/);
   });
 
   it('writes weights as aligned external data that ORT loads and runs', async () => {
