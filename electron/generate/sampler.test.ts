@@ -202,15 +202,36 @@ describe('candidates decided natively (TopK + log-sum-exp in ONNX Runtime)', () 
     await finder.release();
   }, 60_000);
 
+  it('decides from the candidates a cut 1e-6 from the target (the sum is float64), with the exact pass tokens', async () => {
+    const { OrtCandidateFinder } = await import('./candidates');
+    const n = 1000;
+    const r = createRng(11);
+    const logits = Float32Array.from({ length: n }, (_, i) => (i < 20 ? 8 - i * 0.3 : r() * 2));
+    const sorted = [...logits].sort((a, b) => b - a);
+    const weights = sorted.map((v) => Math.exp(v - sorted[0]));
+    const total = weights.reduce((a, b) => a + b, 0);
+    const upTo = (k: number) => weights.slice(0, k + 1).reduce((a, b) => a + b, 0);
+    // the nucleus ends at the 12th token, its mass 2e-6 (relative) above top-p × the sum
+    const topP = (upTo(11) * (1 - 2e-6)) / total;
+    expect(upTo(10)).toBeLessThan(topP * total);
+    const finder = await OrtCandidateFinder.create(n, 64);
+    const fast = new Sampler({ temperature: 1, topP, seed: 2 }, finder);
+    const exact = new Sampler({ temperature: 1, topP, seed: 2 });
+    for (let i = 0; i < 50; i++) expect(await fast.next(logits)).toBe(exact.sample(logits));
+    expect(fast.paths).toEqual({ candidates: 50, exact: 0, finderCalls: 50 });
+    await finder.release();
+  }, 60_000);
+
   it('sits out after candidates too few for the nucleus, not after a cut too close to call', async () => {
     const { OrtCandidateFinder } = await import('./candidates');
-    const finder = await OrtCandidateFinder.create(4, 3);
-    const opts = { temperature: 1, topP: 0.8, seed: 3 };
+    const finder = await OrtCandidateFinder.create(6, 3);
+    const opts = { temperature: 1, topP: 0.6, seed: 3 };
     const s = new Sampler(opts, finder);
     const reference = new Sampler(opts);
-    const close = logitsOf([0.5, 0.3, 0.15, 0.05]); // the top 3 hold the nucleus, its cut (0.8) sits on the float32 margin
-    const clear = logitsOf([0.6, 0.3, 0.07, 0.03]);
-    const short = logitsOf([0.25, 0.25, 0.25, 0.25]); // the top 3 hold 0.75
+    // five equal tokens: the top 3 hold the nucleus and its cut (3 of 5) lands exactly on the target
+    const close = Float32Array.of(0, 0, 0, 0, 0, -100);
+    const clear = logitsOf([0.5, 0.3, 0.1, 0.05, 0.03, 0.02]);
+    const short = logitsOf([1, 1, 1, 1, 1, 1].map((w) => w / 6)); // the top 3 hold 0.5
     expect(await s.next(close)).toBe(reference.sample(close));
     expect(s.paths).toEqual({ candidates: 0, exact: 1, finderCalls: 1 });
     expect(await s.next(clear)).toBe(reference.sample(clear)); // asked again at once

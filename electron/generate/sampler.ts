@@ -82,6 +82,26 @@ interface Nucleus {
   count: number;
 }
 
+/**
+ * The limits the hot loops read, always built by limitsOf, so they always have one object shape: callers pass
+ * options of different shapes (the warm-up's, the generator's with topK and repetitionPenalty keys), and a shape the
+ * optimised exact pass had not seen deoptimised it in the middle of a reply (50–100 ms for that token, twice a reply).
+ */
+interface Limits {
+  invT: number;
+  /** 0 = no top-k. */
+  topK: number;
+  topP: number;
+}
+
+function limitsOf(opts: SamplingOptions): Limits {
+  return {
+    invT: 1 / opts.temperature,
+    topK: opts.topK && opts.topK > 0 ? opts.topK : 0,
+    topP: Math.min(Math.max(opts.topP, 0), 1),
+  };
+}
+
 /** Per-vocabulary buffers reused across steps (a sampler draws one token at a time). */
 class Scratch {
   weights = new Float64Array(0);
@@ -111,15 +131,17 @@ const isKept = (s: Scratch, nucleus: Nucleus, i: number): boolean => {
  * in a log-space bucket (exact masses per bucket); whole buckets are taken while they fit, and only the bucket a limit
  * falls inside is sorted. A flat distribution over 152k tokens costs about as much as a peaked one: typed arrays only.
  */
-function nucleus(logits: ArrayLike<number>, opts: SamplingOptions, s: Scratch): Nucleus {
+function nucleus(logits: ArrayLike<number>, limits: Limits, s: Scratch): Nucleus {
+  // read before the loops: code after a loop that V8 compiled on-stack (mid-loop) has no feedback and deoptimises
+  const { invT, topP } = limits;
   const n = logits.length;
+  const topK = limits.topK > 0 ? Math.min(limits.topK, n) : n;
   s.ensure(n);
   const { weights, bucketOf, bucketMass, bucketCount } = s;
   bucketMass.fill(0);
   bucketCount.fill(0);
   let max = -Infinity;
   for (let i = 0; i < n; i++) if (logits[i] > max) max = logits[i];
-  const invT = 1 / opts.temperature;
   const scale = BUCKETS / LOG_RANGE;
   let total = 0;
   for (let i = 0; i < n; i++) {
@@ -136,8 +158,6 @@ function nucleus(logits: ArrayLike<number>, opts: SamplingOptions, s: Scratch): 
     bucketCount[b]++;
     total += w;
   }
-  const topK = opts.topK && opts.topK > 0 ? Math.min(opts.topK, n) : n;
-  const topP = Math.min(Math.max(opts.topP, 0), 1);
   const kMass = topK < n ? walk(s, n, topK, Infinity).mass : total;
   return walk(s, n, topK, topP >= 1 ? Infinity : topP * kMass);
 }
@@ -218,7 +238,7 @@ function walkBucket(s: Scratch, b: number, members: Int32Array, state: { count: 
  */
 export function candidateDistribution(logits: ArrayLike<number>, opts: SamplingOptions): Candidate[] {
   const s = new Scratch();
-  const kept = nucleus(logits, opts, s);
+  const kept = nucleus(logits, limitsOf(opts), s);
   const out: Candidate[] = [];
   for (let i = 0; i < logits.length; i++) if (isKept(s, kept, i)) out.push({ id: i, prob: s.weights[i] / kept.mass });
   return out.sort((a, b) => b.prob - a.prob || a.id - b.id);
@@ -228,27 +248,47 @@ export function candidateDistribution(logits: ArrayLike<number>, opts: SamplingO
 let samplerWarm = false;
 
 /**
- * Warms both sampling paths before a reply's first tokens. The exact pass, on a flat row, once per process: unwarmed,
- * its first calls on a 152k vocabulary take 30, 19, 10, 6 and 5 ms where a warm one takes about 2. With `finder`,
- * the candidate path too, on a peaked row, for each finder: its session's first runs allocate, and V8 has not yet
- * optimised the candidate path (the first sampled tokens of a reply took 5–17 ms where a warm step takes about 1).
- * About 0.1 s for the first model of a process, a few milliseconds for each one after.
+ * Warms both sampling paths before a reply's first tokens. The exact pass once per process: unwarmed, its first calls
+ * on a 152k vocabulary take 30, 19, 10, 6 and 5 ms where a warm one takes about 2. It runs first on short rows of
+ * every kind (each branch of the pass taken), so that V8 has seen all of it before it optimises: a first call on a
+ * long row is compiled in the middle of its first loop, and the code after that loop, never run yet, deoptimised at
+ * the first real row (20–100 ms for one token of the reply). With `finder`, the candidate path too, on a peaked row,
+ * for each finder: its session's first runs allocate (the first sampled tokens of a reply took 5–17 ms where a warm
+ * step takes about 1). About 0.1 s for the first model of a process, a few milliseconds for each one after.
  */
 export async function warmUpSampler(vocab: number, finder?: CandidateFinder, rounds = 8): Promise<void> {
   if (samplerWarm && !finder) return;
-  const r = createRng(1);
-  // a trained model's row: a few likely tokens, most of the vocabulary far below (the exact pass skips those without
-  // an exp; a branch the flat row never takes, which V8 would otherwise deoptimise on in a reply: 54 ms once)
-  const peaked = Float32Array.from({ length: vocab }, (_, i) => (i % 997 === 1 ? 12 : 0) + (i % 3 ? r() * 4 : -40 - r() * 20));
+  const peaked = peakedRow(vocab, createRng(1));
   if (!samplerWarm) {
     samplerWarm = true;
-    const flat = Float32Array.from({ length: vocab }, () => (r() + r() + r() - 1.5) * 2);
-    const sampler = new Sampler({ ...R1_SAMPLING, seed: 1 });
-    for (let i = 0; i < rounds; i++) sampler.sample(i % 2 ? peaked : flat);
+    const samplers = [new Sampler({ ...R1_SAMPLING, seed: 1 }), new Sampler({ ...R1_SAMPLING, topK: 40, seed: 1 })];
+    const short = warmUpRows(512, createRng(2));
+    for (let i = 0; i < 4 * rounds; i++) samplers[i % 2].sample(short[(i >> 1) % short.length]); // each sampler, each row
+    const long = [warmUpRows(vocab, createRng(3))[0], peaked];
+    for (let i = 0; i < rounds; i++) samplers[0].sample(long[i % 2]);
   }
   if (!finder) return;
   const sampler = new Sampler({ ...R1_SAMPLING, seed: 1 }, finder);
   for (let i = 0; i < rounds; i++) await sampler.next(peaked);
+}
+
+/**
+ * A trained model's row: a few likely tokens, most of the vocabulary far below (the exact pass skips those without
+ * an exp).
+ */
+function peakedRow(n: number, r: () => number): Float32Array {
+  return Float32Array.from({ length: n }, (_, i) => (i % 997 === 1 ? 12 : 0) + (i % 3 ? r() * 4 : -40 - r() * 20));
+}
+
+/**
+ * Rows that between them take every branch of the exact pass: flat (the nucleus ends in a bucket of hundreds of
+ * tokens, split by weight), peaked with most tokens far below, and a handful of ties.
+ */
+function warmUpRows(n: number, r: () => number): Float32Array[] {
+  const flat = Float32Array.from({ length: n }, () => (r() + r() + r() - 1.5) * 2);
+  const nearlyEqual = Float32Array.from({ length: n }, () => r() * 0.05);
+  const ties = Float32Array.from({ length: n }, (_, i) => (i % 7 === 0 ? 3 : i % 5 === 0 ? -60 : 0));
+  return [flat, peakedRow(n, r), nearlyEqual, ties];
 }
 
 /** The vocabulary-wide part done natively (see candidates.ts): the top candidates and log Σ exp(logit / T). */
@@ -257,10 +297,11 @@ export interface CandidateFinder {
 }
 
 /**
- * Relative margin within which the native log-sum-exp (float32) cannot decide where the nucleus ends: the exact
- * pass decides instead.
+ * Relative margin within which the candidates cannot decide where the nucleus ends: the exact pass decides instead.
+ * The native sum (float64) and the exact pass's differ by the tokens the exact pass leaves out (below e^-37 of the
+ * top token: < 2e-11 of the sum at 152k) and by rounding (~1e-15); the margin is 50× the larger.
  */
-const CUT_MARGIN = 1e-4;
+const CUT_MARGIN = 1e-9;
 
 interface KeptCandidates { ids: Int32Array; weights: Float64Array; mass: number }
 
@@ -268,23 +309,22 @@ interface KeptCandidates { ids: Int32Array; weights: Float64Array; mass: number 
  * Top-p from the candidates alone: exact whenever they hold the nucleus (the mass of the tokens they leave out is
  * known from the log-sum-exp). Returns the kept ids in ascending order with their weights, or why the candidates do
  * not decide it (then the caller runs the exact pass): 'short' when they do not hold the nucleus (a flat row: the
- * next rows are likely flat too), 'close' when they hold it but the cut lies within the float32 log-sum-exp's margin
+ * next rows are likely flat too), 'close' when they hold it but the cut lies within CUT_MARGIN of the target
  * (chance: the next row is as likely as any to be decided).
  */
-function nucleusFromCandidates(c: { values: Float32Array; ids: Int32Array; logSumExp: number }, opts: SamplingOptions): KeptCandidates | 'short' | 'close' {
-  const invT = 1 / opts.temperature;
+function nucleusFromCandidates(c: { values: Float32Array; ids: Int32Array; logSumExp: number }, limits: Limits): KeptCandidates | 'short' | 'close' {
+  const invT = limits.invT;
   const max = c.values[0];
   // the exact pass's weights (expNeg), so that both paths draw the same token
   const weights = Float64Array.from(c.values, (v) => {
     const d = (max - v) * invT;
     return d < LOG_RANGE ? expNeg(d) : Math.exp(-d);
   });
-  const topK = opts.topK && opts.topK > 0 ? opts.topK : Infinity;
+  const topK = limits.topK > 0 ? limits.topK : Infinity;
   if (topK !== Infinity && topK > weights.length) return 'short';
   let total = Math.exp(c.logSumExp - max * invT); // Σ over the vocabulary, relative to the top token
   if (topK !== Infinity) total = weights.subarray(0, topK).reduce((a, b) => a + b, 0);
-  const topP = Math.min(Math.max(opts.topP, 0), 1);
-  const target = topP >= 1 ? Infinity : topP * total;
+  const target = limits.topP >= 1 ? Infinity : limits.topP * total;
   const limit = Math.min(topK, weights.length);
   let mass = 0;
   let cut = -1;
@@ -308,6 +348,7 @@ const MAX_SKIP = 32;
 
 export class Sampler {
   private readonly rng: () => number;
+  private readonly limits: Limits;
   /** One per process: the exact pass never awaits, and a reply's first exact step then allocates nothing (1.5 MB at 152k). */
   private readonly scratch = SHARED_SCRATCH;
   /** Steps decided by the candidates alone / by the exact pass, and how often the finder was asked (stats, tests). */
@@ -325,6 +366,7 @@ export class Sampler {
   ) {
     const seed = opts.seed ?? Math.floor(Math.random() * 2 ** 32);
     this.rng = createRng(seed);
+    this.limits = limitsOf(opts);
   }
 
   /** Picks the next token with the exact pass over the vocabulary. `previous` feeds the repetition penalty. */
@@ -347,7 +389,7 @@ export class Sampler {
       return this.exact(penalised);
     }
     this.paths.finderCalls++;
-    const kept = nucleusFromCandidates(await this.candidates.find(penalised, this.opts.temperature), this.opts);
+    const kept = nucleusFromCandidates(await this.candidates.find(penalised, this.opts.temperature), this.limits);
     if (typeof kept === 'string') {
       if (kept === 'short') { // a close call takes the exact pass for this row only
         this.skip = this.nextSkip;
@@ -367,7 +409,7 @@ export class Sampler {
 
   private exact(logits: Float32Array): number {
     this.paths.exact++;
-    const kept = nucleus(logits, this.opts, this.scratch);
+    const kept = nucleus(logits, this.limits, this.scratch);
     let u = this.rng() * kept.mass;
     let last = 0;
     for (let i = 0; i < logits.length; i++) {
