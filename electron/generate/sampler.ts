@@ -85,7 +85,7 @@ interface Nucleus {
 /**
  * The limits the hot loops read, always built by limitsOf, so they always have one object shape: callers pass
  * options of different shapes (the warm-up's, the generator's with topK and repetitionPenalty keys), and a shape the
- * optimised exact pass had not seen deoptimised it in the middle of a reply (50–100 ms for that token, twice a reply).
+ * optimised exact pass had not seen deoptimised it in the middle of a reply (20–100 ms for that token).
  */
 interface Limits {
   invT: number;
@@ -281,8 +281,8 @@ function peakedRow(n: number, r: () => number): Float32Array {
 }
 
 /**
- * Rows that between them take every branch of the exact pass: flat (the nucleus ends in a bucket of hundreds of
- * tokens, split by weight), peaked with most tokens far below, and a handful of ties.
+ * Rows that between them take every branch of the exact pass: flat, peaked with most tokens far below, near-equal
+ * (the nucleus ends in a bucket of hundreds of tokens, split by weight) and ties.
  */
 function warmUpRows(n: number, r: () => number): Float32Array[] {
   const flat = Float32Array.from({ length: n }, () => (r() + r() + r() - 1.5) * 2);
