@@ -306,9 +306,8 @@ export function makeTensor(dtype: DType, dims: number[], values: ArrayLike<numbe
   const count = elementCount(dims);
   if (values.length !== count) throw new Error(`makeTensor: ${values.length} values for dims [${dims.join(', ')}] (need ${count}).`);
   // Packed weights arrive as the storage type already; a plain-array detour would cost a JS value per byte.
-  if ((dtype === 'uint8' && values instanceof Uint8Array) || (dtype === 'float32' && values instanceof Float32Array)) {
-    return { dtype, dims, data: values.slice() } as Tensor;
-  }
+  if (dtype === 'uint8' && values instanceof Uint8Array) return { dtype, dims, data: values.slice() };
+  if (dtype === 'float32' && values instanceof Float32Array) return { dtype, dims, data: values.slice() };
   const numbers = Array.from(values, (v) => (typeof v === 'boolean' ? (v ? 1 : 0) : v));
   switch (dtype) {
     case 'float32': return { dtype, dims, data: Float32Array.from(numbers, Number) };
