@@ -264,7 +264,7 @@ export async function warmUpSampler(vocab: number, finder?: CandidateFinder, rou
     const samplers = [new Sampler({ ...R1_SAMPLING, seed: 1 }), new Sampler({ ...R1_SAMPLING, topK: 40, seed: 1 })];
     const short = warmUpRows(512, createRng(2));
     for (let i = 0; i < 4 * rounds; i++) samplers[i % 2].sample(short[(i >> 1) % short.length]); // each sampler, each row
-    const long = [warmUpRows(vocab, createRng(3))[0], peaked];
+    const long = [flatRow(vocab, createRng(3)), peaked];
     for (let i = 0; i < rounds; i++) samplers[0].sample(long[i % 2]);
   }
   if (!finder) return;
@@ -280,12 +280,17 @@ function peakedRow(n: number, r: () => number): Float32Array {
   return Float32Array.from({ length: n }, (_, i) => (i % 997 === 1 ? 12 : 0) + (i % 3 ? r() * 4 : -40 - r() * 20));
 }
 
+/** A random model's row: the nucleus holds most of the vocabulary. */
+function flatRow(n: number, r: () => number): Float32Array {
+  return Float32Array.from({ length: n }, () => (r() + r() + r() - 1.5) * 2);
+}
+
 /**
  * Rows that between them take every branch of the exact pass: flat, peaked with most tokens far below, near-equal
  * (the nucleus ends in a bucket of hundreds of tokens, split by weight) and ties.
  */
 function warmUpRows(n: number, r: () => number): Float32Array[] {
-  const flat = Float32Array.from({ length: n }, () => (r() + r() + r() - 1.5) * 2);
+  const flat = flatRow(n, r);
   const nearlyEqual = Float32Array.from({ length: n }, () => r() * 0.05);
   const ties = Float32Array.from({ length: n }, (_, i) => (i % 7 === 0 ? 3 : i % 5 === 0 ? -60 : 0));
   return [flat, peakedRow(n, r), nearlyEqual, ties];
@@ -391,7 +396,7 @@ export class Sampler {
     this.paths.finderCalls++;
     const kept = nucleusFromCandidates(await this.candidates.find(penalised, this.opts.temperature), this.limits);
     if (typeof kept === 'string') {
-      if (kept === 'short') { // a close call takes the exact pass for this row only
+      if (kept === 'short') { // a 'close' row takes the exact pass for this row only: no sitting out
         this.skip = this.nextSkip;
         this.nextSkip = Math.min(this.nextSkip * 2, MAX_SKIP);
       }
