@@ -46,7 +46,7 @@ export function synthCheckpoint(): Promise<string> {
 }
 
 /** The default q4 conversion, or with `blockSize` another block size (cached separately). */
-async function converted(src: string, blockSize?: number): Promise<string> {
+export async function converted(src: string, blockSize?: number): Promise<string> {
   const key = blockSize === undefined ? { src } : { src, blockSize };
   const dir = await cachedFolder('bench-decode-q4', key, ['model', 'onnx', 'convert'], async (staging) => {
     console.log(`converting the synthetic checkpoint with ${blockSize === undefined ? 'the default q4' : `q4 block ${blockSize}`} (cached afterwards)…`);
@@ -164,4 +164,4 @@ function printTable(runs: Record<'distillery' | 'llama', SideResult[]>, schedule
   console.log(`\nmedians over ${ours.length} interleaved runs × ${schedule.stepsPerDepth} steps per depth:\n${rows.join('\n')}`);
 }
 
-await main();
+if (process.argv[1] && import.meta.filename === process.argv[1]) await main();

@@ -3,7 +3,8 @@
  * control over the thinking budget, stop, per-token split and stats at no measurable overhead (see bench/generate.ts).
  *
  * Each step samples a token, splits it into reasoning/answer text, feeds it back, then yields to the event loop, so a
- * cancel message gets in between steps and two generations on two models alternate their steps.
+ * cancel message gets in between steps and generations on other models get their turn (the pool's decoders wait
+ * for it before each run: turns.ts hands the models turns of a quarter second rather than a token each).
  */
 import { yieldToEventLoop } from '../engine/yield';
 import type { DecoderModel } from './ort-decoder';

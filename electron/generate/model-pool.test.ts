@@ -128,4 +128,39 @@ describe('ModelPool queue', () => {
     await expect(queued).rejects.toThrow(/The model "a" was unloaded/);
     expect(pool.list()).toEqual([]);
   });
+
+  it('generations on two models take turns in slices: per run with a zero slice, whole replies with a long one', async () => {
+    const order = async (turnSliceMs: number) => {
+      const runs: string[] = [];
+      let created = 0;
+      const sessionFactory: SessionFactory = async (onnxPath, options) => {
+        const session = await ort.InferenceSession.create(onnxPath, options);
+        const name = created++ === 0 ? 'a' : 'b';
+        const run = session.run.bind(session);
+        session.run = ((...args: Parameters<typeof run>) => {
+          runs.push(name);
+          return run(...args);
+        }) as typeof session.run;
+        return session;
+      };
+      const pool = new ModelPool({ sessionFactory, turnSliceMs });
+      await pool.load({ modelId: 'a', dir, contextLength: 256 });
+      await pool.load({ modelId: 'b', dir, contextLength: 256 });
+      // as the generator does: a prompt, then one token per run, yielding to the event loop in between
+      const reply = (modelId: string) =>
+        pool.run(modelId, async (m) => {
+          await m.decoder.forward([1, 2, 3]);
+          for (let i = 0; i < 4; i++) {
+            await m.decoder.forward([4 + i]);
+            await new Promise((resolve) => setImmediate(resolve));
+          }
+        });
+      await Promise.all([reply('a'), reply('b')]);
+      await pool.unload('a');
+      await pool.unload('b');
+      return runs.join('');
+    };
+    expect(await order(0)).toBe('ababababab');
+    expect(await order(60_000)).toBe('aaaaabbbbb');
+  });
 });

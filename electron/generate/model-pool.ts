@@ -15,6 +15,7 @@ import { XKV_NAMES } from '../model/xkv-attention';
 import { OrtCandidateFinder } from './candidates';
 import { warmUpSampler } from './sampler';
 import { createSessionWithFallback, type SessionFactory } from './providers';
+import { Turns } from './turns';
 import { loadModelTokenizer } from '../tokenizer/model-tokenizer';
 
 export const DEFAULT_CONTEXT = 32_768;
@@ -70,6 +71,8 @@ export class GenerationCancelledError extends Error {
 export interface ModelPoolOptions {
   sessionFactory?: SessionFactory;
   availableMemory?: () => number;
+  /** How long a model keeps running while another model's generation waits (turns.ts; the bench compares slices). */
+  turnSliceMs?: number;
 }
 
 export class ModelPool {
@@ -79,8 +82,12 @@ export class ModelPool {
    * unloads what that load made, and a load with other settings reloads instead of joining the earlier load.
    */
   private readonly lifecycle = new Map<string, Promise<unknown>>();
+  /** Which model runs next while generations on several are under way (Compare). */
+  private readonly turns: Turns;
 
-  constructor(private readonly options: ModelPoolOptions = {}) {}
+  constructor(private readonly options: ModelPoolOptions = {}) {
+    this.turns = new Turns(options.turnSliceMs);
+  }
 
   list(): LoadedModelInfo[] {
     return [...this.entries.values()].map((e) => e.info);
@@ -124,7 +131,8 @@ export class ModelPool {
     }
     const tokenizer = await loadModelTokenizer(folder.dir, folder.eosIds);
     const choice = await createSessionWithFallback(variant.onnxPath, request.provider, { factory: this.options.sessionFactory, threads: request.threads });
-    const decoder = await decoderOrRelease(choice.session, folder.shape, { prefillChunk: request.prefillChunk, contextLength });
+    const turn = () => this.turns.take(request.modelId);
+    const decoder = await decoderOrRelease(choice.session, folder.shape, { prefillChunk: request.prefillChunk, contextLength, turn });
     const info: LoadedModelInfo = {
       modelId: request.modelId,
       dir: folder.dir,
@@ -177,7 +185,7 @@ export class ModelPool {
     const turn = entry.queue.catch(() => undefined).then(() => {
       if (controller.signal.aborted) throw controller.signal.reason as Error;
       started = true;
-      return fn(entry.model, entry.info, controller.signal);
+      return fn(entry.model, entry.info, controller.signal).finally(() => this.turns.leave(modelId));
     });
     entry.queue = turn;
     return new Promise<T>((resolve, reject) => {

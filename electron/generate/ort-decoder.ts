@@ -40,6 +40,8 @@ export interface OrtDecoderOptions {
   contextLength?: number;
   /** Inputs fed unchanged to every run besides the decoder's own (a LoRA adapter's tensors, for a graph that takes them). */
   extraFeeds?: Record<string, ort.Tensor>;
+  /** Awaited before each run: the engine's turns between loaded models (turns.ts). */
+  turn?: () => Promise<void>;
 }
 
 type KvType = 'float32' | 'float16';
@@ -53,6 +55,7 @@ export class OrtDecoder implements DecoderModel {
   private readonly chunkAt: (held: number) => number;
   private readonly contextLength: number;
   private readonly extraFeeds: Record<string, ort.Tensor>;
+  private readonly turn?: () => Promise<void>;
   /** Tokens run through the model since creation (prefill and decode): lets tests see what a reuse saved. */
   tokensRun = 0;
   /** All ones, never written after it is filled: each step's attention_mask is a view of its first `total` entries. */
@@ -67,6 +70,7 @@ export class OrtDecoder implements DecoderModel {
     this.chunkAt = fixed ? () => fixed : (held) => prefillChunkAt(shape, held);
     this.contextLength = options.contextLength ?? shape.maxPositions;
     this.extraFeeds = options.extraFeeds ?? {};
+    this.turn = options.turn;
     this.hasPositionIds = session.inputNames.includes('position_ids');
     this.kvType = detectKvType(session);
     for (const name of ['input_ids', 'attention_mask', 'past_key_values.0.key']) {
@@ -116,7 +120,7 @@ export class OrtDecoder implements DecoderModel {
   }
 
   forward(ids: number[], signal?: AbortSignal): Promise<Float32Array> {
-    return forwardInChunks(ids, { held: this.tokens.length, contextLength: this.contextLength, chunkAt: this.chunkAt, signal }, (part) => this.runChunk(part));
+    return forwardInChunks(ids, { held: this.tokens.length, contextLength: this.contextLength, chunkAt: this.chunkAt, signal, turn: this.turn }, (part) => this.runChunk(part));
   }
 
   /** [1, total] ones, without allocating and filling the whole context's mask on every decoded token. */
@@ -158,18 +162,22 @@ export class OrtDecoder implements DecoderModel {
  */
 export async function forwardInChunks(
   ids: number[],
-  o: { held: number; contextLength: number; chunkAt: (held: number) => number; signal?: AbortSignal },
+  o: { held: number; contextLength: number; chunkAt: (held: number) => number; signal?: AbortSignal; turn?: () => Promise<void> },
   runChunk: (ids: number[]) => Promise<Float32Array>,
 ): Promise<Float32Array> {
+  const run = async (part: number[]) => {
+    await o.turn?.();
+    return runChunk(part);
+  };
   if (ids.length === 0) throw new Error('forward() needs at least one token.');
   if (o.held + ids.length > o.contextLength) {
     throw new Error(`The context is full: ${o.held + ids.length} tokens do not fit the ${o.contextLength}-token context the model was loaded with. Start a new chat or load the model with a longer context.`);
   }
   let start = o.chunkAt(o.held);
-  let logits = await runChunk(ids.slice(0, start));
+  let logits = await run(ids.slice(0, start));
   while (start < ids.length && !o.signal?.aborted) {
     const end = start + o.chunkAt(o.held + start);
-    logits = await runChunk(ids.slice(start, end));
+    logits = await run(ids.slice(start, end));
     start = end;
   }
   return logits;

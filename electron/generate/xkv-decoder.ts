@@ -22,6 +22,8 @@ export interface XkvDecoderOptions {
   prefillChunk?: number;
   /** Most tokens the cache holds (the loaded context length). */
   contextLength?: number;
+  /** Awaited before each run: the engine's turns between loaded models (turns.ts). */
+  turn?: () => Promise<void>;
 }
 
 export class XkvDecoder implements DecoderModel {
@@ -31,6 +33,7 @@ export class XkvDecoder implements DecoderModel {
   private readonly kvType: KvType;
   private readonly chunkAt: (held: number) => number;
   private readonly contextLength: number;
+  private readonly turn?: () => Promise<void>;
   /** [0] is −∞ (the sink), the rest 0: each step's past_bias is a view of its first past_rows entries. */
   private readonly pastBias: KvArray;
   private readonly causal = new Map<number, ort.Tensor>();
@@ -48,6 +51,7 @@ export class XkvDecoder implements DecoderModel {
     const fixed = options.prefillChunk;
     this.chunkAt = fixed ? () => fixed : (held) => prefillChunkAt(shape, held);
     this.contextLength = options.contextLength ?? shape.maxPositions;
+    this.turn = options.turn;
     this.kvType = inputType(session, XKV_NAMES.past(0, 0, 'key'));
     this.pastBias = this.kvType === 'float16' ? new Uint16Array(this.contextLength + 1) : new Float32Array(this.contextLength + 1);
     this.pastBias[0] = this.kvType === 'float16' ? F16_NEG_INF : -Infinity;
@@ -82,7 +86,7 @@ export class XkvDecoder implements DecoderModel {
 
   forward(ids: number[], signal?: AbortSignal): Promise<Float32Array> {
     if (!this.buffers.length) return Promise.reject(new Error('The model was unloaded.'));
-    return forwardInChunks(ids, { held: this.tokens.length, contextLength: this.contextLength, chunkAt: this.chunkAt, signal }, (part) => this.runChunk(part));
+    return forwardInChunks(ids, { held: this.tokens.length, contextLength: this.contextLength, chunkAt: this.chunkAt, signal, turn: this.turn }, (part) => this.runChunk(part));
   }
 
   private allocate(): void {
