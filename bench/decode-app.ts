@@ -1,6 +1,7 @@
 // The decode benchmark's app rows: the same converted model through `distillery run --json` (engine process, model
 // pool, sampler, splitter, events), greedy and at R1's default sampling, after a ~1,000-token prompt; and the
-// test-sized long-context row (a 2-layer hidden-48 model: one step at 30,000 tokens of context against one at 1,000).
+// test-sized long-context row (a 2-layer hidden-48 model: one step at 30,000 tokens of context against one at 1,000)
+// and its memory growth over a long thought (bench/decode-memory.ts).
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -14,6 +15,7 @@ import { OrtCandidateFinder } from '../electron/generate/candidates';
 import { Sampler, argmax, createRng } from '../electron/generate/sampler';
 import { cachedFolder, makeTinyModel } from '../electron/testing/fixtures';
 import type { SideResult } from './decode-sides';
+import { memoryGrowthRow } from './decode-memory';
 import { PEAK_FACTOR, peakedCopy, samplerPaths } from './peaked-model';
 
 const ROOT = join(import.meta.dirname, '..');
@@ -51,6 +53,7 @@ export async function appRows(onnxDir: string, llamaRuns: SideResult[], threads:
   }
   await samplerRow();
   await longContextRow(threads);
+  await memoryGrowthRow(threads);
 }
 
 type AppRun = ReturnType<typeof distilleryRun>;
@@ -116,20 +119,24 @@ async function samplerRow(): Promise<void> {
 }
 
 /** Test-sized row: a step deep into a long thought should cost about what a step near the start costs. */
-export async function longContextRow(threads: number): Promise<void> {
+/** The test-sized model (2 layers, hidden 48) converted to q4: the default graph, or the portable one (cached). */
+export async function testSizedFolder(portable: boolean): Promise<string> {
   // 3 heads of 16: GroupQueryAttention on CPU needs head_dim % 16 == 0
   const shape = { arch: 'qwen2' as const, seed: 3, hidden: 48, layers: 2, heads: 3, kvHeads: 1, intermediate: 96 };
   const { hfDir } = await makeTinyModel(shape);
-  const convert = (portable: boolean) => cachedFolder(portable ? 'bench-long-context-q4-portable' : 'bench-long-context-q4', shape, ['model', 'onnx', 'convert'], async (staging) => {
+  const dir = await cachedFolder(portable ? 'bench-long-context-q4-portable' : 'bench-long-context-q4', shape, ['model', 'onnx', 'convert'], async (staging) => {
     await convertCheckpoint(hfDir, join(staging, 'model'), { dtype: 'q4', portable });
   });
-  const dir = await convert(false);
+  return join(dir, 'model');
+}
+
+export async function longContextRow(threads: number): Promise<void> {
   const pool = new ModelPool();
-  await pool.load({ modelId: 'tiny', dir: join(dir, 'model'), provider: 'cpu', contextLength: 30_100, threads });
+  await pool.load({ modelId: 'tiny', dir: await testSizedFolder(false), provider: 'cpu', contextLength: 30_100, threads });
   const external = await stepTimes((fn) => pool.run('tiny', (model) => fn(model.decoder)));
   await pool.unload('tiny');
   // the same weights in the portable graph (transformers.js layout, a growing past): what the per-step copy costs
-  const info = inspectModelFolder(join(await convert(true), 'model'));
+  const info = inspectModelFolder(await testSizedFolder(true));
   const session = await ort.InferenceSession.create(info.variants[0].onnxPath, { intraOpNumThreads: threads });
   const growing = new OrtDecoder(session, info.shape, { prefillChunk: 256, contextLength: 30_100 });
   const copied = await stepTimes((fn) => fn(growing));

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type * as ort from 'onnxruntime-node';
-import { createSessionWithFallback, planProviders, platformOrder } from './providers';
+import { createSessionWithFallback, planProviders, platformOrder, sessionOptions } from './providers';
 
 const available = [
   { name: 'cpu', available: true },
@@ -58,5 +58,15 @@ describe('createSessionWithFallback', () => {
     await expect(
       createSessionWithFallback('model.onnx', 'cpu', { available, factory: async () => Promise.reject(new Error('bad file')) }),
     ).rejects.toThrow(/Could not start the model on any execution provider:\n- cpu failed to start: bad file/);
+  });
+});
+
+describe('sessionOptions', () => {
+  it('keeps no memory pattern per input shape: a decoder grows a row every step, so none would be reused', () => {
+    // bench/decode-memory.ts: with ORT's default each step kept one more pattern (3.6 MiB per 1,000 steps on the
+    // test-sized model, ~48 KB a step on the 1.5B)
+    expect(sessionOptions('cpu', 2)).toMatchObject({ executionProviders: ['cpu'], intraOpNumThreads: 2, enableMemPattern: false, graphOptimizationLevel: 'all' });
+    expect(sessionOptions('cuda')).toMatchObject({ executionProviders: ['cuda'], enableMemPattern: false });
+    expect(sessionOptions('cuda')).not.toHaveProperty('intraOpNumThreads');
   });
 });

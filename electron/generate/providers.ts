@@ -100,6 +100,10 @@ export function sessionOptions(provider: ProviderName, threads?: number): ort.In
     // undefined leaves ORT's default: one thread per physical core
     ...(threads ? { intraOpNumThreads: threads } : {}),
     graphOptimizationLevel: 'all',
+    // ORT records a memory pattern per set of input shapes and keeps every one: a decoder's inputs grow by one row a
+    // step, so no pattern is ever reused and each step kept one more (~48 KB a step for the 1.5B over one 3,000-step
+    // run: about 1.4 GB over a 30,000-token thought; bench/decode-memory.ts prints the test-sized model's growth)
+    enableMemPattern: false,
     // keep logits and KV cache in JS memory (the only location every provider supports)
     logSeverityLevel: 3,
   };
