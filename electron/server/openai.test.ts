@@ -1,5 +1,6 @@
 // The OpenAI-compatible API of headless mode, driven by the official `openai` npm client.
 import fs from 'node:fs';
+import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import OpenAI from 'openai';
@@ -187,6 +188,41 @@ describe('OpenAI-compatible API', () => {
       status: 400,
       message: expect.stringMatching(/The prompt has \d+ tokens but the model was loaded with a \d+-token context/),
     });
+  });
+
+  it('a client gone before its generation would start never starts one (its close event has already fired)', async () => {
+    const call = services.call.bind(services);
+    const start = services.generation.start.bind(services.generation);
+    const started: string[] = [];
+    let clientLeft!: () => void;
+    const left = new Promise<void>((resolve) => (clientLeft = resolve));
+    // the request is read; the client leaves while the model is being looked up
+    services.call = (async (method: string, input: unknown) => {
+      if (method === 'models.list') await left;
+      return call(method as never, input as never);
+    }) as typeof services.call;
+    services.generation.start = ((request: Parameters<typeof start>[0]) => {
+      started.push(request.modelId);
+      return start(request);
+    }) as typeof start;
+    const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+    try {
+      const request = http.request(`${server.url}/v1/chat/completions`, {
+        method: 'POST',
+        headers: { Authorization: `Bearer ${server.token}`, 'Content-Type': 'application/json' },
+      });
+      request.on('error', () => undefined);
+      request.end(JSON.stringify({ model: 'r1-scripted', messages: [{ role: 'user', content: 'hi' }], stream: true, max_tokens: 32768 }));
+      await pause(300);
+      request.destroy();
+      await pause(300);
+      clientLeft();
+      await pause(500);
+      expect(started).toEqual([]);
+    } finally {
+      services.call = call;
+      services.generation.start = start;
+    }
   });
 
   it('streams waiting for the engine get heartbeats; on shutdown every open stream ends with an error event and [DONE]', async () => {

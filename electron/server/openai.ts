@@ -148,6 +148,9 @@ export const chatCompletionsRoute = (heartbeatMs: number): Route => ({
       seed: request.seed === null || request.seed === undefined ? undefined : request.seed >>> 0,
       thinkingBudget: request.thinking_budget,
     };
+    // a client that left while its request was read and checked: its 'close' below has fired already and would
+    // never stop the generation, which could run a whole thought for nobody and hold the model's queue meanwhile
+    if (ctx.req.socket.destroyed) return;
     const call = ctx.services.generation.start({ modelId: model.id, messages: toTurns(request.messages), settings });
     // a client that goes away stops the generation
     ctx.res.on('close', () => {
