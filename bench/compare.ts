@@ -11,13 +11,13 @@
  *
  *   npm run bench -- compare [--model <converted folder>] [--reps N] [--steps N] [--depth N] [--threads N] [--slices 0,100,250]
  */
-import { spawn } from 'node:child_process';
 import { availableParallelism } from 'node:os';
 import * as ort from 'onnxruntime-node';
 import { yieldToEventLoop } from '../electron/engine/yield';
 import { ModelPool } from '../electron/generate/model-pool';
 import { DEFAULT_TURN_SLICE_MS } from '../electron/generate/turns';
 import { argmax } from '../electron/generate/sampler';
+import { childJson } from './child-json';
 import { converted, synthCheckpoint } from './decode';
 import { tokenAt } from './decode-sides';
 
@@ -66,18 +66,6 @@ async function childMain(c: Case, dir: string, threads: number, depth: number, s
   console.log(JSON.stringify(out));
 }
 
-function child(args: string[]): Promise<ChildResult> {
-  return new Promise((resolve, reject) => {
-    const proc = spawn(process.execPath, ['--import', 'tsx', import.meta.filename, '--child', ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
-    let out = '';
-    proc.stdout.on('data', (d: Buffer) => (out += d.toString()));
-    proc.on('exit', (code) => {
-      if (code !== 0) return reject(new Error(`compare child exited with ${code}: ${out.slice(-1000)}`));
-      resolve(JSON.parse(out.trim().split('\n').at(-1) ?? '') as ChildResult);
-    });
-  });
-}
-
 interface Case {
   wait: Wait;
   layout: Layout;
@@ -104,7 +92,7 @@ async function main(): Promise<void> {
   console.log(`model ${dir} · threads ${threads} · ${steps} greedy steps after a ${depth}-token prompt · ${reps} interleaved runs`);
   for (let rep = 0; rep < reps; rep++) {
     for (const c of rep % 2 === 0 ? cases : [...cases].reverse()) {
-      const r = await child([c.wait, c.layout, String(c.sliceMs), dir, String(threads), String(depth), String(steps)]);
+      const r = await childJson<ChildResult>(import.meta.filename, ['--child', c.wait, c.layout, String(c.sliceMs), dir, String(threads), String(depth), String(steps)]);
       // both models' tokens over the span from the first step of either to the last of both: with long turns one
       // model finishes a turn earlier than the other, so each model's own first-to-last span would flatter both
       const span = Math.max(...r.models.map((m) => m.end)) - Math.min(...r.models.map((m) => m.start));
@@ -122,7 +110,8 @@ async function main(): Promise<void> {
   }
 }
 
-const childAt = process.argv.indexOf('--child');
+// only as this file's own child: other benches import it, and their children take --child too
+const childAt = import.meta.filename === process.argv[1] ? process.argv.indexOf('--child') : -1;
 if (childAt >= 0) {
   const [wait, layout, sliceMs, dir, threads, depth, steps] = process.argv.slice(childAt + 1);
   await childMain({ wait: wait as Wait, layout: layout as Layout, sliceMs: Number(sliceMs) }, dir, Number(threads), Number(depth), Number(steps));

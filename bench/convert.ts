@@ -4,11 +4,11 @@
 // Optional (--70b): a 70B-shaped checkpoint with one layer (fp16, q4, q4 + q4 embeddings), to check that peak RSS
 // stays bounded although the embedding and lm_head are 2.1 GB each in fp16 (they are streamed in chunks).
 //   npx tsx bench/convert.ts [--70b] [--keep] [--convert-only]
-import { spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { childJson } from './child-json';
 import { R1_LLAMA_70B, R1_QWEN_1_5B, writeSyntheticCheckpoint } from './synth-checkpoint';
 
 const SELF = fileURLToPath(import.meta.url);
@@ -32,20 +32,7 @@ export interface DecodeBenchRow {
 
 /** Runs this file in a child Node (through tsx) and returns its last stdout line as JSON. */
 function child(args: string[]): Promise<Record<string, number>> {
-  return new Promise((resolve, reject) => {
-    const proc = spawn(process.execPath, ['--import', 'tsx', SELF, ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
-    let out = '';
-    proc.stdout.on('data', (d: Buffer) => (out += d.toString()));
-    proc.on('exit', (code) => {
-      const last = out.trim().split('\n').at(-1) ?? '';
-      if (code !== 0) return reject(new Error(`child ${args[0]} exited with ${code}: ${out.slice(-2000)}`));
-      try {
-        resolve(JSON.parse(last) as Record<string, number>);
-      } catch {
-        reject(new Error(`child ${args[0]} printed no result: ${out.slice(-2000)}`));
-      }
-    });
-  });
+  return childJson<Record<string, number>>(SELF, args);
 }
 
 const maxRssMB = () => process.resourceUsage().maxRSS / 1024; // maxRSS is in KB

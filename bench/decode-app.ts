@@ -6,16 +6,14 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { convertCheckpoint } from '../electron/convert/convert';
 import * as ort from 'onnxruntime-node';
 import { ModelPool } from '../electron/generate/model-pool';
 import { inspectModelFolder } from '../electron/generate/model-files';
 import { OrtDecoder, type DecoderModel } from '../electron/generate/ort-decoder';
 import { OrtCandidateFinder } from '../electron/generate/candidates';
 import { Sampler, argmax, createRng } from '../electron/generate/sampler';
-import { cachedFolder, makeTinyModel } from '../electron/testing/fixtures';
 import type { SideResult } from './decode-sides';
-import { memoryGrowthRow } from './decode-memory';
+import { memoryGrowthRow, testSizedFolder } from './decode-memory';
 import { PEAK_FACTOR, peakedCopy, samplerPaths } from './peaked-model';
 
 const ROOT = join(import.meta.dirname, '..');
@@ -119,17 +117,6 @@ async function samplerRow(): Promise<void> {
 }
 
 /** Test-sized row: a step deep into a long thought should cost about what a step near the start costs. */
-/** The test-sized model (2 layers, hidden 48) converted to q4: the default graph, or the portable one (cached). */
-export async function testSizedFolder(portable: boolean): Promise<string> {
-  // 3 heads of 16: GroupQueryAttention on CPU needs head_dim % 16 == 0
-  const shape = { arch: 'qwen2' as const, seed: 3, hidden: 48, layers: 2, heads: 3, kvHeads: 1, intermediate: 96 };
-  const { hfDir } = await makeTinyModel(shape);
-  const dir = await cachedFolder(portable ? 'bench-long-context-q4-portable' : 'bench-long-context-q4', shape, ['model', 'onnx', 'convert'], async (staging) => {
-    await convertCheckpoint(hfDir, join(staging, 'model'), { dtype: 'q4', portable });
-  });
-  return join(dir, 'model');
-}
-
 export async function longContextRow(threads: number): Promise<void> {
   const pool = new ModelPool();
   await pool.load({ modelId: 'tiny', dir: await testSizedFolder(false), provider: 'cpu', contextLength: 30_100, threads });

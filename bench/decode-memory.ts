@@ -2,11 +2,24 @@
 // The test-sized model decodes 24,000 greedy tokens in a child process (so the figure is that process's own), once
 // with the app's session options and once with ONNX Runtime's memory pattern on (its default), which records a
 // pattern per set of input shapes and keeps them all: a decoder's shapes grow by a row every step.
-import { spawn } from 'node:child_process';
+import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { ModelPool } from '../electron/generate/model-pool';
 import { argmax } from '../electron/generate/sampler';
-import { testSizedFolder } from './decode-app';
+import { convertCheckpoint } from '../electron/convert/convert';
+import { cachedFolder, makeTinyModel } from '../electron/testing/fixtures';
+import { childJson } from './child-json';
+
+/** The test-sized model (2 layers, hidden 48) converted to q4: the default graph, or the portable one (cached). */
+export async function testSizedFolder(portable: boolean): Promise<string> {
+  // 3 heads of 16: GroupQueryAttention on CPU needs head_dim % 16 == 0
+  const shape = { arch: 'qwen2' as const, seed: 3, hidden: 48, layers: 2, heads: 3, kvHeads: 1, intermediate: 96 };
+  const { hfDir } = await makeTinyModel(shape);
+  const dir = await cachedFolder(portable ? 'bench-long-context-q4-portable' : 'bench-long-context-q4', shape, ['model', 'onnx', 'convert'], async (staging) => {
+    await convertCheckpoint(hfDir, join(staging, 'model'), { dtype: 'q4', portable });
+  });
+  return join(dir, 'model');
+}
 
 const STEPS = 24_000;
 const CHECKPOINT = 2_000;
@@ -40,16 +53,10 @@ async function childMain(memPattern: boolean, dir: string, threads: number): Pro
 }
 
 function child(memPattern: boolean, dir: string, threads: number): Promise<GrowthResult> {
-  return new Promise((resolve, reject) => {
-    const args = ['--expose-gc', '--import', 'tsx', import.meta.filename, '--child', memPattern ? 'on' : 'off', dir, String(threads)];
-    // large blocks mmapped, so a freed logits row (600 KB) leaves the resident set at once instead of staying in
-    // glibc's heap until a trim: without it the readings jump by ~100 MiB at random
-    const env = { ...process.env, MALLOC_MMAP_THRESHOLD_: '131072' };
-    const proc = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'], env });
-    let out = '';
-    proc.stdout.on('data', (d: Buffer) => (out += d.toString()));
-    proc.on('exit', (code) => (code === 0 ? resolve(JSON.parse(out.trim().split('\n').at(-1) ?? '') as GrowthResult) : reject(new Error(`memory child exited with ${code}`))));
-  });
+  // large blocks mmapped, so a freed logits row (600 KB) leaves the resident set at once instead of staying in
+  // glibc's heap until a trim: without it the readings jump by ~100 MiB at random
+  const env = { ...process.env, MALLOC_MMAP_THRESHOLD_: '131072' };
+  return childJson<GrowthResult>(import.meta.filename, ['--child', memPattern ? 'on' : 'off', dir, String(threads)], { nodeFlags: ['--expose-gc'], env });
 }
 
 /** Least-squares slope of resident MiB over steps (one reading can jump when the allocator returns memory). */
@@ -76,7 +83,8 @@ export async function memoryGrowthRow(threads: number): Promise<void> {
   }
 }
 
-const childAt = process.argv.indexOf('--child');
+// only as this file's own child: other benches import it, and their children take --child too
+const childAt = import.meta.filename === process.argv[1] ? process.argv.indexOf('--child') : -1;
 if (childAt >= 0) {
   const [mode, dir, threads] = process.argv.slice(childAt + 1);
   await childMain(mode === 'on', dir, Number(threads));

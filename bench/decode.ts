@@ -12,13 +12,14 @@
  *   npm run bench -- decode --app-only   # the app rows alone (no llama.cpp figure to compare with)
  *   npm run bench -- decode --prefill-chunks 128,256,512   # Distillery's prefill rate per chunk size, nothing else
  */
-import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { convertCheckpoint } from '../electron/convert/convert';
 import { readManifest } from '../electron/convert/manifest';
 import { cachedFolder, FIXTURE_ROOT } from '../electron/testing/fixtures';
+import { childJson } from './child-json';
 import { appRows } from './decode-app';
 import type { Schedule, SideResult } from './decode-sides';
 import { writeQ4_0Gguf } from './gguf';
@@ -81,16 +82,7 @@ function copyBandwidth(threads: number): number {
 }
 
 function child(side: 'distillery' | 'llama', path: string, schedule: Schedule): Promise<SideResult> {
-  return new Promise((resolve, reject) => {
-    const proc = spawn(process.execPath, ['--import', 'tsx', join(BENCH, 'decode-sides.ts'), side, path, JSON.stringify(schedule)], { stdio: ['ignore', 'pipe', 'inherit'] });
-    let out = '';
-    proc.stdout.on('data', (d: Buffer) => (out += d.toString()));
-    proc.on('exit', (code) => {
-      const last = out.trim().split('\n').at(-1) ?? '';
-      if (code !== 0) return reject(new Error(`${side} side exited with ${code}: ${out.slice(-1000)}`));
-      resolve(JSON.parse(last) as SideResult);
-    });
-  });
+  return childJson<SideResult>(join(BENCH, 'decode-sides.ts'), [side, path, JSON.stringify(schedule)]);
 }
 
 /** Bytes a decode step reads: every weight once (one embedding row) plus the KV cache at `depth`. */
