@@ -14,6 +14,7 @@ import * as ort from 'onnxruntime-node';
 import { Graph, makeTensor, type Value } from '../electron/onnx/graph';
 import * as op from '../electron/onnx/ops';
 import { writeModel } from '../electron/onnx/write';
+import { interleavedOptions } from './interleaved';
 import { R1_QWEN_1_5B } from './synth-checkpoint';
 
 const arg = (name: string, fallback: string) => {
@@ -59,7 +60,7 @@ async function main(): Promise<void> {
   try {
     const blocks = [32, 64, 128];
     const sessions = new Map<number, ort.InferenceSession>();
-    for (const b of blocks) sessions.set(b, await ort.InferenceSession.create(await stepModel(dir, b), { intraOpNumThreads: threads, graphOptimizationLevel: 'all' }));
+    for (const b of blocks) sessions.set(b, await ort.InferenceSession.create(await stepModel(dir, b), interleavedOptions({ intraOpNumThreads: threads, graphOptimizationLevel: 'all' })));
     const x = new ort.Tensor('float32', Float32Array.from({ length: R1_QWEN_1_5B.hidden }, (_, i) => Math.sin(i)), [1, 1, R1_QWEN_1_5B.hidden]);
     const times = new Map<number, number[]>(blocks.map((b) => [b, []]));
     for (const b of blocks) await sessions.get(b)!.run({ x }); // warm-up

@@ -15,6 +15,10 @@
  *   K·qᵀ+Vᵀ  as K·qᵀ, and V held transposed in blocks of 256 rows ([blocks, d, 256]) so it is the A operand too:
  *            outᵀ per block = MatMul(Vᵀ block, Pᵀ block), summed over blocks (a cache layout the engine does not use)
  *   q·Kᵀ+Vᵀ  K held the same way, already q·Kᵀ's B layout: scores by block = MatMul(q, Kᵀ block)
+ *   K·q per head / p·V per head / both per head   one Gemm per query head with a single row or column and alpha 1,
+ *            the shapes for which MLAS reads the big operand in place without packing (its M = 1 kernels)
+ * Sessions run without spinning workers (bench/interleaved.ts): with them, whichever variant ran second paid for the
+ * first one's spinning, which made K·qᵀ+Vᵀ look 1.13–1.44× faster at 1k–4k rows before 2026-12-04.
  * XKV_VARIANTS=<names, comma-separated> runs a subset.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -24,6 +28,7 @@ import * as ort from 'onnxruntime-node';
 import { Graph, type Value } from '../electron/onnx/graph';
 import * as op from '../electron/onnx/ops';
 import { writeModel } from '../electron/onnx/write';
+import { interleavedOptions } from './interleaved';
 import { R1_QWEN_1_5B } from './synth-checkpoint';
 
 const arg = (name: string, fallback: string) => {
@@ -38,8 +43,8 @@ const d = R1_QWEN_1_5B.hidden / heads;
 const group = heads / kvHeads;
 const scale = 1 / Math.sqrt(d);
 
-type Variant = 'q·Kᵀ' | 'K·qᵀ' | 'K·qᵀ·Vᵀ·Pᵀ' | 'K·qᵀ+Vᵀ' | 'q·Kᵀ+Vᵀ';
-const VARIANTS: Variant[] = (process.env.XKV_VARIANTS?.split(',') as Variant[] | undefined) ?? ['q·Kᵀ', 'K·qᵀ', 'K·qᵀ·Vᵀ·Pᵀ', 'K·qᵀ+Vᵀ', 'q·Kᵀ+Vᵀ'];
+type Variant = 'q·Kᵀ' | 'K·qᵀ' | 'K·qᵀ·Vᵀ·Pᵀ' | 'K·qᵀ+Vᵀ' | 'q·Kᵀ+Vᵀ' | 'K·q per head' | 'p·V per head' | 'both per head';
+const VARIANTS: Variant[] = (process.env.XKV_VARIANTS?.split(',') as Variant[] | undefined) ?? ['q·Kᵀ', 'K·qᵀ', 'K·qᵀ·Vᵀ·Pᵀ', 'K·qᵀ+Vᵀ', 'q·Kᵀ+Vᵀ', 'K·q per head', 'p·V per head', 'both per head'];
 const blockedKey = (v: Variant) => v === 'q·Kᵀ+Vᵀ';
 const blockedValue = (v: Variant) => v.endsWith('+Vᵀ');
 
@@ -55,15 +60,28 @@ function headAttention(g: Graph, variant: Variant, q: Value, key: Value, value: 
     const scores = op.gemm(g, q, key, { transB: true, alpha: scale, c: bias }); // [group, rows]
     return op.matMul(g, op.softmax(g, scores, -1), value);
   }
-  const scoresT = op.gemm(g, key, q, { transB: true, alpha: scale, c: biasColumn }); // [rows, group]
+  const perHeadScores = variant === 'K·q per head' || variant === 'both per head';
+  const perHeadValues = variant === 'p·V per head' || variant === 'both per head';
+  const scoresT = perHeadScores ? scoresByHead(g, key, q, biasColumn) : op.gemm(g, key, q, { transB: true, alpha: scale, c: biasColumn }); // [rows, group]
   if (variant === 'K·qᵀ·Vᵀ·Pᵀ') {
     // softmax over the rows in place, then outᵀ = Vᵀ·Pᵀ with V the A operand (transA)
     const probsT = op.softmax(g, scoresT, 0);
     return op.transpose(g, op.gemm(g, value, probsT, { transA: true }), [1, 0]);
   }
   const probs = op.softmax(g, op.transpose(g, scoresT, [1, 0]), -1); // [group, rows]
-  if (variant === 'K·qᵀ') return op.matMul(g, probs, value);
+  if (perHeadValues) return op.concat(g, op.split(g, probs, Array(group).fill(1), 0).map((p) => op.gemm(g, p, value)), 0);
+  if (variant === 'K·qᵀ' || perHeadScores) return op.matMul(g, probs, value);
   return blockedValueOut(g, probs, value);
+}
+
+/**
+ * One Gemm per query head, each with N = 1 (q as a [d, 1] column, alpha 1): MLAS's "column vector" case, which reads
+ * K in place with its M = 1 kernel instead of packing q into a 16-wide panel of which only `group` lanes are used.
+ */
+function scoresByHead(g: Graph, key: Value, q: Value, biasColumn: Value): Value {
+  const scaled = op.mul(g, q, g.scalar('float32', scale));
+  const columns = op.split(g, scaled, Array(group).fill(1), 0).map((row) => op.gemm(g, key, op.reshape(g, row, [d, 1], [d, 1]), { c: biasColumn }));
+  return op.concat(g, columns, 1); // [rows, group]
 }
 
 /** probs [group, rows] × value held as [blocks, d, BLOCK] → [group, d]. */
@@ -147,7 +165,7 @@ async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'distillery-bench-xkv-'));
   try {
     const sessions = new Map<Variant, ort.InferenceSession>();
-    for (const v of VARIANTS) sessions.set(v, await ort.InferenceSession.create(await attentionModel(dir, v), { intraOpNumThreads: threads, graphOptimizationLevel: 'all' }));
+    for (const v of VARIANTS) sessions.set(v, await ort.InferenceSession.create(await attentionModel(dir, v), interleavedOptions({ intraOpNumThreads: threads, graphOptimizationLevel: 'all' })));
     const cache = makeCache(Math.ceil(Math.max(...depths) / BLOCK) * BLOCK);
     const q = new ort.Tensor('float32', Float32Array.from({ length: heads * d }, () => Math.random() - 0.5), [kvHeads, group, d]);
     // every variant computes the same attention: check before timing
