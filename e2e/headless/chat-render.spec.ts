@@ -90,6 +90,9 @@ test('a boxed answer in math renders as math with the box highlighted; code is h
   expect(await visibleText(thought)).not.toMatch(/\$|\\frac|\\dots/);
   await screenshot(app, 'chat-math-light');
   await app.emulateMedia({ colorScheme: 'dark' });
+  // the page switches themes from a media-query listener: read the accent only once the dark theme is applied, or a
+  // busy machine reads the light one and the box (already dark) never matches it
+  await expect(app.locator('html')).toHaveAttribute('data-theme', 'dark');
   await expect(answer.locator('.boxed-math .fbox')).toHaveCSS('border-top-color', await accentColor(app));
   await screenshot(app, 'chat-math-dark');
   await app.emulateMedia({ colorScheme: 'light' });
