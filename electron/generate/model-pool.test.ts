@@ -163,4 +163,41 @@ describe('ModelPool queue', () => {
     expect(await order(0)).toBe('ababababab');
     expect(await order(60_000)).toBe('aaaaabbbbb');
   });
+
+  it('a generation stopped while it waits for its turn stops at once, not after the other model\'s turn', async () => {
+    const runs: string[] = [];
+    const stopB = new AbortController();
+    let created = 0;
+    const sessionFactory: SessionFactory = async (onnxPath, options) => {
+      const session = await ort.InferenceSession.create(onnxPath, options);
+      const name = created++ === 0 ? 'a' : 'b';
+      const run = session.run.bind(session);
+      session.run = ((...args: Parameters<typeof run>) => {
+        runs.push(name);
+        if (runs.length === 3) stopB.abort(); // b is waiting: a holds a 60 s turn
+        return run(...args);
+      }) as typeof session.run;
+      return session;
+    };
+    const pool = new ModelPool({ sessionFactory, turnSliceMs: 60_000 });
+    await pool.load({ modelId: 'a', dir, contextLength: 256 });
+    await pool.load({ modelId: 'b', dir, contextLength: 256 });
+    const reply = (modelId: string, signal?: AbortSignal) =>
+      pool.run(modelId, async (m, _info, stopped) => {
+        await m.decoder.forward([1, 2, 3]);
+        for (let i = 0; i < 12 && !stopped.aborted; i++) {
+          await m.decoder.forward([4 + i]);
+          await new Promise((resolve) => setImmediate(resolve));
+        }
+      }, signal);
+    const a = reply('a');
+    const bEndedAfter = reply('b', stopB.signal).then(() => runs.length);
+    await a;
+    // b ran its one pending step right after the stop, out of turn, instead of waiting for a's whole reply (13 runs)
+    expect(await bEndedAfter).toBeLessThanOrEqual(5);
+    expect(runs.filter((r) => r === 'b')).toHaveLength(1);
+    expect(runs.filter((r) => r === 'a')).toHaveLength(13);
+    await pool.unload('a');
+    await pool.unload('b');
+  });
 });

@@ -182,6 +182,8 @@ export class ModelPool {
     signal?.addEventListener('abort', forward, { once: true });
     entry.runs.add(controller);
     let started = false;
+    // a stopped generation must not wait out another model's turn before it can notice the stop
+    controller.signal.addEventListener('abort', () => started && this.turns.release(modelId), { once: true });
     const turn = entry.queue.catch(() => undefined).then(() => {
       if (controller.signal.aborted) throw controller.signal.reason as Error;
       started = true;

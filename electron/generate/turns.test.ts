@@ -76,4 +76,19 @@ describe('Turns between loaded models', () => {
     await b;
     expect(log).toEqual(['a', 'b']);
   });
+
+  it('starts a stopped model at once, out of turn, and leaves the holder its turn', async () => {
+    const { turns, log, run, settle } = setup(60_000);
+    await run('a');
+    const b = run('b'); // waits for the rest of a's long slice
+    await settle();
+    expect(log).toEqual(['a']);
+    turns.release('b'); // b's generation was stopped
+    await b;
+    expect(log).toEqual(['a', 'b']);
+    expect(turns.state).toEqual({ holder: 'a', waiting: 0 });
+    turns.release('c'); // nobody of that name waits: nothing happens
+    turns.leave('b'); // b is not the holder: its leaving changes nothing
+    expect(turns.state).toEqual({ holder: 'a', waiting: 0 });
+  });
 });

@@ -40,6 +40,15 @@ export class Turns {
     if (this.holder === owner) this.passOn();
   }
 
+  /**
+   * `owner`'s generation was stopped: if it is waiting for the turn, it starts at once, out of turn (the holder keeps
+   * the turn), so the stop takes effect after its one step instead of after the rest of the holder's slice.
+   */
+  release(owner: string): void {
+    const i = this.waiting.findIndex((w) => w.owner === owner);
+    if (i >= 0) this.waiting.splice(i, 1)[0].start();
+  }
+
   /** Who runs now, and how many wait (for tests and diagnostics). */
   get state(): { holder: string | undefined; waiting: number } {
     return { holder: this.holder, waiting: this.waiting.length };
