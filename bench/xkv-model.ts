@@ -22,7 +22,8 @@ import * as ort from 'onnxruntime-node';
 import { readManifest } from '../electron/convert/manifest';
 import { XKV_NAMES } from '../electron/model/xkv-attention';
 import { FIXTURE_ROOT } from '../electron/testing/fixtures';
-import { f32ToF16Array } from '../electron/util/float16';
+import { f16ToF32Array, f32ToF16Array } from '../electron/util/float16';
+import { mulberry32 } from '../electron/util/prng';
 import { childJson } from './child-json';
 
 const arg = (name: string, fallback: string) => {
@@ -33,9 +34,15 @@ const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.len
 
 const BLOCK = 256;
 type Side = 'as written' | 'blocked-v' | 'f16-cache';
-const INT64 = 7;
-const FLOAT = 1;
-const FLOAT16 = 10;
+// TensorProto data types and AttributeProto types, as onnx.proto numbers them
+const [FLOAT, INT64, FLOAT16] = [1, 7, 10];
+const [ATTR_INT, ATTR_INTS] = [2, 7];
+/**
+ * Largest difference (relative to their largest) in layer 1's new keys (computed from layer 0's attention over the cache) from the graph as
+ * written that still counts as the same computation (summation order; the cache holds float16 values on every side).
+ * Not the logits: 28 layers of random weights amplify a float32 reordering to a few percent of them.
+ */
+const TOLERANCE: Record<Side, number> = { 'as written': 0, 'blocked-v': 1e-5, 'f16-cache': 1e-5 };
 
 function defaultFolder(): string {
   const cached = readdirSync(FIXTURE_ROOT).find((name) => name.startsWith('bench-decode-q4-'));
@@ -53,7 +60,7 @@ function blockedValues(model: P.ModelProto): number {
   const graph = model.graph!;
   graph.initializer!.push({ name: 'blocked_v_shape', dims: [3], dataType: INT64, int64Data: [0, -1, BLOCK] } as P.ITensorProto as P.TensorProto);
   graph.initializer!.push({ name: 'blocked_v_axes', dims: [1], dataType: INT64, int64Data: [0] } as P.ITensorProto as P.TensorProto);
-  const perm = (ints: number[]) => [{ name: 'perm', type: 7, ints }];
+  const perm = (ints: number[]) => [{ name: 'perm', type: ATTR_INTS, ints }];
   const nodes: P.INodeProto[] = [];
   let rewritten = 0;
   for (const node of graph.node!) {
@@ -67,7 +74,7 @@ function blockedValues(model: P.ModelProto): number {
       { opType: 'Reshape', name: `${o}_blocks`, input: [node.input![0], 'blocked_v_shape'], output: [`${o}_blocks`] }, // [G, blocks, B]
       { opType: 'Transpose', name: `${o}_bt`, input: [`${o}_blocks`], output: [`${o}_bt`], attribute: perm([1, 2, 0]) }, // [blocks, B, G]
       { opType: 'MatMul', name: `${o}_mm`, input: [value, `${o}_bt`], output: [`${o}_mm`] }, // [blocks, d, G]
-      { opType: 'ReduceSum', name: `${o}_sum`, input: [`${o}_mm`, 'blocked_v_axes'], output: [`${o}_sum`], attribute: [{ name: 'keepdims', type: 2, i: 0 }] },
+      { opType: 'ReduceSum', name: `${o}_sum`, input: [`${o}_mm`, 'blocked_v_axes'], output: [`${o}_sum`], attribute: [{ name: 'keepdims', type: ATTR_INT, i: 0 }] },
       { opType: 'Transpose', name: `${o}_t`, input: [`${o}_sum`], output: [o], attribute: perm([1, 0]) }, // [G, d]
     );
     rewritten++;
@@ -88,7 +95,7 @@ function halfCache(model: P.ModelProto): number {
   for (const input of graph.input!) {
     if (!isPast(input.name!, 'key') && !isPast(input.name!, 'value')) continue;
     input.type!.tensorType!.elemType = FLOAT16;
-    casts.set(input.name!, { opType: 'Cast', name: `${input.name}_f32`, input: [input.name!], output: [`${input.name}_f32`], attribute: [{ name: 'to', type: 2, i: FLOAT }] });
+    casts.set(input.name!, { opType: 'Cast', name: `${input.name}_f32`, input: [input.name!], output: [`${input.name}_f32`], attribute: [{ name: 'to', type: ATTR_INT, i: FLOAT }] });
   }
   const rewritten = casts.size;
   const nodes: P.INodeProto[] = [];
@@ -124,8 +131,27 @@ interface Shape {
   group: number;
 }
 
-/** One step's feeds at `depth` in the side's layout, from the same random rows. */
-function feedsAt(side: Side, s: Shape, cache: Float32Array[], half: Uint16Array[], depth: number): Record<string, ort.Tensor> {
+/** The same numbers transposed in blocks: [rows, d] → [rows / BLOCK, d, BLOCK]. */
+function transposedBlocks(x: Float32Array, d: number): Float32Array {
+  const t = new Float32Array(x.length);
+  for (let r = 0; r < x.length / d; r++) for (let c = 0; c < d; c++) t[Math.floor(r / BLOCK) * d * BLOCK + c * BLOCK + (r % BLOCK)] = x[r * d + c];
+  return t;
+}
+
+/**
+ * The cache rows in the side's layout (key, value per layer and kv head), the same numbers on every side: seeded,
+ * and float16 values, so that the float16 side holds exactly what the others do.
+ */
+function sideCache(side: Side, s: Shape, maxRows: number): (Float32Array | Uint16Array)[] {
+  const rng = mulberry32(7);
+  const rows = Array.from({ length: s.layers * s.kvHeads * 2 }, () => f16ToF32Array(f32ToF16Array(Float32Array.from({ length: maxRows * s.d }, () => rng() - 0.5))));
+  if (side === 'f16-cache') return rows.map((c) => f32ToF16Array(c));
+  if (side === 'blocked-v') return rows.map((c, i) => (i % 2 ? transposedBlocks(c, s.d) : c));
+  return rows;
+}
+
+/** One step's feeds at `depth` in the side's layout. */
+function feedsAt(side: Side, s: Shape, cache: (Float32Array | Uint16Array)[], depth: number): Record<string, ort.Tensor> {
   const rows = depth + 1; // row 0 is the masked sink
   const fedRows = side === 'blocked-v' ? Math.ceil(rows / BLOCK) * BLOCK : rows; // whole blocks, the tail masked
   const bias = new Float32Array(fedRows).fill(-Infinity).fill(0, 1, rows);
@@ -140,18 +166,26 @@ function feedsAt(side: Side, s: Shape, cache: Float32Array[], half: Uint16Array[
       for (const [k, kind] of (['key', 'value'] as const).entries()) {
         const i = (l * s.kvHeads + h) * 2 + k;
         const n = fedRows * s.d;
+        const data = cache[i].subarray(0, n);
         feeds[XKV_NAMES.past(l, h, kind)] =
-          side === 'f16-cache' ? new ort.Tensor('float16', half[i].subarray(0, n), [fedRows, s.d])
-          : side === 'blocked-v' && kind === 'value' ? new ort.Tensor('float32', cache[i].subarray(0, n), [fedRows / BLOCK, s.d, BLOCK]) // timing only: the rows are random either way
-          : new ort.Tensor('float32', cache[i].subarray(0, n), [fedRows, s.d]);
+          data instanceof Uint16Array ? new ort.Tensor('float16', data, [fedRows, s.d])
+          : side === 'blocked-v' && kind === 'value' ? new ort.Tensor('float32', data, [fedRows / BLOCK, s.d, BLOCK])
+          : new ort.Tensor('float32', data, [fedRows, s.d]);
       }
     }
   }
   return feeds;
 }
 
-/** In its own process: one side's median step (ms) at each depth. */
-async function child(side: Side, folder: string, depths: number[], steps: number, threads: number): Promise<number[]> {
+interface ChildResult {
+  /** Median step (ms) at each depth. */
+  ms: number[];
+  /** Layer 1's new keys at the first depth: every side must compute what the graph as written does. */
+  keys: number[];
+}
+
+/** In its own process: one side's median step at each depth. */
+async function child(side: Side, folder: string, depths: number[], steps: number, threads: number): Promise<ChildResult> {
   const manifest = await readManifest(folder);
   const dir = mkdtempSync(join(tmpdir(), 'distillery-bench-xkv-model-'));
   try {
@@ -159,22 +193,24 @@ async function child(side: Side, folder: string, depths: number[], steps: number
     const config = JSON.parse(readFileSync(join(folder, 'config.json'), 'utf8')) as { num_hidden_layers: number; num_attention_heads: number; num_key_value_heads: number; hidden_size: number };
     const s: Shape = { layers: config.num_hidden_layers, kvHeads: config.num_key_value_heads, d: config.hidden_size / config.num_attention_heads, group: config.num_attention_heads / config.num_key_value_heads };
     const maxRows = Math.ceil((Math.max(...depths) + 1) / BLOCK) * BLOCK;
-    const cache = Array.from({ length: s.layers * s.kvHeads * 2 }, () => Float32Array.from({ length: maxRows * s.d }, () => Math.random() - 0.5));
-    const half = side === 'f16-cache' ? cache.map((c) => f32ToF16Array(c)) : [];
-    const result: number[] = [];
+    const cache = sideCache(side, s, maxRows);
+    const ms: number[] = [];
+    let keys: number[] = [];
     for (const depth of depths) {
-      const feeds = feedsAt(side, s, cache, half, depth);
-      for (let i = 0; i < 3; i++) await session.run(feeds); // warm-up at this shape
+      const feeds = feedsAt(side, s, cache, depth);
+      const out = await session.run(feeds); // and warm-up at this shape
+      if (!keys.length) keys = Array.from(out[XKV_NAMES.fresh(1, 'key')].data as Float32Array);
+      for (let i = 0; i < 2; i++) await session.run(feeds);
       const times: number[] = [];
       for (let i = 0; i < steps; i++) {
         const t = performance.now();
         await session.run(feeds);
         times.push(performance.now() - t);
       }
-      result.push(median(times));
+      ms.push(median(times));
     }
     await session.release();
-    return result;
+    return { ms, keys };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -188,14 +224,25 @@ async function main(): Promise<void> {
   const folder = arg('model', '') || defaultFolder();
   const sides: Side[] = ['as written', ...(arg('variants', 'blocked-v,f16-cache').split(',') as Side[])];
   const perSide = new Map<Side, number[][]>(sides.map((side) => [side, []]));
+  const keys = new Map<Side, number[]>();
   for (let r = 0; r < runs; r++) {
     for (const side of r % 2 ? [...sides].reverse() : sides) {
       const args = ['--child', side, '--model', folder, '--depths', depths.join(','), '--steps', String(steps), '--threads', String(threads)];
-      perSide.get(side)!.push(await childJson<number[]>(import.meta.filename, args));
+      const result = await childJson<ChildResult>(import.meta.filename, args);
+      perSide.get(side)!.push(result.ms);
+      keys.set(side, result.keys);
     }
   }
+  const reference = keys.get('as written')!;
+  const scale = Math.max(...reference.map(Math.abs));
+  const differences = sides.slice(1).map((side) => {
+    const diff = keys.get(side)!.reduce((m, x, i) => Math.max(m, Math.abs(x - reference[i])), 0) / scale;
+    if (!(diff <= TOLERANCE[side])) throw new Error(`${side} does not compute what the graph as written does: layer 1's new keys differ by ${diff} of their largest at ${depths[0]} tokens.`);
+    return `${side} ${diff.toExponential(1)}`;
+  });
   const ms = (side: Side, i: number) => median(perSide.get(side)!.map((run) => run[i]));
   console.log(`${folder}: one decode step, ${threads} threads, each side in its own process, median of ${runs} alternating runs of ${steps} steps`);
+  console.log(`largest difference in layer 1's new keys from the graph as written, relative to their largest (same cache, ${depths[0]} tokens): ${differences.join(' · ')}`);
   console.log(`| context | ${sides.map((s) => `${s} ms`).join(' | ')} | ${sides.slice(1).map((s) => `${s} speed-up`).join(' | ')} |`);
   console.log(`|---|${sides.map(() => '---|').join('')}${sides.slice(1).map(() => '---|').join('')}`);
   depths.forEach((depth, i) => {
