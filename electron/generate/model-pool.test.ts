@@ -28,6 +28,22 @@ function countingFactory() {
   return { counts, factory };
 }
 
+/** Real sessions named 'a' then 'b' in the order created, each run logged by name (`onRun` sees the log so far). */
+function runLoggingFactory(runs: string[], onRun: () => void = () => undefined): SessionFactory {
+  let created = 0;
+  return async (onnxPath, options) => {
+    const session = await ort.InferenceSession.create(onnxPath, options);
+    const name = created++ === 0 ? 'a' : 'b';
+    const run = session.run.bind(session);
+    session.run = ((...args: Parameters<typeof run>) => {
+      runs.push(name);
+      onRun();
+      return run(...args);
+    }) as typeof session.run;
+    return session;
+  };
+}
+
 describe('ModelPool lifecycle', () => {
   it('releases the session when the model is not a KV-cache decoder, and reports why', async () => {
     let released = 0;
@@ -132,18 +148,7 @@ describe('ModelPool queue', () => {
   it('generations on two models take turns in slices: per run with a zero slice, whole replies with a long one', async () => {
     const order = async (turnSliceMs: number) => {
       const runs: string[] = [];
-      let created = 0;
-      const sessionFactory: SessionFactory = async (onnxPath, options) => {
-        const session = await ort.InferenceSession.create(onnxPath, options);
-        const name = created++ === 0 ? 'a' : 'b';
-        const run = session.run.bind(session);
-        session.run = ((...args: Parameters<typeof run>) => {
-          runs.push(name);
-          return run(...args);
-        }) as typeof session.run;
-        return session;
-      };
-      const pool = new ModelPool({ sessionFactory, turnSliceMs });
+      const pool = new ModelPool({ sessionFactory: runLoggingFactory(runs), turnSliceMs });
       await pool.load({ modelId: 'a', dir, contextLength: 256 });
       await pool.load({ modelId: 'b', dir, contextLength: 256 });
       // as the generator does: a prompt, then one token per run, yielding to the event loop in between
@@ -167,18 +172,8 @@ describe('ModelPool queue', () => {
   it('a generation stopped while it waits for its turn stops at once, not after the other model\'s turn', async () => {
     const runs: string[] = [];
     const stopB = new AbortController();
-    let created = 0;
-    const sessionFactory: SessionFactory = async (onnxPath, options) => {
-      const session = await ort.InferenceSession.create(onnxPath, options);
-      const name = created++ === 0 ? 'a' : 'b';
-      const run = session.run.bind(session);
-      session.run = ((...args: Parameters<typeof run>) => {
-        runs.push(name);
-        if (runs.length === 3) stopB.abort(); // b is waiting: a holds a 60 s turn
-        return run(...args);
-      }) as typeof session.run;
-      return session;
-    };
+    // at a's third run b is waiting: a holds a 60 s turn
+    const sessionFactory = runLoggingFactory(runs, () => runs.length === 3 && stopB.abort());
     const pool = new ModelPool({ sessionFactory, turnSliceMs: 60_000 });
     await pool.load({ modelId: 'a', dir, contextLength: 256 });
     await pool.load({ modelId: 'b', dir, contextLength: 256 });
