@@ -28,6 +28,7 @@ import * as ort from 'onnxruntime-node';
 import { Graph, type Value } from '../electron/onnx/graph';
 import * as op from '../electron/onnx/ops';
 import { writeModel } from '../electron/onnx/write';
+import { transposedBlocks } from './blocked-layout';
 import { interleavedOptions } from './interleaved';
 import { R1_QWEN_1_5B } from './synth-checkpoint';
 
@@ -126,15 +127,9 @@ function makeCache(maxRows: number): Cache {
     const key = Float32Array.from({ length: maxRows * d }, () => Math.random() - 0.5);
     const value = Float32Array.from({ length: maxRows * d }, () => Math.random() - 0.5);
     rows.push(key, value);
-    blocked.push(transposedBlocks(key, maxRows), transposedBlocks(value, maxRows));
+    blocked.push(transposedBlocks(key, d, BLOCK), transposedBlocks(value, d, BLOCK));
   }
   return { rows, blocked };
-}
-
-function transposedBlocks(x: Float32Array, rows: number): Float32Array {
-  const t = new Float32Array(rows * d);
-  for (let r = 0; r < rows; r++) for (let c = 0; c < d; c++) t[Math.floor(r / BLOCK) * d * BLOCK + c * BLOCK + (r % BLOCK)] = x[r * d + c];
-  return t;
 }
 
 function feeds(variant: Variant, cache: Cache, depth: number, q: ort.Tensor): Record<string, ort.Tensor> {

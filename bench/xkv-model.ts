@@ -24,6 +24,7 @@ import { XKV_NAMES } from '../electron/model/xkv-attention';
 import { FIXTURE_ROOT } from '../electron/testing/fixtures';
 import { f16ToF32Array, f32ToF16Array } from '../electron/util/float16';
 import { mulberry32 } from '../electron/util/prng';
+import { transposedBlocks } from './blocked-layout';
 import { childJson } from './child-json';
 
 const arg = (name: string, fallback: string) => {
@@ -131,13 +132,6 @@ interface Shape {
   group: number;
 }
 
-/** The same numbers transposed in blocks: [rows, d] → [rows / BLOCK, d, BLOCK]. */
-function transposedBlocks(x: Float32Array, d: number): Float32Array {
-  const t = new Float32Array(x.length);
-  for (let r = 0; r < x.length / d; r++) for (let c = 0; c < d; c++) t[Math.floor(r / BLOCK) * d * BLOCK + c * BLOCK + (r % BLOCK)] = x[r * d + c];
-  return t;
-}
-
 /**
  * The cache rows in the side's layout (key, value per layer and kv head), the same numbers on every side: seeded,
  * and float16 values, so that the float16 side holds exactly what the others do.
@@ -146,7 +140,7 @@ function sideCache(side: Side, s: Shape, maxRows: number): (Float32Array | Uint1
   const rng = mulberry32(7);
   const rows = Array.from({ length: s.layers * s.kvHeads * 2 }, () => f16ToF32Array(f32ToF16Array(Float32Array.from({ length: maxRows * s.d }, () => rng() - 0.5))));
   if (side === 'f16-cache') return rows.map((c) => f32ToF16Array(c));
-  if (side === 'blocked-v') return rows.map((c, i) => (i % 2 ? transposedBlocks(c, s.d) : c));
+  if (side === 'blocked-v') return rows.map((c, i) => (i % 2 ? transposedBlocks(c, s.d, BLOCK) : c));
   return rows;
 }
 
