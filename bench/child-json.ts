@@ -1,5 +1,6 @@
 // The benches' one way to run a measurement in its own process (so its peak RSS and warm-up are its own): a TypeScript
-// file through tsx in a child Node, whose last stdout line is its result as JSON.
+// file through tsx in a child Node (a bundled .mjs as it is: how a bench travels to a machine without node_modules),
+// whose last stdout line is its result as JSON.
 import { spawn } from 'node:child_process';
 import { basename } from 'node:path';
 
@@ -12,7 +13,7 @@ export interface ChildOptions {
 export function childJson<T>(file: string, args: string[], options: ChildOptions = {}): Promise<T> {
   const name = `${basename(file)} ${args[0] ?? ''}`.trim();
   return new Promise((resolve, reject) => {
-    const argv = [...(options.nodeFlags ?? []), '--import', 'tsx', file, ...args];
+    const argv = [...(options.nodeFlags ?? []), ...(file.endsWith('.mjs') ? [] : ['--import', 'tsx']), file, ...args];
     const proc = spawn(process.execPath, argv, { stdio: ['ignore', 'pipe', 'inherit'], env: options.env ?? process.env });
     let out = '';
     proc.stdout.on('data', (d: Buffer) => (out += d.toString()));

@@ -26,6 +26,7 @@ import { f16ToF32Array, f32ToF16Array } from '../electron/util/float16';
 import { mulberry32 } from '../electron/util/prng';
 import { transposedBlocks } from './blocked-layout';
 import { childJson } from './child-json';
+import { BLOCK, feedsAt, type Shape, type Side } from './xkv-feeds';
 
 const arg = (name: string, fallback: string) => {
   const i = process.argv.indexOf(`--${name}`);
@@ -33,8 +34,6 @@ const arg = (name: string, fallback: string) => {
 };
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
-const BLOCK = 256;
-type Side = 'as written' | 'blocked-v' | 'f16-cache';
 // TensorProto data types and AttributeProto types, as onnx.proto numbers them
 const [FLOAT, INT64, FLOAT16] = [1, 7, 10];
 const [ATTR_INT, ATTR_INTS] = [2, 7];
@@ -125,13 +124,6 @@ function sideModel(modelFile: string, side: Side, dir: string): string {
   return patched;
 }
 
-interface Shape {
-  layers: number;
-  kvHeads: number;
-  d: number;
-  group: number;
-}
-
 /**
  * The cache rows in the side's layout (key, value per layer and kv head), the same numbers on every side: seeded,
  * and float16 values, so that the float16 side holds exactly what the others do.
@@ -142,33 +134,6 @@ function sideCache(side: Side, s: Shape, maxRows: number): (Float32Array | Uint1
   if (side === 'f16-cache') return rows.map((c) => f32ToF16Array(c));
   if (side === 'blocked-v') return rows.map((c, i) => (i % 2 ? transposedBlocks(c, s.d, BLOCK) : c));
   return rows;
-}
-
-/** One step's feeds at `depth` in the side's layout. */
-function feedsAt(side: Side, s: Shape, cache: (Float32Array | Uint16Array)[], depth: number): Record<string, ort.Tensor> {
-  const rows = depth + 1; // row 0 is the masked sink
-  const fedRows = side === 'blocked-v' ? Math.ceil(rows / BLOCK) * BLOCK : rows; // whole blocks, the tail masked
-  const bias = new Float32Array(fedRows).fill(-Infinity).fill(0, 1, rows);
-  const feeds: Record<string, ort.Tensor> = {
-    input_ids: new ort.Tensor('int64', BigInt64Array.from([42n]), [1, 1]),
-    [XKV_NAMES.positionIds]: new ort.Tensor('int64', BigInt64Array.from([BigInt(depth)]), [1, 1]),
-    [XKV_NAMES.pastBias]: new ort.Tensor('float32', bias, [1, fedRows]),
-    [XKV_NAMES.causalBias]: new ort.Tensor('float32', new Float32Array(s.group), [s.group, 1, 1]),
-  };
-  for (let l = 0; l < s.layers; l++) {
-    for (let h = 0; h < s.kvHeads; h++) {
-      for (const [k, kind] of (['key', 'value'] as const).entries()) {
-        const i = (l * s.kvHeads + h) * 2 + k;
-        const n = fedRows * s.d;
-        const data = cache[i].subarray(0, n);
-        feeds[XKV_NAMES.past(l, h, kind)] =
-          data instanceof Uint16Array ? new ort.Tensor('float16', data, [fedRows, s.d])
-          : side === 'blocked-v' && kind === 'value' ? new ort.Tensor('float32', data, [fedRows / BLOCK, s.d, BLOCK])
-          : new ort.Tensor('float32', data, [fedRows, s.d]);
-      }
-    }
-  }
-  return feeds;
 }
 
 interface ChildResult {

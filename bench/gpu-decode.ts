@@ -1,0 +1,206 @@
+/**
+ * Decode on a GPU provider deep into a context: where the KV cache lives between steps decides the speed there.
+ * onnxruntime-node keeps outputs on the device only for WebGPU ('gpu-buffer'); every other output, and every input
+ * held in JavaScript memory, crosses the bus on each run. Same weights on every side (a 1.5B-shaped q4 folder, the
+ * default graph and its `--portable` twin); the cache holds random rows (a step's cost does not depend on them).
+ *
+ *   npm run bench -- gpu-decode --xkv <folder> --portable <folder> [--provider webgpu] [--depths 1024,8192,16384]
+ *                               [--steps 12] [--sides engine,host-kv,device-kv,copied-kv]
+ *
+ * Sides (each in its own process):
+ *   engine     the app's XkvDecoder on the default graph: a 512-token prefill, then greedy steps (both rates)
+ *   host-kv    the default graph at each depth: the engine's cache buffers fed whole each step (uploaded each run)
+ *   device-kv  the portable graph with every present kept on the device and fed back: per step only the token, the
+ *              mask and the logits cross (WebGPU only)
+ *   copied-kv  the portable graph with every present copied to host memory and fed back (CUDA and DirectML, any graph)
+ * Before timing, host-kv's logits at the first depth are compared with the CPU provider's on the same feeds, and
+ * device-kv's last logits with copied-kv's (the same computation, the cache in another place).
+ */
+import { join } from 'node:path';
+import * as ort from 'onnxruntime-node';
+import { readManifest } from '../electron/convert/manifest';
+import type { ProviderName } from '../electron/contract/generation';
+import { readDecoderShape, type DecoderShape } from '../electron/generate/model-files';
+import { sessionOptions } from '../electron/generate/providers';
+import { XkvDecoder } from '../electron/generate/xkv-decoder';
+import { childJson } from './child-json';
+import { feedsAt } from './xkv-feeds';
+
+const arg = (name: string, fallback: string) => {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 ? process.argv[i + 1] : fallback;
+};
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const argmax = (xs: Float32Array) => xs.reduce((best, x, i) => (x > xs[best] ? i : best), 0);
+
+type Side = 'engine' | 'host-kv' | 'device-kv' | 'copied-kv';
+
+interface SideResult {
+  side: Side;
+  provider: string;
+  loadS: number;
+  /** Median step (ms) at each depth (host-kv, device-kv, copied-kv). */
+  ms?: number[];
+  /** The last step's logits at the first depth (host-kv) or at the last depth (device-kv, copied-kv), for the checks. */
+  logits?: number[];
+  /** engine: prefill and decode tok/s. */
+  prefillTps?: number;
+  decodeTps?: number;
+}
+
+async function open(folder: string, provider: ProviderName, extra: ort.InferenceSession.SessionOptions = {}): Promise<{ session: ort.InferenceSession; shape: DecoderShape; loadS: number }> {
+  const manifest = await readManifest(folder);
+  const t = performance.now();
+  const session = await ort.InferenceSession.create(join(folder, manifest.modelFile), { ...sessionOptions(provider), ...extra });
+  return { session, shape: readDecoderShape(folder), loadS: (performance.now() - t) / 1000 };
+}
+
+/** Random values in [−0.5, 0.5), tiled from one block: filling a gigabyte value by value would take longer than the bench. */
+function randomRows(length: number): Float32Array {
+  const block = Float32Array.from({ length: 1 << 16 }, (_, i) => (Math.sin(i * 12.9898) * 43758.5453) % 0.5);
+  const out = new Float32Array(length);
+  for (let i = 0; i < length; i += block.length) out.set(block.subarray(0, Math.min(block.length, length - i)), i);
+  return out;
+}
+
+async function timeSteps(steps: number, run: () => Promise<void>): Promise<number> {
+  for (let i = 0; i < 2; i++) await run();
+  const times: number[] = [];
+  for (let i = 0; i < steps; i++) {
+    const t = performance.now();
+    await run();
+    times.push(performance.now() - t);
+  }
+  return median(times);
+}
+
+/** The default graph at each depth, its cache fed from host memory as XkvDecoder feeds it. */
+async function hostKv(folder: string, provider: ProviderName, depths: number[], steps: number): Promise<SideResult> {
+  const { session, shape, loadS } = await open(folder, provider);
+  const s = { layers: shape.layers, kvHeads: shape.kvHeads, d: shape.headDim, group: shape.heads / shape.kvHeads };
+  const rows = (Math.max(...depths) + 1) * shape.headDim;
+  const cache = Array.from({ length: shape.layers * shape.kvHeads * 2 }, () => randomRows(rows));
+  const ms: number[] = [];
+  let logits: number[] = [];
+  for (const depth of depths) {
+    const feeds = feedsAt('as written', s, cache, depth);
+    if (!logits.length) logits = Array.from((await session.run(feeds)).logits.data as Float32Array);
+    ms.push(await timeSteps(steps, async () => void (await session.run(feeds))));
+  }
+  await session.release();
+  return { side: 'host-kv', provider, loadS, ms, logits };
+}
+
+/** The portable graph stepping from each depth, its presents fed back from the device or from host memory. */
+async function portableKv(side: 'device-kv' | 'copied-kv', folder: string, provider: ProviderName, depths: number[], steps: number): Promise<SideResult> {
+  const probe = await open(folder, 'cpu');
+  const presents = probe.session.outputNames.filter((name) => name.startsWith('present.'));
+  await probe.session.release();
+  const location = side === 'device-kv' ? { preferredOutputLocation: Object.fromEntries(presents.map((name) => [name, 'gpu-buffer' as const])) } : {};
+  const { session, shape, loadS } = await open(folder, provider, location);
+  const ms: number[] = [];
+  let last: ort.Tensor | undefined;
+  for (const depth of depths) {
+    let past: Record<string, ort.Tensor> = {};
+    for (let l = 0; l < shape.layers; l++) {
+      for (const kind of ['key', 'value']) past[`past_key_values.${l}.${kind}`] = new ort.Tensor('float32', randomRows(shape.kvHeads * depth * shape.headDim), [1, shape.kvHeads, depth, shape.headDim]);
+    }
+    let held = depth;
+    const step = async () => {
+      const feeds: Record<string, ort.Tensor> = {
+        ...past,
+        input_ids: new ort.Tensor('int64', BigInt64Array.from([42n]), [1, 1]),
+        attention_mask: new ort.Tensor('int64', new BigInt64Array(held + 1).fill(1n), [1, held + 1]),
+        position_ids: new ort.Tensor('int64', BigInt64Array.from([BigInt(held)]), [1, 1]),
+      };
+      const out = await session.run(feeds);
+      const next: Record<string, ort.Tensor> = {};
+      for (const name of Object.keys(past)) {
+        if (side === 'device-kv' && held > depth) past[name].dispose(); // the previous step's present, on the device
+        next[name] = out[name.replace('past_key_values.', 'present.')];
+      }
+      past = next;
+      held++;
+      last = out.logits;
+    };
+    ms.push(await timeSteps(steps, step));
+    if (side === 'device-kv') for (const tensor of Object.values(past)) tensor.dispose();
+  }
+  await session.release();
+  return { side, provider, loadS, ms, logits: Array.from(last!.data as Float32Array) };
+}
+
+/** The app's decoder class itself: a 512-token prefill, then greedy steps. */
+async function engine(folder: string, provider: ProviderName, steps: number): Promise<SideResult> {
+  const { session, shape, loadS } = await open(folder, provider);
+  const decoder = new XkvDecoder(session, shape, { contextLength: 4096 });
+  const prompt = Array.from({ length: 512 }, (_, i) => 1000 + ((i * 7919) % 30000));
+  await decoder.forward(prompt.slice(0, 64)); // warm-up at both shapes
+  await decoder.forward([argmax(await decoder.forward([5]))]);
+  decoder.reset();
+  let t = performance.now();
+  let logits = await decoder.forward(prompt);
+  const prefillTps = prompt.length / ((performance.now() - t) / 1000);
+  logits = await decoder.forward([argmax(logits)]);
+  t = performance.now();
+  for (let i = 0; i < steps; i++) logits = await decoder.forward([argmax(logits)]);
+  const decodeTps = steps / ((performance.now() - t) / 1000);
+  await session.release();
+  return { side: 'engine', provider, loadS, prefillTps, decodeTps };
+}
+
+function relativeDifference(a: number[], b: number[]): number {
+  const scale = b.reduce((m, x) => Math.max(m, Math.abs(x)), 0);
+  return a.reduce((m, x, i) => Math.max(m, Math.abs(x - b[i])), 0) / scale;
+}
+
+async function main(): Promise<void> {
+  const provider = arg('provider', 'webgpu');
+  const depths = arg('depths', '1024,8192,16384');
+  const steps = arg('steps', '12');
+  const sides = arg('sides', 'engine,host-kv,device-kv,copied-kv').split(',') as Side[];
+  const folders = { xkv: arg('xkv', ''), portable: arg('portable', '') };
+  const runSide = (side: Side, p = provider) => childJson<SideResult>(import.meta.filename, ['--child', side, '--provider', p, '--xkv', folders.xkv, '--portable', folders.portable, '--depths', depths, '--steps', steps]);
+  const results = new Map<Side, SideResult>();
+  for (const side of sides) {
+    try {
+      results.set(side, await runSide(side));
+      console.error(`${side}: ${JSON.stringify({ ...results.get(side), logits: undefined })}`);
+    } catch (error) {
+      console.log(`${side} failed on ${provider}: ${(error as Error).message}`); // the other sides still say something
+    }
+  }
+  const d = depths.split(',');
+  console.log(`${provider}, ${folders.xkv} and its portable twin; median of ${steps} steps; model load: ${[...results.values()].map((r) => `${r.side} ${r.loadS.toFixed(1)} s`).join(', ')}`);
+  const host = results.get('host-kv');
+  if (host?.logits) {
+    const cpu = await runSide('host-kv', 'cpu');
+    const same = argmax(Float32Array.from(host.logits)) === argmax(Float32Array.from(cpu.logits!));
+    console.log(`host-kv logits against the CPU provider at ${d[0]}: largest difference ${relativeDifference(host.logits, cpu.logits!).toExponential(1)} of the largest, same top token: ${same}; CPU step ${cpu.ms!.map((x) => x.toFixed(1)).join(' / ')} ms`);
+  }
+  const device = results.get('device-kv');
+  const copied = results.get('copied-kv');
+  if (device?.logits && copied?.logits) console.log(`device-kv against copied-kv, last step: largest difference ${relativeDifference(device.logits, copied.logits).toExponential(1)} of the largest`);
+  const engineSide = results.get('engine');
+  if (engineSide) console.log(`engine (XkvDecoder): prefill 512 tokens ${engineSide.prefillTps!.toFixed(1)} tok/s, decode after it ${engineSide.decodeTps!.toFixed(1)} tok/s`);
+  const timed = sides.filter((s) => results.get(s)?.ms);
+  console.log(`| context | ${timed.map((s) => `${s} ms (tok/s)`).join(' | ')} |`);
+  console.log(`|---|${timed.map(() => '---|').join('')}`);
+  d.forEach((depth, i) => console.log(`| ${depth} | ${timed.map((s) => `${results.get(s)!.ms![i].toFixed(1)} (${(1000 / results.get(s)!.ms![i]).toFixed(1)})`).join(' | ')} |`));
+}
+
+if (import.meta.filename === process.argv[1]) {
+  if (process.argv.includes('--child')) {
+    const side = arg('child', 'host-kv') as Side;
+    const provider = arg('provider', 'webgpu') as ProviderName;
+    const depths = arg('depths', '1024').split(',').map(Number);
+    const steps = Number(arg('steps', '12'));
+    const result =
+      side === 'engine' ? await engine(arg('xkv', ''), provider, steps * 2)
+      : side === 'host-kv' ? await hostKv(arg('xkv', ''), provider, depths, steps)
+      : await portableKv(side, arg('portable', ''), provider, depths, steps);
+    console.log(JSON.stringify(result));
+  } else {
+    await main();
+  }
+}

@@ -1,0 +1,42 @@
+// One decode step's feeds for the external-cache graph (the converter's default) at a given depth, in the layout a
+// bench side holds its cache in: shared by bench/xkv-model.ts and bench/gpu-decode.ts.
+import * as ort from 'onnxruntime-node';
+import { XKV_NAMES } from '../electron/model/xkv-attention';
+
+/** Rows per block of the blocked-Vᵀ layout. */
+export const BLOCK = 256;
+export type Side = 'as written' | 'blocked-v' | 'f16-cache';
+
+export interface Shape {
+  layers: number;
+  kvHeads: number;
+  d: number;
+  group: number;
+}
+
+/** One step's feeds at `depth` in the side's layout. */
+export function feedsAt(side: Side, s: Shape, cache: (Float32Array | Uint16Array)[], depth: number): Record<string, ort.Tensor> {
+  const rows = depth + 1; // row 0 is the masked sink
+  const fedRows = side === 'blocked-v' ? Math.ceil(rows / BLOCK) * BLOCK : rows; // whole blocks, the tail masked
+  const bias = new Float32Array(fedRows).fill(-Infinity).fill(0, 1, rows);
+  const feeds: Record<string, ort.Tensor> = {
+    input_ids: new ort.Tensor('int64', BigInt64Array.from([42n]), [1, 1]),
+    [XKV_NAMES.positionIds]: new ort.Tensor('int64', BigInt64Array.from([BigInt(depth)]), [1, 1]),
+    [XKV_NAMES.pastBias]: new ort.Tensor('float32', bias, [1, fedRows]),
+    [XKV_NAMES.causalBias]: new ort.Tensor('float32', new Float32Array(s.group), [s.group, 1, 1]),
+  };
+  for (let l = 0; l < s.layers; l++) {
+    for (let h = 0; h < s.kvHeads; h++) {
+      for (const [k, kind] of (['key', 'value'] as const).entries()) {
+        const i = (l * s.kvHeads + h) * 2 + k;
+        const n = fedRows * s.d;
+        const data = cache[i].subarray(0, n);
+        feeds[XKV_NAMES.past(l, h, kind)] =
+          data instanceof Uint16Array ? new ort.Tensor('float16', data, [fedRows, s.d])
+          : side === 'blocked-v' && kind === 'value' ? new ort.Tensor('float32', data, [fedRows / BLOCK, s.d, BLOCK])
+          : new ort.Tensor('float32', data, [fedRows, s.d]);
+      }
+    }
+  }
+  return feeds;
+}
