@@ -105,3 +105,56 @@ describe('portable and older (standard graph) folders', () => {
     }, 120_000);
   }
 });
+
+/**
+ * The portable session as WebGPU with `deviceOutputs` answers: every present.* a 'gpu-buffer' tensor. Here each one
+ * is a handle to the CPU tensor it stands for; feeding a released handle throws, as a freed GPU buffer would fail.
+ */
+function deviceResidentSession(real: ort.InferenceSession) {
+  const live = new Map<object, ort.Tensor>();
+  let released = 0;
+  const run = async (feeds: Record<string, ort.Tensor>) => {
+    const plain: Record<string, ort.Tensor> = {};
+    for (const [name, tensor] of Object.entries(feeds)) {
+      if (tensor.location !== 'gpu-buffer') plain[name] = tensor;
+      else plain[name] = live.get(tensor.gpuBuffer) ?? expect.fail(`${name} was fed after its buffer was released`);
+    }
+    const out = { ...(await real.run(plain)) };
+    for (const name of Object.keys(out).filter((n) => n.startsWith('present.'))) {
+      const handle = {};
+      live.set(handle, out[name]);
+      const dispose = () => (live.delete(handle), released++);
+      out[name] = ort.Tensor.fromGpuBuffer(handle as unknown as ort.Tensor.GpuBufferType, { dataType: 'float32', dims: out[name].dims, dispose });
+    }
+    return out;
+  };
+  const session = { ...real, inputNames: real.inputNames, outputNames: real.outputNames, inputMetadata: real.inputMetadata, run } as unknown as ort.InferenceSession;
+  return { session, live: () => live.size, released: () => released };
+}
+
+describe('a cache kept on the GPU (WebGPU, portable graph)', () => {
+  it('is fed back as it is, gives the same logits, and each buffer is released once replaced', async () => {
+    const path = portable.variants[0].onnxPath;
+    const options = { prefillChunk: 7, contextLength: 96 };
+    const plain = new OrtDecoder(await ort.InferenceSession.create(path), portable.shape, options);
+    const gpu = deviceResidentSession(await ort.InferenceSession.create(path));
+    const onDevice = new OrtDecoder(gpu.session, portable.shape, options);
+    const pastCount = 2 * portable.shape.layers;
+    let [a, b] = [await plain.forward(prompt), await onDevice.forward(prompt)];
+    for (let step = 0; step < 4; step++) {
+      expect(maxDiff(b, a)).toBe(0);
+      const next = argmax(a);
+      [a, b] = [await plain.forward([next]), await onDevice.forward([next])];
+    }
+    const runs = Math.ceil(prompt.length / 7) + 4;
+    expect(gpu.live()).toBe(pastCount); // the cache in use, nothing else
+    expect(gpu.released()).toBe((runs - 1) * pastCount); // every earlier present, once
+    expect(onDevice.cacheBytes).toBe(plain.cacheBytes);
+    expect(onDevice.reuse([5, ...prompt])).toBe(0); // a cut starts over, and frees the device cache
+    expect(gpu.live()).toBe(0);
+    await onDevice.forward(prompt.slice(0, 3));
+    onDevice.dispose();
+    expect(gpu.live()).toBe(0);
+  }, 120_000);
+});
+

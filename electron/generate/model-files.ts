@@ -49,6 +49,8 @@ export interface OnnxVariant {
   /** The .onnx file plus every external-data file it references. */
   files: string[];
   bytes: number;
+  /** The graph's output names (read when the folder is validated). */
+  outputs?: string[];
 }
 
 export interface ModelFolderInfo {
@@ -124,14 +126,18 @@ export function externalDataOf(init: onnxProto.onnx.ITensorProto, onnxPath: stri
   return { location, offset: Number(entries.get('offset') ?? 0), length: Number(entries.get('length') ?? 0) };
 }
 
-/** Reads the external-data references of an .onnx file and checks each against the files on disk. */
-export function checkExternalData(onnxPath: string): string[] {
+/**
+ * Reads the external-data references of an .onnx file and checks each against the files on disk; returns them with
+ * the graph's output names.
+ */
+export function checkExternalData(onnxPath: string): { files: string[]; outputs: string[] } {
   let model: ReturnType<typeof onnxProto.onnx.ModelProto.decode>;
   try {
     model = onnxProto.onnx.ModelProto.decode(fs.readFileSync(onnxPath));
   } catch (err) {
     throw new ModelFolderError(`${onnxPath} is not a readable ONNX model (${(err as Error).message}). Re-convert the model.`);
   }
+  const outputs = (model.graph?.output ?? []).map((o) => o.name ?? '');
   const dir = path.dirname(onnxPath);
   const needed = new Map<string, number>(); // file → highest byte referenced
   for (const init of model.graph?.initializer ?? []) {
@@ -151,7 +157,7 @@ export function checkExternalData(onnxPath: string): string[] {
     }
     files.push(file);
   }
-  return files;
+  return { files, outputs };
 }
 
 export function listVariants(dir: string, validate: boolean): OnnxVariant[] {
@@ -161,9 +167,9 @@ export function listVariants(dir: string, validate: boolean): OnnxVariant[] {
   for (const [dtype, suffix] of Object.entries(DTYPE_SUFFIX)) {
     const onnxPath = path.join(onnxDir, `model${suffix}.onnx`);
     if (!fs.existsSync(onnxPath)) continue;
-    const data = validate ? checkExternalData(onnxPath) : [];
-    const files = [onnxPath, ...data];
-    variants.push({ dtype, onnxPath, files, bytes: files.reduce((sum, f) => sum + fs.statSync(f).size, 0) });
+    const checked = validate ? checkExternalData(onnxPath) : undefined;
+    const files = [onnxPath, ...(checked?.files ?? [])];
+    variants.push({ dtype, onnxPath, files, bytes: files.reduce((sum, f) => sum + fs.statSync(f).size, 0), outputs: checked?.outputs });
   }
   if (variants.length === 0) throw new ModelFolderError(`No model*.onnx in ${onnxDir}. Convert the checkpoint first (distillery convert).`);
   return variants;

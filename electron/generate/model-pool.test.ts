@@ -2,9 +2,11 @@
 // and unloads of one model apply in the order they were asked.
 import { beforeAll, describe, expect, it } from 'vitest';
 import * as ort from 'onnxruntime-node';
+import { inspectModelFolder } from './model-files';
 import { ModelPool } from './model-pool';
 import type { SessionFactory } from './providers';
 import { scriptedOnnxModel } from '../testing/model-folders';
+import { fusedModel, makeTinyModel } from '../testing/fixtures';
 
 let dir: string;
 
@@ -196,3 +198,27 @@ describe('ModelPool queue', () => {
     await pool.unload('b');
   });
 });
+
+describe('where the KV cache lives', () => {
+  it('WebGPU is asked to keep a growing graph\'s presents on the GPU; the default graph\'s cache is the engine\'s', async () => {
+    const { hfDir } = await makeTinyModel({ arch: 'qwen2', seed: 11 });
+    const portableDir = (await fusedModel(hfDir, { dtype: 'fp32', portable: true })).onnxDir;
+    const defaultDir = (await fusedModel(hfDir, { dtype: 'fp32' })).onnxDir;
+    const asked: { provider: unknown; onDevice: string[] }[] = [];
+    const factory: SessionFactory = async (onnxPath, options) => {
+      asked.push({ provider: options.executionProviders?.[0], onDevice: Object.keys(options.preferredOutputLocation ?? {}) });
+      return ort.InferenceSession.create(onnxPath, { ...options, executionProviders: ['cpu'], preferredOutputLocation: undefined }); // no GPU here
+    };
+    const pool = new ModelPool({ sessionFactory: factory });
+    await pool.load({ modelId: 'portable', dir: portableDir, provider: 'webgpu', contextLength: 256 });
+    await pool.load({ modelId: 'default', dir: defaultDir, provider: 'webgpu', contextLength: 256 });
+    await pool.load({ modelId: 'portable on cpu', dir: portableDir, provider: 'cpu', contextLength: 256 });
+    const { layers } = inspectModelFolder(portableDir).shape;
+    expect(asked.map((a) => a.provider)).toEqual(['webgpu', 'webgpu', 'cpu']);
+    expect(asked[0].onDevice.sort()).toEqual(Array.from({ length: layers }, (_, i) => [`present.${i}.key`, `present.${i}.value`]).flat().sort());
+    expect(asked[1].onDevice).toEqual([]);
+    expect(asked[2].onDevice).toEqual([]);
+    for (const m of pool.list()) await pool.unload(m.modelId);
+  }, 240_000);
+});
+

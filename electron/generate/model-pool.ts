@@ -130,7 +130,9 @@ export class ModelPool {
       throw new ModelLoadError('insufficient_memory', refusalMessage(folder.name, estimate, contextLength));
     }
     const tokenizer = await loadModelTokenizer(folder.dir, folder.eosIds);
-    const choice = await createSessionWithFallback(variant.onnxPath, request.provider, { factory: this.options.sessionFactory, threads: request.threads });
+    // a growing graph's cache can stay on the GPU where the provider allows it (WebGPU; see sessionOptions)
+    const deviceOutputs = (variant.outputs ?? []).filter((name) => name.startsWith('present.'));
+    const choice = await createSessionWithFallback(variant.onnxPath, request.provider, { factory: this.options.sessionFactory, threads: request.threads, deviceOutputs });
     const turn = () => this.turns.take(request.modelId);
     const decoder = await decoderOrRelease(choice.session, folder.shape, { prefillChunk: request.prefillChunk, contextLength, turn });
     const info: LoadedModelInfo = {

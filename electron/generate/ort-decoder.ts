@@ -7,6 +7,8 @@
  * converter 1.2) use it; the converter's default graph keeps the cache in the engine's buffers (xkv-decoder.ts).
  * A preallocated past bound as the present too would not help here: onnxruntime-node copies every fetched output
  * back into a fresh JavaScript buffer, so a cache of the loaded context length would be copied on every token.
+ * On WebGPU the presents can stay on the GPU (sessionOptions' `deviceOutputs`): they come back as 'gpu-buffer'
+ * tensors, are fed back as they are, and each is released as soon as the next step has replaced it.
  * The prompt is prefilled in chunks, so logits stay [1, chunk, vocab] at most (the fused graph returns one row).
  * The decoder remembers the tokens its cache holds: `reuse()` keeps the prompt when the next one extends it.
  */
@@ -85,14 +87,15 @@ export class OrtDecoder implements DecoderModel {
     return this.tokens.length;
   }
 
-  /** Bytes the cache holds now. */
+  /** Bytes the cache holds now (in JavaScript or GPU memory). */
   get cacheBytes(): number {
     let total = 0;
-    for (const t of this.past.values()) total += (t.data as Float32Array | Uint16Array).byteLength;
+    for (const t of this.past.values()) total += t.size * (this.kvType === 'float16' ? 2 : 4);
     return total;
   }
 
   reset(): void {
+    this.releaseDevicePast();
     this.tokens = [];
     const { kvHeads, headDim } = this.shape;
     this.past = new Map();
@@ -106,6 +109,7 @@ export class OrtDecoder implements DecoderModel {
 
   /** Drops the cache buffers (the model is being unloaded). */
   dispose(): void {
+    this.releaseDevicePast();
     this.past = new Map();
     this.tokens = [];
   }
@@ -121,6 +125,11 @@ export class OrtDecoder implements DecoderModel {
 
   forward(ids: number[], signal?: AbortSignal): Promise<Float32Array> {
     return forwardInChunks(ids, { held: this.tokens.length, contextLength: this.contextLength, chunkAt: this.chunkAt, signal, turn: this.turn }, (part) => this.runChunk(part));
+  }
+
+  /** GPU memory is not the garbage collector's: a cache kept there is released as soon as it is replaced or dropped. */
+  private releaseDevicePast(): void {
+    for (const tensor of this.past.values()) releaseOnDevice(tensor);
   }
 
   /** [1, total] ones, without allocating and filling the whole context's mask on every decoded token. */
@@ -148,6 +157,7 @@ export class OrtDecoder implements DecoderModel {
     for (const name of this.past.keys()) {
       const present = out[presentOf(name)];
       if (!present) throw new Error(`The model did not return ${presentOf(name)}: re-convert it.`);
+      releaseOnDevice(this.past.get(name));
       this.past.set(name, present);
     }
     this.tokensRun += seq;
@@ -181,6 +191,10 @@ export async function forwardInChunks(
     start = end;
   }
   return logits;
+}
+
+function releaseOnDevice(tensor: ort.Tensor | undefined): void {
+  if (tensor?.location === 'gpu-buffer') tensor.dispose();
 }
 
 const presentOf = (pastName: string) => pastName.replace('past_key_values.', 'present.');

@@ -69,4 +69,11 @@ describe('sessionOptions', () => {
     expect(sessionOptions('cuda')).toMatchObject({ executionProviders: ['cuda'], enableMemPattern: false });
     expect(sessionOptions('cuda')).not.toHaveProperty('intraOpNumThreads');
   });
+
+  it('keeps the named outputs on the GPU with WebGPU only (the binding copies every other provider\'s outputs back)', () => {
+    const presents = ['present.0.key', 'present.0.value'];
+    expect(sessionOptions('webgpu', undefined, presents).preferredOutputLocation).toEqual({ 'present.0.key': 'gpu-buffer', 'present.0.value': 'gpu-buffer' });
+    for (const provider of ['cuda', 'dml', 'cpu'] as const) expect(sessionOptions(provider, undefined, presents)).not.toHaveProperty('preferredOutputLocation');
+    expect(sessionOptions('webgpu')).not.toHaveProperty('preferredOutputLocation'); // logits always come back
+  });
 });

@@ -94,7 +94,13 @@ export type SessionFactory = (
 
 const defaultFactory: SessionFactory = (onnxPath, options) => ort.InferenceSession.create(onnxPath, options);
 
-export function sessionOptions(provider: ProviderName, threads?: number): ort.InferenceSession.SessionOptions {
+/**
+ * `deviceOutputs`: outputs to leave on the GPU (a growing graph's present.*): only WebGPU can (onnxruntime-node
+ * copies every other provider's outputs back to JavaScript memory). Fed back as the next step's past, the cache then
+ * never crosses the bus (bench/gpu-decode.ts: 12× faster steps at 1k tokens on an H200 than the same graph with the
+ * cache copied back). Logits and every other output come back to JavaScript memory on every provider.
+ */
+export function sessionOptions(provider: ProviderName, threads?: number, deviceOutputs: readonly string[] = []): ort.InferenceSession.SessionOptions {
   return {
     executionProviders: [provider],
     // undefined leaves ORT's default: one thread per physical core
@@ -104,7 +110,7 @@ export function sessionOptions(provider: ProviderName, threads?: number): ort.In
     // step, so no pattern is ever reused and each step kept one more (~48 KB a step for the 1.5B over one 3,000-step
     // run: about 1.4 GB over a 30,000-token thought; bench/decode-memory.ts prints the test-sized model's growth)
     enableMemPattern: false,
-    // keep logits and KV cache in JS memory (the only location every provider supports)
+    ...(provider === 'webgpu' && deviceOutputs.length ? { preferredOutputLocation: Object.fromEntries(deviceOutputs.map((name) => [name, 'gpu-buffer' as const])) } : {}),
     logSeverityLevel: 3,
   };
 }
@@ -113,7 +119,7 @@ export function sessionOptions(provider: ProviderName, threads?: number): ort.In
 export async function createSessionWithFallback(
   onnxPath: string,
   requested: string | undefined,
-  options: { allowWebgpuAuto?: boolean; factory?: SessionFactory; available?: ProviderAvailability[]; threads?: number } = {},
+  options: { allowWebgpuAuto?: boolean; factory?: SessionFactory; available?: ProviderAvailability[]; threads?: number; deviceOutputs?: readonly string[] } = {},
 ): Promise<SessionChoice> {
   const available = options.available ?? describeProviders(ort.listSupportedBackends());
   const plan = planProviders(requested, available, { allowWebgpuAuto: options.allowWebgpuAuto });
@@ -121,7 +127,7 @@ export async function createSessionWithFallback(
   const fallbacks = [...plan.skipped];
   for (const provider of plan.order) {
     try {
-      const session = await factory(onnxPath, sessionOptions(provider, options.threads));
+      const session = await factory(onnxPath, sessionOptions(provider, options.threads, options.deviceOutputs));
       return { session, provider, fallbacks };
     } catch (err) {
       const message = (err as Error).message.split('\n')[0];
