@@ -5,10 +5,11 @@
  * default graph and its `--portable` twin); the cache holds random rows (a step's cost does not depend on them).
  *
  *   npm run bench -- gpu-decode --xkv <folder> --portable <folder> [--provider webgpu] [--depths 1024,8192,16384]
- *                               [--steps 12] [--sides engine,host-kv,device-kv,copied-kv]
+ *                               [--steps 12] [--sides engine,engine-portable,host-kv,device-kv,copied-kv]
  *
  * Sides (each in its own process):
- *   engine     the app's XkvDecoder on the default graph: a 512-token prefill, then greedy steps (both rates)
+ *   engine     the app's path on the default graph (XkvDecoder): a 1,024-token prefill, then greedy steps (both rates)
+ *   engine-portable  the same on the portable graph (OrtDecoder, presents kept on the device where the provider can)
  *   host-kv    the default graph at each depth: the engine's cache buffers fed whole each step (uploaded each run)
  *   device-kv  the portable graph with every present kept on the device and fed back: per step only the token, the
  *              mask and the logits cross (WebGPU only)
@@ -20,9 +21,12 @@ import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { readManifest } from '../electron/convert/manifest';
 import type { ProviderName } from '../electron/contract/generation';
-import { readDecoderShape, type DecoderShape } from '../electron/generate/model-files';
-import { sessionOptions } from '../electron/generate/providers';
+import { inspectModelFolder, readDecoderShape, type DecoderShape } from '../electron/generate/model-files';
+import { OrtDecoder } from '../electron/generate/ort-decoder';
+import { createSessionWithFallback, sessionOptions } from '../electron/generate/providers';
+import { argmax } from '../electron/generate/sampler';
 import { XkvDecoder } from '../electron/generate/xkv-decoder';
+import { XKV_NAMES } from '../electron/model/xkv-attention';
 import { childJson } from './child-json';
 import { feedsAt } from './xkv-feeds';
 
@@ -31,9 +35,8 @@ const arg = (name: string, fallback: string) => {
   return i >= 0 ? process.argv[i + 1] : fallback;
 };
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-const argmax = (xs: Float32Array) => xs.reduce((best, x, i) => (x > xs[best] ? i : best), 0);
 
-type Side = 'engine' | 'host-kv' | 'device-kv' | 'copied-kv';
+type Side = 'engine' | 'engine-portable' | 'host-kv' | 'device-kv' | 'copied-kv';
 
 interface SideResult {
   side: Side;
@@ -43,7 +46,7 @@ interface SideResult {
   ms?: number[];
   /** The last step's logits at the first depth (host-kv) or at the last depth (device-kv, copied-kv), for the checks. */
   logits?: number[];
-  /** engine: prefill and decode tok/s. */
+  /** engine, engine-portable: prefill and decode tok/s. */
   prefillTps?: number;
   decodeTps?: number;
 }
@@ -130,12 +133,22 @@ async function portableKv(side: 'device-kv' | 'copied-kv', folder: string, provi
   return { side, provider, loadS, ms, logits: Array.from(last!.data as Float32Array) };
 }
 
-/** The app's decoder class itself: a 512-token prefill, then greedy steps. */
-async function engine(folder: string, provider: ProviderName, steps: number): Promise<SideResult> {
-  const { session, shape, loadS } = await open(folder, provider);
-  const decoder = new XkvDecoder(session, shape, { contextLength: 4096 });
-  const prompt = Array.from({ length: 512 }, (_, i) => 1000 + ((i * 7919) % 30000));
-  await decoder.forward(prompt.slice(0, 64)); // warm-up at both shapes
+/**
+ * The app's own path: the folder inspected, the session made as the model pool makes it (presents on the device
+ * where the provider can keep them), the decoder class the graph calls for; a 1,024-token prefill, then greedy steps.
+ */
+async function engine(side: 'engine' | 'engine-portable', folder: string, provider: ProviderName, steps: number): Promise<SideResult> {
+  const info = inspectModelFolder(folder);
+  const variant = info.variants[0];
+  const t0 = performance.now();
+  const deviceOutputs = (variant.outputs ?? []).filter((name) => name.startsWith('present.'));
+  const { session, provider: used } = await createSessionWithFallback(variant.onnxPath, provider, { deviceOutputs });
+  if (used !== provider) throw new Error(`${provider} did not start (ran on ${used})`);
+  const loadS = (performance.now() - t0) / 1000;
+  const options = { contextLength: 4096 };
+  const decoder = session.inputNames.includes(XKV_NAMES.past(0, 0, 'key')) ? new XkvDecoder(session, info.shape, options) : new OrtDecoder(session, info.shape, options);
+  const prompt = Array.from({ length: 1024 }, (_, i) => 1000 + ((i * 7919) % 30000));
+  await decoder.forward(prompt.slice(0, 300)); // warm-up at the prefill and decode shapes
   await decoder.forward([argmax(await decoder.forward([5]))]);
   decoder.reset();
   let t = performance.now();
@@ -145,8 +158,9 @@ async function engine(folder: string, provider: ProviderName, steps: number): Pr
   t = performance.now();
   for (let i = 0; i < steps; i++) logits = await decoder.forward([argmax(logits)]);
   const decodeTps = steps / ((performance.now() - t) / 1000);
+  decoder.dispose();
   await session.release();
-  return { side: 'engine', provider, loadS, prefillTps, decodeTps };
+  return { side, provider, loadS, prefillTps, decodeTps };
 }
 
 function relativeDifference(a: number[], b: number[]): number {
@@ -158,7 +172,7 @@ async function main(): Promise<void> {
   const provider = arg('provider', 'webgpu');
   const depths = arg('depths', '1024,8192,16384');
   const steps = arg('steps', '12');
-  const sides = arg('sides', 'engine,host-kv,device-kv,copied-kv').split(',') as Side[];
+  const sides = arg('sides', 'engine,engine-portable,host-kv,device-kv,copied-kv').split(',') as Side[];
   const folders = { xkv: arg('xkv', ''), portable: arg('portable', '') };
   const runSide = (side: Side, p = provider) => childJson<SideResult>(import.meta.filename, ['--child', side, '--provider', p, '--xkv', folders.xkv, '--portable', folders.portable, '--depths', depths, '--steps', steps]);
   const results = new Map<Side, SideResult>();
@@ -181,9 +195,12 @@ async function main(): Promise<void> {
   const device = results.get('device-kv');
   const copied = results.get('copied-kv');
   if (device?.logits && copied?.logits) console.log(`device-kv against copied-kv, last step: largest difference ${relativeDifference(device.logits, copied.logits).toExponential(1)} of the largest`);
-  const engineSide = results.get('engine');
-  if (engineSide) console.log(`engine (XkvDecoder): prefill 512 tokens ${engineSide.prefillTps!.toFixed(1)} tok/s, decode after it ${engineSide.decodeTps!.toFixed(1)} tok/s`);
+  for (const side of ['engine', 'engine-portable'] as const) {
+    const r = results.get(side);
+    if (r) console.log(`${side} (${side === 'engine' ? 'default graph, XkvDecoder' : 'portable graph, OrtDecoder'}): prefill 1,024 tokens ${r.prefillTps!.toFixed(1)} tok/s, decode after it ${r.decodeTps!.toFixed(1)} tok/s`);
+  }
   const timed = sides.filter((s) => results.get(s)?.ms);
+  if (!timed.length) return;
   console.log(`| context | ${timed.map((s) => `${s} ms (tok/s)`).join(' | ')} |`);
   console.log(`|---|${timed.map(() => '---|').join('')}`);
   d.forEach((depth, i) => console.log(`| ${depth} | ${timed.map((s) => `${results.get(s)!.ms![i].toFixed(1)} (${(1000 / results.get(s)!.ms![i]).toFixed(1)})`).join(' | ')} |`));
@@ -196,7 +213,8 @@ if (import.meta.filename === process.argv[1]) {
     const depths = arg('depths', '1024').split(',').map(Number);
     const steps = Number(arg('steps', '12'));
     const result =
-      side === 'engine' ? await engine(arg('xkv', ''), provider, steps * 2)
+      side === 'engine' ? await engine(side, arg('xkv', ''), provider, steps * 2)
+      : side === 'engine-portable' ? await engine(side, arg('portable', ''), provider, steps * 2)
       : side === 'host-kv' ? await hostKv(arg('xkv', ''), provider, depths, steps)
       : await portableKv(side, arg('portable', ''), provider, depths, steps);
     console.log(JSON.stringify(result));

@@ -106,6 +106,7 @@ test('convert to q4 from the UI: the bar fills, the model appears in the list, l
   await card.getByRole('textbox', { name: 'Converted model name' }).fill('Scripted q4');
   await card.getByText('Advanced').click();
   await expect(card.getByRole('combobox', { name: 'Block size' })).toHaveValue('32');
+  await expect(card.getByRole('checkbox', { name: /Portable graph/ })).not.toBeChecked(); // the CPU's graph by default
   await card.getByRole('button', { name: 'Convert', exact: true }).click();
 
   const job = card.getByTestId('convert-job').first();

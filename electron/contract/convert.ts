@@ -58,7 +58,7 @@ export const StartConvertInput = z
     quantizeEmbeddings: z.boolean().optional(),
     /** int4 only: lm_head as 4-bit (default true) or fp16. */
     quantizeLmHead: z.boolean().optional(),
-    /** The graph other runtimes (transformers.js) load too; its KV cache is slower in Distillery (default false). */
+    /** The graph other runtimes (transformers.js) load too: its KV cache stays on the GPU with WebGPU (10× faster there), slower on the CPU at long contexts (default false). */
     portable: z.boolean().optional(),
     /** Add the result to the model list when it is done (default true). */
     register: z.boolean().default(true),

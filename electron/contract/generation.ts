@@ -34,6 +34,8 @@ export const LoadedModelInfo = z.object({
   threads: z.number().int().optional(),
   /** Better providers that were skipped or failed, with why and how to fix it. */
   fallbacks: z.array(ProviderFallback),
+  /** How to make this model run faster on this provider, when the folder's graph is the slow one for it. */
+  advice: z.string().optional(),
   estimate: MemoryEstimate,
   loadMs: z.number(),
 });

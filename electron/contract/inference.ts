@@ -13,7 +13,7 @@ const Id = z.string().min(1).max(200);
 export const ProviderChoice = z.enum(['auto', ...ProviderName.options]);
 
 /** A model that is loaded in the engine: what actually runs (the engine's LoadedModelInfo, summarised). */
-export const LoadedModel = LoadedModelInfo.pick({ modelId: true, provider: true, dtype: true, contextLength: true, fallbacks: true, loadMs: true }).extend({
+export const LoadedModel = LoadedModelInfo.pick({ modelId: true, provider: true, dtype: true, contextLength: true, fallbacks: true, advice: true, loadMs: true }).extend({
   estimatedBytes: z.number(),
 });
 export type LoadedModel = z.infer<typeof LoadedModel>;

@@ -143,6 +143,7 @@ export class ModelPool {
       contextLength,
       threads: request.threads,
       fallbacks: choice.fallbacks,
+      ...(choice.provider === 'webgpu' && decoder instanceof XkvDecoder ? { advice: WEBGPU_EXTERNAL_CACHE } : {}),
       estimate,
       loadMs: Math.round(performance.now() - started),
     };
@@ -201,6 +202,16 @@ export class ModelPool {
     });
   }
 }
+
+/**
+ * The converter's default graph feeds the engine's KV cache in from JavaScript memory on every step: on the CPU that
+ * is reading in place, on WebGPU a copy of the whole cache to the GPU. The portable graph's cache stays on the GPU
+ * there (sessionOptions' deviceOutputs). Figures: `npm run bench -- gpu-decode` on an H200 (README, GPU).
+ */
+export const WEBGPU_EXTERNAL_CACHE =
+  "On WebGPU this folder's graph copies its whole KV cache to the GPU on every token (about 9 tokens/s for a 1.5B after " +
+  '1,000 tokens on an H200, against 93 with the cache kept on the GPU). Convert the model again with the portable graph ' +
+  '(Models → Convert → "Portable graph", or `distillery convert --portable`) to run it fast on WebGPU.';
 
 /** The session is not in the pool yet: if it is not a usable decoder, nobody else would ever release it. */
 /** The converter's graph keeps its cache in the engine's buffers (XkvDecoder); other folders grow it (OrtDecoder). */

@@ -175,6 +175,7 @@ export function modelsRegistry(ctx: ServiceContext) {
       dtype: info.dtype,
       contextLength: info.contextLength,
       fallbacks: info.fallbacks,
+      ...(info.advice ? { advice: info.advice } : {}),
       estimatedBytes: info.estimate.totalBytes,
       loadMs: info.loadMs,
     };

@@ -22,6 +22,8 @@ describe('convert form', () => {
     expect(StartConvertInput.safeParse(q4).success).toBe(true);
     expect(toStartConvertInput({ ...tuned, dtype: 'fp16', outDir: '/out' })).toEqual({ hfDir: '/ckpt', dtype: 'fp16', name: 'Mine', outDir: '/out' });
     expect(toStartConvertInput({ ...DEFAULT_CONVERT_FORM, hfDir: '/c' })).toEqual({ hfDir: '/c', dtype: 'q4' });
+    // the portable graph is a choice for any dtype (WebGPU keeps its cache on the GPU)
+    expect(toStartConvertInput({ ...DEFAULT_CONVERT_FORM, hfDir: '/c', dtype: 'fp16', portable: true })).toEqual({ hfDir: '/c', dtype: 'fp16', portable: true });
   });
 
   it('offers every dtype, q4 first and recommended on CPU, each with a one-line note', () => {

@@ -22,6 +22,8 @@ export interface ConvertForm {
   asymmetric: boolean;
   accuracyLevel: number;
   quantizeEmbeddings: boolean;
+  /** The GroupQueryAttention graph: its cache stays on the GPU with WebGPU; slower on the CPU at long contexts. */
+  portable: boolean;
 }
 
 /** The converter's defaults: block 32, symmetric, accuracy level 4, fp16 embeddings. */
@@ -34,6 +36,7 @@ export const DEFAULT_CONVERT_FORM: ConvertForm = {
   asymmetric: false,
   accuracyLevel: 4,
   quantizeEmbeddings: false,
+  portable: false,
 };
 
 export const BLOCK_SIZES = [16, 32, 64, 128, 256] as const;
@@ -69,6 +72,7 @@ export function toStartConvertInput(form: ConvertForm): StartConvertInput {
   const input: StartConvertInput = { hfDir: form.hfDir.trim(), dtype: form.dtype };
   if (form.outDir.trim()) input.outDir = form.outDir.trim();
   if (form.name.trim()) input.name = form.name.trim();
+  if (form.portable) input.portable = true;
   if (isQuantized(form.dtype)) {
     if (form.blockSize !== DEFAULT_CONVERT_FORM.blockSize) input.blockSize = form.blockSize;
     if (form.asymmetric) input.asymmetric = true;

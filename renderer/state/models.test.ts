@@ -31,6 +31,7 @@ describe('models', () => {
     expect(runningLabel(loaded)).toBe('cpu · q4');
     expect(runningLabel(undefined)).toBeUndefined();
     expect(fallbackNotes(loaded)).toEqual(['cuda not used: The CUDA provider libraries are not installed.']);
+    expect(fallbackNotes({ ...loaded, advice: 'Convert it again.' })).toEqual(['cuda not used: The CUDA provider libraries are not installed.', 'Convert it again.']);
   });
 
   it('applies load and unload results to the list', () => {

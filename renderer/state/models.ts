@@ -15,9 +15,10 @@ export function runningLabel(loaded: LoadedModel | undefined): string | undefine
   return loaded ? `${loaded.provider} · ${loaded.dtype}` : undefined;
 }
 
-/** One sentence per better provider that was skipped, as the engine words it: "cuda skipped: … ". */
+/** One sentence per better provider that was skipped, as the engine words it ("cuda not used: …"), then its advice. */
 export function fallbackNotes(loaded: LoadedModel | undefined): string[] {
-  return (loaded?.fallbacks ?? []).map((f) => `${f.provider} not used: ${f.reason}`);
+  const skipped = (loaded?.fallbacks ?? []).map((f) => `${f.provider} not used: ${f.reason}`);
+  return loaded?.advice ? [...skipped, loaded.advice] : skipped;
 }
 
 /** Puts a load result into the list. */

@@ -57,7 +57,7 @@ export const runCommand: CliCommand = (program) => {
           const result = await call.result;
           printer.end();
           const { model: loaded, ...rest } = result;
-          if (options.json) process.stdout.write(`${JSON.stringify({ reasoning: rest.reasoning, answer: rest.answer, stats: rest.stats, fallbacks: loaded.fallbacks }, null, 2)}\n`);
+          if (options.json) process.stdout.write(`${JSON.stringify({ reasoning: rest.reasoning, answer: rest.answer, stats: rest.stats, fallbacks: loaded.fallbacks, advice: loaded.advice }, null, 2)}\n`);
           else process.stderr.write(formatStats(result));
         } catch (error) {
           printer.end();
@@ -79,5 +79,6 @@ export function formatStats(result: GenerationOutput): string {
       (s.finishReason === 'stop' ? '' : ` (${s.finishReason === 'length' ? 'token limit reached' : 'stopped'})`),
   ];
   for (const f of result.model.fallbacks) lines.push(`note: ${f.reason}`);
+  if (result.model.advice) lines.push(`note: ${result.model.advice}`);
   return `${lines.join('\n')}\n`;
 }

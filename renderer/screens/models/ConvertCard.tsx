@@ -52,6 +52,10 @@ function AdvancedSettings({ form, update }: { form: ConvertForm; update(patch: P
           <input type="checkbox" checked={form.quantizeEmbeddings} disabled={!quantized} onChange={(e) => update({ quantizeEmbeddings: e.target.checked })} />
           Quantize the embeddings too (smaller; fp16 by default)
         </label>
+        <label className="convert-check">
+          <input type="checkbox" checked={form.portable} onChange={(e) => update({ portable: e.target.checked })} />
+          Portable graph (for WebGPU: its KV cache stays on the GPU, about 10× faster there; slower on the CPU at long contexts; transformers.js loads it too)
+        </label>
       </div>
       {!quantized && <p className="muted convert-note">Block size, accuracy level, asymmetric and embeddings apply to q4 and q4f16.</p>}
     </details>
