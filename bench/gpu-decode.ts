@@ -174,6 +174,7 @@ async function main(): Promise<void> {
   const steps = arg('steps', '12');
   const sides = arg('sides', 'engine,engine-portable,host-kv,device-kv,copied-kv').split(',') as Side[];
   const folders = { xkv: arg('xkv', ''), portable: arg('portable', '') };
+  if (!folders.xkv || !folders.portable) throw new Error('Pass --xkv <a converted folder> and --portable <the same checkpoint converted with `distillery convert --portable`>.');
   const runSide = (side: Side, p = provider) => childJson<SideResult>(import.meta.filename, ['--child', side, '--provider', p, '--xkv', folders.xkv, '--portable', folders.portable, '--depths', depths, '--steps', steps]);
   const results = new Map<Side, SideResult>();
   for (const side of sides) {

@@ -3,7 +3,7 @@
  * Each benchmark prints its own figures and the ratio against the baseline it measures in the same run.
  *
  *   npm run bench                     # all of them
- *   npm run bench -- generate         # only the named ones (blocks, compare, convert, decode, generate, train, train-sample, traces, ui-long-trace, xkv-attention, xkv-model)
+ *   npm run bench -- generate         # only the named ones (blocks, compare, convert, decode, generate, train, train-sample, traces, ui-long-trace, xkv-attention, xkv-model; gpu-decode only when named)
  *   npm run bench -- decode --reps 3  # other arguments go to the benchmarks
  *   npm run bench -- synth <folder>   # write the decode benchmark's synthetic 1.5B checkpoint, nothing else
  */
@@ -14,20 +14,23 @@ import { fileURLToPath } from 'node:url';
 
 const benchDir = dirname(fileURLToPath(import.meta.url));
 const all = ['blocks', 'compare', 'convert', 'decode', 'generate', 'train', 'train-sample', 'traces', 'ui-long-trace', 'finetune-chat', 'xkv-attention', 'xkv-model'];
+/** Run only when named: they need what a plain run lacks (gpu-decode: a GPU and two converted folders). */
+const onDemand = ['gpu-decode'];
 const args = process.argv.slice(2);
 const run = (file: string, rest: string[]) => spawnSync(process.execPath, ['--import', 'tsx', join(benchDir, file), ...rest], { stdio: 'inherit' });
 
 if (args[0] === 'synth') {
   process.exit(run('synth.ts', args.slice(1)).status ?? 1);
 }
-const named = args.filter((a) => all.includes(a));
-const rest = args.filter((a) => !all.includes(a));
+const known = [...all, ...onDemand];
+const named = args.filter((a) => known.includes(a));
+const rest = args.filter((a) => !known.includes(a));
 const unknown = rest.filter((a, i) => !a.startsWith('-') && !rest[i - 1]?.startsWith('--'));
 const selected = named.length ? named : all;
 
 let failed = 0;
 for (const name of unknown) {
-  console.error(`bench: no benchmark named '${name}' (have: ${all.join(', ')}, synth)`);
+  console.error(`bench: no benchmark named '${name}' (have: ${known.join(', ')}, synth)`);
   failed++;
 }
 for (const name of failed ? [] : selected) {
