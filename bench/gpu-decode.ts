@@ -27,6 +27,7 @@ import { createSessionWithFallback, sessionOptions } from '../electron/generate/
 import { argmax } from '../electron/generate/sampler';
 import { XkvDecoder } from '../electron/generate/xkv-decoder';
 import { XKV_NAMES } from '../electron/model/xkv-attention';
+import { f16ToF32Array, f32ToF16Array } from '../electron/util/float16';
 import { childJson } from './child-json';
 import { feedsAt } from './xkv-feeds';
 
@@ -101,12 +102,17 @@ async function portableKv(side: 'device-kv' | 'copied-kv', folder: string, provi
   await probe.session.release();
   const location = side === 'device-kv' ? { preferredOutputLocation: Object.fromEntries(presents.map((name) => [name, 'gpu-buffer' as const])) } : {};
   const { session, shape, loadS } = await open(folder, provider, location);
+  const half = session.inputMetadata.some((m) => m.name === 'past_key_values.0.key' && m.isTensor && m.type === 'float16');
+  const cacheTensor = (dims: number[]) => {
+    const values = randomRows(dims.reduce((a, b) => a * b, 1));
+    return half ? new ort.Tensor('float16', f32ToF16Array(values), dims) : new ort.Tensor('float32', values, dims);
+  };
   const ms: number[] = [];
   let last: ort.Tensor | undefined;
   for (const depth of depths) {
     let past: Record<string, ort.Tensor> = {};
     for (let l = 0; l < shape.layers; l++) {
-      for (const kind of ['key', 'value']) past[`past_key_values.${l}.${kind}`] = new ort.Tensor('float32', randomRows(shape.kvHeads * depth * shape.headDim), [1, shape.kvHeads, depth, shape.headDim]);
+      for (const kind of ['key', 'value']) past[`past_key_values.${l}.${kind}`] = cacheTensor([1, shape.kvHeads, depth, shape.headDim]);
     }
     let held = depth;
     const step = async () => {
@@ -130,7 +136,8 @@ async function portableKv(side: 'device-kv' | 'copied-kv', folder: string, provi
     if (side === 'device-kv') for (const tensor of Object.values(past)) tensor.dispose();
   }
   await session.release();
-  return { side, provider, loadS, ms, logits: Array.from(last!.data as Float32Array) };
+  const data = last!.data as Float32Array | Uint16Array;
+  return { side, provider, loadS, ms, logits: Array.from(data instanceof Uint16Array ? f16ToF32Array(data) : data) };
 }
 
 /**
