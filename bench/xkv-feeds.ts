@@ -1,11 +1,14 @@
 // One decode step's feeds for the external-cache graph (the converter's default) at a given depth, in the layout a
 // bench side holds its cache in: shared by bench/xkv-model.ts and bench/gpu-decode.ts.
 import * as ort from 'onnxruntime-node';
-import { XKV_NAMES } from '../electron/model/xkv-attention';
+import { VALUE_BLOCK, XKV_NAMES } from '../electron/model/xkv-attention';
+
+/** Whether a session's graph reads its cached values as Vᵀ blocks (converter 1.3+) rather than rows. */
+export const readsBlockedValues = (session: ort.InferenceSession) =>
+  session.inputMetadata.some((m) => m.name === XKV_NAMES.past(0, 0, 'value') && m.isTensor && m.shape.length === 3);
 
 /** Rows per block of the blocked-Vᵀ layout. */
-export const BLOCK = 256;
-export type Side = 'as written' | 'blocked-v' | 'f16-cache';
+export const BLOCK = VALUE_BLOCK;
 
 export interface Shape {
   layers: number;
@@ -14,10 +17,10 @@ export interface Shape {
   group: number;
 }
 
-/** One step's feeds at `depth` in the side's layout. */
-export function feedsAt(side: Side, s: Shape, cache: (Float32Array | Uint16Array)[], depth: number): Record<string, ort.Tensor> {
+/** One step's feeds at `depth`, the values as Vᵀ blocks (`blocked`, converter 1.3+) or as rows. */
+export function feedsAt(blocked: boolean, s: Shape, cache: (Float32Array | Uint16Array)[], depth: number): Record<string, ort.Tensor> {
   const rows = depth + 1; // row 0 is the masked sink
-  const fedRows = side === 'blocked-v' ? Math.ceil(rows / BLOCK) * BLOCK : rows; // whole blocks, the tail masked
+  const fedRows = blocked ? Math.ceil(rows / BLOCK) * BLOCK : rows; // whole blocks, the tail masked
   const bias = new Float32Array(fedRows).fill(-Infinity).fill(0, 1, rows);
   const feeds: Record<string, ort.Tensor> = {
     input_ids: new ort.Tensor('int64', BigInt64Array.from([42n]), [1, 1]),
@@ -31,10 +34,8 @@ export function feedsAt(side: Side, s: Shape, cache: (Float32Array | Uint16Array
         const i = (l * s.kvHeads + h) * 2 + k;
         const n = fedRows * s.d;
         const data = cache[i].subarray(0, n);
-        feeds[XKV_NAMES.past(l, h, kind)] =
-          data instanceof Uint16Array ? new ort.Tensor('float16', data, [fedRows, s.d])
-          : side === 'blocked-v' && kind === 'value' ? new ort.Tensor('float32', data, [fedRows / BLOCK, s.d, BLOCK])
-          : new ort.Tensor('float32', data, [fedRows, s.d]);
+        const dims = blocked && kind === 'value' ? [fedRows / BLOCK, s.d, BLOCK] : [fedRows, s.d];
+        feeds[XKV_NAMES.past(l, h, kind)] = data instanceof Uint16Array ? new ort.Tensor('float16', data, dims) : new ort.Tensor('float32', data, dims);
       }
     }
   }

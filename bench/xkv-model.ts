@@ -20,13 +20,16 @@ import onnxProto from 'onnx-proto';
 import type { onnx as P } from 'onnx-proto';
 import * as ort from 'onnxruntime-node';
 import { readManifest } from '../electron/convert/manifest';
+import { XKV_GRAPH } from '../electron/model/fused-decoder';
 import { XKV_NAMES } from '../electron/model/xkv-attention';
 import { FIXTURE_ROOT } from '../electron/testing/fixtures';
 import { f16ToF32Array, f32ToF16Array } from '../electron/util/float16';
 import { mulberry32 } from '../electron/util/prng';
 import { transposedBlocks } from './blocked-layout';
 import { childJson } from './child-json';
-import { BLOCK, feedsAt, type Shape, type Side } from './xkv-feeds';
+import { BLOCK, feedsAt, readsBlockedValues, type Shape } from './xkv-feeds';
+
+type Side = 'as written' | 'blocked-v' | 'f16-cache';
 
 const arg = (name: string, fallback: string) => {
   const i = process.argv.indexOf(`--${name}`);
@@ -117,7 +120,7 @@ function sideModel(modelFile: string, side: Side, dir: string): string {
   if (side === 'as written') return modelFile;
   const model = onnxProto.onnx.ModelProto.decode(readFileSync(modelFile));
   const rewritten = side === 'blocked-v' ? blockedValues(model) : halfCache(model);
-  if (rewritten === 0) throw new Error(`${modelFile} has nothing to rewrite for ${side}: is it an external-cache graph (converter ≥ 1.2)?`);
+  if (rewritten === 0) throw new Error(`${modelFile} has nothing to rewrite for ${side}: is it an external-cache graph (converter ≥ 1.2; blocked-v needs 1.2's values as rows)?`);
   const patched = join(dir, basename(modelFile));
   writeFileSync(patched, onnxProto.onnx.ModelProto.encode(model).finish());
   linkSync(`${modelFile}_data`, join(dir, `${basename(modelFile)}_data`)); // ORT refuses external data outside the model's folder
@@ -128,12 +131,11 @@ function sideModel(modelFile: string, side: Side, dir: string): string {
  * The cache rows in the side's layout (key, value per layer and kv head), the same numbers on every side: seeded,
  * and float16 values, so that the float16 side holds exactly what the others do.
  */
-function sideCache(side: Side, s: Shape, maxRows: number): (Float32Array | Uint16Array)[] {
+function sideCache(side: Side, blocked: boolean, s: Shape, maxRows: number): (Float32Array | Uint16Array)[] {
   const rng = mulberry32(7);
   const rows = Array.from({ length: s.layers * s.kvHeads * 2 }, () => f16ToF32Array(f32ToF16Array(Float32Array.from({ length: maxRows * s.d }, () => rng() - 0.5))));
-  if (side === 'f16-cache') return rows.map((c) => f32ToF16Array(c));
-  if (side === 'blocked-v') return rows.map((c, i) => (i % 2 ? transposedBlocks(c, s.d, BLOCK) : c));
-  return rows;
+  const laidOut = blocked ? rows.map((c, i) => (i % 2 ? transposedBlocks(c, s.d, BLOCK) : c)) : rows;
+  return side === 'f16-cache' ? laidOut.map((c) => f32ToF16Array(c)) : laidOut;
 }
 
 interface ChildResult {
@@ -152,11 +154,12 @@ async function child(side: Side, folder: string, depths: number[], steps: number
     const config = JSON.parse(readFileSync(join(folder, 'config.json'), 'utf8')) as { num_hidden_layers: number; num_attention_heads: number; num_key_value_heads: number; hidden_size: number };
     const s: Shape = { layers: config.num_hidden_layers, kvHeads: config.num_key_value_heads, d: config.hidden_size / config.num_attention_heads, group: config.num_attention_heads / config.num_key_value_heads };
     const maxRows = Math.ceil((Math.max(...depths) + 1) / BLOCK) * BLOCK;
-    const cache = sideCache(side, s, maxRows);
+    const blocked = readsBlockedValues(session);
+    const cache = sideCache(side, blocked, s, maxRows);
     const ms: number[] = [];
     let keys: number[] = [];
     for (const depth of depths) {
-      const feeds = feedsAt(side, s, cache, depth);
+      const feeds = feedsAt(blocked, s, cache, depth);
       const out = await session.run(feeds); // and warm-up at this shape
       if (!keys.length) keys = Array.from(out[XKV_NAMES.fresh(1, 'key')].data as Float32Array);
       for (let i = 0; i < 2; i++) await session.run(feeds);
@@ -181,7 +184,9 @@ async function main(): Promise<void> {
   const threads = Number(arg('threads', String(availableParallelism())));
   const depths = arg('depths', '32,1024,4096').split(',').map(Number);
   const folder = arg('model', '') || defaultFolder();
-  const sides: Side[] = ['as written', ...(arg('variants', 'blocked-v,f16-cache').split(',') as Side[])];
+  // a 1.3 folder already holds Vᵀ blocks: blocked-v rewrites 1.2's rows only
+  const blockedAsWritten = (await readManifest(folder)).graph === XKV_GRAPH;
+  const sides: Side[] = ['as written', ...(arg('variants', blockedAsWritten ? 'f16-cache' : 'blocked-v,f16-cache').split(',') as Side[])];
   const perSide = new Map<Side, number[][]>(sides.map((side) => [side, []]));
   const keys = new Map<Side, number[]>();
   for (let r = 0; r < runs; r++) {

@@ -88,7 +88,7 @@ test('Re-convert for speed runs on the row, then the row shows the fused graph a
 
   const models = await callApi('models.list');
   expect(models).toHaveLength(1);
-  expect(models[0]).toMatchObject({ name: 'Old R1', path: folder, convertedWith: { converterVersion: CONVERTER_VERSION, graph: 'fused-xkv-v1' } });
+  expect(models[0]).toMatchObject({ name: 'Old R1', path: folder, convertedWith: { converterVersion: CONVERTER_VERSION, graph: 'fused-xkv-v2' } });
   await row.getByRole('button', { name: 'Load' }).click();
   await expect(row.getByTestId('model-running')).toHaveText('cpu · fp32', { timeout: 60_000 });
 });

@@ -12,7 +12,7 @@ import { setExternalDataChunks } from '../model/export';
 import { checkFreeSpace, type FreeSpaceFn } from './disk';
 import type { ConversionCounts } from '../util/float16';
 import { buildConvertedGraph } from './graph';
-import { FUSED_GRAPH, XKV_GRAPH } from '../model/fused-decoder';
+import { FUSED_GRAPH, XKV_GRAPH, XKV_ROWS_GRAPH } from '../model/fused-decoder';
 import { CONVERTER_VERSION, describeSourceFiles, MANIFEST_FORMAT_VERSION, writeManifest, type Manifest, type SourceFile } from './manifest';
 import { ProgressTracker, type ProgressListener } from './progress';
 import { partialPrefix, removePartialLock, writePartialLock } from './partials';
@@ -101,7 +101,7 @@ export async function convertCheckpoint(hfDir: string, outDir: string, options: 
       quantization: quantizationInfo(strategy),
       fp16: strategy.floatWeights === 'float16' || strategy.quantize ? { overflow: 'saturate', ...counts } : null,
       outputBytes: written.externalBytes,
-      graph: fused ? (strategy.portable ? FUSED_GRAPH : XKV_GRAPH) : undefined,
+      graph: fused ? (strategy.portable ? FUSED_GRAPH : strategy.valueLayout === 'rows' ? XKV_ROWS_GRAPH : XKV_GRAPH) : undefined,
     };
     await writeManifest(temp, manifest);
     throwIfAborted(options.signal);

@@ -93,7 +93,7 @@ export function buildConvertedGraph(
   const hooks = { linear, embedding };
   const kvCache = strategy.portable ? 'gqa' : 'external';
   const { graph } = fused
-    ? buildFusedDecoder(config, checkpoint, { dtype: strategy.activation, logitsDtype: strategy.activation, packedLinear, kvCache, ...hooks })
+    ? buildFusedDecoder(config, checkpoint, { dtype: strategy.activation, logitsDtype: strategy.activation, packedLinear, kvCache, valueLayout: strategy.valueLayout, ...hooks })
     : buildDecoder(config, checkpoint, { dtype: strategy.activation, computeDtype: 'float32', logitsDtype: strategy.activation, ...hooks });
   streamRemainingWeights(graph, checkpoint, hooked, plain);
   return { graph, plan, fused };

@@ -13,8 +13,10 @@ export const MANIFEST_FORMAT_VERSION = 1;
  * 1.2: the KV cache stays in the engine's buffers (graph 'fused-xkv-v1'); `portable` keeps the 1.1 graph.
  * 1.2.1: the same inputs and outputs, attention scores computed as K·qᵀ (faster deep in the context; a patch, so
  * 1.2.0 folders are not offered a re-conversion for it).
+ * 1.3: the cached values held transposed in blocks of 256 rows (graph 'fused-xkv-v2', xkv-attention.ts); the engine
+ * reads either layout from the folder.
  */
-export const CONVERTER_VERSION = '1.2.1';
+export const CONVERTER_VERSION = '1.3.0';
 
 // The manifest's schema is part of the contract: the engine's `convert` answers with it (electron/contract/engine.ts).
 export { Manifest, ModelDtype, QuantizationInfo, SourceFile } from '../contract/convert';

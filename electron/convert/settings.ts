@@ -1,4 +1,5 @@
 // What a conversion produces, per dtype: file name, activation dtype, and how each kind of weight is stored.
+import type { ValueLayout } from '../model/xkv-attention';
 import { DTYPE_BYTES } from '../onnx/graph';
 import type { ModelConfig } from '../model/config';
 import { expectedWeightShapes } from '../model/config';
@@ -34,6 +35,8 @@ export interface DtypeStrategy {
   quantize?: QuantizeSettings;
   /** GroupQueryAttention in the transformers.js layout (other runtimes load it) instead of the faster external cache. */
   portable: boolean;
+  /** The external cache's value layout: 'blocks' (since 1.3) or 'rows' (what 1.2 wrote; tests write it to check such folders still run). */
+  valueLayout: ValueLayout;
 }
 
 export interface StrategyOptions {
@@ -44,6 +47,7 @@ export interface StrategyOptions {
   quantizeLmHead?: boolean;
   /** Write the graph other runtimes (transformers.js) can drive, at the cost of decode speed in Distillery. */
   portable?: boolean;
+  valueLayout?: ValueLayout;
 }
 
 export function resolveStrategy(dtype: string, options: StrategyOptions = {}): DtypeStrategy {
@@ -52,7 +56,7 @@ export function resolveStrategy(dtype: string, options: StrategyOptions = {}): D
   }
   const d = dtype as ModelDtype;
   const activation = d === 'fp16' || d === 'q4f16' ? 'float16' : 'float32';
-  const strategy: DtypeStrategy = { dtype: d, fileName: modelFileName(d), activation, floatWeights: activation, portable: options.portable ?? false };
+  const strategy: DtypeStrategy = { dtype: d, fileName: modelFileName(d), activation, floatWeights: activation, portable: options.portable ?? false, valueLayout: options.valueLayout ?? 'blocks' };
   if (d === 'q4' || d === 'q4f16') {
     const blockSize = options.blockSize ?? DEFAULT_BLOCK_SIZE;
     const accuracyLevel = options.accuracyLevel ?? DEFAULT_ACCURACY_LEVEL;

@@ -11,26 +11,33 @@ import { XkvDecoder } from './xkv-decoder';
 import { argmax } from './sampler';
 
 let external: ModelFolderInfo;
+let externalRows: ModelFolderInfo;
 let portable: ModelFolderInfo;
 let standard: ModelFolderInfo;
 beforeAll(async () => {
   const { hfDir } = await makeTinyModel({ arch: 'qwen2', seed: 11 });
   external = inspectModelFolder((await fusedModel(hfDir, { dtype: 'fp32' })).onnxDir);
+  externalRows = inspectModelFolder((await fusedModel(hfDir, { dtype: 'fp32', valueLayout: 'rows' })).onnxDir);
   portable = inspectModelFolder((await fusedModel(hfDir, { dtype: 'fp32', portable: true })).onnxDir);
   standard = inspectModelFolder((await convertedModel(hfDir, { dtype: 'fp32' })).onnxDir);
 }, 240_000);
 
-async function externalDecoder(contextLength = 96, prefillChunk = 7): Promise<XkvDecoder> {
-  const session = await ort.InferenceSession.create(external.variants[0].onnxPath);
-  return new XkvDecoder(session, external.shape, { prefillChunk, contextLength });
+type Layout = 'blocks' | 'rows';
+const folderOf = (layout: Layout) => (layout === 'blocks' ? external : externalRows);
+
+async function externalDecoder(layout: Layout, contextLength = 96, prefillChunk = 7): Promise<XkvDecoder> {
+  const folder = folderOf(layout);
+  const session = await ort.InferenceSession.create(folder.variants[0].onnxPath);
+  return new XkvDecoder(session, folder.shape, { prefillChunk, contextLength });
 }
 
 const maxDiff = (a: Float32Array, b: Float32Array) => a.reduce((m, x, i) => Math.max(m, Math.abs(x - b[i])), 0);
 const prompt = Array.from({ length: 30 }, (_, i) => 1000 + ((i * 7919) % 90000));
 
-describe('KV cache owned by the engine (the converter\'s default graph)', () => {
+// values as Vᵀ blocks (converter 1.3+, fed in whole blocks of 256 rows) and as rows (folders converted by 1.2)
+describe.each(['blocks', 'rows'] as const)('KV cache owned by the engine (the converter\'s graph, values as %s)', (layout) => {
   it('a chunked prefill and greedy steps give the logits of the portable graph with a growing past', async () => {
-    const decoder = await externalDecoder();
+    const decoder = await externalDecoder(layout);
     const ids = [...prompt];
     const rows = [Float32Array.from(await decoder.forward(ids))];
     for (let step = 0; step < 5; step++) {
@@ -43,18 +50,20 @@ describe('KV cache owned by the engine (the converter\'s default graph)', () => 
       const at = prompt.length - 1 + k;
       expect(maxDiff(row, reference.subarray(at * vocab, (at + 1) * vocab))).toBeLessThan(1e-4);
     });
-    // the buffers hold the loaded context (+ the sink row) and rows only up to what was run
+    // the buffers hold the loaded context (+ the sink row; whole blocks of 256 rows for blocked values) and rows only
+    // up to what was run
     const buffers = (decoder as unknown as { buffers: { key: Float32Array }[][] }).buffers;
-    const headDim = external.shape.headDim;
+    const { headDim, layers, kvHeads } = folderOf(layout).shape;
+    const capacity = layout === 'blocks' ? 256 : 97;
     const key = buffers[0][0].key;
-    expect(key.length).toBe(97 * headDim);
+    expect(key.length).toBe(capacity * headDim);
     expect(key.subarray(headDim, (ids.length + 1) * headDim).some((x) => x !== 0)).toBe(true);
     expect(key.subarray((ids.length + 1) * headDim).every((x) => x === 0)).toBe(true);
-    expect(decoder.cacheBytes).toBe(2 * external.shape.layers * external.shape.kvHeads * 97 * headDim * 4);
+    expect(decoder.cacheBytes).toBe(2 * layers * kvHeads * capacity * headDim * 4);
   }, 120_000);
 
   it('a follow-up prefills only the tokens after the common prefix, with the logits of a fresh prefill', async () => {
-    const decoder = await externalDecoder();
+    const decoder = await externalDecoder(layout);
     await decoder.forward(prompt);
     const followUp = [...prompt, 5, 6, 7, 8, 9];
     const before = decoder.tokensRun;
@@ -62,12 +71,12 @@ describe('KV cache owned by the engine (the converter\'s default graph)', () => 
     const logits = Float32Array.from(await decoder.forward(followUp.slice(kept)));
     expect(kept).toBe(prompt.length);
     expect(decoder.tokensRun - before).toBe(followUp.length - prompt.length);
-    const fresh = await externalDecoder();
+    const fresh = await externalDecoder(layout);
     expect(maxDiff(logits, await fresh.forward(followUp))).toBeLessThan(1e-4);
   }, 120_000);
 
   it('a regenerate (earlier tokens changed) cuts the cache at the first difference and runs only the rest', async () => {
-    const decoder = await externalDecoder();
+    const decoder = await externalDecoder(layout);
     await decoder.forward([...prompt, 11, 12, 13]);
     const edited = [...prompt.slice(0, 20), 42, 43, ...prompt.slice(22)];
     const before = decoder.tokensRun;
@@ -76,17 +85,42 @@ describe('KV cache owned by the engine (the converter\'s default graph)', () => 
     expect(kept).toBe(20);
     expect(decoder.tokensRun - before).toBe(edited.length - 20);
     expect(decoder.length).toBe(edited.length);
-    const fresh = await externalDecoder();
+    const fresh = await externalDecoder(layout);
     expect(maxDiff(logits, await fresh.forward(edited))).toBeLessThan(1e-4);
     // the same prompt again: all but its last token are kept, so there are fresh logits to sample from
     expect(decoder.reuse(edited)).toBe(edited.length - 1);
   }, 120_000);
 
   it('says the context is full instead of writing past the buffer', async () => {
-    const decoder = await externalDecoder(32);
+    const decoder = await externalDecoder(layout, 32);
     await decoder.forward(prompt);
     await expect(decoder.forward([1, 2, 3])).rejects.toThrow(/context is full.*32-token context/);
   }, 60_000);
+});
+
+describe('values as Vᵀ blocks across block boundaries', () => {
+  it('a context past 256 rows gives the portable graph\'s logits, and rows left past a cut stay masked', async () => {
+    const long = Array.from({ length: 300 }, (_, i) => 1000 + ((i * 7919) % 90000));
+    const decoder = await externalDecoder('blocks', 600, 100); // chunks end at rows 101, 201, 301: the second crosses 256
+    const ids = [...long];
+    const rows = [Float32Array.from(await decoder.forward(ids))];
+    for (let step = 0; step < 3; step++) {
+      ids.push(argmax(rows[rows.length - 1]));
+      rows.push(Float32Array.from(await decoder.forward([ids[ids.length - 1]])));
+    }
+    const reference = await runPerPosition(await ort.InferenceSession.create(portable.variants[0].onnxPath), ids);
+    const vocab = rows[0].length;
+    rows.forEach((row, k) => {
+      const at = long.length - 1 + k;
+      expect(maxDiff(row, reference.subarray(at * vocab, (at + 1) * vocab))).toBeLessThan(1e-4);
+    });
+    // cut at 200: rows 201…303 still hold the old tokens' values, in the first block and the second
+    const edited = [...long.slice(0, 200), 7, 8, 9];
+    expect(decoder.reuse(edited)).toBe(200);
+    const logits = Float32Array.from(await decoder.forward(edited.slice(200)));
+    const fresh = await externalDecoder('blocks', 600, 100);
+    expect(maxDiff(logits, await fresh.forward(edited))).toBeLessThan(1e-4);
+  }, 180_000);
 });
 
 describe('portable and older (standard graph) folders', () => {

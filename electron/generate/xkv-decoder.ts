@@ -4,9 +4,11 @@
  * use (ONNX Runtime reads them in place) and appends the few rows the graph returns for the new tokens, so a step
  * moves only the new tokens' keys and values: no copy of the cache, no garbage proportional to the context.
  * Any common prefix with the next prompt is kept (`reuse`), whatever was cut after it.
+ * Values are held in the layout the folder's graph reads (xkv-attention.ts): Vᵀ blocks of 256 rows (converter 1.3+),
+ * fed as whole blocks with `past_bias` masking the rows past the length, or plain rows (1.2 folders).
  */
 import * as ort from 'onnxruntime-node';
-import { XKV_NAMES } from '../model/xkv-attention';
+import { VALUE_BLOCK, XKV_NAMES, type ValueLayout } from '../model/xkv-attention';
 import { f16ToF32Array } from '../util/float16';
 import { prefillChunkAt } from './memory';
 import type { DecoderShape } from './model-files';
@@ -31,11 +33,15 @@ export class XkvDecoder implements DecoderModel {
   private buffers: { key: KvArray; value: KvArray }[][] = [];
   private tokens: number[] = [];
   private readonly kvType: KvType;
+  private readonly valueLayout: ValueLayout;
+  /** Rows each buffer holds: the context and its sink row, rounded up to whole blocks for the blocked layout. */
+  private readonly capacity: number;
   private readonly chunkAt: (held: number) => number;
   private readonly contextLength: number;
   private readonly turn?: () => Promise<void>;
-  /** [0] is −∞ (the sink), the rest 0: each step's past_bias is a view of its first past_rows entries. */
+  /** Each step's past_bias is a view of its first fed rows: −∞ for the sink and past the length, else 0. */
   private readonly pastBias: KvArray;
+  private readonly negInf: number;
   private readonly causal = new Map<number, ort.Tensor>();
   /** Tokens run through the model since creation (prefill and decode): lets tests see what a reuse saved. */
   tokensRun = 0;
@@ -53,8 +59,10 @@ export class XkvDecoder implements DecoderModel {
     this.contextLength = options.contextLength ?? shape.maxPositions;
     this.turn = options.turn;
     this.kvType = inputType(session, XKV_NAMES.past(0, 0, 'key'));
-    this.pastBias = this.kvType === 'float16' ? new Uint16Array(this.contextLength + 1) : new Float32Array(this.contextLength + 1);
-    this.pastBias[0] = this.kvType === 'float16' ? F16_NEG_INF : -Infinity;
+    this.valueLayout = inputRank(session, XKV_NAMES.past(0, 0, 'value')) === 3 ? 'blocks' : 'rows';
+    this.capacity = this.valueLayout === 'blocks' ? wholeBlocks(this.contextLength + 1) : this.contextLength + 1;
+    this.negInf = this.kvType === 'float16' ? F16_NEG_INF : -Infinity;
+    this.pastBias = this.kvType === 'float16' ? new Uint16Array(this.capacity) : new Float32Array(this.capacity);
     this.allocate();
   }
 
@@ -90,7 +98,7 @@ export class XkvDecoder implements DecoderModel {
   }
 
   private allocate(): void {
-    const rows = (this.contextLength + 1) * this.shape.headDim;
+    const rows = this.capacity * this.shape.headDim;
     const make = (): KvArray => (this.kvType === 'float16' ? new Uint16Array(rows) : new Float32Array(rows));
     this.buffers = Array.from({ length: this.shape.layers }, () => Array.from({ length: this.shape.kvHeads }, () => ({ key: make(), value: make() })));
   }
@@ -99,18 +107,24 @@ export class XkvDecoder implements DecoderModel {
     const seq = ids.length;
     const cached = this.tokens.length;
     const pastRows = cached + 1;
+    const fedRows = this.valueLayout === 'blocks' ? wholeBlocks(pastRows) : pastRows;
     const d = this.shape.headDim;
+    // rows past the length hold what an earlier, longer context left there (finite): masked like the sink
+    this.pastBias.fill(0, 1, pastRows);
+    this.pastBias.fill(this.negInf, pastRows, fedRows);
+    this.pastBias[0] = this.negInf;
     const positions = new BigInt64Array(seq);
     for (let i = 0; i < seq; i++) positions[i] = BigInt(cached + i);
     const feeds: Record<string, ort.Tensor> = {
       input_ids: new ort.Tensor('int64', BigInt64Array.from(ids, BigInt), [1, seq]),
       [XKV_NAMES.positionIds]: new ort.Tensor('int64', positions, [1, seq]),
-      [XKV_NAMES.pastBias]: new ort.Tensor(this.kvType, this.pastBias.subarray(0, pastRows), [1, pastRows]),
+      [XKV_NAMES.pastBias]: new ort.Tensor(this.kvType, this.pastBias.subarray(0, fedRows), [1, fedRows]),
       [XKV_NAMES.causalBias]: this.causalBias(seq),
     };
+    const valueDims = this.valueLayout === 'blocks' ? [fedRows / VALUE_BLOCK, d, VALUE_BLOCK] : [fedRows, d];
     this.buffers.forEach((heads, layer) => heads.forEach((b, h) => {
-      feeds[XKV_NAMES.past(layer, h, 'key')] = new ort.Tensor(this.kvType, b.key.subarray(0, pastRows * d), [pastRows, d]);
-      feeds[XKV_NAMES.past(layer, h, 'value')] = new ort.Tensor(this.kvType, b.value.subarray(0, pastRows * d), [pastRows, d]);
+      feeds[XKV_NAMES.past(layer, h, 'key')] = new ort.Tensor(this.kvType, b.key.subarray(0, fedRows * d), [fedRows, d]);
+      feeds[XKV_NAMES.past(layer, h, 'value')] = new ort.Tensor(this.kvType, b.value.subarray(0, fedRows * d), valueDims);
     }));
     const out = await this.session.run(feeds);
     this.buffers.forEach((heads, layer) => {
@@ -118,7 +132,11 @@ export class XkvDecoder implements DecoderModel {
         const fresh = out[XKV_NAMES.fresh(layer, kind)];
         if (!fresh) throw new Error(`The model did not return ${XKV_NAMES.fresh(layer, kind)}: re-convert it.`);
         const data = fresh.data as KvArray; // [kv, seq, d]
-        heads.forEach((b, h) => b[kind].set(data.subarray(h * seq * d, (h + 1) * seq * d), pastRows * d));
+        heads.forEach((b, h) => {
+          const rows = data.subarray(h * seq * d, (h + 1) * seq * d);
+          if (kind === 'value' && this.valueLayout === 'blocks') appendTransposed(b.value, rows, pastRows, d);
+          else b[kind].set(rows, pastRows * d);
+        });
       }
     });
     this.tokensRun += seq;
@@ -139,6 +157,22 @@ export class XkvDecoder implements DecoderModel {
     }
     return tensor;
   }
+}
+
+const wholeBlocks = (rows: number) => Math.ceil(rows / VALUE_BLOCK) * VALUE_BLOCK;
+
+/** Writes rows [n, d] as rows first…first+n−1 of a Vᵀ-blocks buffer: row r, column c at (⌊r/B⌋·d + c)·B + r mod B. */
+function appendTransposed(buffer: KvArray, rows: KvArray, first: number, d: number): void {
+  for (let i = 0; i < rows.length / d; i++) {
+    const r = first + i;
+    const base = Math.floor(r / VALUE_BLOCK) * d * VALUE_BLOCK + (r % VALUE_BLOCK);
+    for (let c = 0; c < d; c++) buffer[base + c * VALUE_BLOCK] = rows[i * d + c];
+  }
+}
+
+function inputRank(session: ort.InferenceSession, name: string): number {
+  const meta = session.inputMetadata.find((m) => m.name === name);
+  return meta && meta.isTensor ? meta.shape.length : 0;
 }
 
 function inputType(session: ort.InferenceSession, name: string): KvType {

@@ -6,8 +6,9 @@
  * from: a prefill chunk of 256 otherwise produces 256 × 151,936 logits nobody reads).
  *
  * Two ways to hold the KV cache (`kvCache`):
- * - 'external' (the converter's default, graph 'fused-xkv-v1'): the engine owns the cache and feeds views of the past
- *   rows; the graph returns only the new tokens' keys/values (xkv-attention.ts explains why). Batch 1.
+ * - 'external' (the converter's default, graph 'fused-xkv-v2'; 'fused-xkv-v1' with `valueLayout: 'rows'`): the
+ *   engine owns the cache and feeds views of the past rows; the graph returns only the new tokens' keys/values
+ *   (xkv-attention.ts explains why). Batch 1.
  * - 'gqa' (`--portable`, graph 'fused-gqa-v1'): GroupQueryAttention in the transformers.js layout —
  *   input_ids [batch, seq] · attention_mask [batch, total_seq] · past_key_values.{i}.key|value
  *   [batch, kv_heads, past_seq, head_dim] → logits [batch, 1, vocab] · present.{i}.key|value; positions come from
@@ -21,15 +22,17 @@ import { f32ToF16Array } from '../util/float16';
 import { defaultEmbedding, defaultLinear, embedTokens, type EmbeddingFn, type LinearFn, lmHead } from './layers';
 import { DECODER_INPUT_NAMES, declarePast, presentName } from './decoder';
 import { ropeInverseFrequencies, rotaryCosSin } from './rope';
-import { declareXkvInputs, externalKvAttention, XKV_NAMES } from './xkv-attention';
+import { declareXkvInputs, externalKvAttention, XKV_NAMES, type ValueLayout } from './xkv-attention';
 import { lazyWeight, validateWeights, type Weight, type WeightSource } from './weights';
 
 /** Graph-made tables (not checkpoint tensors): the converter writes them as they are. */
 export const ROTARY_CACHE_NAMES = ['model.rotary_emb.cos_cache', 'model.rotary_emb.sin_cache'];
 /** Marks the fused graph in a folder's manifest and in the ONNX doc string. */
 export const FUSED_GRAPH = 'fused-gqa-v1';
-/** The fused graph with the external KV cache (xkv-attention.ts): the converter's default since 1.2. */
-export const XKV_GRAPH = 'fused-xkv-v1';
+/** The fused graph with the external KV cache (xkv-attention.ts), values as Vᵀ blocks: the converter's default since 1.3. */
+export const XKV_GRAPH = 'fused-xkv-v2';
+/** The same with the values as rows: what converter 1.2 wrote (the engine still runs it). */
+export const XKV_ROWS_GRAPH = 'fused-xkv-v1';
 
 export interface PackedPart {
   module: string;
@@ -64,6 +67,8 @@ export interface FusedDecoderOptions {
    * for folders other runtimes should load too).
    */
   kvCache?: 'external' | 'gqa';
+  /** The external cache's value layout (xkv-attention.ts): 'blocks' (default) or 'rows' (the 1.2 graph). */
+  valueLayout?: ValueLayout;
 }
 
 export function buildFusedDecoder(config: ModelConfig, weights: WeightSource, options: FusedDecoderOptions = {}): { graph: Graph; logits: Value } {
@@ -75,7 +80,7 @@ export function buildFusedDecoder(config: ModelConfig, weights: WeightSource, op
     weight: (name) => weights.get(name),
   };
   const inputIds = g.input(DECODER_INPUT_NAMES.inputIds, 'int64', ['batch', 'seq']);
-  const kv = (options.kvCache ?? 'external') === 'external' ? externalCache(b) : gqaCache(b);
+  const kv = (options.kvCache ?? 'external') === 'external' ? externalCache(b, options.valueLayout ?? 'blocks') : gqaCache(b);
   const hidden = g.scope('model', () => decoderBody(b, inputIds, kv));
   // only the last position's logits: [batch, 1, hidden] → [batch, 1, vocab]
   const last = g.scope('last_position', () => op.slice(g, hidden, [-1], [Number.MAX_SAFE_INTEGER], [1], [1]));
@@ -135,11 +140,11 @@ function projectQkv(b: LayerBuild, layer: number, x: Value): { q: Value; k: Valu
 }
 
 /** The engine's buffers (xkv-attention.ts): past rows in, the new tokens' keys/values out. */
-function externalCache(b: LayerBuild): KvCacheGraph {
+function externalCache(b: LayerBuild, valueLayout: ValueLayout): KvCacheGraph {
   const { g, config, dtype } = b;
   const shape = { numHeads: config.numHeads, kvHeads: config.numKvHeads, headDim: config.headDim };
   const positionIds = g.input(XKV_NAMES.positionIds, 'int64', [1, 'seq']);
-  const declared = declareXkvInputs(g, shape, config.numLayers, dtype);
+  const declared = declareXkvInputs(g, shape, config.numLayers, dtype, valueLayout);
   const fresh: { key: Value; value: Value }[] = [];
   let rotary: { cos: Value; sin: Value } | undefined;
   return {
@@ -151,7 +156,7 @@ function externalCache(b: LayerBuild): KvCacheGraph {
       const kvDim = config.numKvHeads * config.headDim;
       const [q, k, v] = 'q' in projected ? [projected.q, projected.k, projected.v]
         : g.scope('qkv_split', () => op.split(g, projected, [config.numHeads * config.headDim, kvDim, kvDim], -1));
-      const inputs = { pastBias: declared.pastBias, causalBias: declared.causalBias, pastRows: declared.pastRows, past: declared.perLayer[layer] };
+      const inputs = { pastBias: declared.pastBias, causalBias: declared.causalBias, pastRows: declared.pastRows, past: declared.perLayer[layer], valueLayout };
       const attended = externalKvAttention(g, shape, { q, k, v }, rotary!, inputs);
       fresh.push({ key: attended.key, value: attended.value });
       return attended.out;

@@ -35,7 +35,8 @@ describe('speed upgrade offer', () => {
   });
 
   it('offers nothing on the current graph, on a portable conversion by choice (1.2+), or where no fused graph fits the shape', () => {
-    expect(speedUpgradeOf(record(), manifest({ graph: 'fused-xkv-v1', version: '1.2.0' }))).toBeUndefined();
+    expect(speedUpgradeOf(record(), manifest({ graph: 'fused-xkv-v1', version: '1.2.0' }))).toBeUndefined(); // 1.3's blocked values: faster deep in a context only
+    expect(speedUpgradeOf(record(), manifest({ graph: 'fused-xkv-v2', version: '1.3.0' }))).toBeUndefined();
     expect(speedUpgradeOf(record(), manifest({ graph: 'fused-gqa-v1', version: '1.2.0' }))).toBeUndefined();
     expect(speedUpgradeOf(record(), manifest({ graph: 'fused-gqa-v1', version: '1.10.0' }))).toBeUndefined();
     expect(speedUpgradeOf(record(24), manifest())).toBeUndefined(); // head_dim 24: the converter writes the standard graph

@@ -129,13 +129,13 @@ function folderFingerprint(dir: string): string[] {
 }
 
 /** A folder written by the app's converter (the fused graph with its manifest), e.g. from makeTinyModel. */
-export async function fusedModel(hfDir: string, options: { dtype?: string; portable?: boolean } = {}): Promise<{ onnxDir: string }> {
+export async function fusedModel(hfDir: string, options: { dtype?: string; portable?: boolean; valueLayout?: 'rows' } = {}): Promise<{ onnxDir: string }> {
   const dtype = options.dtype ?? 'fp32';
   const portable = options.portable ?? false;
-  const key = { hfDir: path.resolve(hfDir), dtype, portable, files: folderFingerprint(hfDir) };
+  const key = { hfDir: path.resolve(hfDir), dtype, portable, ...(options.valueLayout ? { valueLayout: options.valueLayout } : {}), files: folderFingerprint(hfDir) };
   const dir = await cachedFolder('converted', key, CONVERTER_SOURCES, async (staging) => {
     const { convertCheckpoint } = await import('../convert/convert');
-    await convertCheckpoint(hfDir, path.join(staging, 'model'), { dtype, portable });
+    await convertCheckpoint(hfDir, path.join(staging, 'model'), { dtype, portable, valueLayout: options.valueLayout });
   });
   return { onnxDir: path.join(dir, 'model') };
 }

@@ -14,6 +14,7 @@ describe('re-convert for speed (Models screen logic)', () => {
   it('names the folder’s graph and converter', () => {
     expect(graphLabel({ converterVersion: '1.0.0', graph: 'standard' })).toBe('standard graph · converter 1.0.0');
     expect(graphLabel({ converterVersion: '1.2.0', graph: 'fused-xkv-v1' })).toBe('fused graph · converter 1.2.0');
+    expect(graphLabel({ converterVersion: '1.3.0', graph: 'fused-xkv-v2' })).toBe('fused graph · converter 1.3.0');
     expect(graphLabel({ converterVersion: '1.1.0', graph: 'fused-gqa-v1' })).toBe('fused graph (portable) · converter 1.1.0');
     expect(graphLabel({ converterVersion: '9.0.0', graph: 'fused-new-v9' })).toBe('fused-new-v9 graph · converter 9.0.0');
     expect(graphLabel(undefined)).toBeUndefined();

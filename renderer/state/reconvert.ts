@@ -12,6 +12,7 @@ const GRAPH_NAMES: Record<string, string> = {
   standard: 'standard graph',
   'fused-gqa-v1': 'fused graph (portable)',
   'fused-xkv-v1': 'fused graph',
+  'fused-xkv-v2': 'fused graph',
 };
 
 /** "fused graph · converter 1.2.0", "standard graph · converter 1.0.0"; undefined for folders Distillery did not convert. */
