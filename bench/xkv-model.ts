@@ -9,7 +9,7 @@
  *                              [--threads N] [--depths 32,1024,4096]
  *
  * Variants (rewrites of the written graph; the engine uses neither):
- *   blocked-v  past values held transposed in blocks of 256 rows ([blocks, d, 256]): P·V becomes a batched MatMul
+ *   blocked-v  (1.2 folders; converter 1.3 writes it) past values held transposed in blocks of 256 rows ([blocks, d, 256]): P·V becomes a batched MatMul
  *              with the values as the A operand, read in place, summed over blocks (K and the bias padded to whole blocks)
  *   f16-cache  past keys and values fed as float16 (half the bytes), each cast to float32 just before its Gemm
  */
