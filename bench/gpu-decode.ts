@@ -29,7 +29,7 @@ import { XkvDecoder } from '../electron/generate/xkv-decoder';
 import { XKV_NAMES } from '../electron/model/xkv-attention';
 import { f16ToF32Array, f32ToF16Array } from '../electron/util/float16';
 import { childJson } from './child-json';
-import { BLOCK, feedsAt, readsBlockedValues } from './xkv-feeds';
+import { feedsAt, valueBlockOf } from './xkv-feeds';
 
 const arg = (name: string, fallback: string) => {
   const i = process.argv.indexOf(`--${name}`);
@@ -82,13 +82,13 @@ async function timeSteps(steps: number, run: () => Promise<void>): Promise<numbe
 async function hostKv(folder: string, provider: ProviderName, depths: number[], steps: number): Promise<SideResult> {
   const { session, shape, loadS } = await open(folder, provider);
   const s = { layers: shape.layers, kvHeads: shape.kvHeads, d: shape.headDim, group: shape.heads / shape.kvHeads };
-  const blocked = readsBlockedValues(session);
-  const rows = Math.ceil((Math.max(...depths) + 1) / BLOCK) * BLOCK * shape.headDim;
+  const block = valueBlockOf(session);
+  const rows = Math.ceil((Math.max(...depths) + 1) / 1024) * 1024 * shape.headDim; // whole blocks of any layout
   const cache = Array.from({ length: shape.layers * shape.kvHeads * 2 }, () => randomRows(rows));
   const ms: number[] = [];
   let logits: number[] = [];
   for (const depth of depths) {
-    const feeds = feedsAt(blocked, s, cache, depth);
+    const feeds = feedsAt(block, s, cache, depth);
     if (!logits.length) logits = Array.from((await session.run(feeds)).logits.data as Float32Array);
     ms.push(await timeSteps(steps, async () => void (await session.run(feeds))));
   }

@@ -3,9 +3,11 @@
 import * as ort from 'onnxruntime-node';
 import { VALUE_BLOCK, XKV_NAMES } from '../electron/model/xkv-attention';
 
-/** Whether a session's graph reads its cached values as Vᵀ blocks (converter 1.3+) rather than rows. */
-export const readsBlockedValues = (session: ort.InferenceSession) =>
-  session.inputMetadata.some((m) => m.name === XKV_NAMES.past(0, 0, 'value') && m.isTensor && m.shape.length === 3);
+/** Rows per block when a session's graph reads its cached values as Vᵀ blocks (converter 1.3+); 0 for rows. */
+export function valueBlockOf(session: ort.InferenceSession): number {
+  const meta = session.inputMetadata.find((m) => m.name === XKV_NAMES.past(0, 0, 'value'));
+  return meta?.isTensor && meta.shape.length === 3 ? Number(meta.shape[2]) : 0;
+}
 
 /** Rows per block of the blocked-Vᵀ layout. */
 export const BLOCK = VALUE_BLOCK;
@@ -17,10 +19,10 @@ export interface Shape {
   group: number;
 }
 
-/** One step's feeds at `depth`, the values as Vᵀ blocks (`blocked`, converter 1.3+) or as rows. */
-export function feedsAt(blocked: boolean, s: Shape, cache: (Float32Array | Uint16Array)[], depth: number): Record<string, ort.Tensor> {
+/** One step's feeds at `depth`, the values as Vᵀ blocks of `block` rows (converter 1.3+) or as rows (`block` 0). */
+export function feedsAt(block: number, s: Shape, cache: (Float32Array | Uint16Array)[], depth: number): Record<string, ort.Tensor> {
   const rows = depth + 1; // row 0 is the masked sink
-  const fedRows = blocked ? Math.ceil(rows / BLOCK) * BLOCK : rows; // whole blocks, the tail masked
+  const fedRows = block ? Math.ceil(rows / block) * block : rows; // whole blocks, the tail masked
   const bias = new Float32Array(fedRows).fill(-Infinity).fill(0, 1, rows);
   const feeds: Record<string, ort.Tensor> = {
     input_ids: new ort.Tensor('int64', BigInt64Array.from([42n]), [1, 1]),
@@ -34,7 +36,7 @@ export function feedsAt(blocked: boolean, s: Shape, cache: (Float32Array | Uint1
         const i = (l * s.kvHeads + h) * 2 + k;
         const n = fedRows * s.d;
         const data = cache[i].subarray(0, n);
-        const dims = blocked && kind === 'value' ? [fedRows / BLOCK, s.d, BLOCK] : [fedRows, s.d];
+        const dims = block && kind === 'value' ? [fedRows / block, s.d, block] : [fedRows, s.d];
         feeds[XKV_NAMES.past(l, h, kind)] = data instanceof Uint16Array ? new ort.Tensor('float16', data, dims) : new ort.Tensor('float32', data, dims);
       }
     }

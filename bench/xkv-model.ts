@@ -27,7 +27,7 @@ import { f16ToF32Array, f32ToF16Array } from '../electron/util/float16';
 import { mulberry32 } from '../electron/util/prng';
 import { transposedBlocks } from './blocked-layout';
 import { childJson } from './child-json';
-import { BLOCK, feedsAt, readsBlockedValues, type Shape } from './xkv-feeds';
+import { BLOCK, feedsAt, valueBlockOf, type Shape } from './xkv-feeds';
 
 type Side = 'as written' | 'blocked-v' | 'f16-cache';
 
@@ -131,10 +131,10 @@ function sideModel(modelFile: string, side: Side, dir: string): string {
  * The cache rows in the side's layout (key, value per layer and kv head), the same numbers on every side: seeded,
  * and float16 values, so that the float16 side holds exactly what the others do.
  */
-function sideCache(side: Side, blocked: boolean, s: Shape, maxRows: number): (Float32Array | Uint16Array)[] {
+function sideCache(side: Side, block: number, s: Shape, maxRows: number): (Float32Array | Uint16Array)[] {
   const rng = mulberry32(7);
   const rows = Array.from({ length: s.layers * s.kvHeads * 2 }, () => f16ToF32Array(f32ToF16Array(Float32Array.from({ length: maxRows * s.d }, () => rng() - 0.5))));
-  const laidOut = blocked ? rows.map((c, i) => (i % 2 ? transposedBlocks(c, s.d, BLOCK) : c)) : rows;
+  const laidOut = block ? rows.map((c, i) => (i % 2 ? transposedBlocks(c, s.d, block) : c)) : rows;
   return side === 'f16-cache' ? laidOut.map((c) => f32ToF16Array(c)) : laidOut;
 }
 
@@ -153,13 +153,13 @@ async function child(side: Side, folder: string, depths: number[], steps: number
     const session = await ort.InferenceSession.create(sideModel(join(folder, manifest.modelFile), side, dir), { intraOpNumThreads: threads, graphOptimizationLevel: 'all', enableMemPattern: false });
     const config = JSON.parse(readFileSync(join(folder, 'config.json'), 'utf8')) as { num_hidden_layers: number; num_attention_heads: number; num_key_value_heads: number; hidden_size: number };
     const s: Shape = { layers: config.num_hidden_layers, kvHeads: config.num_key_value_heads, d: config.hidden_size / config.num_attention_heads, group: config.num_attention_heads / config.num_key_value_heads };
-    const maxRows = Math.ceil((Math.max(...depths) + 1) / BLOCK) * BLOCK;
-    const blocked = readsBlockedValues(session);
-    const cache = sideCache(side, blocked, s, maxRows);
+    const maxRows = Math.ceil((Math.max(...depths) + 1) / 1024) * 1024; // whole blocks of any layout up to 1,024 rows
+    const block = side === 'blocked-v' ? BLOCK : valueBlockOf(session);
+    const cache = sideCache(side, block, s, maxRows);
     const ms: number[] = [];
     let keys: number[] = [];
     for (const depth of depths) {
-      const feeds = feedsAt(blocked, s, cache, depth);
+      const feeds = feedsAt(block, s, cache, depth);
       const out = await session.run(feeds); // and warm-up at this shape
       if (!keys.length) keys = Array.from(out[XKV_NAMES.fresh(1, 'key')].data as Float32Array);
       for (let i = 0; i < 2; i++) await session.run(feeds);
