@@ -32,24 +32,33 @@ async function externalDecoder(layout: Layout, contextLength = 96, prefillChunk 
 }
 
 const maxDiff = (a: Float32Array, b: Float32Array) => a.reduce((m, x, i) => Math.max(m, Math.abs(x - b[i])), 0);
+
+/**
+ * Prefills `prompt`, takes `steps` greedy steps, and checks every row of logits against the portable graph run
+ * position by position over the same tokens (another graph and decoder class, same weights). Returns the tokens.
+ */
+async function expectPortableLogits(decoder: XkvDecoder, prompt: number[], steps: number): Promise<number[]> {
+  const ids = [...prompt];
+  const rows = [Float32Array.from(await decoder.forward(ids))];
+  for (let step = 0; step < steps; step++) {
+    ids.push(argmax(rows[rows.length - 1]));
+    rows.push(Float32Array.from(await decoder.forward([ids[ids.length - 1]])));
+  }
+  const reference = await runPerPosition(await ort.InferenceSession.create(portable.variants[0].onnxPath), ids);
+  const vocab = rows[0].length;
+  rows.forEach((row, k) => {
+    const at = prompt.length - 1 + k;
+    expect(maxDiff(row, reference.subarray(at * vocab, (at + 1) * vocab))).toBeLessThan(1e-4);
+  });
+  return ids;
+}
 const prompt = Array.from({ length: 30 }, (_, i) => 1000 + ((i * 7919) % 90000));
 
 // values as Vᵀ blocks (converter 1.3+, fed in whole blocks of 256 rows) and as rows (folders converted by 1.2)
 describe.each(['blocks', 'rows'] as const)('KV cache owned by the engine (the converter\'s graph, values as %s)', (layout) => {
   it('a chunked prefill and greedy steps give the logits of the portable graph with a growing past', async () => {
     const decoder = await externalDecoder(layout);
-    const ids = [...prompt];
-    const rows = [Float32Array.from(await decoder.forward(ids))];
-    for (let step = 0; step < 5; step++) {
-      ids.push(argmax(rows[rows.length - 1]));
-      rows.push(Float32Array.from(await decoder.forward([ids[ids.length - 1]])));
-    }
-    const reference = await runPerPosition(await ort.InferenceSession.create(portable.variants[0].onnxPath), ids);
-    const vocab = rows[0].length;
-    rows.forEach((row, k) => {
-      const at = prompt.length - 1 + k;
-      expect(maxDiff(row, reference.subarray(at * vocab, (at + 1) * vocab))).toBeLessThan(1e-4);
-    });
+    const ids = await expectPortableLogits(decoder, prompt, 5);
     // the buffers hold the loaded context (+ the sink row; whole blocks of 256 rows for blocked values) and rows only
     // up to what was run
     const buffers = (decoder as unknown as { buffers: { key: Float32Array }[][] }).buffers;
@@ -102,18 +111,7 @@ describe('values as Vᵀ blocks across block boundaries', () => {
   it('a context past 256 rows gives the portable graph\'s logits, and rows left past a cut stay masked', async () => {
     const long = Array.from({ length: 300 }, (_, i) => 1000 + ((i * 7919) % 90000));
     const decoder = await externalDecoder('blocks', 600, 100); // chunks end at rows 101, 201, 301: the second crosses 256
-    const ids = [...long];
-    const rows = [Float32Array.from(await decoder.forward(ids))];
-    for (let step = 0; step < 3; step++) {
-      ids.push(argmax(rows[rows.length - 1]));
-      rows.push(Float32Array.from(await decoder.forward([ids[ids.length - 1]])));
-    }
-    const reference = await runPerPosition(await ort.InferenceSession.create(portable.variants[0].onnxPath), ids);
-    const vocab = rows[0].length;
-    rows.forEach((row, k) => {
-      const at = long.length - 1 + k;
-      expect(maxDiff(row, reference.subarray(at * vocab, (at + 1) * vocab))).toBeLessThan(1e-4);
-    });
+    await expectPortableLogits(decoder, long, 3);
     // cut at 200: rows 201…303 still hold the old tokens' values, in the first block and the second
     const edited = [...long.slice(0, 200), 7, 8, 9];
     expect(decoder.reuse(edited)).toBe(200);
