@@ -21,12 +21,10 @@ import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { readManifest } from '../electron/convert/manifest';
 import type { ProviderName } from '../electron/contract/generation';
-import { inspectModelFolder, readDecoderShape, type DecoderShape } from '../electron/generate/model-files';
-import { OrtDecoder } from '../electron/generate/ort-decoder';
+import { inspectModelFolder, presentOutputs, readDecoderShape, type DecoderShape } from '../electron/generate/model-files';
+import { decoderFor } from '../electron/generate/model-pool';
 import { createSessionWithFallback, sessionOptions } from '../electron/generate/providers';
 import { argmax } from '../electron/generate/sampler';
-import { XkvDecoder } from '../electron/generate/xkv-decoder';
-import { XKV_NAMES } from '../electron/model/xkv-attention';
 import { f16ToF32Array, f32ToF16Array } from '../electron/util/float16';
 import { childJson } from './child-json';
 import { feedsAt, valueBlockOf } from './xkv-feeds';
@@ -52,10 +50,11 @@ interface SideResult {
   decodeTps?: number;
 }
 
-async function open(folder: string, provider: ProviderName, extra: ort.InferenceSession.SessionOptions = {}): Promise<{ session: ort.InferenceSession; shape: DecoderShape; loadS: number }> {
+/** A session as the app makes it, with `deviceOutputs` kept on the GPU where the provider can (sessionOptions). */
+async function open(folder: string, provider: ProviderName, deviceOutputs: string[] = []): Promise<{ session: ort.InferenceSession; shape: DecoderShape; loadS: number }> {
   const manifest = await readManifest(folder);
   const t = performance.now();
-  const session = await ort.InferenceSession.create(join(folder, manifest.modelFile), { ...sessionOptions(provider), ...extra });
+  const session = await ort.InferenceSession.create(join(folder, manifest.modelFile), sessionOptions(provider, undefined, deviceOutputs));
   return { session, shape: readDecoderShape(folder), loadS: (performance.now() - t) / 1000 };
 }
 
@@ -98,11 +97,8 @@ async function hostKv(folder: string, provider: ProviderName, depths: number[], 
 
 /** The portable graph stepping from each depth, its presents fed back from the device or from host memory. */
 async function portableKv(side: 'device-kv' | 'copied-kv', folder: string, provider: ProviderName, depths: number[], steps: number): Promise<SideResult> {
-  const probe = await open(folder, 'cpu');
-  const presents = probe.session.outputNames.filter((name) => name.startsWith('present.'));
-  await probe.session.release();
-  const location = side === 'device-kv' ? { preferredOutputLocation: Object.fromEntries(presents.map((name) => [name, 'gpu-buffer' as const])) } : {};
-  const { session, shape, loadS } = await open(folder, provider, location);
+  const presents = presentOutputs(inspectModelFolder(folder).variants[0]);
+  const { session, shape, loadS } = await open(folder, provider, side === 'device-kv' ? presents : []);
   const half = session.inputMetadata.some((m) => m.name === 'past_key_values.0.key' && m.isTensor && m.type === 'float16');
   const cacheTensor = (dims: number[]) => {
     const values = randomRows(dims.reduce((a, b) => a * b, 1));
@@ -149,12 +145,11 @@ async function engine(side: 'engine' | 'engine-portable', folder: string, provid
   const info = inspectModelFolder(folder);
   const variant = info.variants[0];
   const t0 = performance.now();
-  const deviceOutputs = (variant.outputs ?? []).filter((name) => name.startsWith('present.'));
-  const { session, provider: used } = await createSessionWithFallback(variant.onnxPath, provider, { deviceOutputs });
+  const { session, provider: used } = await createSessionWithFallback(variant.onnxPath, provider, { deviceOutputs: presentOutputs(variant) });
   if (used !== provider) throw new Error(`${provider} did not start (ran on ${used})`);
   const loadS = (performance.now() - t0) / 1000;
   const options = { contextLength: 4096 };
-  const decoder = session.inputNames.includes(XKV_NAMES.past(0, 0, 'key')) ? new XkvDecoder(session, info.shape, options) : new OrtDecoder(session, info.shape, options);
+  const decoder = decoderFor(session, info.shape, options);
   const prompt = Array.from({ length: 1024 }, (_, i) => 1000 + ((i * 7919) % 30000));
   await decoder.forward(prompt.slice(0, 300)); // warm-up at the prefill and decode shapes
   await decoder.forward([argmax(await decoder.forward([5]))]);

@@ -1,16 +1,13 @@
 // One decode step's feeds for the external-cache graph (the converter's default) at a given depth, in the layout a
 // bench side holds its cache in: shared by bench/xkv-model.ts and bench/gpu-decode.ts.
 import * as ort from 'onnxruntime-node';
-import { VALUE_BLOCK, XKV_NAMES } from '../electron/model/xkv-attention';
+import { XKV_NAMES } from '../electron/model/xkv-attention';
 
 /** Rows per block when a session's graph reads its cached values as Vᵀ blocks (converter 1.3+); 0 for rows. */
 export function valueBlockOf(session: ort.InferenceSession): number {
   const meta = session.inputMetadata.find((m) => m.name === XKV_NAMES.past(0, 0, 'value'));
   return meta?.isTensor && meta.shape.length === 3 ? Number(meta.shape[2]) : 0;
 }
-
-/** Rows per block of the blocked-Vᵀ layout. */
-export const BLOCK = VALUE_BLOCK;
 
 export interface Shape {
   layers: number;

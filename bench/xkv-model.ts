@@ -21,13 +21,13 @@ import type { onnx as P } from 'onnx-proto';
 import * as ort from 'onnxruntime-node';
 import { readManifest } from '../electron/convert/manifest';
 import { XKV_GRAPH } from '../electron/model/fused-decoder';
-import { XKV_NAMES } from '../electron/model/xkv-attention';
+import { VALUE_BLOCK as BLOCK, XKV_NAMES } from '../electron/model/xkv-attention';
 import { FIXTURE_ROOT } from '../electron/testing/fixtures';
 import { f16ToF32Array, f32ToF16Array } from '../electron/util/float16';
 import { mulberry32 } from '../electron/util/prng';
 import { transposedBlocks } from './blocked-layout';
 import { childJson } from './child-json';
-import { BLOCK, feedsAt, valueBlockOf, type Shape } from './xkv-feeds';
+import { feedsAt, valueBlockOf, type Shape } from './xkv-feeds';
 
 type Side = 'as written' | 'blocked-v' | 'f16-cache';
 

@@ -160,6 +160,11 @@ export function checkExternalData(onnxPath: string): { files: string[]; outputs:
   return { files, outputs };
 }
 
+/** A growing graph's present.* outputs (none for the external-cache graph): what WebGPU can keep on the GPU. */
+export function presentOutputs(variant: OnnxVariant): string[] {
+  return (variant.outputs ?? []).filter((name) => name.startsWith('present.'));
+}
+
 export function listVariants(dir: string, validate: boolean): OnnxVariant[] {
   const onnxDir = path.join(dir, 'onnx');
   if (!fs.existsSync(onnxDir)) throw new ModelFolderError(`No onnx/ folder in ${dir}: a model folder needs onnx/model.onnx (convert the checkpoint first).`);

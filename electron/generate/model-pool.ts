@@ -8,7 +8,7 @@ import type * as ort from 'onnxruntime-node';
 import type { GenerationModel } from './generator';
 import type { LoadedModelInfo } from '../contract/generation';
 import { availableMemoryBytes, estimateMemory, refusalMessage } from './memory';
-import { inspectModelFolder, pickVariant, type DecoderShape } from './model-files';
+import { inspectModelFolder, pickVariant, presentOutputs, type DecoderShape } from './model-files';
 import { OrtDecoder, type OrtDecoderOptions } from './ort-decoder';
 import { XkvDecoder } from './xkv-decoder';
 import { XKV_NAMES } from '../model/xkv-attention';
@@ -131,8 +131,7 @@ export class ModelPool {
     }
     const tokenizer = await loadModelTokenizer(folder.dir, folder.eosIds);
     // a growing graph's cache can stay on the GPU where the provider allows it (WebGPU; see sessionOptions)
-    const deviceOutputs = (variant.outputs ?? []).filter((name) => name.startsWith('present.'));
-    const choice = await createSessionWithFallback(variant.onnxPath, request.provider, { factory: this.options.sessionFactory, threads: request.threads, deviceOutputs });
+    const choice = await createSessionWithFallback(variant.onnxPath, request.provider, { factory: this.options.sessionFactory, threads: request.threads, deviceOutputs: presentOutputs(variant) });
     const turn = () => this.turns.take(request.modelId);
     const decoder = await decoderOrRelease(choice.session, folder.shape, { prefillChunk: request.prefillChunk, contextLength, turn });
     const info: LoadedModelInfo = {
@@ -213,11 +212,15 @@ export const WEBGPU_EXTERNAL_CACHE =
   '1,000 tokens on an H200, against 93 with the cache kept on the GPU). Convert the model again with the portable graph ' +
   '(Models → Convert → "Portable graph", or `distillery convert --portable`) to run it fast on WebGPU.';
 
-/** The session is not in the pool yet: if it is not a usable decoder, nobody else would ever release it. */
 /** The converter's graph keeps its cache in the engine's buffers (XkvDecoder); other folders grow it (OrtDecoder). */
+export function decoderFor(session: ort.InferenceSession, shape: DecoderShape, options: OrtDecoderOptions): OrtDecoder | XkvDecoder {
+  return session.inputNames.includes(XKV_NAMES.past(0, 0, 'key')) ? new XkvDecoder(session, shape, options) : new OrtDecoder(session, shape, options);
+}
+
+/** The session is not in the pool yet: if it is not a usable decoder, nobody else would ever release it. */
 async function decoderOrRelease(session: ort.InferenceSession, shape: DecoderShape, options: OrtDecoderOptions): Promise<OrtDecoder | XkvDecoder> {
   try {
-    return session.inputNames.includes(XKV_NAMES.past(0, 0, 'key')) ? new XkvDecoder(session, shape, options) : new OrtDecoder(session, shape, options);
+    return decoderFor(session, shape, options);
   } catch (err) {
     await session.release().catch(() => undefined); // the decoder's error is the one worth reporting
     throw err;
