@@ -1,7 +1,8 @@
 /**
  * "Re-convert for speed" on the Models screen: a folder converter 1.0 wrote (standard graph, no `graph` in its
  * manifest) from a scripted checkpoint kept in a Hugging Face cache layout. Without its checkpoint the row says what
- * to download; with it, the action runs as a job on the row and the row then shows the fused graph, and the model loads.
+ * to download; with it, the action runs as a job on the row and the row then shows the fused graph, and the model loads;
+ * set to WebGPU, the row offers the portable graph instead.
  */
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -91,4 +92,26 @@ test('Re-convert for speed runs on the row, then the row shows the fused graph a
   expect(models[0]).toMatchObject({ name: 'Old R1', path: folder, convertedWith: { converterVersion: CONVERTER_VERSION, graph: 'fused-xkv-v2' } });
   await row.getByRole('button', { name: 'Load' }).click();
   await expect(row.getByTestId('model-running')).toHaveText('cpu · fp32', { timeout: 60_000 });
+});
+
+test('set to WebGPU, the row offers “Re-convert for WebGPU” and the folder gets the portable graph', async ({ app, callApi }) => {
+  const [model] = await callApi('models.list');
+  await callApi('models.unload', { modelId: model!.id }); // loaded, the offer follows where it runs now (the CPU)
+  await callApi('settings.setProvider', { modelId: model!.id, provider: 'webgpu' });
+  await app.reload(); // the list is read when the screen opens
+  await app.keyboard.press('Control+3');
+  const row = app.getByTestId('model-row').filter({ hasText: 'Old R1' });
+  const offer = row.getByTestId('reconvert-offer');
+  await expect(offer).toContainText('This model runs on WebGPU, where its graph copies the whole KV cache to the GPU on every token');
+  await expect(offer.getByRole('button', { name: 'Re-convert for speed' })).toHaveCount(0);
+  await screenshot(app, 'models-reconvert-webgpu');
+  await offer.getByRole('button', { name: 'Re-convert for WebGPU' }).click();
+
+  const job = row.getByTestId('reconvert-job');
+  await expect(job).toContainText('Re-convert “Old R1” for WebGPU');
+  await expect(job).toHaveAttribute('data-state', 'succeeded', { timeout: 180_000 });
+  await expect(job.getByTestId('job-message')).toContainText('Re-converted “Old R1” to the portable graph (its cache stays on the GPU) in');
+  await expect(row.getByTestId('model-graph')).toHaveText(` · fused graph (portable) · converter ${CONVERTER_VERSION}`);
+  await expect(row.getByTestId('reconvert-offer')).toHaveCount(0);
+  expect((await callApi('models.list'))[0]).toMatchObject({ id: model!.id, name: 'Old R1', providerOverride: 'webgpu', convertedWith: { graph: 'fused-gqa-v1' } });
 });

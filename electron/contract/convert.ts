@@ -127,7 +127,13 @@ export type ConvertedWith = z.infer<typeof ConvertedWith>;
  * `running`: the re-conversion job; `unavailable`: why not, and what to do (e.g. which repository to download again).
  */
 export const SpeedUpgrade = z.discriminatedUnion('state', [
-  z.object({ state: z.literal('available'), why: z.string(), sourceFolder: z.string() }),
+  z.object({
+    state: z.literal('available'),
+    why: z.string(),
+    sourceFolder: z.string(),
+    /** The re-conversion writes the portable graph: the model runs on WebGPU, where its cache then stays on the GPU. */
+    portable: z.literal(true).optional(),
+  }),
   z.object({ state: z.literal('running'), jobId: z.string() }),
   z.object({ state: z.literal('unavailable'), reason: z.enum(['source missing', 'source changed', 'source not recorded']), message: z.string() }),
 ]);

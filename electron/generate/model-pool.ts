@@ -209,8 +209,8 @@ export class ModelPool {
  */
 export const WEBGPU_EXTERNAL_CACHE =
   "On WebGPU this folder's graph copies its whole KV cache to the GPU on every token (about 9 tokens/s for a 1.5B after " +
-  '1,000 tokens on an H200, against 93 with the cache kept on the GPU). Convert the model again with the portable graph ' +
-  '(Models → Convert → "Portable graph", or `distillery convert --portable`) to run it fast on WebGPU.';
+  '1,000 tokens on an H200, against 93 with the cache kept on the GPU). Re-convert it with the portable graph to run it ' +
+  'fast on WebGPU: Models → "Re-convert for WebGPU" on its row (or `distillery convert` with `--portable`).';
 
 /** The converter's graph keeps its cache in the engine's buffers (XkvDecoder); other folders grow it (OrtDecoder). */
 export function decoderFor(session: ort.InferenceSession, shape: DecoderShape, options: OrtDecoderOptions): OrtDecoder | XkvDecoder {

@@ -122,6 +122,10 @@ export function modelsRegistry(ctx: ServiceContext) {
     return parsed.success ? parsed.data : undefined;
   };
 
+  /** Where a model runs (loaded) or would be asked to run (its own choice, else Settings'): the re-convert offer depends on it. */
+  const runsOn = (modelId: string): string | undefined =>
+    loaded.get(modelId)?.provider ?? providerOverride(modelId) ?? ctx.store.settings.get<string>(PROVIDER_SETTING);
+
   /** The first registered model converted from `baseFolder`, if any. */
   const findBase = (baseFolder: string): ModelRecord | undefined =>
     ctx.store.models.list().find((r) => sourceFolders(r).some((folder) => sameFolder(folder, baseFolder)));
@@ -145,7 +149,7 @@ export function modelsRegistry(ctx: ServiceContext) {
     const manifest = r.source === 'converted' ? readFolderManifest(r.path) : undefined;
     if (manifest) {
       info.convertedWith = convertedWith(manifest);
-      const upgrade = speedUpgradeOf(r, manifest, reconverting.get(r.id));
+      const upgrade = speedUpgradeOf(r, manifest, reconverting.get(r.id), runsOn(r.id));
       if (upgrade) info.speedUpgrade = upgrade;
     }
     return info;
@@ -226,7 +230,7 @@ export function modelsRegistry(ctx: ServiceContext) {
     return ctx.engine.request('generate.unload', { modelId });
   };
 
-  return { record, toInfo, providerOverride, loadParams, remember, add, load, unload, loaded, reconverting, defaults, dispose: unsubscribe };
+  return { record, toInfo, providerOverride, runsOn, loadParams, remember, add, load, unload, loaded, reconverting, defaults, dispose: unsubscribe };
 }
 
 export type ModelsRegistry = ReturnType<typeof modelsRegistry>;

@@ -10,7 +10,7 @@ import type { ChatMessage } from '../contract/inference';
 import { CONVERTER_VERSION, readManifest } from '../convert/manifest';
 import { EngineHost } from '../engine/host';
 import { nodeEngineSpawner } from '../engine/spawn-node';
-import { XKV_GRAPH } from '../model/fused-decoder';
+import { FUSED_GRAPH, XKV_GRAPH } from '../model/fused-decoder';
 import { makeScriptedModel } from '../testing/fixtures';
 import { writeLegacyConvertedFolder } from '../testing/model-folders';
 import { createServices, type Services } from './index';
@@ -162,5 +162,27 @@ describe('re-convert for speed', () => {
     expect(reply).toMatchObject({ status: 'complete', content: ANSWER, stats: { modelId } });
     expect((await services.call('chats.get', { chatId: chat.id })).messages).toHaveLength(4); // the earlier turn is kept
     await expect(services.call('models.reconvert', { modelId })).rejects.toMatchObject({ code: 'conflict', message: expect.stringMatching(/already has the fastest graph/) });
+  }, 300_000);
+
+  it('for a model set to WebGPU, offers the portable graph and writes it in the same dtype and quantization', async () => {
+    await services.call('models.unload', { modelId }); // a loaded model's offer follows where it runs now (the CPU)
+    services.store.settings.set(modelProviderSetting(modelId), 'webgpu');
+    expect((await listed()).speedUpgrade).toMatchObject({ state: 'available', portable: true, why: expect.stringMatching(/^This model runs on WebGPU/) });
+    const before = await readManifest(folder);
+
+    const job = await services.call('models.reconvert', { modelId });
+    expect(job.title).toBe('Re-convert “Old R1” for WebGPU');
+    const final = await finished(job.id);
+    expect(final).toMatchObject({ state: 'succeeded', message: expect.stringMatching(/^Re-converted “Old R1” to the portable graph \(its cache stays on the GPU\) in /) });
+    const manifest = await readManifest(folder);
+    expect(manifest).toMatchObject({ graph: FUSED_GRAPH, dtype: before.dtype, quantization: before.quantization, source: before.source });
+    const after = await listed();
+    expect(after).toMatchObject({ id: modelId, providerOverride: 'webgpu', convertedWith: { graph: FUSED_GRAPH } });
+    expect(after.speedUpgrade).toBeUndefined();
+
+    services.store.settings.set(modelProviderSetting(modelId), 'cpu'); // no GPU here; the portable graph answers the same
+    expect((await listed()).speedUpgrade).toBeUndefined(); // a portable folder on the CPU: kept as it is
+    const chat = await services.call('chats.create', { modelId });
+    expect(await answer(chat.id)).toMatchObject({ status: 'complete', content: ANSWER });
   }, 300_000);
 });

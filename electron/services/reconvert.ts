@@ -1,5 +1,6 @@
 /**
- * models.reconvert: "re-convert for speed". A model whose folder predates the fused graph is converted again from
+ * models.reconvert: "re-convert for speed". A model whose folder predates the fused graph (or, on WebGPU, holds the
+ * default graph, whose cache crosses to the GPU every token: then the portable graph) is converted again from
  * the checkpoint its manifest records, with the same dtype and quantization settings, as an ordinary convert job
  * into the same folder with force: the model is unloaded first, the converter checks every source file's sha256
  * before it builds anything, writes beside the folder and swaps the result in only when it is complete (a failure
@@ -22,23 +23,23 @@ function checkReconvertible(registry: ModelsRegistry, modelId: string) {
   if (!manifest) {
     throw new ApiError('bad_request', `“${record.name}” was not converted by Distillery (its folder has no readable distillery.json): there is no recorded checkpoint to re-convert from.`);
   }
-  const upgrade = speedUpgradeOf(record, manifest, registry.reconverting.get(modelId));
+  const upgrade = speedUpgradeOf(record, manifest, registry.reconverting.get(modelId), registry.runsOn(modelId));
   if (!upgrade) throw new ApiError('conflict', `“${record.name}” already has the fastest graph this Distillery writes: there is nothing to re-convert.`);
   if (upgrade.state === 'running') throw new ApiError('conflict', `“${record.name}” is being re-converted already (job ${upgrade.jobId}).`);
   if (upgrade.state === 'unavailable') throw new ApiError('conflict', upgrade.message);
-  return { record, manifest };
+  return { record, manifest, portable: upgrade.portable === true };
 }
 
 export async function startReconvert(ctx: ServiceContext, modelId: string): Promise<Job> {
   const registry = registryFor(ctx);
-  const { record, manifest } = checkReconvertible(registry, modelId);
-  const input = reconvertInput(record, manifest);
+  const { record, manifest, portable } = checkReconvertible(registry, modelId);
+  const input = reconvertInput(record, manifest, portable);
   const engineReady = () => ctx.engine.status().state === 'ready'; // a stopped or restarting engine has nothing loaded
   const unload = (id: string) => (engineReady() ? registry.unload(id) : Promise.resolve());
   await releaseRegisteredOutput(input, (dir) => ctx.store.models.getByPath(dir), unload);
   const spec = convertJobSpec(input, { modelsDir: ctx.paths.models, registry }, { expectSource: manifest.source.files });
   const { onSuccess, onSettled } = spec;
-  const title = `Re-convert “${record.name}” for speed`;
+  const title = `Re-convert “${record.name}” for ${portable ? 'WebGPU' : 'speed'}`;
   const job = runnerFor(ctx).start<ConvertJobResult>({
     ...spec,
     title,
@@ -50,7 +51,8 @@ export async function startReconvert(ctx: ServiceContext, modelId: string): Prom
       // a chat may have loaded the old graph while the job ran: the next load reads the new one
       if (registry.loaded.has(modelId)) await unload(modelId);
       const outcome = await onSuccess!(result); // refreshes the model's record (same id: the path is the same)
-      return { ...outcome, message: `Re-converted “${record.name}” to the fused graph in ${formatSeconds(result.seconds)}.` };
+      const graph = portable ? 'the portable graph (its cache stays on the GPU)' : 'the fused graph';
+      return { ...outcome, message: `Re-converted “${record.name}” to ${graph} in ${formatSeconds(result.seconds)}.` };
     },
   });
   registry.reconverting.set(modelId, job.id);

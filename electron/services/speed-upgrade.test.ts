@@ -42,6 +42,23 @@ describe('speed upgrade offer', () => {
     expect(speedUpgradeOf(record(24), manifest())).toBeUndefined(); // head_dim 24: the converter writes the standard graph
   });
 
+  it('on WebGPU offers the portable graph for the default (external cache) graph and for older ones, not for a portable folder', () => {
+    const onWebgpu = (m: Manifest) => speedUpgradeOf(record(), m, undefined, 'webgpu');
+    expect(onWebgpu(manifest({ graph: 'fused-xkv-v2', version: '1.3.0' }))).toMatchObject({
+      state: 'available', portable: true, why: expect.stringMatching(/^This model runs on WebGPU, where its graph copies the whole KV cache to the GPU on every token/),
+    });
+    expect(onWebgpu(manifest({ graph: 'fused-xkv-v1', version: '1.2.0' }))).toMatchObject({ state: 'available', portable: true });
+    expect(onWebgpu(manifest())).toMatchObject({ state: 'available', portable: true, why: expect.stringMatching(/^Converted by an older Distillery \(converter 1\.0\.0\), before the fused graph.*; on WebGPU the portable graph keeps the cache on the GPU\./) });
+    expect(onWebgpu(manifest({ graph: 'fused-gqa-v1', version: '1.1.0' }))).toMatchObject({ state: 'available', portable: true });
+    expect(onWebgpu(manifest({ graph: 'fused-gqa-v1', version: '1.3.0' }))).toBeUndefined(); // already portable
+    expect(onWebgpu(manifest({ graph: 'fused-future-v9', version: '9.0.0' }))).toBeUndefined(); // a graph this version does not know
+    expect(speedUpgradeOf(record(24), manifest({ graph: 'fused-xkv-v2', version: '1.3.0' }), undefined, 'webgpu')).toBeUndefined();
+    for (const provider of ['cpu', 'cuda', 'auto', undefined]) {
+      expect(speedUpgradeOf(record(), manifest({ graph: 'fused-xkv-v2', version: '1.3.0' }), undefined, provider)).toBeUndefined();
+      expect(speedUpgradeOf(record(), manifest(), undefined, provider)).not.toHaveProperty('portable');
+    }
+  });
+
   it('says running while a job runs, and why not when the checkpoint is gone', () => {
     expect(speedUpgradeOf(record(), manifest(), 'job-1')).toEqual({ state: 'running', jobId: 'job-1' });
     const gone = manifest({ source: { folder: path.join(source, 'nope'), files: manifest().source.files } });
@@ -53,6 +70,7 @@ describe('speed upgrade offer', () => {
       hfDir: source, outDir: '/models/r1-q4', dtype: 'q4', blockSize: 64, asymmetric: true, accuracyLevel: 4,
       quantizeEmbeddings: false, quantizeLmHead: true, register: true, force: true, name: 'R1 q4',
     });
+    expect(reconvertInput(record(), manifest(), true)).toMatchObject({ dtype: 'q4', blockSize: 64, portable: true, force: true, outDir: '/models/r1-q4' });
     expect(reconvertInput(record(), manifest({ dtype: 'fp16', quantization: null }))).toEqual({
       hfDir: source, outDir: '/models/r1-q4', dtype: 'fp16', register: true, force: true, name: 'R1 q4',
     });

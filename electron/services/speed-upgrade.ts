@@ -10,7 +10,7 @@ import { isQuantized, StartConvertInput, type ConvertedWith, type SpeedUpgrade, 
 import { Manifest, MANIFEST_FILE } from '../convert/manifest';
 import { fitsFusedGraph } from '../convert/graph';
 import { quickSourceCheck } from '../convert/source-check';
-import { FUSED_GRAPH } from '../model/fused-decoder';
+import { FUSED_GRAPH, XKV_GRAPH, XKV_ROWS_GRAPH } from '../model/fused-decoder';
 import type { ModelRecord } from '../store';
 
 /** Converter 1.0 wrote no `graph`: its decoder concatenates the KV cache (README, "Where the speed comes from"). */
@@ -35,6 +35,26 @@ function olderGraph(manifest: Manifest): keyof typeof SLOWER | undefined {
   // context (1.03–1.22× a step at 4,096 tokens, about even below 2,048), not worth re-reading a checkpoint for.
   if (manifest.graph === FUSED_GRAPH && olderThan(manifest.converter.version, [1, 2])) return 'gqa';
   return undefined;
+}
+
+/** Graphs whose KV cache the engine feeds in from JavaScript memory on every step (the converter's default since 1.2). */
+const EXTERNAL_CACHE_GRAPHS: ReadonlySet<string> = new Set([XKV_GRAPH, XKV_ROWS_GRAPH]);
+
+/**
+ * Why the folder's graph is slow on WebGPU: an external cache is uploaded whole on every token, where the portable
+ * graph's stays on the GPU (model-pool's deviceOutputs; `npm run bench -- gpu-decode` on an H200, README "On a GPU").
+ * Undefined when there is nothing faster for WebGPU (the portable graph of 1.2 or later, a graph this version does not know).
+ */
+function slowOnWebgpu(manifest: Manifest): string | undefined {
+  if (manifest.graph !== undefined && EXTERNAL_CACHE_GRAPHS.has(manifest.graph)) {
+    return (
+      'This model runs on WebGPU, where its graph copies the whole KV cache to the GPU on every token (about 9 tokens/s ' +
+      'for a 1.5B after 1,000 tokens on an H200, against 93 with the portable graph, whose cache stays on the GPU; on the ' +
+      'CPU the portable graph is the slower one).'
+    );
+  }
+  const older = olderGraph(manifest);
+  return older && `Converted by an older Distillery (converter ${manifest.converter.version})${SLOWER[older]}; on WebGPU the portable graph keeps the cache on the GPU.`;
 }
 
 function olderThan(version: string, [major, minor]: [number, number]): boolean {
@@ -62,30 +82,32 @@ function headDimOf(record: ModelRecord): number | undefined {
   return typeof headDim === 'number' ? headDim : undefined;
 }
 
+const KEEPS = 'Re-converting reads the checkpoint again (every file’s sha256 is checked first) and keeps this model’s name, settings and chats.';
+
 /**
- * Undefined when there is nothing to offer: the folder already has the fastest graph (or the portable one by
- * choice), or its shape has no fused graph (the converter would write the same standard graph again).
- * `runningJob`: a re-conversion of it in progress.
+ * Undefined when there is nothing to offer: the folder already has the fastest graph for where the model runs (or the
+ * portable one by choice), or its shape has no fused graph (the converter would write the same standard graph again).
+ * `runningJob`: a re-conversion of it in progress. `provider`: where the model runs (loaded) or is asked to run
+ * (its own or Settings' choice); on WebGPU the offer is the portable graph.
  */
-export function speedUpgradeOf(record: ModelRecord, manifest: Manifest, runningJob?: string): SpeedUpgrade | undefined {
+export function speedUpgradeOf(record: ModelRecord, manifest: Manifest, runningJob?: string, provider?: string): SpeedUpgrade | undefined {
   if (runningJob) return { state: 'running', jobId: runningJob };
+  const forWebgpu = provider === 'webgpu';
   const older = olderGraph(manifest);
-  if (!older) return undefined;
+  const why = forWebgpu ? slowOnWebgpu(manifest) : older && `Converted by an older Distillery (converter ${manifest.converter.version})${SLOWER[older]}.`;
+  if (!why) return undefined;
   const headDim = headDimOf(record);
   if (headDim !== undefined && !fitsFusedGraph(headDim)) return undefined;
   const check = quickSourceCheck(manifest.source);
   if (!check.ok) return { state: 'unavailable', reason: check.reason, message: check.message };
-  return {
-    state: 'available',
-    sourceFolder: manifest.source.folder,
-    why:
-      `Converted by an older Distillery (converter ${manifest.converter.version})${SLOWER[older]}. Re-converting reads the ` +
-      'checkpoint again (every file’s sha256 is checked first) and keeps this model’s name, settings and chats.',
-  };
+  return { state: 'available', sourceFolder: manifest.source.folder, why: `${why} ${KEEPS}`, ...(forWebgpu ? { portable: true } : {}) };
 }
 
-/** The same conversion again into the same folder: dtype and quantization settings from the manifest, replacing it. */
-export function reconvertInput(record: ModelRecord, manifest: Manifest): StartConvertParams {
+/**
+ * The same conversion again into the same folder: dtype and quantization settings from the manifest, replacing it;
+ * `portable` where the offer was the portable graph (WebGPU).
+ */
+export function reconvertInput(record: ModelRecord, manifest: Manifest, portable = false): StartConvertParams {
   const q = manifest.quantization;
   const quantized = q && isQuantized(manifest.dtype)
     ? {
@@ -101,6 +123,7 @@ export function reconvertInput(record: ModelRecord, manifest: Manifest): StartCo
     outDir: record.path,
     dtype: manifest.dtype,
     ...quantized,
+    ...(portable ? { portable: true } : {}),
     register: true,
     force: true,
     name: record.name,

@@ -8,7 +8,8 @@ import { useNow } from '../../state/useNow';
 import './convert.css';
 
 /**
- * A model row's "Re-convert for speed": the offer with why (folders that predate the fused graph), the job with its
+ * A model row's "Re-convert for speed" (or "for WebGPU", where the model runs there and its graph's cache is fed
+ * from host memory): the offer with why (folders that predate the fused graph), the job with its
  * progress while it runs and its outcome until dismissed, or why it is not possible (the checkpoint is gone or changed).
  */
 export function ReconvertPanel({
@@ -57,7 +58,7 @@ export function ReconvertPanel({
     <div className="model-row-reconvert" data-testid="reconvert-offer">
       <span className="muted">{upgrade.why}</span>
       <Button variant="secondary" icon={<PlayIcon />} onClick={onStart} disabled={starting}>
-        {starting ? 'Starting…' : 'Re-convert for speed'}
+        {starting ? 'Starting…' : upgrade.portable ? 'Re-convert for WebGPU' : 'Re-convert for speed'}
       </Button>
       {error && (
         <div className="inline-error" role="alert" data-testid="reconvert-error">
