@@ -19,7 +19,7 @@ import { DEFAULT_TURN_SLICE_MS } from '../electron/generate/turns';
 import { argmax } from '../electron/generate/sampler';
 import { childJson } from './child-json';
 import { converted, synthCheckpoint } from './decode';
-import { tokenAt } from './decode-sides';
+import { tokenAt } from './side-schedule';
 
 type Wait = 'spin' | 'stop';
 type Layout = 'solo' | 'pair';

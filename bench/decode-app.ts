@@ -12,7 +12,7 @@ import { inspectModelFolder } from '../electron/generate/model-files';
 import { OrtDecoder, type DecoderModel } from '../electron/generate/ort-decoder';
 import { OrtCandidateFinder } from '../electron/generate/candidates';
 import { Sampler, argmax, createRng } from '../electron/generate/sampler';
-import type { SideResult } from './decode-sides';
+import type { SideResult } from './side-schedule';
 import { memoryGrowthRow, testSizedFolder } from './decode-memory';
 import { PEAK_FACTOR, peakedCopy, samplerPaths } from './peaked-model';
 

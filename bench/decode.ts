@@ -21,7 +21,7 @@ import { readManifest } from '../electron/convert/manifest';
 import { cachedFolder, FIXTURE_ROOT } from '../electron/testing/fixtures';
 import { childJson } from './child-json';
 import { appRows } from './decode-app';
-import type { Schedule, SideResult } from './decode-sides';
+import type { Schedule, SideResult } from './side-schedule';
 import { writeQ4_0Gguf } from './gguf';
 import { R1_QWEN_1_5B, writeSyntheticCheckpoint } from './synth-checkpoint';
 

@@ -6,6 +6,7 @@
  *
  *   npm run bench -- gpu-decode --xkv <folder> --portable <folder> [--provider webgpu] [--depths 1024,8192,16384]
  *                               [--steps 12] [--sides engine,engine-portable,host-kv,device-kv,copied-kv]
+ *                               [--gguf <the decode bench's Q4_0 GGUF> --llama-gpu vulkan|cuda]
  *
  * Sides (each in its own process):
  *   engine     the app's path on the default graph (XkvDecoder): a 1,024-token prefill, then greedy steps (both rates)
@@ -14,9 +15,15 @@
  *   device-kv  the portable graph with every present kept on the device and fed back: per step only the token, the
  *              mask and the logits cross (WebGPU only)
  *   copied-kv  the portable graph with every present copied to host memory and fed back (CUDA and DirectML, any graph)
+ *   llama-f32, llama-f16fa  (with --gguf) llama.cpp on the same GPU through node-llama-cpp's prebuilt Vulkan or CUDA
+ *              backend (bench/peers, installed by `npm run bench -- decode`; BENCH_PEERS_DIR where this file was bundled
+ *              elsewhere), every layer offloaded: a float32 cache without flash attention (what the CPU bench compares),
+ *              or llama.cpp's own GPU choice, a float16 cache with flash attention. A 1,024-token prefill, then greedy
+ *              steps from each depth.
  * Before timing, host-kv's logits at the first depth are compared with the CPU provider's on the same feeds, and
  * device-kv's last logits with copied-kv's (the same computation, the cache in another place).
  */
+import os from 'node:os';
 import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { readManifest } from '../electron/convert/manifest';
@@ -27,6 +34,8 @@ import { createSessionWithFallback, sessionOptions } from '../electron/generate/
 import { argmax } from '../electron/generate/sampler';
 import { f16ToF32Array, f32ToF16Array } from '../electron/util/float16';
 import { childJson } from './child-json';
+import { llamaSide, type LlamaGpu } from './llama-side';
+import { runSchedule, tokenAt, type Schedule } from './side-schedule';
 import { feedsAt, valueBlockOf } from './xkv-feeds';
 
 const arg = (name: string, fallback: string) => {
@@ -35,7 +44,7 @@ const arg = (name: string, fallback: string) => {
 };
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
-type Side = 'engine' | 'engine-portable' | 'host-kv' | 'device-kv' | 'copied-kv';
+type Side = 'engine' | 'engine-portable' | 'host-kv' | 'device-kv' | 'copied-kv' | 'llama-f32' | 'llama-f16fa';
 
 interface SideResult {
   side: Side;
@@ -45,7 +54,7 @@ interface SideResult {
   ms?: number[];
   /** The last step's logits at the first depth (host-kv) or at the last depth (device-kv, copied-kv), for the checks. */
   logits?: number[];
-  /** engine, engine-portable: prefill and decode tok/s. */
+  /** engine, engine-portable, llama-*: prefill tok/s (1,024 tokens); engine sides: decode tok/s after it. */
   prefillTps?: number;
   decodeTps?: number;
 }
@@ -166,6 +175,20 @@ async function engine(side: 'engine' | 'engine-portable', folder: string, provid
   return { side, provider, loadS, prefillTps, decodeTps };
 }
 
+/** llama.cpp on the same GPU and weights (the decode bench's GGUF): a 1,024-token prefill, then greedy steps from each depth. */
+async function llamaOnGpu(side: 'llama-f32' | 'llama-f16fa', gguf: string, backend: LlamaGpu['backend'], depths: number[], steps: number): Promise<SideResult> {
+  const schedule: Schedule = { depths, stepsPerDepth: steps + 2, prefillTokens: 1024, contextSize: Math.max(...depths) + steps + 64, threads: os.availableParallelism() };
+  const gpu: LlamaGpu = side === 'llama-f32' ? { backend, kvType: 'F32', flashAttention: false } : { backend, kvType: 'F16', flashAttention: true };
+  const driver = await llamaSide(gguf, schedule, gpu);
+  // the backend builds its pipelines on first use: a prompt-sized batch and a few steps before anything is timed
+  await driver.prefill(Array.from({ length: 600 }, (_, i) => tokenAt(i)));
+  for (let i = 0, next = tokenAt(600); i < 3; i++) next = await driver.step(next);
+  const result = await runSchedule(driver, schedule);
+  await driver.close();
+  const ms = depths.map((depth) => median(result.steps[String(depth)].slice(2)));
+  return { side, provider: `llama.cpp ${backend}`, loadS: driver.loadMs / 1000, ms, prefillTps: result.prefillTokS };
+}
+
 function relativeDifference(a: number[], b: number[]): number {
   const scale = b.reduce((m, x) => Math.max(m, Math.abs(x)), 0);
   return a.reduce((m, x, i) => Math.max(m, Math.abs(x - b[i])), 0) / scale;
@@ -175,10 +198,14 @@ async function main(): Promise<void> {
   const provider = arg('provider', 'webgpu');
   const depths = arg('depths', '1024,8192,16384');
   const steps = arg('steps', '12');
-  const sides = arg('sides', 'engine,engine-portable,host-kv,device-kv,copied-kv').split(',') as Side[];
+  const gguf = arg('gguf', '');
+  const sides = arg('sides', `engine,engine-portable,host-kv,device-kv,copied-kv${gguf ? ',llama-f32,llama-f16fa' : ''}`).split(',') as Side[];
+  if (sides.some((side) => side.startsWith('llama-')) && !gguf) throw new Error('The llama sides need --gguf <the decode bench\'s Q4_0 GGUF of the same checkpoint>.');
   const folders = { xkv: arg('xkv', ''), portable: arg('portable', '') };
   if (!folders.xkv || !folders.portable) throw new Error('Pass --xkv <a converted folder> and --portable <the same checkpoint converted with `distillery convert --portable`>.');
-  const runSide = (side: Side, p = provider) => childJson<SideResult>(import.meta.filename, ['--child', side, '--provider', p, '--xkv', folders.xkv, '--portable', folders.portable, '--depths', depths, '--steps', steps]);
+  const llama = ['--gguf', gguf, '--llama-gpu', arg('llama-gpu', 'vulkan')];
+  const runSide = (side: Side, p = provider) =>
+    childJson<SideResult>(import.meta.filename, ['--child', side, '--provider', p, '--xkv', folders.xkv, '--portable', folders.portable, '--depths', depths, '--steps', steps, ...llama]);
   const results = new Map<Side, SideResult>();
   for (const side of sides) {
     try {
@@ -203,6 +230,10 @@ async function main(): Promise<void> {
     const r = results.get(side);
     if (r) console.log(`${side} (${side === 'engine' ? 'default graph, XkvDecoder' : 'portable graph, OrtDecoder'}): prefill 1,024 tokens ${r.prefillTps!.toFixed(1)} tok/s, decode after it ${r.decodeTps!.toFixed(1)} tok/s`);
   }
+  for (const side of ['llama-f32', 'llama-f16fa'] as const) {
+    const r = results.get(side);
+    if (r) console.log(`${side} (${r.provider}, ${side === 'llama-f32' ? 'float32 cache' : 'float16 cache, flash attention'}): prefill 1,024 tokens ${r.prefillTps!.toFixed(1)} tok/s`);
+  }
   const timed = sides.filter((s) => results.get(s)?.ms);
   if (!timed.length) return;
   console.log(`| context | ${timed.map((s) => `${s} ms (tok/s)`).join(' | ')} |`);
@@ -220,6 +251,7 @@ if (import.meta.filename === process.argv[1]) {
       side === 'engine' ? await engine(side, arg('xkv', ''), provider, steps * 2)
       : side === 'engine-portable' ? await engine(side, arg('portable', ''), provider, steps * 2)
       : side === 'host-kv' ? await hostKv(arg('xkv', ''), provider, depths, steps)
+      : side === 'llama-f32' || side === 'llama-f16fa' ? await llamaOnGpu(side, arg('gguf', ''), arg('llama-gpu', 'vulkan') as LlamaGpu['backend'], depths, steps)
       : await portableKv(side, arg('portable', ''), provider, depths, steps);
     console.log(JSON.stringify(result));
   } else {
