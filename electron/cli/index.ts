@@ -16,7 +16,7 @@ interface CommandEntry {
 export const COMMANDS: Record<string, CommandEntry> = {
   serve: { summary: 'Start headless mode: the app and its API on http://127.0.0.1, with a token', load: async () => (await import('./commands/serve')).serveCommand },
   info: { summary: 'Show ONNX Runtime, the execution providers available here, CPU and memory', load: async () => (await import('./commands/info')).infoCommand },
-  models: { summary: 'Add, list and remove the models Distillery can run', load: async () => (await import('./commands/models')).modelsCommand },
+  models: { summary: 'Add, list, remove and re-convert the models Distillery can run', load: async () => (await import('./commands/models')).modelsCommand },
   run: { summary: 'Generate one reply (thinking, then the answer)', load: async () => (await import('./commands/run')).runCommand },
   chat: { summary: 'Chat with a model in the terminal', load: async () => (await import('./commands/chat')).chatCommand },
   convert: { summary: 'Convert a Hugging Face qwen2/llama checkpoint into an ONNX model folder', load: async () => (await import('./commands/convert')).convertCommand },

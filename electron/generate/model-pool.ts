@@ -210,7 +210,7 @@ export class ModelPool {
 export const WEBGPU_EXTERNAL_CACHE =
   "On WebGPU this folder's graph copies its whole KV cache to the GPU on every token (about 9 tokens/s for a 1.5B after " +
   '1,000 tokens on an H200, against 93 with the cache kept on the GPU). Re-convert it with the portable graph to run it ' +
-  'fast on WebGPU: Models → "Re-convert for WebGPU" on its row (or `distillery convert` with `--portable`).';
+  'fast on WebGPU: Models → "Re-convert for WebGPU" on its row, or `distillery models reconvert <model> --portable`.';
 
 /** The converter's graph keeps its cache in the engine's buffers (XkvDecoder); other folders grow it (OrtDecoder). */
 export function decoderFor(session: ort.InferenceSession, shape: DecoderShape, options: OrtDecoderOptions): OrtDecoder | XkvDecoder {

@@ -1,7 +1,7 @@
 /** `distillery convert <hf-folder> <out-folder> --dtype fp32`: a Hugging Face checkpoint → a transformers.js folder. */
 import fs from 'node:fs';
 import path from 'node:path';
-import { CONVERT_DTYPES, ConvertDtype, StartConvertInput } from '../../contract/convert';
+import { CONVERT_DTYPES, ConvertDtype, StartConvertInput, type SourceFile } from '../../contract/convert';
 import { formatBytes } from '../../contract/units';
 import { ConfigError } from '../../model/config';
 import { SafetensorsError } from '../../model/safetensors';
@@ -30,6 +30,8 @@ export interface ConvertOptions {
   portable?: boolean;
   /** Replace an earlier conversion in the output folder (files the converter did not write are kept). */
   force?: boolean;
+  /** A re-conversion's recorded source files: nothing is replaced when the checkpoint differs (`models reconvert`). */
+  expectSource?: SourceFile[];
 }
 
 export interface ConvertFolderResult {
@@ -92,6 +94,7 @@ export async function convertFolder(hfFolder: string, outFolder: string, options
       quantizeLmHead: options.floatLmHead ? false : undefined,
       portable: options.portable === true,
       overwrite: options.force === true,
+      ...(options.expectSource ? { expectSource: options.expectSource } : {}),
       signal: controller.signal,
       onProgress: convertProgressPrinter(),
     });

@@ -1,11 +1,17 @@
-/** `distillery models add <folder>` / `models list [--json]` / `models remove <id>`: the model registry. */
+/**
+ * `distillery models add <folder>` / `models list [--json]` / `models remove <id>` / `models reconvert <id>`: the model
+ * registry.
+ */
 import fs from 'node:fs';
 import path from 'node:path';
 import type { ModelInfo } from '../../contract/inference';
 import { EngineHost } from '../../engine/host';
 import { createServices, resolveDataDir, type Services } from '../../services';
 import { formatBytes } from '../../contract/units';
+import { quickSourceCheck } from '../../convert/source-check';
+import { readFolderManifest, reconvertInput } from '../../services/speed-upgrade';
 import { CliError, type CliCommand } from '../command';
+import { convertFolder } from './convert';
 
 /** Services without starting the engine (the registry needs only the database). */
 export async function withRegistry<T>(fn: (services: Services) => Promise<T>): Promise<T> {
@@ -43,6 +49,35 @@ export function formatModels(models: ModelInfo[]): string {
   return `${['ID  NAME  ARCH  DTYPES  SIZE  PATH', ...rows].join('\n')}\n`;
 }
 
+/**
+ * The model converted again from the checkpoint its distillery.json records, same dtype and quantization, into its
+ * own folder (the app's "Re-convert" without the app): every source file's sha256 is checked before anything is
+ * replaced, files the converter did not write stay, and the registry keeps the model's id, name, settings and chats.
+ */
+async function reconvertModel(services: Services, ref: string, portable: boolean): Promise<{ model: ModelInfo; seconds: number }> {
+  const model = await resolveModel(services, ref);
+  const record = services.store.models.get(model.id)!;
+  const manifest = record.source === 'converted' ? readFolderManifest(record.path) : undefined;
+  if (!manifest) throw new CliError(`${model.name} was not converted by Distillery (its folder has no readable distillery.json): there is no recorded checkpoint to convert again from.`);
+  const check = quickSourceCheck(manifest.source);
+  if (!check.ok) throw new CliError(check.message);
+  const input = reconvertInput(record, manifest, portable);
+  const started = performance.now();
+  await convertFolder(input.hfDir, record.path, {
+    dtype: input.dtype,
+    blockSize: input.blockSize,
+    asymmetric: input.asymmetric,
+    accuracyLevel: input.accuracyLevel,
+    quantizeEmbeddings: input.quantizeEmbeddings,
+    floatLmHead: input.quantizeLmHead === false,
+    portable,
+    force: true,
+    expectSource: manifest.source.files,
+  });
+  const refreshed = await services.call('models.add', { path: record.path }); // same path: the record is kept, its files re-read
+  return { model: refreshed, seconds: (performance.now() - started) / 1000 };
+}
+
 export const modelsCommand: CliCommand = (program) => {
   const models = program.command('models').description('Manage the models Distillery can run');
   models
@@ -71,5 +106,19 @@ export const modelsCommand: CliCommand = (program) => {
         await services.call('models.remove', { modelId: model.id });
         process.stdout.write(`Removed ${model.name} (${model.id}); the folder ${model.path} is untouched.\n`);
       });
+    });
+  models
+    .command('reconvert <model>')
+    .description(
+      'Convert a model (id or name) again from the checkpoint it was converted from, with the same settings, into its folder: ' +
+        'the default graph (fastest on the CPU), or with --portable the one for WebGPU. Every source file is checked by sha256 ' +
+        'first; unload the model in a running app before.',
+    )
+    .option('--portable', 'write the portable graph: on WebGPU its KV cache stays on the GPU (about 10× faster there)')
+    .option('--json', 'print JSON')
+    .action(async (ref: string, options: { portable?: boolean; json?: boolean }) => {
+      const { model, seconds } = await withRegistry((services) => reconvertModel(services, ref, options.portable === true));
+      const graph = options.portable ? 'the portable graph' : 'the default graph';
+      process.stdout.write(options.json ? `${JSON.stringify(model, null, 2)}\n` : `Re-converted ${model.name} (${model.id}) to ${graph} in ${seconds.toFixed(1)} s: ${model.path}\n`);
     });
 };
