@@ -14,15 +14,14 @@ import { ApiError } from './errors';
 import { convertJobSpec, formatSeconds, releaseRegisteredOutput } from './jobs-convert';
 import { runnerFor } from './jobs-runner';
 import { registryFor, type ModelsRegistry } from './models';
-import { readFolderManifest, reconvertInput, speedUpgradeOf } from './speed-upgrade';
+import { reconvertInput, recordedManifest, speedUpgradeOf } from './speed-upgrade';
 
 /** Why a model cannot be re-converted now, as an ApiError; otherwise its manifest. */
 function checkReconvertible(registry: ModelsRegistry, modelId: string) {
   const record = registry.record(modelId);
-  const manifest = record.source === 'converted' ? readFolderManifest(record.path) : undefined;
-  if (!manifest) {
-    throw new ApiError('bad_request', `“${record.name}” was not converted by Distillery (its folder has no readable distillery.json): there is no recorded checkpoint to re-convert from.`);
-  }
+  const recorded = recordedManifest(record);
+  if ('problem' in recorded) throw new ApiError('bad_request', recorded.problem);
+  const { manifest } = recorded;
   const upgrade = speedUpgradeOf(record, manifest, registry.reconverting.get(modelId), registry.runsOn(modelId));
   if (!upgrade) throw new ApiError('conflict', `“${record.name}” already has the fastest graph this Distillery writes: there is nothing to re-convert.`);
   if (upgrade.state === 'running') throw new ApiError('conflict', `“${record.name}” is being re-converted already (job ${upgrade.jobId}).`);

@@ -72,6 +72,13 @@ export function readFolderManifest(dir: string): Manifest | undefined {
   }
 }
 
+/** The manifest a re-conversion starts from, or why there is none (a folder Distillery did not convert, a damaged manifest). */
+export function recordedManifest(record: ModelRecord): { manifest: Manifest } | { problem: string } {
+  const manifest = record.source === 'converted' ? readFolderManifest(record.path) : undefined;
+  if (manifest) return { manifest };
+  return { problem: `“${record.name}” was not converted by Distillery (its folder has no readable distillery.json): there is no recorded checkpoint to re-convert from.` };
+}
+
 export function convertedWith(manifest: Manifest): ConvertedWith {
   return { converterVersion: manifest.converter.version, graph: manifest.graph ?? STANDARD_GRAPH };
 }

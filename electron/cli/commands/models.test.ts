@@ -98,6 +98,6 @@ describe('distillery models reconvert', () => {
     expect(distillery('models', 'add', imported, '--name', 'Imported').code).toBe(0);
     const run = distillery('models', 'reconvert', 'Imported');
     expect(run.code).toBe(1);
-    expect(run.stderr.trim()).toBe('Error: Imported was not converted by Distillery (its folder has no readable distillery.json): there is no recorded checkpoint to convert again from.');
+    expect(run.stderr.trim()).toBe('Error: “Imported” was not converted by Distillery (its folder has no readable distillery.json): there is no recorded checkpoint to re-convert from.');
   }, 120_000);
 });

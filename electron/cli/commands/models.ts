@@ -9,7 +9,7 @@ import { EngineHost } from '../../engine/host';
 import { createServices, resolveDataDir, type Services } from '../../services';
 import { formatBytes } from '../../contract/units';
 import { quickSourceCheck } from '../../convert/source-check';
-import { readFolderManifest, reconvertInput } from '../../services/speed-upgrade';
+import { reconvertInput, recordedManifest } from '../../services/speed-upgrade';
 import { CliError, type CliCommand } from '../command';
 import { convertFolder } from './convert';
 
@@ -57,8 +57,9 @@ export function formatModels(models: ModelInfo[]): string {
 async function reconvertModel(services: Services, ref: string, portable: boolean): Promise<{ model: ModelInfo; seconds: number }> {
   const model = await resolveModel(services, ref);
   const record = services.store.models.get(model.id)!;
-  const manifest = record.source === 'converted' ? readFolderManifest(record.path) : undefined;
-  if (!manifest) throw new CliError(`${model.name} was not converted by Distillery (its folder has no readable distillery.json): there is no recorded checkpoint to convert again from.`);
+  const recorded = recordedManifest(record);
+  if ('problem' in recorded) throw new CliError(recorded.problem);
+  const { manifest } = recorded;
   const check = quickSourceCheck(manifest.source);
   if (!check.ok) throw new CliError(check.message);
   const input = reconvertInput(record, manifest, portable);
