@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { LoadedModel, ModelInfo } from '../../electron/contract/inference';
-import { fallbackNotes, modelSummary, pickModelId, pickSecondModelId, runningLabel, withLoaded, withUnloaded } from './models';
+import { fallbackNotes, modelRowNotes, modelSummary, pickModelId, pickSecondModelId, runningLabel, withLoaded, withUnloaded } from './models';
 
 const model = (id: string, over: Partial<ModelInfo> = {}): ModelInfo => ({
   id,
@@ -32,6 +32,16 @@ describe('models', () => {
     expect(runningLabel(undefined)).toBeUndefined();
     expect(fallbackNotes(loaded)).toEqual(['cuda not used: The CUDA provider libraries are not installed.']);
     expect(fallbackNotes({ ...loaded, advice: 'Convert it again.' })).toEqual(['cuda not used: The CUDA provider libraries are not installed.', 'Convert it again.']);
+  });
+
+  it('a Models row drops the advice its own WebGPU re-convert offer already gives, and keeps it otherwise', () => {
+    const onWebgpu = { ...loaded, fallbacks: [], advice: 'Re-convert it for WebGPU.' };
+    const offer = { state: 'available' as const, why: 'runs on WebGPU', sourceFolder: '/hf', portable: true as const };
+    expect(modelRowNotes({ ...model('a'), loaded: onWebgpu, speedUpgrade: offer })).toEqual([]);
+    expect(modelRowNotes({ ...model('a'), loaded: onWebgpu, speedUpgrade: { state: 'running', jobId: 'j' } })).toEqual([]);
+    expect(modelRowNotes({ ...model('a'), loaded: onWebgpu, speedUpgrade: { ...offer, portable: undefined } })).toEqual(['Re-convert it for WebGPU.']);
+    expect(modelRowNotes({ ...model('a'), loaded: onWebgpu, speedUpgrade: { state: 'unavailable', reason: 'source missing', message: 'gone' } })).toEqual(['Re-convert it for WebGPU.']);
+    expect(modelRowNotes({ ...model('a'), loaded })).toEqual(['cuda not used: The CUDA provider libraries are not installed.']);
   });
 
   it('applies load and unload results to the list', () => {

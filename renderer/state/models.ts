@@ -21,6 +21,16 @@ export function fallbackNotes(loaded: LoadedModel | undefined): string[] {
   return loaded?.advice ? [...skipped, loaded.advice] : skipped;
 }
 
+/**
+ * The notes under a Models row: its fallback notes, without the load's advice where the row's own re-convert offer
+ * (the portable graph for WebGPU, offered or running) already says the same with a button.
+ */
+export function modelRowNotes(model: ModelInfo): string[] {
+  const upgrade = model.speedUpgrade;
+  const offered = upgrade?.state === 'running' || (upgrade?.state === 'available' && upgrade.portable === true);
+  return fallbackNotes(offered && model.loaded ? { ...model.loaded, advice: undefined } : model.loaded);
+}
+
 /** Puts a load result into the list. */
 export function withLoaded(models: ModelInfo[], loaded: LoadedModel): ModelInfo[] {
   return models.map((m) => (m.id === loaded.modelId ? { ...m, loaded } : m));

@@ -4,7 +4,7 @@ import { Button } from '../../components/Button';
 import { CloseIcon, PlayIcon, StopIcon, TrashIcon } from '../../components/Icons';
 import { formatMs } from '../../state/chatMessages';
 import { formatBytes } from '../../state/format';
-import { fallbackNotes, modelSummary, runningLabel } from '../../state/models';
+import { modelRowNotes, modelSummary, runningLabel } from '../../state/models';
 import { graphLabel } from '../../state/reconvert';
 import type { ModelAction } from '../../state/useModels';
 import { APPLIES_AT_NEXT_LOAD, derivedLabel } from '../../state/providerSettings';
@@ -104,7 +104,7 @@ export function ModelRow({
         <ProviderSelect setting={provider} label={`Execution provider for ${model.name}`} testId="model-provider" />
       </div>
       {reconvert}
-      {fallbackNotes(model.loaded).map((note) => (
+      {modelRowNotes(model).map((note) => (
         <div key={note} className="model-picker-note">
           {note}
         </div>
