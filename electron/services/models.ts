@@ -14,7 +14,7 @@ import type { ModelRecord } from '../store';
 import { checkTokenizerFiles } from '../tokenizer/model-tokenizer';
 import { perServices, type ServiceContext, type ServiceModule } from './context';
 import { ApiError } from './errors';
-import { convertedWith, readFolderManifest, speedUpgradeOf } from './speed-upgrade';
+import { convertedManifest, convertedWith, speedUpgradeOf } from './speed-upgrade';
 
 /** Settings keys: the default provider (Settings screen) and per-model overrides. */
 export const PROVIDER_SETTING = 'inference.provider';
@@ -122,9 +122,12 @@ export function modelsRegistry(ctx: ServiceContext) {
     return parsed.success ? parsed.data : undefined;
   };
 
-  /** Where a model runs (loaded) or would be asked to run (its own choice, else Settings'): the re-convert offer depends on it. */
-  const runsOn = (modelId: string): string | undefined =>
-    loaded.get(modelId)?.provider ?? providerOverride(modelId) ?? ctx.store.settings.get<string>(PROVIDER_SETTING);
+  /** The provider a load asks for when the call names none: the model's own choice, else Settings'. */
+  const requestedProvider = (modelId: string): string | undefined =>
+    ctx.store.settings.get<string>(modelProviderSetting(modelId)) ?? ctx.store.settings.get<string>(PROVIDER_SETTING);
+
+  /** Where a model runs (loaded) or would be asked to run: the re-convert offer depends on it. */
+  const runsOn = (modelId: string): string | undefined => loaded.get(modelId)?.provider ?? requestedProvider(modelId);
 
   /** The first registered model converted from `baseFolder`, if any. */
   const findBase = (baseFolder: string): ModelRecord | undefined =>
@@ -146,7 +149,7 @@ export function modelsRegistry(ctx: ServiceContext) {
     if (override) info.providerOverride = override;
     const now = loaded.get(r.id);
     if (now) info.loaded = now;
-    const manifest = r.source === 'converted' ? readFolderManifest(r.path) : undefined;
+    const manifest = convertedManifest(r);
     if (manifest) {
       info.convertedWith = convertedWith(manifest);
       const upgrade = speedUpgradeOf(r, manifest, reconverting.get(r.id), runsOn(r.id));
@@ -155,14 +158,13 @@ export function modelsRegistry(ctx: ServiceContext) {
     return info;
   };
 
-  /** What the engine needs to (re)load a model: folder, and provider from the call, the model or Settings. */
   /** Process-wide load defaults that win over the stored settings (`distillery serve --threads`). */
   const defaults: { threads?: number } = {};
 
+  /** What the engine needs to (re)load a model: folder, and provider from the call, the model or Settings. */
   const loadParams = (modelId: string, overrides: { provider?: string; dtype?: string; contextLength?: number; threads?: number } = {}): EngineLoadParams => {
     const r = record(modelId);
-    const provider =
-      overrides.provider ?? ctx.store.settings.get<string>(modelProviderSetting(modelId)) ?? ctx.store.settings.get<string>(PROVIDER_SETTING);
+    const provider = overrides.provider ?? requestedProvider(modelId);
     const params: EngineLoadParams = { dir: r.path };
     if (provider) params.provider = provider;
     if (overrides.dtype) params.dtype = overrides.dtype;

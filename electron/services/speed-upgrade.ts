@@ -54,7 +54,12 @@ function slowOnWebgpu(manifest: Manifest): string | undefined {
     );
   }
   const older = olderGraph(manifest);
-  return older && `Converted by an older Distillery (converter ${manifest.converter.version})${SLOWER[older]}; on WebGPU the portable graph keeps the cache on the GPU.`;
+  return older && `${convertedEarlier(manifest, older)}; on WebGPU the portable graph keeps the cache on the GPU.`;
+}
+
+/** "Converted by an older Distillery (converter 1.0.0), before the fused graph: …" */
+function convertedEarlier(manifest: Manifest, older: keyof typeof SLOWER): string {
+  return `Converted by an older Distillery (converter ${manifest.converter.version})${SLOWER[older]}`;
 }
 
 function olderThan(version: string, [major, minor]: [number, number]): boolean {
@@ -72,9 +77,14 @@ export function readFolderManifest(dir: string): Manifest | undefined {
   }
 }
 
+/** The manifest of a folder Distillery converted; undefined for imported and fine-tuned folders and damaged manifests. */
+export function convertedManifest(record: ModelRecord): Manifest | undefined {
+  return record.source === 'converted' ? readFolderManifest(record.path) : undefined;
+}
+
 /** The manifest a re-conversion starts from, or why there is none (a folder Distillery did not convert, a damaged manifest). */
 export function recordedManifest(record: ModelRecord): { manifest: Manifest } | { problem: string } {
-  const manifest = record.source === 'converted' ? readFolderManifest(record.path) : undefined;
+  const manifest = convertedManifest(record);
   if (manifest) return { manifest };
   return { problem: `“${record.name}” was not converted by Distillery (its folder has no readable distillery.json): there is no recorded checkpoint to re-convert from.` };
 }
@@ -101,7 +111,7 @@ export function speedUpgradeOf(record: ModelRecord, manifest: Manifest, runningJ
   if (runningJob) return { state: 'running', jobId: runningJob };
   const forWebgpu = provider === 'webgpu';
   const older = olderGraph(manifest);
-  const why = forWebgpu ? slowOnWebgpu(manifest) : older && `Converted by an older Distillery (converter ${manifest.converter.version})${SLOWER[older]}.`;
+  const why = forWebgpu ? slowOnWebgpu(manifest) : older && `${convertedEarlier(manifest, older)}.`;
   if (!why) return undefined;
   const headDim = headDimOf(record);
   if (headDim !== undefined && !fitsFusedGraph(headDim)) return undefined;
