@@ -17,15 +17,10 @@ import type { ServiceContext } from './context';
 import { ApiError } from './errors';
 import { cacheDirFor, hubOptionsFor, isOffline } from './downloads-hub';
 import { downloadsRepo } from './downloads-records';
+import { workingProviders } from './working-providers';
 
 const MACHINE_TTL_MS = 10_000;
 const machines = new WeakMap<ServiceContext, { at: number; info: MachineInfo }>();
-const providerProbes = new WeakMap<ServiceContext, () => Promise<string[]>>();
-
-/** Where the working providers come from when not from the engine (the CLI's `fit` asks ONNX Runtime in-process). */
-export function setProvidersProbe(ctx: ServiceContext, probe: () => Promise<string[]>): void {
-  providerProbes.set(ctx, probe);
-}
 
 /** RAM, disks, GPUs and working providers; re-probed at most every MACHINE_TTL_MS. */
 export async function machineFor(ctx: ServiceContext): Promise<MachineInfo> {
@@ -34,18 +29,6 @@ export async function machineFor(ctx: ServiceContext): Promise<MachineInfo> {
   const info = await probeMachine({ hubCacheDir: cacheDirFor(), modelsDir: ctx.paths.models, providers: await workingProviders(ctx) });
   machines.set(ctx, { at: Date.now(), info });
   return info;
-}
-
-async function workingProviders(ctx: ServiceContext): Promise<string[]> {
-  const probe = providerProbes.get(ctx);
-  if (probe) return probe();
-  if (ctx.engine.status().state !== 'ready') return ['cpu'];
-  try {
-    const info = await ctx.engine.request('info', {}, { timeoutMs: 10_000 });
-    return info.executionProviders.filter((p) => p.available).map((p) => p.name);
-  } catch {
-    return ['cpu'];
-  }
 }
 
 /** The snapshot of `repo` in the cache that refs/main points to, when its config.json is there. */

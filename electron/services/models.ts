@@ -15,6 +15,7 @@ import { checkTokenizerFiles } from '../tokenizer/model-tokenizer';
 import { perServices, type ServiceContext, type ServiceModule } from './context';
 import { ApiError } from './errors';
 import { convertedManifest, convertedWith, speedUpgradeOf } from './speed-upgrade';
+import { knownWorkingProviders, lastWorkingProviders } from './working-providers';
 
 /** Settings keys: the default provider (Settings screen) and per-model overrides. */
 export const PROVIDER_SETTING = 'inference.provider';
@@ -126,8 +127,22 @@ export function modelsRegistry(ctx: ServiceContext) {
   const requestedProvider = (modelId: string): string | undefined =>
     ctx.store.settings.get<string>(modelProviderSetting(modelId)) ?? ctx.store.settings.get<string>(PROVIDER_SETTING);
 
-  /** Where a model runs (loaded) or would be asked to run: the re-convert offer depends on it. */
-  const runsOn = (modelId: string): string | undefined => loaded.get(modelId)?.provider ?? requestedProvider(modelId);
+  /**
+   * Where a model runs (loaded), or will run when loaded: the provider it asks for where the engine said that one
+   * starts here (a model set to WebGPU on a machine where WebGPU does not start runs on the CPU; undefined while the
+   * engine has not said). The re-convert offer depends on it: callers that show it ask first (`knowProviders`).
+   */
+  const runsOn = (modelId: string): string | undefined => {
+    const now = loaded.get(modelId)?.provider;
+    if (now) return now;
+    const requested = requestedProvider(modelId);
+    return requested && lastWorkingProviders(ctx)?.includes(requested) ? requested : undefined;
+  };
+
+  /** Asks the engine which providers start here, once (bounded wait), so that toInfo's offers can depend on it. */
+  const knowProviders = async (): Promise<void> => {
+    await knownWorkingProviders(ctx);
+  };
 
   /** The first registered model converted from `baseFolder`, if any. */
   const findBase = (baseFolder: string): ModelRecord | undefined =>
@@ -232,7 +247,7 @@ export function modelsRegistry(ctx: ServiceContext) {
     return ctx.engine.request('generate.unload', { modelId });
   };
 
-  return { record, toInfo, providerOverride, runsOn, loadParams, remember, add, load, unload, loaded, reconverting, defaults, dispose: unsubscribe };
+  return { record, toInfo, providerOverride, runsOn, knowProviders, loadParams, remember, add, load, unload, loaded, reconverting, defaults, dispose: unsubscribe };
 }
 
 export type ModelsRegistry = ReturnType<typeof modelsRegistry>;
@@ -244,7 +259,10 @@ export const modelsService: ServiceModule = (ctx) => {
   const registry = registryFor(ctx);
   return {
     handlers: {
-      'models.list': async () => ctx.store.models.list().map(registry.toInfo),
+      'models.list': async () => {
+        await registry.knowProviders();
+        return ctx.store.models.list().map(registry.toInfo);
+      },
       'models.add': ({ path: folder, name }) => registry.add(folder, name),
       'models.remove': async ({ modelId }) => {
         registry.record(modelId);

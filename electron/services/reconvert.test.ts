@@ -15,6 +15,7 @@ import { makeScriptedModel } from '../testing/fixtures';
 import { writeLegacyConvertedFolder } from '../testing/model-folders';
 import { createServices, type Services } from './index';
 import { modelProviderSetting } from './models';
+import { setProvidersProbe } from './working-providers';
 
 const REPO = 'deepseek-ai/DeepSeek-R1-Distill-Qwen-1.5B';
 const ANSWER = 'The answer is \\boxed{4}.';
@@ -164,9 +165,13 @@ describe('re-convert for speed', () => {
     await expect(services.call('models.reconvert', { modelId })).rejects.toMatchObject({ code: 'conflict', message: expect.stringMatching(/already has the fastest graph/) });
   }, 300_000);
 
-  it('for a model set to WebGPU, offers the portable graph and writes it in the same dtype and quantization', async () => {
+  it('for a model set to WebGPU, offers the portable graph where WebGPU starts and writes it in the same dtype and quantization', async () => {
     await services.call('models.unload', { modelId }); // a loaded model's offer follows where it runs now (the CPU)
     services.store.settings.set(modelProviderSetting(modelId), 'webgpu');
+    setProvidersProbe(services.context, async () => ['cpu']); // where WebGPU does not start, the model runs on the CPU
+    expect((await listed()).speedUpgrade).toBeUndefined();
+    await expect(services.call('models.reconvert', { modelId })).rejects.toMatchObject({ code: 'conflict', message: expect.stringMatching(/already has the fastest graph/) });
+    setProvidersProbe(services.context, async () => ['cpu', 'webgpu']); // as on a machine where WebGPU starts
     expect((await listed()).speedUpgrade).toMatchObject({ state: 'available', portable: true, why: expect.stringMatching(/^This model runs on WebGPU/) });
     const before = await readManifest(folder);
 

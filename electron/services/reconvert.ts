@@ -31,6 +31,7 @@ function checkReconvertible(registry: ModelsRegistry, modelId: string) {
 
 export async function startReconvert(ctx: ServiceContext, modelId: string): Promise<Job> {
   const registry = registryFor(ctx);
+  await registry.knowProviders();
   const { record, manifest, portable } = checkReconvertible(registry, modelId);
   const input = reconvertInput(record, manifest, portable);
   const engineReady = () => ctx.engine.status().state === 'ready'; // a stopped or restarting engine has nothing loaded

@@ -21,7 +21,7 @@ export function setThreads(ctx: ServiceContext, { threads }: SetThreadsInput): A
   return readSettings(ctx);
 }
 
-export function setProvider(ctx: ServiceContext, { provider, modelId }: SetProviderInput): SetProviderResult {
+export async function setProvider(ctx: ServiceContext, { provider, modelId }: SetProviderInput): Promise<SetProviderResult> {
   const registry = registryFor(ctx);
   if (modelId === undefined) {
     if (provider === 'auto') ctx.store.settings.remove(PROVIDER_SETTING);
@@ -31,6 +31,7 @@ export function setProvider(ctx: ServiceContext, { provider, modelId }: SetProvi
   const record = registry.record(modelId); // not_found for an unknown model
   if (provider === 'auto') ctx.store.settings.remove(modelProviderSetting(modelId));
   else ctx.store.settings.set(modelProviderSetting(modelId), provider);
+  await registry.knowProviders(); // the row's re-convert offer depends on whether that provider starts here
   return { settings: readSettings(ctx), model: registry.toInfo(record) };
 }
 

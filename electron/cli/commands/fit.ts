@@ -2,7 +2,7 @@
 import { downloadsApi, type CatalogItem, type CatalogList } from '../../contract/downloads';
 import { formatBytes } from '../../contract/units';
 import { describeProviders } from '../../engine/providers-info';
-import { setProvidersProbe } from '../../services/downloads-catalog';
+import { setProvidersProbe } from '../../services/working-providers';
 import { CliError, type CliCommand } from '../command';
 import { numberOption } from '../options';
 import { withRegistry } from './models';
