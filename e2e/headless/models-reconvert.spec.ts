@@ -137,3 +137,29 @@ test('set to WebGPU where WebGPU starts, the row offers “Re-convert for WebGPU
   await expect(row.getByTestId('reconvert-offer')).toHaveCount(0);
   expect((await callApi('models.list'))[0]).toMatchObject({ id: model!.id, name: 'Old R1', providerOverride: 'webgpu', convertedWith: { graph: 'fused-gqa-v1' } });
 });
+
+test('a portable folder that runs on the CPU is offered the default graph back (Re-convert for speed)', async ({ app, callApi, server }) => {
+  // converted with the portable graph (as for WebGPU), then loaded here, on the CPU
+  const portableFolder = path.join(server.home, 'models', 'portable-r1');
+  const convert = await callApi('jobs.startConvert', { hfDir: source, outDir: portableFolder, dtype: 'fp32', portable: true, name: 'Portable R1' });
+  await expect.poll(async () => (await callApi('jobs.list')).find((j) => j.id === convert.id)?.state, { timeout: 120_000 }).toBe('succeeded');
+  const model = (await callApi('models.list')).find((m) => m.name === 'Portable R1')!;
+  expect(model).toMatchObject({ convertedWith: { graph: 'fused-gqa-v1' } });
+  expect(model.speedUpgrade).toBeUndefined(); // not known to run on the CPU yet: a portable folder may be a choice
+  await callApi('models.load', { modelId: model.id, provider: 'cpu' });
+
+  await app.reload();
+  await app.keyboard.press('Control+3');
+  const row = app.getByTestId('model-row').filter({ hasText: 'Portable R1' });
+  await expect(row.getByTestId('model-running')).toHaveText('cpu · fp32');
+  const offer = row.getByTestId('reconvert-offer');
+  await expect(offer).toContainText('This model runs on the CPU, and its folder holds the portable graph');
+  await expect(offer).toContainText('keep the portable folder if another runtime loads it');
+  await offer.getByRole('button', { name: 'Re-convert for speed' }).click();
+  const job = row.getByTestId('reconvert-job');
+  await expect(job).toHaveAttribute('data-state', 'succeeded', { timeout: 180_000 });
+  await expect(job.getByTestId('job-message')).toContainText('Re-converted “Portable R1” to the fused graph in');
+  await expect(row.getByTestId('model-graph')).toHaveText(` · fused graph · converter ${CONVERTER_VERSION}`);
+  await expect(row.getByTestId('reconvert-offer')).toHaveCount(0);
+  expect((await callApi('models.list')).find((m) => m.id === model.id)).toMatchObject({ name: 'Portable R1', convertedWith: { graph: 'fused-xkv-v2' } });
+});

@@ -186,7 +186,18 @@ describe('re-convert for speed', () => {
     expect(after.speedUpgrade).toBeUndefined();
 
     services.store.settings.set(modelProviderSetting(modelId), 'cpu'); // no GPU here; the portable graph answers the same
-    expect((await listed()).speedUpgrade).toBeUndefined(); // a portable folder on the CPU: kept as it is
+    const chat = await services.call('chats.create', { modelId });
+    expect(await answer(chat.id)).toMatchObject({ status: 'complete', content: ANSWER });
+  }, 300_000);
+
+  it('for a portable folder that runs on the CPU, offers the default graph back', async () => {
+    expect((await listed()).convertedWith).toMatchObject({ graph: FUSED_GRAPH });
+    expect((await listed()).speedUpgrade).toMatchObject({ state: 'available', why: expect.stringMatching(/^This model runs on the CPU, and its folder holds the portable graph/) });
+    const job = await services.call('models.reconvert', { modelId });
+    expect(job.title).toBe('Re-convert “Old R1” for speed');
+    expect(await finished(job.id)).toMatchObject({ state: 'succeeded', message: expect.stringMatching(/^Re-converted “Old R1” to the fused graph in /) });
+    expect(await readManifest(folder)).toMatchObject({ graph: XKV_GRAPH });
+    expect((await listed()).speedUpgrade).toBeUndefined();
     const chat = await services.call('chats.create', { modelId });
     expect(await answer(chat.id)).toMatchObject({ status: 'complete', content: ANSWER });
   }, 300_000);

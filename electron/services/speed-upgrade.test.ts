@@ -34,7 +34,7 @@ describe('speed upgrade offer', () => {
     expect(speedUpgradeOf(record(), manifest({ graph: 'fused-gqa-v1', version: '1.1.0' }))).toMatchObject({ state: 'available', why: expect.stringMatching(/\(converter 1\.1\.0\): its KV cache is copied back whole on every step/) });
   });
 
-  it('offers nothing on the current graph, on a portable conversion by choice (1.2+), or where no fused graph fits the shape', () => {
+  it('offers nothing on the current graph, on a portable conversion (1.2+) not known to run on the CPU, or where no fused graph fits the shape', () => {
     expect(speedUpgradeOf(record(), manifest({ graph: 'fused-xkv-v1', version: '1.2.0' }))).toBeUndefined(); // 1.3's blocked values: faster deep in a context only
     expect(speedUpgradeOf(record(), manifest({ graph: 'fused-xkv-v2', version: '1.3.0' }))).toBeUndefined();
     expect(speedUpgradeOf(record(), manifest({ graph: 'fused-gqa-v1', version: '1.2.0' }))).toBeUndefined();
@@ -57,6 +57,18 @@ describe('speed upgrade offer', () => {
       expect(speedUpgradeOf(record(), manifest({ graph: 'fused-xkv-v2', version: '1.3.0' }), undefined, provider)).toBeUndefined();
       expect(speedUpgradeOf(record(), manifest(), undefined, provider)).not.toHaveProperty('portable');
     }
+  });
+
+  it('on the CPU offers the default graph for a portable folder (its cache is copied back every token); elsewhere the portable folder is kept', () => {
+    const portable = manifest({ graph: 'fused-gqa-v1', version: '1.3.0' });
+    const offer = speedUpgradeOf(record(), portable, undefined, 'cpu');
+    expect(offer).toMatchObject({ state: 'available', why: expect.stringMatching(/^This model runs on the CPU, and its folder holds the portable graph .*whose whole KV cache is copied back on every token: for a 1\.5B, 11–13 tokens\/s/) });
+    expect(offer).not.toHaveProperty('portable');
+    expect(speedUpgradeOf(record(), manifest({ graph: 'fused-gqa-v1', version: '1.2.0' }), undefined, 'cpu')).toMatchObject({ state: 'available' });
+    // 1.1's GroupQueryAttention graph keeps its own why; the default graph and unknown graphs get nothing on the CPU
+    expect(speedUpgradeOf(record(), manifest({ graph: 'fused-gqa-v1', version: '1.1.0' }), undefined, 'cpu')).toMatchObject({ why: expect.stringMatching(/\(converter 1\.1\.0\): its KV cache is copied back whole/) });
+    expect(speedUpgradeOf(record(), manifest({ graph: 'fused-future-v9', version: '9.0.0' }), undefined, 'cpu')).toBeUndefined();
+    for (const provider of ['cuda', 'dml', 'auto', undefined]) expect(speedUpgradeOf(record(), portable, undefined, provider)).toBeUndefined();
   });
 
   it('says running while a job runs, and why not when the checkpoint is gone', () => {

@@ -30,7 +30,8 @@ const SLOWER: Record<'standard' | 'gqa', string> = {
 /** Which older graph a folder holds, when the converter now writes a faster one for it; undefined when none is faster. */
 function olderGraph(manifest: Manifest): keyof typeof SLOWER | undefined {
   if (manifest.graph === undefined) return 'standard';
-  // Since 1.2 the GroupQueryAttention graph is what `--portable` asks for (other runtimes load it): a choice, kept.
+  // Since 1.2 the GroupQueryAttention graph is what `--portable` asks for (other runtimes load it): a choice, kept
+  // unless the model runs on the CPU (slowOnCpu).
   // 1.2's external cache with values as rows ('fused-xkv-v1') is not offered 1.3's Vᵀ blocks: they gain only deep in a
   // context (1.03–1.22× a step at 4,096 tokens, about even below 2,048), not worth re-reading a checkpoint for.
   if (manifest.graph === FUSED_GRAPH && olderThan(manifest.converter.version, [1, 2])) return 'gqa';
@@ -55,6 +56,31 @@ function slowOnWebgpu(manifest: Manifest): string | undefined {
   }
   const older = olderGraph(manifest);
   return older && `${convertedEarlier(manifest, older)}; on WebGPU the portable graph keeps the cache on the GPU.`;
+}
+
+/** The portable graph against the default one on the CPU, same q4 weights (README, "Re-convert for speed"). */
+const PORTABLE_ON_CPU = 'for a 1.5B, 11–13 tokens/s after a 1,000-token prompt against 18–20 with the default graph, and steps 3.5–4× as long at 16,000 tokens of context';
+
+/** Why an older graph is slower wherever the model runs; undefined for the graphs this version writes. */
+function slowerAnywhere(manifest: Manifest): string | undefined {
+  const older = olderGraph(manifest);
+  return older && `${convertedEarlier(manifest, older)}.`;
+}
+
+/**
+ * Why the portable graph is slow on the CPU, where the default graph keeps the cache in the engine's buffers: its
+ * whole past goes in and its whole present comes back as a new JavaScript array on every token (README, "Re-convert
+ * for speed": `npm run bench -- gpu-decode --provider cpu` on the 1.5B). Offered only where the model runs on the CPU:
+ * a portable folder is a choice made for WebGPU or for other runtimes.
+ */
+function slowOnCpu(manifest: Manifest): string | undefined {
+  const earlier = slowerAnywhere(manifest);
+  if (earlier || manifest.graph !== FUSED_GRAPH) return earlier;
+  return (
+    'This model runs on the CPU, and its folder holds the portable graph (for WebGPU and for runtimes such as ' +
+    `transformers.js), whose whole KV cache is copied back on every token: ${PORTABLE_ON_CPU}. The default graph ` +
+    'keeps the cache where ONNX Runtime reads it (keep the portable folder if another runtime loads it).'
+  );
 }
 
 /** "Converted by an older Distillery (converter 1.0.0), before the fused graph: …" */
@@ -103,15 +129,15 @@ const KEEPS = 'Re-converting reads the checkpoint again (every file’s sha256 i
 
 /**
  * Undefined when there is nothing to offer: the folder already has the fastest graph for where the model runs (or the
- * portable one by choice), or its shape has no fused graph (the converter would write the same standard graph again).
- * `runningJob`: a re-conversion of it in progress. `provider`: where the model runs (loaded) or is asked to run
- * (its own or Settings' choice); on WebGPU the offer is the portable graph.
+ * portable one, not known to run on the CPU), or its shape has no fused graph (the converter would write the same
+ * standard graph again). `runningJob`: a re-conversion of it in progress. `provider`: where the model runs (loaded) or
+ * will run (its own or Settings' choice, where it starts); on WebGPU the offer is the portable graph, on the CPU a
+ * portable folder is offered the default one.
  */
 export function speedUpgradeOf(record: ModelRecord, manifest: Manifest, runningJob?: string, provider?: string): SpeedUpgrade | undefined {
   if (runningJob) return { state: 'running', jobId: runningJob };
   const forWebgpu = provider === 'webgpu';
-  const older = olderGraph(manifest);
-  const why = forWebgpu ? slowOnWebgpu(manifest) : older && `${convertedEarlier(manifest, older)}.`;
+  const why = forWebgpu ? slowOnWebgpu(manifest) : provider === 'cpu' ? slowOnCpu(manifest) : slowerAnywhere(manifest);
   if (!why) return undefined;
   const headDim = headDimOf(record);
   if (headDim !== undefined && !fitsFusedGraph(headDim)) return undefined;
