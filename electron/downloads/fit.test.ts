@@ -74,6 +74,24 @@ describe('fit', () => {
     expect(small.recommended).toBe('q4f16');
   });
 
+  it('counts the GPU only where models load on it: WebGPU when Settings picks it (the automatic choice never does)', () => {
+    const gpus = [{ name: 'NVIDIA H200', memoryBytes: 140 * GiB }];
+    const sizes = modelSizes(entry('qwen-7b').config);
+    const withWebgpu = machine({ gpus, providers: ['cpu', 'webgpu'], totalMemoryBytes: 64 * GiB });
+    const automatic = fitModel(sizes, withWebgpu, { contextLength: 8192 });
+    expect(automatic.recommended).toBe('q4'); // fp16 would run on the CPU
+    const fp16 = automatic.fits.find((f) => f.dtype === 'fp16')!;
+    expect(fp16.verdict).toBe('cpu');
+    expect(fp16.summary).toMatch(/runs on the CPU \(64\.0 GiB RAM\); models load on the CPU here, not the GPU \(140\.0 GiB\): pick webgpu in Settings to use it/);
+    const chosen = fitModel(sizes, withWebgpu, { contextLength: 8192, providerChoice: 'webgpu' });
+    expect(chosen.recommended).toBe('fp16');
+    expect(chosen.fits.find((f) => f.dtype === 'fp16')!.summary).toMatch(/fits on the GPU \(webgpu, 140\.0 GiB\)/);
+    // chosen but not starting here: the load falls back to the CPU
+    const fallsBack = fitModel(sizes, machine({ gpus, providers: ['cpu'], totalMemoryBytes: 64 * GiB }), { contextLength: 8192, providerChoice: 'webgpu' });
+    expect(fallsBack.recommended).toBe('q4');
+    expect(fallsBack.fits[0].summary).toContain('no GPU provider starts here (Settings says what each one needs)');
+  });
+
   it('says when the disk is too small for the download and the converted files', () => {
     const tight = machine({ disks: [{ role: 'hub-cache', path: '/c', freeBytes: 5 * GiB }, { role: 'models', path: '/m', freeBytes: 5 * GiB }] });
     const fit = fitModel(modelSizes(entry('qwen-1.5b').config), tight, { contextLength: 4096 }).fits.find((f) => f.dtype === 'fp16')!;

@@ -7,6 +7,7 @@ import { CONVERT_DTYPES, type ConvertDtype } from '../contract/convert';
 import { formatBytes } from '../contract/units';
 import { estimateMemory } from '../generate/memory';
 import { decoderShapeOf } from '../generate/model-files';
+import { planProviders } from '../generate/providers';
 import type { MachineInfo } from './machine';
 import type { ModelSizes } from './sizes';
 
@@ -38,6 +39,17 @@ export interface FitOptions {
   contextLength: number;
   /** 'onnx': a ready repo, no conversion (download = the ONNX files). */
   sourceKind?: 'safetensors' | 'onnx';
+  /** Settings' execution provider, which a new model loads on (unset or 'auto': the automatic choice). */
+  providerChoice?: string;
+}
+
+/**
+ * The provider a new model loads on here: Settings' choice where it works, else the automatic one, which never picks
+ * WebGPU (the engine's plan, electron/generate/providers.ts). CUDA counts where nvidia-smi found a GPU.
+ */
+export function loadsOn(machine: MachineInfo, choice?: string, platform = process.platform, arch = process.arch): string {
+  const available = machine.providers.map((name) => ({ name, available: true }));
+  return planProviders(choice, available, { platform, arch, nvidiaGpu: (machine.gpus?.length ?? 0) > 0 }).order[0];
 }
 
 export function fitModel(sizes: ModelSizes, machine: MachineInfo, options: FitOptions): { fits: DtypeFit[]; recommended: ConvertDtype } {
@@ -53,7 +65,8 @@ export function fitDtype(sizes: ModelSizes, machine: MachineInfo, dtype: Convert
   const estimate = estimateMemory(shape, weights, context, dtype.includes('16') ? 2 : 4, Number.MAX_SAFE_INTEGER);
   const total = estimate.totalBytes;
   const gpuMemory = Math.max(0, ...(machine.gpus ?? []).map((g) => g.memoryBytes));
-  const gpuUsable = machine.providers.some((p) => GPU_PROVIDERS.includes(p)) && gpuMemory > 0;
+  const provider = loadsOn(machine, options.providerChoice);
+  const gpuUsable = GPU_PROVIDERS.includes(provider) && gpuMemory > 0;
   const verdict: FitVerdict = gpuUsable && total <= gpuMemory ? 'gpu' : total <= machine.totalMemoryBytes - RAM_RESERVE ? 'cpu' : 'none';
   const downloadBytes = options.sourceKind === 'onnx' ? weights : sizes.checkpointBytes;
   const diskBytes = options.sourceKind === 'onnx' ? weights : sizes.checkpointBytes + weights;
@@ -65,7 +78,7 @@ export function fitDtype(sizes: ModelSizes, machine: MachineInfo, dtype: Convert
     downloadBytes, diskBytes, summary: '',
     ...(diskOk !== undefined ? { diskOk } : {}),
   };
-  fit.summary = describeFit(fit, machine, context, gpuMemory);
+  fit.summary = describeFit(fit, machine, context, gpuMemory, provider);
   return fit;
 }
 
@@ -79,13 +92,28 @@ export function recommendDtype(fits: DtypeFit[]): ConvertDtype {
 
 const gb = formatBytes;
 
-function describeFit(fit: DtypeFit, machine: MachineInfo, context: number, gpuMemory: number): string {
+function describeFit(fit: DtypeFit, machine: MachineInfo, context: number, gpuMemory: number, provider: string): string {
   const need = `needs ${gb(fit.totalBytes)} (weights ${gb(fit.weightsBytes)} + KV cache at ${context} tokens ${gb(fit.kvCacheBytes)} + overhead ${gb(fit.overheadBytes)})`;
+  const gpuNote = machine.gpus === undefined
+    ? '; GPU memory unknown'
+    : gpuMemory === 0
+      ? ''
+      : GPU_PROVIDERS.includes(provider)
+        ? `; too big for the GPU (${gb(gpuMemory)})`
+        : `; models load on the CPU here, not the GPU (${gb(gpuMemory)}): ${gpuHint(machine)}`;
   const where = fit.verdict === 'gpu'
-    ? `fits on the GPU (${gb(gpuMemory)})`
+    ? `fits on the GPU (${provider}, ${gb(gpuMemory)})`
     : fit.verdict === 'cpu'
-      ? `runs on the CPU (${gb(machine.totalMemoryBytes)} RAM)${machine.gpus === undefined ? '; GPU memory unknown' : gpuMemory > 0 ? `; too big for the GPU (${gb(gpuMemory)})` : ''}`
+      ? `runs on the CPU (${gb(machine.totalMemoryBytes)} RAM)${gpuNote}`
       : `will not fit: ${gb(machine.totalMemoryBytes)} RAM${gpuMemory > 0 ? `, ${gb(gpuMemory)} GPU` : ''}`;
   const disk = fit.diskOk === false ? `; not enough free disk for ${gb(fit.diskBytes)}` : '';
   return `${fit.dtype}: ${need}; ${where}${disk}.`;
+}
+
+/** What would put models on the GPU when they load on the CPU. */
+function gpuHint(machine: MachineInfo): string {
+  const startable = machine.providers.filter((p) => GPU_PROVIDERS.includes(p));
+  return startable.length
+    ? `pick ${startable.join(' or ')} in Settings to use it (the automatic choice never picks WebGPU)`
+    : 'no GPU provider starts here (Settings says what each one needs)';
 }

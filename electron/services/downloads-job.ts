@@ -12,11 +12,13 @@ import { repoCache } from '../downloads/hub-cache';
 import type { DownloadProgress as CoreProgress } from '../downloads/progress';
 import { perServices, type ServiceContext } from './context';
 import { ApiError } from './errors';
+import { settingsProvider } from './downloads-catalog';
 import { cacheDirFor, hubOptionsFor } from './downloads-hub';
 import { downloadsRepo } from './downloads-records';
 import { convertJobSpec, defaultOutDir } from './jobs-convert';
 import { runnerFor, type JobKindDefinition, type ServiceJobSpec } from './jobs-runner';
 import { registryFor } from './models';
+import { knownWorkingProviders } from './working-providers';
 
 /** Saved with the job: the request with the precision settled (the fit's recommendation when none was given). */
 export type DownloadJobParams = StartDownloadParams & { dtype: ConvertDtype };
@@ -113,12 +115,17 @@ async function finishDownload(ctx: ServiceContext, params: DownloadJobParams, jo
   }
   if (!params.convert) return { message: `Downloaded: ${fetched}, in ${result.snapshotDir}.`, result: base };
   const repoName = params.repo.split('/')[1];
+  const portable = await loadsOnWebgpu(ctx);
+  const target = portable ? `${params.dtype} for WebGPU (portable graph)` : params.dtype;
   // The snapshot folder is named after the commit: the model folder and the job take the repo's name instead.
   const convert = convertJobSpec(
-    { hfDir: result.snapshotDir, outDir: defaultOutDir(ctx.paths.models, repoName, params.dtype), dtype: params.dtype, register: true, name: `${repoName} ${params.dtype}` },
+    {
+      hfDir: result.snapshotDir, outDir: defaultOutDir(ctx.paths.models, repoName, params.dtype), dtype: params.dtype, register: true, name: `${repoName} ${params.dtype}`,
+      ...(portable ? { portable: true } : {}),
+    },
     { modelsDir: ctx.paths.models, registry },
   );
-  convert.title = `Convert ${repoName} to ${params.dtype}`;
+  convert.title = `Convert ${repoName} to ${target}`;
   const registerModel = convert.onSuccess!;
   convert.onSuccess = async (converted) => {
     const outcome = await registerModel(converted);
@@ -127,7 +134,16 @@ async function finishDownload(ctx: ServiceContext, params: DownloadJobParams, jo
     return outcome;
   };
   const job = runnerFor(ctx).start(convert);
-  return { message: `Downloaded: ${fetched}. Converting to ${params.dtype} next.`, result: { ...base, convertJobId: job.id } };
+  return { message: `Downloaded: ${fetched}. Converting to ${target} next.`, result: { ...base, convertJobId: job.id } };
+}
+
+/**
+ * Whether a downloaded model will load on WebGPU (Settings picks it, and it starts here): then its conversion writes
+ * the portable graph, whose KV cache stays on the GPU (about 10× the default graph's decode there, README "On a GPU"),
+ * rather than leaving the user a re-conversion to do.
+ */
+async function loadsOnWebgpu(ctx: ServiceContext): Promise<boolean> {
+  return settingsProvider(ctx) === 'webgpu' && ((await knownWorkingProviders(ctx)) ?? []).includes('webgpu');
 }
 
 /** Rebuilds a download from its saved params, to resume it after a pause, a full disk or a restart. */

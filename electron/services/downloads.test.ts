@@ -12,7 +12,10 @@ import { EngineHost } from '../engine/host';
 import { nodeEngineSpawner } from '../engine/spawn-node';
 import { makeScriptedModel } from '../testing/fixtures';
 import { generatedBytes, startHubEmulator, type HubEmulator } from '../testing/hub-emulator';
+import { FUSED_GRAPH } from '../model/fused-decoder';
 import { createServices, type Services } from './index';
+import { PROVIDER_SETTING } from './models';
+import { setProvidersProbe } from './working-providers';
 
 const REPO = 'deepseek-ai/DeepSeek-R1-Distill-Qwen-1.5B';
 const ONNX_REPO = 'onnx-community/DeepSeek-R1-Distill-Qwen-1.5B-ONNX';
@@ -191,6 +194,20 @@ describe('downloads service', () => {
     await services.call('downloads.setOffline', { offline: false });
     expect((await services.call('catalog.list', {})).items).toHaveLength(6);
   });
+
+  it('converts for WebGPU (the portable graph) where Settings picks WebGPU and it starts here', async () => {
+    services.store.settings.set(PROVIDER_SETTING, 'webgpu');
+    setProvidersProbe(services.context, async () => ['cpu', 'webgpu']); // no GPU here: as on a machine where WebGPU starts
+    const before = new Set((await services.call('jobs.list', {})).map((j) => j.id));
+    const { jobId } = await services.call('downloads.start', { repo: REPO, dtype: 'q4' });
+    const download = await waitForJob(settled(jobId));
+    expect(download).toMatchObject({ state: 'succeeded', message: expect.stringContaining('Converting to q4 for WebGPU (portable graph) next') });
+    const convert = await waitForJob((jobs) => jobs.find((j) => j.kind === 'convert' && !before.has(j.id) && !['running', 'queued'].includes(j.state)), 240_000);
+    expect(convert).toMatchObject({ state: 'succeeded', title: 'Convert DeepSeek-R1-Distill-Qwen-1.5B to q4 for WebGPU (portable graph)' });
+    const [model] = await services.call('models.list', {});
+    expect(model).toMatchObject({ name: 'DeepSeek-R1-Distill-Qwen-1.5B q4', convertedWith: { graph: FUSED_GRAPH } });
+    expect(model.speedUpgrade).toBeUndefined(); // it runs on WebGPU, where the portable graph is the fast one
+  }, 300_000);
 });
 
 describe('quitting during a download', () => {
