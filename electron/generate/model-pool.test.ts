@@ -3,7 +3,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import * as ort from 'onnxruntime-node';
 import { inspectModelFolder } from './model-files';
-import { ModelPool, WEBGPU_EXTERNAL_CACHE } from './model-pool';
+import { CPU_GROWING_CACHE, ModelPool, WEBGPU_EXTERNAL_CACHE } from './model-pool';
 import type { SessionFactory } from './providers';
 import { scriptedOnnxModel } from '../testing/model-folders';
 import { fusedModel, makeTinyModel } from '../testing/fixtures';
@@ -213,12 +213,14 @@ describe('where the KV cache lives', () => {
     const onGpu = await pool.load({ modelId: 'portable', dir: portableDir, provider: 'webgpu', contextLength: 256 });
     const uploading = await pool.load({ modelId: 'default', dir: defaultDir, provider: 'webgpu', contextLength: 256 });
     const onCpu = await pool.load({ modelId: 'portable on cpu', dir: portableDir, provider: 'cpu', contextLength: 256 });
-    expect([onGpu.advice, uploading.advice, onCpu.advice]).toEqual([undefined, WEBGPU_EXTERNAL_CACHE, undefined]); // says what to do
+    expect([onGpu.advice, uploading.advice, onCpu.advice]).toEqual([undefined, WEBGPU_EXTERNAL_CACHE, CPU_GROWING_CACHE]); // says what to do
     const { layers } = inspectModelFolder(portableDir).shape;
     expect(asked.map((a) => a.provider)).toEqual(['webgpu', 'webgpu', 'cpu']);
     expect(asked[0].onDevice.sort()).toEqual(Array.from({ length: layers }, (_, i) => [`present.${i}.key`, `present.${i}.value`]).flat().sort());
     expect(asked[1].onDevice).toEqual([]);
     expect(asked[2].onDevice).toEqual([]);
+    const defaultOnCpu = await pool.load({ modelId: 'default on cpu', dir: defaultDir, provider: 'cpu', contextLength: 256 });
+    expect(defaultOnCpu.advice).toBeUndefined(); // the cache stays in the engine's buffers
     for (const m of pool.list()) await pool.unload(m.modelId);
   }, 240_000);
 });

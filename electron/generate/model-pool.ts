@@ -142,7 +142,7 @@ export class ModelPool {
       contextLength,
       threads: request.threads,
       fallbacks: choice.fallbacks,
-      ...(choice.provider === 'webgpu' && decoder instanceof XkvDecoder ? { advice: WEBGPU_EXTERNAL_CACHE } : {}),
+      ...adviceFor(choice.provider, decoder),
       estimate,
       loadMs: Math.round(performance.now() - started),
     };
@@ -211,6 +211,19 @@ export const WEBGPU_EXTERNAL_CACHE =
   "On WebGPU this folder's graph copies its whole KV cache to the GPU on every token (about 9 tokens/s for a 1.5B after " +
   '1,000 tokens on an H200, against 93 with the cache kept on the GPU). Re-convert it with the portable graph to run it ' +
   'fast on WebGPU: Models → "Re-convert for WebGPU" on its row, or `distillery models reconvert <model> --portable`.';
+
+export const CPU_GROWING_CACHE =
+  "On the CPU this folder's graph copies its whole KV cache back on every token, so decode slows down as a thought " +
+  "grows (for a 1.5B with the portable graph: 11–13 tokens/s after 1,000 tokens against 18–20 with Distillery's " +
+  'default graph, and steps 3.5–4× as long at 16,000). Re-convert it for speed: Models → "Re-convert for speed" on ' +
+  'its row, or `distillery models reconvert <model>`; for a folder from elsewhere, convert its checkpoint with Distillery.';
+
+/** What to do about a graph that is slow where it runs: the cache crossing to the GPU, or a growing cache on the CPU. */
+function adviceFor(provider: string, decoder: OrtDecoder | XkvDecoder): { advice?: string } {
+  if (provider === 'webgpu' && decoder instanceof XkvDecoder) return { advice: WEBGPU_EXTERNAL_CACHE };
+  if (provider === 'cpu' && decoder instanceof OrtDecoder) return { advice: CPU_GROWING_CACHE };
+  return {};
+}
 
 /** The converter's graph keeps its cache in the engine's buffers (XkvDecoder); other folders grow it (OrtDecoder). */
 export function decoderFor(session: ort.InferenceSession, shape: DecoderShape, options: OrtDecoderOptions): OrtDecoder | XkvDecoder {

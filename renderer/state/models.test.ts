@@ -34,12 +34,14 @@ describe('models', () => {
     expect(fallbackNotes({ ...loaded, advice: 'Convert it again.' })).toEqual(['cuda not used: The CUDA provider libraries are not installed.', 'Convert it again.']);
   });
 
-  it('a Models row drops the advice its own WebGPU re-convert offer already gives, and keeps it otherwise', () => {
+  it('a Models row drops the advice its own re-convert offer already gives, and keeps it otherwise', () => {
     const onWebgpu = { ...loaded, fallbacks: [], advice: 'Re-convert it for WebGPU.' };
     const offer = { state: 'available' as const, why: 'runs on WebGPU', sourceFolder: '/hf', portable: true as const };
     expect(modelRowNotes({ ...model('a'), loaded: onWebgpu, speedUpgrade: offer })).toEqual([]);
     expect(modelRowNotes({ ...model('a'), loaded: onWebgpu, speedUpgrade: { state: 'running', jobId: 'j' } })).toEqual([]);
-    expect(modelRowNotes({ ...model('a'), loaded: onWebgpu, speedUpgrade: { ...offer, portable: undefined } })).toEqual(['Re-convert it for WebGPU.']);
+    const onCpu = { ...loaded, fallbacks: [], advice: 'Re-convert it for speed.' };
+    expect(modelRowNotes({ ...model('a'), loaded: onCpu, speedUpgrade: { ...offer, portable: undefined } })).toEqual([]);
+    expect(modelRowNotes({ ...model('a'), loaded: onCpu })).toEqual(['Re-convert it for speed.']); // a folder from elsewhere: no offer
     expect(modelRowNotes({ ...model('a'), loaded: onWebgpu, speedUpgrade: { state: 'unavailable', reason: 'source missing', message: 'gone' } })).toEqual(['Re-convert it for WebGPU.']);
     expect(modelRowNotes({ ...model('a'), loaded })).toEqual(['cuda not used: The CUDA provider libraries are not installed.']);
   });

@@ -22,12 +22,12 @@ export function fallbackNotes(loaded: LoadedModel | undefined): string[] {
 }
 
 /**
- * The notes under a Models row: its fallback notes, without the load's advice where the row's own re-convert offer
- * (the portable graph for WebGPU, offered or running) already says the same with a button.
+ * The notes under a Models row: its fallback notes, without the load's advice (re-convert for where it runs: WebGPU,
+ * or the CPU for a growing cache) where the row's own re-convert offer, offered or running, says the same with a button.
  */
 export function modelRowNotes(model: ModelInfo): string[] {
   const upgrade = model.speedUpgrade;
-  const offered = upgrade?.state === 'running' || (upgrade?.state === 'available' && upgrade.portable === true);
+  const offered = upgrade?.state === 'running' || upgrade?.state === 'available';
   return fallbackNotes(offered && model.loaded ? { ...model.loaded, advice: undefined } : model.loaded);
 }
 
