@@ -129,14 +129,14 @@ export function modelsRegistry(ctx: ServiceContext) {
 
   /**
    * Where a model runs (loaded), or will run when loaded: the provider it asks for where the engine said that one
-   * starts here (a model set to WebGPU on a machine where WebGPU does not start runs on the CPU; undefined while the
-   * engine has not said). The re-convert offer depends on it: callers that show it ask first (`knowProviders`).
+   * starts here, the CPU always (a model set to WebGPU on a machine where WebGPU does not start runs on the CPU;
+   * undefined while the engine has not said). The re-convert offer depends on it: callers that show it ask first (`knowProviders`).
    */
   const runsOn = (modelId: string): string | undefined => {
     const now = loaded.get(modelId)?.provider;
     if (now) return now;
     const requested = requestedProvider(modelId);
-    return requested && lastWorkingProviders(ctx)?.includes(requested) ? requested : undefined;
+    return requested && (requested === 'cpu' || lastWorkingProviders(ctx)?.includes(requested)) ? requested : undefined;
   };
 
   /** Asks the engine which providers start here, once (bounded wait), so that toInfo's offers can depend on it. */

@@ -193,6 +193,11 @@ describe('re-convert for speed', () => {
   it('for a portable folder that runs on the CPU, offers the default graph back', async () => {
     expect((await listed()).convertedWith).toMatchObject({ graph: FUSED_GRAPH });
     expect((await listed()).speedUpgrade).toMatchObject({ state: 'available', why: expect.stringMatching(/^This model runs on the CPU, and its folder holds the portable graph/) });
+    await services.call('models.unload', { modelId });
+    setProvidersProbe(services.context, async () => {
+      throw new Error('no answer'); // nothing known about the providers (as in the CLI, without an engine): set to the CPU, it runs there
+    });
+    expect((await listed()).speedUpgrade).toMatchObject({ state: 'available', why: expect.stringMatching(/^This model runs on the CPU/) });
     const job = await services.call('models.reconvert', { modelId });
     expect(job.title).toBe('Re-convert “Old R1” for speed');
     expect(await finished(job.id)).toMatchObject({ state: 'succeeded', message: expect.stringMatching(/^Re-converted “Old R1” to the fused graph in /) });

@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readManifest } from '../../convert/manifest';
 import { FUSED_GRAPH, XKV_GRAPH } from '../../model/fused-decoder';
 import { makeTinyModel } from '../../testing/fixtures';
+import { writeLegacyConvertedFolder } from '../../testing/model-folders';
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 const root = fs.mkdtempSync(path.join(os.tmpdir(), 'distillery-models-cli-'));
@@ -99,5 +100,28 @@ describe('distillery models reconvert', () => {
     const run = distillery('models', 'reconvert', 'Imported');
     expect(run.code).toBe(1);
     expect(run.stderr.trim()).toBe('Error: “Imported” was not converted by Distillery (its folder has no readable distillery.json): there is no recorded checkpoint to re-convert from.');
+  }, 120_000);
+});
+
+describe('distillery models list', () => {
+  it('shows a row\'s re-convert offer as the command that takes it, or why it cannot be taken', async () => {
+    const legacy = path.join(root, 'legacy');
+    await writeLegacyConvertedFolder(source, legacy);
+    const added = distillery('models', 'add', legacy, '--name', 'Old R1', '--json');
+    expect(added.code).toBe(0);
+    const oldId = JSON.parse(added.stdout).id as string;
+    const lines = distillery('models', 'list').stdout.split('\n');
+    const row = lines.findIndex((line) => line.startsWith(`${oldId}  Old R1`));
+    expect(lines[row + 1]).toMatch(/^ {2}↳ Converted by an older Distillery \(converter 1\.0\.0\), before the fused graph: about 1\.6× slower decode/);
+    expect(lines[row + 2]).toBe(`    Run: distillery models reconvert ${oldId}`);
+    expect(lines.find((line) => line.startsWith(`${id}  Tiny R1`))).toBeDefined();
+    expect(lines[lines.findIndex((line) => line.startsWith(`${id}  Tiny R1`)) + 1]).not.toMatch(/↳/); // the current graph: nothing to offer
+    fs.renameSync(source, `${source}.away`);
+    try {
+      const gone = distillery('models', 'list').stdout.split('\n');
+      expect(gone[gone.findIndex((line) => line.startsWith(`${oldId}  Old R1`)) + 1]).toMatch(/^ {2}↳ The source checkpoint at .+ is gone or incomplete/);
+    } finally {
+      fs.renameSync(`${source}.away`, source);
+    }
   }, 120_000);
 });

@@ -45,8 +45,16 @@ async function addModel(services: Services, folder: string, name?: string): Prom
 
 export function formatModels(models: ModelInfo[]): string {
   if (models.length === 0) return 'No models yet. Add one with `distillery models add <folder>`.\n';
-  const rows = models.map((m) => `${m.id}  ${m.name}  ${m.arch}  ${m.dtypes.join('/')}  ${formatBytes(m.sizeBytes)}  ${m.path}`);
+  const rows = models.flatMap((m) => [`${m.id}  ${m.name}  ${m.arch}  ${m.dtypes.join('/')}  ${formatBytes(m.sizeBytes)}  ${m.path}`, ...offerLines(m)]);
   return `${['ID  NAME  ARCH  DTYPES  SIZE  PATH', ...rows].join('\n')}\n`;
+}
+
+/** The Models row's re-convert offer, as the command that takes it (or why it cannot be taken). */
+function offerLines(m: ModelInfo): string[] {
+  const upgrade = m.speedUpgrade;
+  if (upgrade?.state === 'available') return [`  ↳ ${upgrade.why}`, `    Run: distillery models reconvert ${m.id}${upgrade.portable ? ' --portable' : ''}`];
+  if (upgrade?.state === 'unavailable') return [`  ↳ ${upgrade.message}`];
+  return [];
 }
 
 /**
