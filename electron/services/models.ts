@@ -110,6 +110,8 @@ export function modelsRegistry(ctx: ServiceContext) {
   const reconverting = new Map<string, string>();
   const unsubscribe = ctx.engine.onStatus((status) => {
     if (status.state !== 'ready') loaded.clear(); // a restarted engine has nothing loaded
+    // asked now, while the engine is idle, so that the first Models list does not wait for it
+    else void knownWorkingProviders(ctx);
   });
 
   const record = (modelId: string): ModelRecord => {
