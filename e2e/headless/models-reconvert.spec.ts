@@ -149,6 +149,14 @@ test('a portable folder that runs on the CPU is offered the default graph back (
   await callApi('models.load', { modelId: model.id, provider: 'cpu' });
 
   await app.reload();
+  // Chat's picker folds the load's advice (its header is narrow); the Models row says it with the button instead
+  await app.keyboard.press('Control+1');
+  await app.getByRole('combobox', { name: 'Model' }).selectOption({ label: 'Portable R1' });
+  const advice = app.getByTestId('model-advice');
+  await expect(advice.locator('summary')).toHaveText('Slow graph here: how to fix');
+  await expect(advice.getByText(/copies its whole KV cache back on every token/)).toBeHidden();
+  await advice.locator('summary').click();
+  await expect(advice).toContainText("On the CPU this folder's graph copies its whole KV cache back on every token");
   await app.keyboard.press('Control+3');
   const row = app.getByTestId('model-row').filter({ hasText: 'Portable R1' });
   await expect(row.getByTestId('model-running')).toHaveText('cpu · fp32');

@@ -5,7 +5,7 @@ import './model-picker.css';
 
 /**
  * Picks a model and shows what runs it: provider and dtype once loaded, "Loading…" while it loads, the back end's
- * words when loading failed, and why a better provider was not used.
+ * words when loading failed, why a better provider was not used, and (folded) what would make its graph faster here.
  */
 export function ModelPicker({
   models,
@@ -26,7 +26,9 @@ export function ModelPicker({
 }) {
   const model = models.find((m) => m.id === value);
   const running = runningLabel(model?.loaded);
-  const notes = fallbackNotes(model?.loaded);
+  // the advice (a slow graph for where it runs, and what to do) folds away: Chat's header is narrow
+  const notes = fallbackNotes(model?.loaded && { ...model.loaded, advice: undefined });
+  const advice = model?.loaded?.advice;
   return (
     <div className="model-picker">
       <label className="model-picker-row">
@@ -63,6 +65,12 @@ export function ModelPicker({
           {note}
         </div>
       ))}
+      {advice && (
+        <details className="model-picker-note model-picker-advice" data-testid="model-advice">
+          <summary>Slow graph here: how to fix</summary>
+          <p>{advice}</p>
+        </details>
+      )}
     </div>
   );
 }
