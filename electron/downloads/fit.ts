@@ -47,7 +47,7 @@ export interface FitOptions {
  * The provider a new model loads on here: Settings' choice where it works, else the automatic one, which never picks
  * WebGPU (the engine's plan, electron/generate/providers.ts). CUDA counts where nvidia-smi found a GPU.
  */
-export function loadsOn(machine: MachineInfo, choice?: string, platform = process.platform, arch = process.arch): string {
+export function loadsOn(machine: Pick<MachineInfo, 'providers' | 'gpus'>, choice?: string, platform = process.platform, arch = process.arch): string {
   const available = machine.providers.map((name) => ({ name, available: true }));
   return planProviders(choice, available, { platform, arch, nvidiaGpu: (machine.gpus?.length ?? 0) > 0 }).order[0];
 }

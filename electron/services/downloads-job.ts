@@ -8,6 +8,7 @@ import type { ConvertDtype } from '../contract/convert';
 import { StartDownloadInput, type DownloadProgress, type StartDownloadParams } from '../contract/downloads';
 import { formatBytes } from '../contract/units';
 import { discardPartial, downloadRepo, type DownloadResult } from '../downloads/downloader';
+import { loadsOn } from '../downloads/fit';
 import { repoCache } from '../downloads/hub-cache';
 import type { DownloadProgress as CoreProgress } from '../downloads/progress';
 import { perServices, type ServiceContext } from './context';
@@ -143,7 +144,7 @@ async function finishDownload(ctx: ServiceContext, params: DownloadJobParams, jo
  * rather than leaving the user a re-conversion to do.
  */
 async function loadsOnWebgpu(ctx: ServiceContext): Promise<boolean> {
-  return settingsProvider(ctx) === 'webgpu' && ((await knownWorkingProviders(ctx)) ?? []).includes('webgpu');
+  return loadsOn({ providers: (await knownWorkingProviders(ctx)) ?? ['cpu'] }, settingsProvider(ctx)) === 'webgpu';
 }
 
 /** Rebuilds a download from its saved params, to resume it after a pause, a full disk or a restart. */
