@@ -17,7 +17,7 @@ import type { ServiceContext } from './context';
 import { ApiError } from './errors';
 import { cacheDirFor, hubOptionsFor, isOffline } from './downloads-hub';
 import { downloadsRepo } from './downloads-records';
-import { PROVIDER_SETTING } from './models';
+import { readSettings } from './settings';
 import { workingProviders } from './working-providers';
 
 const MACHINE_TTL_MS = 10_000;
@@ -32,11 +32,6 @@ export async function machineFor(ctx: ServiceContext): Promise<MachineInfo> {
   return info;
 }
 
-/** Settings' execution provider (unset: automatic), which a downloaded model loads on. */
-export function settingsProvider(ctx: ServiceContext): string | undefined {
-  return ctx.store.settings.get<string>(PROVIDER_SETTING);
-}
-
 /** The snapshot of `repo` in the cache that refs/main points to, when its config.json is there. */
 export function cachedSnapshot(repo: string, cacheDir = cacheDirFor()): string | undefined {
   const rc = repoCache(cacheDir, repo);
@@ -48,7 +43,7 @@ export function cachedSnapshot(repo: string, cacheDir = cacheDirFor()): string |
 export function catalogItem(ctx: ServiceContext, entry: CatalogEntry, machine: MachineInfo, context: number, custom = false): CatalogItem {
   const sizes = modelSizes(entry.config, `${entry.sources[0].repo}/config.json`);
   const fitContext = Math.min(context, entry.contextLength);
-  const { fits: computed, recommended } = fitModel(sizes, machine, { contextLength: fitContext, sourceKind: entry.sources[0].kind, providerChoice: settingsProvider(ctx) });
+  const { fits: computed, recommended } = fitModel(sizes, machine, { contextLength: fitContext, sourceKind: entry.sources[0].kind, providerChoice: readSettings(ctx).inference.provider });
   const repos = new Set(entry.sources.map((s) => s.repo.toLowerCase()));
   const downloads = downloadsRepo(ctx).list();
   const modelIds = downloads.filter((d) => repos.has(d.repo.toLowerCase()) && d.modelId).map((d) => d.modelId!);

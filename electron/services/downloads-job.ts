@@ -13,12 +13,12 @@ import { repoCache } from '../downloads/hub-cache';
 import type { DownloadProgress as CoreProgress } from '../downloads/progress';
 import { perServices, type ServiceContext } from './context';
 import { ApiError } from './errors';
-import { settingsProvider } from './downloads-catalog';
 import { cacheDirFor, hubOptionsFor } from './downloads-hub';
 import { downloadsRepo } from './downloads-records';
 import { convertJobSpec, defaultOutDir } from './jobs-convert';
 import { runnerFor, type JobKindDefinition, type ServiceJobSpec } from './jobs-runner';
 import { registryFor } from './models';
+import { readSettings } from './settings';
 import { knownWorkingProviders } from './working-providers';
 
 /** Saved with the job: the request with the precision settled (the fit's recommendation when none was given). */
@@ -144,7 +144,7 @@ async function finishDownload(ctx: ServiceContext, params: DownloadJobParams, jo
  * rather than leaving the user a re-conversion to do.
  */
 async function loadsOnWebgpu(ctx: ServiceContext): Promise<boolean> {
-  return loadsOn({ providers: (await knownWorkingProviders(ctx)) ?? ['cpu'] }, settingsProvider(ctx)) === 'webgpu';
+  return loadsOn({ providers: (await knownWorkingProviders(ctx)) ?? ['cpu'] }, readSettings(ctx).inference.provider) === 'webgpu';
 }
 
 /** Rebuilds a download from its saved params, to resume it after a pause, a full disk or a restart. */
