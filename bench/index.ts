@@ -3,7 +3,7 @@
  * Each benchmark prints its own figures and the ratio against the baseline it measures in the same run.
  *
  *   npm run bench                     # all of them
- *   npm run bench -- generate         # only the named ones (blocks, compare, convert, decode, generate, train, train-sample, traces, ui-long-trace, xkv-attention, xkv-model; gpu-decode only when named)
+ *   npm run bench -- generate         # only the named ones (blocks, compare, convert, decode, generate, train, train-sample, traces, ui-long-trace, xkv-attention, xkv-model; gpu-decode and prefill-profile only when named)
  *   npm run bench -- decode --reps 3  # other arguments go to the benchmarks
  *   npm run bench -- synth <folder>   # write the decode benchmark's synthetic 1.5B checkpoint, nothing else
  */
@@ -14,8 +14,8 @@ import { fileURLToPath } from 'node:url';
 
 const benchDir = dirname(fileURLToPath(import.meta.url));
 const all = ['blocks', 'compare', 'convert', 'decode', 'generate', 'train', 'train-sample', 'traces', 'ui-long-trace', 'finetune-chat', 'xkv-attention', 'xkv-model'];
-/** Run only when named: they need what a plain run lacks (gpu-decode: a GPU and two converted folders). */
-const onDemand = ['gpu-decode'];
+/** Run only when named: they need what a plain run lacks (gpu-decode: a GPU and two converted folders; prefill-profile: folders). */
+const onDemand = ['gpu-decode', 'prefill-profile'];
 const args = process.argv.slice(2);
 const run = (file: string, rest: string[]) => spawnSync(process.execPath, ['--import', 'tsx', join(benchDir, file), ...rest], { stdio: 'inherit' });
 
