@@ -11,6 +11,7 @@ import { availableMemoryBytes, estimateMemory, refusalMessage } from './memory';
 import { inspectModelFolder, pickVariant, presentOutputs, type DecoderShape } from './model-files';
 import { OrtDecoder, type OrtDecoderOptions } from './ort-decoder';
 import { XkvDecoder } from './xkv-decoder';
+import { PORTABLE_ON_CPU } from '../model/fused-decoder';
 import { XKV_NAMES } from '../model/xkv-attention';
 import { OrtCandidateFinder } from './candidates';
 import { warmUpSampler } from './sampler';
@@ -214,8 +215,7 @@ export const WEBGPU_EXTERNAL_CACHE =
 
 export const CPU_GROWING_CACHE =
   "On the CPU this folder's graph copies its whole KV cache back on every token, so decode slows down as a thought " +
-  "grows (for a 1.5B with the portable graph: 11–13 tokens/s after 1,000 tokens against 18–20 with Distillery's " +
-  'default graph, and steps 3.5–4× as long at 16,000). Re-convert it for speed: Models → "Re-convert for speed" on ' +
+  `grows (with the portable graph: ${PORTABLE_ON_CPU}). Re-convert it for speed: Models → "Re-convert for speed" on ` +
   'its row, or `distillery models reconvert <model>`; for a folder from elsewhere, convert its checkpoint with Distillery.';
 
 /** What to do about a graph that is slow where it runs: the cache crossing to the GPU, or a growing cache on the CPU. */

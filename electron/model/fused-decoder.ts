@@ -33,6 +33,13 @@ export const FUSED_GRAPH = 'fused-gqa-v1';
 export const XKV_GRAPH = 'fused-xkv-v2';
 /** The same with the values as rows: what converter 1.2 wrote (the engine still runs it). */
 export const XKV_ROWS_GRAPH = 'fused-xkv-v1';
+/**
+ * The portable graph (FUSED_GRAPH) against the default one on the CPU, same q4 weights of a 1.5B (README, "Re-convert
+ * for speed": `npm run bench -- gpu-decode --provider cpu`, 2 runs): the words the load advice and the re-convert offer use.
+ */
+export const PORTABLE_ON_CPU =
+  "for a 1.5B, 11–13 tokens/s after a 1,000-token prompt against 18–20 with Distillery's default graph, and steps " +
+  '3.5–4× as long at 16,000 tokens of context';
 
 export interface PackedPart {
   module: string;

@@ -10,7 +10,7 @@ import { isQuantized, StartConvertInput, type ConvertedWith, type SpeedUpgrade, 
 import { Manifest, MANIFEST_FILE } from '../convert/manifest';
 import { fitsFusedGraph } from '../convert/graph';
 import { quickSourceCheck } from '../convert/source-check';
-import { FUSED_GRAPH, XKV_GRAPH, XKV_ROWS_GRAPH } from '../model/fused-decoder';
+import { FUSED_GRAPH, PORTABLE_ON_CPU, XKV_GRAPH, XKV_ROWS_GRAPH } from '../model/fused-decoder';
 import type { ModelRecord } from '../store';
 
 /** Converter 1.0 wrote no `graph`: its decoder concatenates the KV cache (README, "Where the speed comes from"). */
@@ -57,9 +57,6 @@ function slowOnWebgpu(manifest: Manifest): string | undefined {
   const older = olderGraph(manifest);
   return older && `${convertedEarlier(manifest, older)}; on WebGPU the portable graph keeps the cache on the GPU.`;
 }
-
-/** The portable graph against the default one on the CPU, same q4 weights (README, "Re-convert for speed"). */
-const PORTABLE_ON_CPU = 'for a 1.5B, 11–13 tokens/s after a 1,000-token prompt against 18–20 with the default graph, and steps 3.5–4× as long at 16,000 tokens of context';
 
 /** Why an older graph is slower wherever the model runs; undefined for the graphs this version writes. */
 function slowerAnywhere(manifest: Manifest): string | undefined {
