@@ -15,9 +15,14 @@ export function runningLabel(loaded: LoadedModel | undefined): string | undefine
   return loaded ? `${loaded.provider} · ${loaded.dtype}` : undefined;
 }
 
-/** One sentence per better provider that was skipped, as the engine words it ("cuda not used: …"), then its advice. */
+/** One sentence per better provider that was skipped, as the engine words it ("cuda not used: …"). */
+export function skippedProviderNotes(loaded: LoadedModel | undefined): string[] {
+  return (loaded?.fallbacks ?? []).map((f) => `${f.provider} not used: ${f.reason}`);
+}
+
+/** The skipped providers' notes, then the load's advice. */
 export function fallbackNotes(loaded: LoadedModel | undefined): string[] {
-  const skipped = (loaded?.fallbacks ?? []).map((f) => `${f.provider} not used: ${f.reason}`);
+  const skipped = skippedProviderNotes(loaded);
   return loaded?.advice ? [...skipped, loaded.advice] : skipped;
 }
 
@@ -28,7 +33,7 @@ export function fallbackNotes(loaded: LoadedModel | undefined): string[] {
 export function modelRowNotes(model: ModelInfo): string[] {
   const upgrade = model.speedUpgrade;
   const offered = upgrade?.state === 'running' || upgrade?.state === 'available';
-  return fallbackNotes(offered && model.loaded ? { ...model.loaded, advice: undefined } : model.loaded);
+  return offered ? skippedProviderNotes(model.loaded) : fallbackNotes(model.loaded);
 }
 
 /** Puts a load result into the list. */

@@ -1,5 +1,5 @@
 import type { ModelInfo } from '../../../electron/contract/inference';
-import { fallbackNotes, runningLabel } from '../../state/models';
+import { runningLabel, skippedProviderNotes } from '../../state/models';
 import type { ModelAction } from '../../state/useModels';
 import './model-picker.css';
 
@@ -27,7 +27,7 @@ export function ModelPicker({
   const model = models.find((m) => m.id === value);
   const running = runningLabel(model?.loaded);
   // the advice (a slow graph for where it runs, and what to do) folds away: Chat's header is narrow
-  const notes = fallbackNotes(model?.loaded && { ...model.loaded, advice: undefined });
+  const notes = skippedProviderNotes(model?.loaded);
   const advice = model?.loaded?.advice;
   return (
     <div className="model-picker">
