@@ -12,6 +12,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import * as ort from 'onnxruntime-node';
+import { readManifest } from '../electron/convert/manifest';
 import { inspectModelFolder, pickVariant } from '../electron/generate/model-files';
 import { decoderFor } from '../electron/generate/model-pool';
 import { sessionOptions } from '../electron/generate/providers';
@@ -60,7 +61,7 @@ async function profileFolder(folder: string, depth: number, chunk: number, threa
     const op = e.args?.op_name ?? '?';
     byOp.set(op, (byOp.get(op) ?? 0) + e.dur / 1000);
   }
-  const graph = (JSON.parse(fs.readFileSync(path.join(folder, 'distillery.json'), 'utf8')) as { graph?: string }).graph ?? 'standard';
+  const graph = (await readManifest(folder)).graph ?? 'standard';
   return { folder, graph, runMs: last.dur / 1000, ops: [...byOp].sort((a, b) => b[1] - a[1]) };
 }
 
