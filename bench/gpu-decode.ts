@@ -7,9 +7,11 @@
  *   npm run bench -- gpu-decode --xkv <folder> --portable <folder> [--provider webgpu] [--depths 1024,8192,16384]
  *                               [--steps 12] [--sides engine,engine-portable,host-kv,device-kv,copied-kv]
  *                               [--gguf <the decode bench's Q4_0 GGUF> --llama-gpu vulkan|cuda]
+ *                               [--fused-prefill auto|on|off]
  *
  * Sides (each in its own process):
- *   engine     the app's path on the default graph (XkvDecoder): a 1,024-token prefill, then greedy steps (both rates)
+ *   engine     the app's path on the default graph (XkvDecoder): a 1,024-token prefill, then greedy steps (both rates);
+ *              its prefill chunks run GroupQueryAttention where the app does (auto: the CPU) or as --fused-prefill says
  *   engine-portable  the same on the portable graph (OrtDecoder, presents kept on the device where the provider can)
  *   host-kv    the default graph at each depth: the engine's cache buffers fed whole each step (uploaded each run)
  *   device-kv  the portable graph with every present kept on the device and fed back: per step only the token, the
@@ -30,6 +32,8 @@ import { readManifest } from '../electron/convert/manifest';
 import type { ProviderName } from '../electron/contract/generation';
 import { inspectModelFolder, presentOutputs, readDecoderShape, type DecoderShape } from '../electron/generate/model-files';
 import { decoderFor } from '../electron/generate/model-pool';
+import { fusedPrefillOn } from '../electron/generate/xkv-decoder';
+import { XKV_NAMES } from '../electron/model/xkv-attention';
 import { createSessionWithFallback, sessionOptions } from '../electron/generate/providers';
 import { argmax } from '../electron/generate/sampler';
 import { f16ToF32Array, f32ToF16Array } from '../electron/util/float16';
@@ -56,6 +60,8 @@ interface SideResult {
   logits?: number[];
   /** engine, engine-portable, llama-*: prefill tok/s (1,024 tokens); engine sides: decode tok/s after it. */
   prefillTps?: number;
+  /** engine: whether its prefill chunks ran GroupQueryAttention (fused_prefill). */
+  fusedPrefill?: boolean;
   decodeTps?: number;
 }
 
@@ -96,7 +102,7 @@ async function hostKv(folder: string, provider: ProviderName, depths: number[], 
   const ms: number[] = [];
   let logits: number[] = [];
   for (const depth of depths) {
-    const feeds = feedsAt(block, s, cache, depth);
+    const feeds = feedsAt(block, s, cache, depth, session.inputNames);
     if (!logits.length) logits = Array.from((await session.run(feeds)).logits.data as Float32Array);
     ms.push(await timeSteps(steps, async () => void (await session.run(feeds))));
   }
@@ -157,7 +163,8 @@ async function engine(side: 'engine' | 'engine-portable', folder: string, provid
   const { session, provider: used } = await createSessionWithFallback(variant.onnxPath, provider, { deviceOutputs: presentOutputs(variant) });
   if (used !== provider) throw new Error(`${provider} did not start (ran on ${used})`);
   const loadS = (performance.now() - t0) / 1000;
-  const options = { contextLength: 4096 };
+  const fused = arg('fused-prefill', 'auto');
+  const options = { contextLength: 4096, fusedPrefill: fused === 'auto' ? fusedPrefillOn(used) : fused === 'on' };
   const decoder = decoderFor(session, info.shape, options);
   const prompt = Array.from({ length: 1024 }, (_, i) => 1000 + ((i * 7919) % 30000));
   await decoder.forward(prompt.slice(0, 300)); // warm-up at the prefill and decode shapes
@@ -170,9 +177,10 @@ async function engine(side: 'engine' | 'engine-portable', folder: string, provid
   t = performance.now();
   for (let i = 0; i < steps; i++) logits = await decoder.forward([argmax(logits)]);
   const decodeTps = steps / ((performance.now() - t) / 1000);
+  const hasBranch = session.inputNames.includes(XKV_NAMES.fusedPrefill);
   decoder.dispose();
   await session.release();
-  return { side, provider, loadS, prefillTps, decodeTps };
+  return { side, provider, loadS, prefillTps, decodeTps, fusedPrefill: hasBranch ? options.fusedPrefill : undefined };
 }
 
 /** llama.cpp on the same GPU and weights (the decode bench's GGUF): a 1,024-token prefill, then greedy steps from each depth. */
@@ -228,7 +236,7 @@ async function main(): Promise<void> {
   if (device?.logits && copied?.logits) console.log(`device-kv against copied-kv, last step: largest difference ${relativeDifference(device.logits, copied.logits).toExponential(1)} of the largest`);
   for (const side of ['engine', 'engine-portable'] as const) {
     const r = results.get(side);
-    if (r) console.log(`${side} (${side === 'engine' ? 'default graph, XkvDecoder' : 'portable graph, OrtDecoder'}): prefill 1,024 tokens ${r.prefillTps!.toFixed(1)} tok/s, decode after it ${r.decodeTps!.toFixed(1)} tok/s`);
+    if (r) console.log(`${side} (${side === 'engine' ? `default graph, XkvDecoder, ${r.fusedPrefill === undefined ? 'no prefill branch' : `fused prefill ${r.fusedPrefill ? 'on' : 'off'}`}` : 'portable graph, OrtDecoder'}): prefill 1,024 tokens ${r.prefillTps!.toFixed(1)} tok/s, decode after it ${r.decodeTps!.toFixed(1)} tok/s`);
   }
   for (const side of ['llama-f32', 'llama-f16fa'] as const) {
     const r = results.get(side);

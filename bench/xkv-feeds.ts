@@ -16,8 +16,11 @@ export interface Shape {
   group: number;
 }
 
-/** One step's feeds at `depth`, the values as Vᵀ blocks of `block` rows (converter 1.3+) or as rows (`block` 0). */
-export function feedsAt(block: number, s: Shape, cache: (Float32Array | Uint16Array)[], depth: number): Record<string, ort.Tensor> {
+/**
+ * One step's feeds at `depth`, the values as Vᵀ blocks of `block` rows (converter 1.3+) or as rows (`block` 0);
+ * `inputNames` (the session's) tells whether the graph takes `fused_prefill` (1.4+: one token never takes that branch).
+ */
+export function feedsAt(block: number, s: Shape, cache: (Float32Array | Uint16Array)[], depth: number, inputNames: readonly string[]): Record<string, ort.Tensor> {
   const rows = depth + 1; // row 0 is the masked sink
   const fedRows = block ? Math.ceil(rows / block) * block : rows; // whole blocks, the tail masked
   const bias = new Float32Array(fedRows).fill(-Infinity).fill(0, 1, rows);
@@ -27,6 +30,7 @@ export function feedsAt(block: number, s: Shape, cache: (Float32Array | Uint16Ar
     [XKV_NAMES.pastBias]: new ort.Tensor('float32', bias, [1, fedRows]),
     [XKV_NAMES.causalBias]: new ort.Tensor('float32', new Float32Array(s.group), [s.group, 1, 1]),
   };
+  if (inputNames.includes(XKV_NAMES.fusedPrefill)) feeds[XKV_NAMES.fusedPrefill] = new ort.Tensor('bool', Uint8Array.from([1]), [1]);
   for (let l = 0; l < s.layers; l++) {
     for (let h = 0; h < s.kvHeads; h++) {
       for (const [k, kind] of (['key', 'value'] as const).entries()) {

@@ -20,7 +20,7 @@ import onnxProto from 'onnx-proto';
 import type { onnx as P } from 'onnx-proto';
 import * as ort from 'onnxruntime-node';
 import { readManifest } from '../electron/convert/manifest';
-import { XKV_GRAPH } from '../electron/model/fused-decoder';
+import { XKV_GRAPH, XKV_V2_GRAPH } from '../electron/model/fused-decoder';
 import { VALUE_BLOCK as BLOCK, XKV_NAMES } from '../electron/model/xkv-attention';
 import { FIXTURE_ROOT } from '../electron/testing/fixtures';
 import { f16ToF32Array, f32ToF16Array } from '../electron/util/float16';
@@ -91,7 +91,10 @@ function blockedValues(model: P.ModelProto): number {
   return rewritten;
 }
 
-/** past.* inputs as float16, each cast to float32 right before its first reader (not all up front: 224 MB at 4k). */
+/**
+ * past.* inputs as float16, each cast to float32 right before its first reader (not all up front: 224 MB at 4k). A
+ * reader may be an If whose branches read it (converter 1.4): the cast goes before the If, the branches read the cast.
+ */
 function halfCache(model: P.ModelProto): number {
   const graph = model.graph!;
   const casts = new Map<string, P.INodeProto>();
@@ -103,16 +106,30 @@ function halfCache(model: P.ModelProto): number {
   const rewritten = casts.size;
   const nodes: P.INodeProto[] = [];
   for (const node of graph.node!) {
-    for (const name of node.input!) {
+    for (const name of readsOf(node)) {
       const cast = casts.get(name);
       if (cast) nodes.push(cast);
       casts.delete(name);
     }
-    node.input = node.input!.map((name) => (isPast(name, 'key') || isPast(name, 'value') ? `${name}_f32` : name));
+    readCastPast(node);
     nodes.push(node);
   }
   graph.node = nodes as P.NodeProto[];
   return rewritten;
+}
+
+/** Subgraphs (If branches) a node holds. */
+const branchesOf = (node: P.INodeProto): P.IGraphProto[] => (node.attribute ?? []).flatMap((a) => (a.g ? [a.g] : []));
+
+/** The values a node reads, those its branches read included. */
+function readsOf(node: P.INodeProto): string[] {
+  return [...node.input!, ...branchesOf(node).flatMap((g) => (g.node ?? []).flatMap(readsOf))];
+}
+
+/** The node (and its branches' nodes) read each past.* through its float32 cast. */
+function readCastPast(node: P.INodeProto): void {
+  node.input = node.input!.map((name) => (isPast(name, 'key') || isPast(name, 'value') ? `${name}_f32` : name));
+  for (const g of branchesOf(node)) (g.node ?? []).forEach(readCastPast);
 }
 
 /** The side's model file: the folder's own, or a rewritten copy in `dir` (its external data hard-linked). */
@@ -159,7 +176,7 @@ async function child(side: Side, folder: string, depths: number[], steps: number
     const ms: number[] = [];
     let keys: number[] = [];
     for (const depth of depths) {
-      const feeds = feedsAt(block, s, cache, depth);
+      const feeds = feedsAt(block, s, cache, depth, session.inputNames);
       const out = await session.run(feeds); // and warm-up at this shape
       if (!keys.length) keys = Array.from(out[XKV_NAMES.fresh(1, 'key')].data as Float32Array);
       for (let i = 0; i < 2; i++) await session.run(feeds);
@@ -185,7 +202,8 @@ async function main(): Promise<void> {
   const depths = arg('depths', '32,1024,4096').split(',').map(Number);
   const folder = arg('model', '') || defaultFolder();
   // a 1.3 folder already holds Vᵀ blocks: blocked-v rewrites 1.2's rows only
-  const blockedAsWritten = (await readManifest(folder)).graph === XKV_GRAPH;
+  const writtenGraph = (await readManifest(folder)).graph;
+  const blockedAsWritten = writtenGraph === XKV_GRAPH || writtenGraph === XKV_V2_GRAPH;
   const sides: Side[] = ['as written', ...(arg('variants', blockedAsWritten ? 'f16-cache' : 'blocked-v,f16-cache').split(',') as Side[])];
   const perSide = new Map<Side, number[][]>(sides.map((side) => [side, []]));
   const keys = new Map<Side, number[]>();

@@ -89,7 +89,7 @@ test('Re-convert for speed runs on the row, then the row shows the fused graph a
 
   const models = await callApi('models.list');
   expect(models).toHaveLength(1);
-  expect(models[0]).toMatchObject({ name: 'Old R1', path: folder, convertedWith: { converterVersion: CONVERTER_VERSION, graph: 'fused-xkv-v2' } });
+  expect(models[0]).toMatchObject({ name: 'Old R1', path: folder, convertedWith: { converterVersion: CONVERTER_VERSION, graph: 'fused-xkv-v3' } });
   await row.getByRole('button', { name: 'Load' }).click();
   await expect(row.getByTestId('model-running')).toHaveText('cpu · fp32', { timeout: 60_000 });
 });
@@ -169,5 +169,5 @@ test('a portable folder that runs on the CPU is offered the default graph back (
   await expect(job.getByTestId('job-message')).toContainText('Re-converted “Portable R1” to the fused graph in');
   await expect(row.getByTestId('model-graph')).toHaveText(` · fused graph · converter ${CONVERTER_VERSION}`);
   await expect(row.getByTestId('reconvert-offer')).toHaveCount(0);
-  expect((await callApi('models.list')).find((m) => m.id === model.id)).toMatchObject({ name: 'Portable R1', convertedWith: { graph: 'fused-xkv-v2' } });
+  expect((await callApi('models.list')).find((m) => m.id === model.id)).toMatchObject({ name: 'Portable R1', convertedWith: { graph: 'fused-xkv-v3' } });
 });

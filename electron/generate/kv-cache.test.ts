@@ -25,10 +25,10 @@ beforeAll(async () => {
 type Layout = 'blocks' | 'rows';
 const folderOf = (layout: Layout) => (layout === 'blocks' ? external : externalRows);
 
-async function externalDecoder(layout: Layout, contextLength = 96, prefillChunk = 7): Promise<XkvDecoder> {
+async function externalDecoder(layout: Layout, contextLength = 96, prefillChunk = 7, fusedPrefill = true): Promise<XkvDecoder> {
   const folder = folderOf(layout);
   const session = await ort.InferenceSession.create(folder.variants[0].onnxPath);
-  return new XkvDecoder(session, folder.shape, { prefillChunk, contextLength });
+  return new XkvDecoder(session, folder.shape, { prefillChunk, contextLength, fusedPrefill });
 }
 
 const maxDiff = (a: Float32Array, b: Float32Array) => a.reduce((m, x, i) => Math.max(m, Math.abs(x - b[i])), 0);
@@ -107,16 +107,18 @@ describe.each(['blocks', 'rows'] as const)('KV cache owned by the engine (the co
   }, 60_000);
 });
 
-describe('values as Vᵀ blocks across block boundaries', () => {
+// a prefill chunk runs GroupQueryAttention over the cached rows (fused_prefill, converter 1.4: the CPU) or the decode
+// formulation (other providers); both must give the same logits
+describe.each([true, false])('values as Vᵀ blocks across block boundaries (fused prefill: %s)', (fusedPrefill) => {
   it('a context past 256 rows gives the portable graph\'s logits, and rows left past a cut stay masked', async () => {
     const long = Array.from({ length: 300 }, (_, i) => 1000 + ((i * 7919) % 90000));
-    const decoder = await externalDecoder('blocks', 600, 100); // chunks end at rows 101, 201, 301: the second crosses 256
+    const decoder = await externalDecoder('blocks', 600, 100, fusedPrefill); // chunks end at rows 101, 201, 301: the second crosses 256
     await expectPortableLogits(decoder, long, 3);
     // cut at 200: rows 201…303 still hold the old tokens' values, in the first block and the second
     const edited = [...long.slice(0, 200), 7, 8, 9];
     expect(decoder.reuse(edited)).toBe(200);
     const logits = Float32Array.from(await decoder.forward(edited.slice(200)));
-    const fresh = await externalDecoder('blocks', 600, 100);
+    const fresh = await externalDecoder('blocks', 600, 100, !fusedPrefill); // the other formulation
     expect(maxDiff(logits, await fresh.forward(edited))).toBeLessThan(1e-4);
   }, 180_000);
 });

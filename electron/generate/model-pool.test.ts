@@ -221,6 +221,9 @@ describe('where the KV cache lives', () => {
     expect(asked[2].onDevice).toEqual([]);
     const defaultOnCpu = await pool.load({ modelId: 'default on cpu', dir: defaultDir, provider: 'cpu', contextLength: 256 });
     expect(defaultOnCpu.advice).toBeUndefined(); // the cache stays in the engine's buffers
+    // GroupQueryAttention for prefill chunks where it was measured (the CPU), the decode formulation elsewhere
+    const fusedPrefill = (modelId: string) => Array.from((pool as unknown as { entries: Map<string, { decoder: { fusedPrefill?: ort.Tensor } }> }).entries.get(modelId)!.decoder.fusedPrefill!.data as Uint8Array);
+    expect([fusedPrefill('default on cpu'), fusedPrefill('default')]).toEqual([[1], [0]]);
     for (const m of pool.list()) await pool.unload(m.modelId);
   }, 240_000);
 });

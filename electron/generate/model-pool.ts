@@ -10,7 +10,7 @@ import type { LoadedModelInfo } from '../contract/generation';
 import { availableMemoryBytes, estimateMemory, refusalMessage } from './memory';
 import { inspectModelFolder, pickVariant, presentOutputs, type DecoderShape } from './model-files';
 import { OrtDecoder, type OrtDecoderOptions } from './ort-decoder';
-import { XkvDecoder } from './xkv-decoder';
+import { fusedPrefillOn, XkvDecoder, type XkvDecoderOptions } from './xkv-decoder';
 import { PORTABLE_ON_CPU } from '../model/fused-decoder';
 import { XKV_NAMES } from '../model/xkv-attention';
 import { OrtCandidateFinder } from './candidates';
@@ -134,7 +134,7 @@ export class ModelPool {
     // a growing graph's cache can stay on the GPU where the provider allows it (WebGPU; see sessionOptions)
     const choice = await createSessionWithFallback(variant.onnxPath, request.provider, { factory: this.options.sessionFactory, threads: request.threads, deviceOutputs: presentOutputs(variant) });
     const turn = () => this.turns.take(request.modelId);
-    const decoder = await decoderOrRelease(choice.session, folder.shape, { prefillChunk: request.prefillChunk, contextLength, turn });
+    const decoder = await decoderOrRelease(choice.session, folder.shape, { prefillChunk: request.prefillChunk, contextLength, turn, fusedPrefill: fusedPrefillOn(choice.provider) });
     const info: LoadedModelInfo = {
       modelId: request.modelId,
       dir: folder.dir,
@@ -226,12 +226,12 @@ function adviceFor(provider: string, decoder: OrtDecoder | XkvDecoder): { advice
 }
 
 /** The converter's graph keeps its cache in the engine's buffers (XkvDecoder); other folders grow it (OrtDecoder). */
-export function decoderFor(session: ort.InferenceSession, shape: DecoderShape, options: OrtDecoderOptions): OrtDecoder | XkvDecoder {
+export function decoderFor(session: ort.InferenceSession, shape: DecoderShape, options: OrtDecoderOptions & XkvDecoderOptions): OrtDecoder | XkvDecoder {
   return session.inputNames.includes(XKV_NAMES.past(0, 0, 'key')) ? new XkvDecoder(session, shape, options) : new OrtDecoder(session, shape, options);
 }
 
 /** The session is not in the pool yet: if it is not a usable decoder, nobody else would ever release it. */
-async function decoderOrRelease(session: ort.InferenceSession, shape: DecoderShape, options: OrtDecoderOptions): Promise<OrtDecoder | XkvDecoder> {
+async function decoderOrRelease(session: ort.InferenceSession, shape: DecoderShape, options: OrtDecoderOptions & XkvDecoderOptions): Promise<OrtDecoder | XkvDecoder> {
   try {
     return decoderFor(session, shape, options);
   } catch (err) {

@@ -26,6 +26,19 @@ export interface XkvDecoderOptions {
   contextLength?: number;
   /** Awaited before each run: the engine's turns between loaded models (turns.ts). */
   turn?: () => Promise<void>;
+  /**
+   * Whether a prefill chunk runs GroupQueryAttention (graphs of converter 1.4+, xkv-attention.ts): measured faster on
+   * the CPU; the model pool asks for it there only. Default true.
+   */
+  fusedPrefill?: boolean;
+}
+
+/**
+ * Where a prefill chunk runs GroupQueryAttention: where it was measured faster (the CPU: README, "Prefill"). CUDA's
+ * kernel takes no float32 activations (it would fall back to the CPU mid-graph), and nothing else has been measured.
+ */
+export function fusedPrefillOn(provider: string): boolean {
+  return provider === 'cpu';
 }
 
 export class XkvDecoder implements DecoderModel {
@@ -43,6 +56,8 @@ export class XkvDecoder implements DecoderModel {
   private readonly pastBias: KvArray;
   private readonly negInf: number;
   private readonly causal = new Map<number, ort.Tensor>();
+  /** The graph's fused_prefill feed; undefined for graphs without that input (converter 1.2, 1.3). */
+  private readonly fusedPrefill?: ort.Tensor;
   /** Tokens run through the model since creation (prefill and decode): lets tests see what a reuse saved. */
   tokensRun = 0;
 
@@ -63,6 +78,7 @@ export class XkvDecoder implements DecoderModel {
     this.capacity = this.valueLayout === 'blocks' ? wholeBlocks(this.contextLength + 1) : this.contextLength + 1;
     this.negInf = this.kvType === 'float16' ? F16_NEG_INF : -Infinity;
     this.pastBias = this.kvType === 'float16' ? new Uint16Array(this.capacity) : new Float32Array(this.capacity);
+    if (session.inputNames.includes(XKV_NAMES.fusedPrefill)) this.fusedPrefill = new ort.Tensor('bool', Uint8Array.from([options.fusedPrefill === false ? 0 : 1]), [1]);
     this.allocate();
   }
 
@@ -120,6 +136,7 @@ export class XkvDecoder implements DecoderModel {
       [XKV_NAMES.positionIds]: new ort.Tensor('int64', positions, [1, seq]),
       [XKV_NAMES.pastBias]: new ort.Tensor(this.kvType, this.pastBias.subarray(0, fedRows), [1, fedRows]),
       [XKV_NAMES.causalBias]: this.causalBias(seq),
+      ...(this.fusedPrefill && { [XKV_NAMES.fusedPrefill]: this.fusedPrefill }),
     };
     const valueDims = this.valueLayout === 'blocks' ? [fedRows / VALUE_BLOCK, d, VALUE_BLOCK] : [fedRows, d];
     this.buffers.forEach((heads, layer) => heads.forEach((b, h) => {

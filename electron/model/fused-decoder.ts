@@ -6,7 +6,7 @@
  * from: a prefill chunk of 256 otherwise produces 256 × 151,936 logits nobody reads).
  *
  * Two ways to hold the KV cache (`kvCache`):
- * - 'external' (the converter's default, graph 'fused-xkv-v2'; 'fused-xkv-v1' with `valueLayout: 'rows'`): the
+ * - 'external' (the converter's default, graph 'fused-xkv-v3'; 'fused-xkv-v1' with `valueLayout: 'rows'`): the
  *   engine owns the cache and feeds views of the past rows; the graph returns only the new tokens' keys/values
  *   (xkv-attention.ts explains why). Batch 1.
  * - 'gqa' (`--portable`, graph 'fused-gqa-v1'): GroupQueryAttention in the transformers.js layout —
@@ -29,8 +29,13 @@ import { lazyWeight, validateWeights, type Weight, type WeightSource } from './w
 export const ROTARY_CACHE_NAMES = ['model.rotary_emb.cos_cache', 'model.rotary_emb.sin_cache'];
 /** Marks the fused graph in a folder's manifest and in the ONNX doc string. */
 export const FUSED_GRAPH = 'fused-gqa-v1';
-/** The fused graph with the external KV cache (xkv-attention.ts), values as Vᵀ blocks: the converter's default since 1.3. */
-export const XKV_GRAPH = 'fused-xkv-v2';
+/**
+ * The fused graph with the external KV cache (xkv-attention.ts), values as Vᵀ blocks and a prefill branch the engine
+ * switches with `fused_prefill`: the converter's default since 1.4.
+ */
+export const XKV_GRAPH = 'fused-xkv-v3';
+/** The same without the prefill branch: what converter 1.3 wrote (the engine still runs it). */
+export const XKV_V2_GRAPH = 'fused-xkv-v2';
 /** The same with the values as rows: what converter 1.2 wrote (the engine still runs it). */
 export const XKV_ROWS_GRAPH = 'fused-xkv-v1';
 /**
@@ -151,7 +156,7 @@ function externalCache(b: LayerBuild, valueLayout: ValueLayout): KvCacheGraph {
   const { g, config, dtype } = b;
   const shape = { numHeads: config.numHeads, kvHeads: config.numKvHeads, headDim: config.headDim };
   const positionIds = g.input(XKV_NAMES.positionIds, 'int64', [1, 'seq']);
-  const declared = declareXkvInputs(g, shape, config.numLayers, dtype, valueLayout);
+  const declared = declareXkvInputs(g, shape, config.numLayers, dtype, valueLayout, positionIds);
   const fresh: { key: Value; value: Value }[] = [];
   let rotary: { cos: Value; sin: Value } | undefined;
   return {
@@ -163,7 +168,7 @@ function externalCache(b: LayerBuild, valueLayout: ValueLayout): KvCacheGraph {
       const kvDim = config.numKvHeads * config.headDim;
       const [q, k, v] = 'q' in projected ? [projected.q, projected.k, projected.v]
         : g.scope('qkv_split', () => op.split(g, projected, [config.numHeads * config.headDim, kvDim, kvDim], -1));
-      const inputs = { pastBias: declared.pastBias, causalBias: declared.causalBias, pastRows: declared.pastRows, past: declared.perLayer[layer], valueLayout };
+      const inputs = { pastBias: declared.pastBias, causalBias: declared.causalBias, pastRows: declared.pastRows, chunk: declared.chunk, past: declared.perLayer[layer], valueLayout };
       const attended = externalKvAttention(g, shape, { q, k, v }, rotary!, inputs);
       fresh.push({ key: attended.key, value: attended.value });
       return attended.out;
@@ -195,7 +200,7 @@ function gqaCache(b: LayerBuild): KvCacheGraph {
     attend: (layer, x) => {
       const attended = groupQueryAttention(g, projectQkv(b, layer, x), past[layer], {
         numHeads: config.numHeads, kvHeads: config.numKvHeads, headDim: config.headDim, ...lengths!,
-        cosCache: rotary!.cos, sinCache: rotary!.sin, presentDim: 'present_seq',
+        rotary: rotary!, presentDim: 'present_seq',
       }); // out: [batch, seq, heads·d]
       presents.push({ key: attended.key, value: attended.value });
       return attended.out;

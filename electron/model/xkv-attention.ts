@@ -21,14 +21,21 @@
  * 12 of 13 alternating pairs (1.03–1.22×), 1k–2k about even, 32 equal. The engine therefore feeds whole blocks:
  * past_rows is a multiple of 256 and `past_bias` masks the rows past the cache's length with −∞ as it masks the sink.
  *
+ * A prefill chunk (more than one new token) takes another branch where the engine feeds `fused_prefill` true
+ * (converter 1.4, graph 'fused-xkv-v3'): GroupQueryAttention over copies of the cached rows, which costs a 512-token
+ * chunk a fraction of the decode formulation (externalKvAttention). It reads the number of cached tokens from
+ * position_ids: the first new token's position is the cache's length.
+ *
  * I/O per layer i and kv head h (batch 1):
  *   past.{i}.{h}.key [past_rows, head_dim], past.{i}.{h}.value [past_rows / 256, head_dim, 256] (or [past_rows,
  *   head_dim] in the 1.2 layout) → new.{i}.key|value [kv_heads, seq, head_dim] (after rotary)
- * and once per graph: position_ids [1, seq], past_bias [1, past_rows] (0, or −∞ for the sink),
+ * and once per graph: position_ids [1, seq] (from the cache's length on), past_bias [1, past_rows] (0, or −∞ for the
+ * sink), fused_prefill [1] (bool, v3),
  * causal_bias [group, seq, seq] (0 on and below the diagonal, −∞ above; group = query heads per kv head, static, so
  * a caller can read it from the model's inputs).
  */
 import type { DType, Graph, Value } from '../onnx/graph';
+import { groupQueryAttention } from '../onnx/contrib-ops';
 import * as op from '../onnx/ops';
 import { applyRotary } from './rope';
 
@@ -36,6 +43,7 @@ export const XKV_NAMES = {
   positionIds: 'position_ids',
   pastBias: 'past_bias',
   causalBias: 'causal_bias',
+  fusedPrefill: 'fused_prefill',
   past: (layer: number, head: number, kind: 'key' | 'value') => `past.${layer}.${head}.${kind}`,
   fresh: (layer: number, kind: 'key' | 'value') => `new.${layer}.${kind}`,
 } as const;
@@ -58,10 +66,31 @@ export interface XkvInputs {
   pastRows: Value;
   past: { key: Value; value: Value }[]; // one per kv head: keys [past_rows, head_dim], values in `valueLayout`
   valueLayout: ValueLayout;
+  chunk: ChunkLengths;
 }
 
-/** Declares the graph-wide inputs and one layer's cache inputs. */
-export function declareXkvInputs(g: Graph, s: XkvShape, layers: number, dtype: DType, valueLayout: ValueLayout): { pastBias: Value; causalBias: Value; pastRows: Value; perLayer: XkvInputs['past'][] } {
+/**
+ * What the prefill branch needs, computed once per run from position_ids (the first new token's position is the
+ * number of cached tokens, which sit at rows 1…past_len).
+ */
+export interface ChunkLengths {
+  /** bool [1]: more than one new token, and the engine asks for the fused prefill. */
+  isChunk: Value;
+  /** int64 [1]: 1 + past_len, the end of the cached rows. */
+  pastEnd: Value;
+  /** int32 [1]: past_len + seq − 1 (GroupQueryAttention's seqlens_k). */
+  seqlensK: Value;
+  /** int32 scalar: past_len + seq. */
+  totalSequenceLength: Value;
+}
+
+/**
+ * Declares the graph-wide inputs and one layer's cache inputs. `fused_prefill` (bool [1], graph 'fused-xkv-v3') lets
+ * the engine choose: true runs a chunk's attention as GroupQueryAttention (measured faster on the CPU), false keeps
+ * the decode formulation for every run (other providers: CUDA's GroupQueryAttention takes no float32, and nothing
+ * there has been measured).
+ */
+export function declareXkvInputs(g: Graph, s: XkvShape, layers: number, dtype: DType, valueLayout: ValueLayout, positionIds: Value): Omit<XkvInputs, 'past' | 'valueLayout'> & { perLayer: XkvInputs['past'][] } {
   const pastBiasInput = g.input(XKV_NAMES.pastBias, dtype, [1, 'past_rows']);
   const pastBias = g.scope('past_bias', () => op.reshape(g, pastBiasInput, [-1, 1], ['past_rows', 1])); // a column, for K·qᵀ
   const causalInput = g.input(XKV_NAMES.causalBias, dtype, [s.numHeads / s.kvHeads, 'seq', 'seq']);
@@ -73,12 +102,33 @@ export function declareXkvInputs(g: Graph, s: XkvShape, layers: number, dtype: D
     })),
   );
   const pastRows = g.scope('past_rows', () => op.shape(g, perLayer[0][0].key, 0, 1)); // [1]
-  return { pastBias, causalBias, pastRows, perLayer };
+  const fusedPrefill = g.input(XKV_NAMES.fusedPrefill, 'bool', [1]);
+  const chunk = g.scope('chunk', () => chunkLengths(g, positionIds, fusedPrefill));
+  return { pastBias, causalBias, pastRows, chunk, perLayer };
+}
+
+function chunkLengths(g: Graph, positionIds: Value, fusedPrefill: Value): ChunkLengths {
+  const seq = op.shape(g, positionIds, 1, 2); // [1]
+  const pastLen = op.reshape(g, op.slice(g, positionIds, [0], [1], [1], [1]), [1]); // [1]
+  const total = op.add(g, pastLen, seq); // [1]
+  return {
+    isChunk: op.and(g, op.greater(g, seq, g.constant('int64', [1], [1])), fusedPrefill),
+    pastEnd: op.add(g, pastLen, g.constant('int64', [1], [1])),
+    seqlensK: op.cast(g, op.sub(g, total, g.constant('int64', [1], [1])), 'int32'),
+    totalSequenceLength: op.cast(g, op.squeeze(g, total, [0]), 'int32'),
+  };
 }
 
 /**
  * q [1, seq, heads·d], k/v [1, seq, kv·d] (before rotary) → out [1, seq, heads·d] and the new keys/values
  * [kv, seq, d] for the engine to append to its buffers.
+ *
+ * Two formulations, picked per run by an If (0.7 µs a run each in ORT 1.30, measured: ~20 µs of a 40 ms step):
+ * - one new token (decoding): Gemm over the cache buffers read in place (decodeAttention);
+ * - a prefill chunk: GroupQueryAttention over copies of the cached rows. At 6 query rows per kv head the Gemm form is
+ *   cheap, at 3,072 (a 512-token chunk) its transposes, the masked sink/padding rows and the full (not causal-halved)
+ *   new-token scores cost ~1.2 s of a 6.4 s chunk of the 1.5B, where GroupQueryAttention takes 0.24 s
+ *   (`npm run bench -- prefill-profile`); copying the cached rows once per chunk is small against that.
  */
 export function externalKvAttention(
   g: Graph,
@@ -91,16 +141,28 @@ export function externalKvAttention(
   const heads = (x: Value, n: number) => op.reshape(g, x, [1, -1, n, d], [1, 'seq', n, d]); // [1, seq, n, d]
   const q = applyRotary(g, heads(qkv.q, numHeads), rotary.cos, rotary.sin, d);
   const k = applyRotary(g, heads(qkv.k, kvHeads), rotary.cos, rotary.sin, d);
-  // [1, seq, n, d] → [n, seq, d]: head-major, so each head's rows are contiguous
-  const headMajor = (x: Value, n: number) => op.reshape(g, op.transpose(g, x, [2, 0, 1, 3]), [n, -1, d], [n, 'seq', d]);
-  const key = headMajor(k, kvHeads);
-  const value = headMajor(heads(qkv.v, kvHeads), kvHeads);
+  const key = headMajor(g, k, kvHeads, d);
+  const value = headMajor(g, heads(qkv.v, kvHeads), kvHeads, d);
+  const prefill = g.subgraph('prefill', () => [prefillAttention(g, s, { q, k, v: qkv.v }, inputs)]);
+  const decode = g.subgraph('decode', () => [decodeAttention(g, s, { q, key, value }, inputs)]);
+  const [out] = op.ifThenElse(g, inputs.chunk.isChunk, prefill, decode);
+  return { out, key, value };
+}
+
+/** [1, seq, n, d] → [n, seq, d]: head-major, so each head's rows are contiguous. */
+function headMajor(g: Graph, x: Value, n: number, d: number): Value {
+  return op.reshape(g, op.transpose(g, x, [2, 0, 1, 3]), [n, -1, d], [n, 'seq', d]);
+}
+
+/** Decoding: attention computed with Gemm over the cache buffers, read in place. q [1, seq, heads, d] (rotated). */
+function decodeAttention(g: Graph, s: XkvShape, fresh: { q: Value; key: Value; value: Value }, inputs: XkvInputs): Value {
+  const { numHeads, kvHeads, headDim: d } = s;
   // query heads h·group … h·group+group−1 read kv head h: [kv, group·seq, d]
-  const queries = op.reshape(g, headMajor(q, numHeads), [kvHeads, -1, d], [kvHeads, 'group_seq', d]);
+  const queries = op.reshape(g, headMajor(g, fresh.q, numHeads, d), [kvHeads, -1, d], [kvHeads, 'group_seq', d]);
   const split = (x: Value, rows: string) => (kvHeads === 1 ? [x] : op.split(g, x, Array(kvHeads).fill(1), 0)).map((part) => op.reshape(g, part, [-1, d], [rows, d]));
   const qs = split(queries, 'group_seq');
-  const ks = split(key, 'seq');
-  const vs = split(value, 'seq');
+  const ks = split(fresh.key, 'seq');
+  const vs = split(fresh.value, 'seq');
   const scale = 1 / Math.sqrt(d);
   const outs = qs.map((qh, h) =>
     g.scope(`kv_head.${h}`, () => {
@@ -117,8 +179,32 @@ export function externalKvAttention(
   );
   // [kv·group·seq, d] → [heads, seq, d] → [1, seq, heads·d]
   const stacked = op.reshape(g, kvHeads === 1 ? outs[0] : op.concat(g, outs, 0), [numHeads, -1, d], [numHeads, 'seq', d]);
-  const out = op.reshape(g, op.transpose(g, stacked, [1, 0, 2]), [1, -1, numHeads * d], [1, 'seq', numHeads * d]);
-  return { out, key, value };
+  return op.reshape(g, op.transpose(g, stacked, [1, 0, 2]), [1, -1, numHeads * d], [1, 'seq', numHeads * d]);
+}
+
+/**
+ * A prefill chunk: GroupQueryAttention (causal, grouped heads, no rotary: q and k come rotated) over the cached rows
+ * 1…past_len of every kv head, gathered into its [1, kv, past_len, d] layout. q/k [1, seq, n, d], v [1, seq, kv·d].
+ */
+function prefillAttention(g: Graph, s: XkvShape, fresh: { q: Value; k: Value; v: Value }, inputs: XkvInputs): Value {
+  const { numHeads, kvHeads, headDim: d } = s;
+  const { pastEnd, seqlensK, totalSequenceLength } = inputs.chunk;
+  const cachedRows = (rows: Value) => op.slice(g, rows, g.constant('int64', [1], [1]), pastEnd, [0], ['past_len']); // [past_len, d]
+  const gathered = (kind: 'key' | 'value') => {
+    const perHead = inputs.past.map((p) => cachedRows(kind === 'key' ? p.key : valueRows(g, p.value, inputs.valueLayout, d)));
+    return op.reshape(g, kvHeads === 1 ? perHead[0] : op.concat(g, perHead, 0), [1, kvHeads, -1, d], [1, kvHeads, 'past_len', d]);
+  };
+  const flat = (x: Value, n: number) => op.reshape(g, x, [1, -1, n * d], [1, 'seq', n * d]);
+  const attended = groupQueryAttention(g, { q: flat(fresh.q, numHeads), k: flat(fresh.k, kvHeads), v: fresh.v }, { key: gathered('key'), value: gathered('value') }, {
+    numHeads, kvHeads, headDim: d, seqlensK, totalSequenceLength, presentDim: 'total_seq',
+  });
+  return attended.out; // [1, seq, heads·d]
+}
+
+/** The cached values as rows [past_rows, d], whichever layout the cache holds them in. */
+function valueRows(g: Graph, values: Value, layout: ValueLayout, d: number): Value {
+  if (layout === 'rows') return values;
+  return op.reshape(g, op.transpose(g, values, [0, 2, 1]), [-1, d], ['past_rows', d]); // [blocks, B, d] → rows
 }
 
 /** probs [group·seq, past_rows] · values as Vᵀ blocks [past_rows / B, d, B] → [group·seq, d]. */

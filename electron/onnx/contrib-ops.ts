@@ -35,9 +35,11 @@ export interface GqaOptions {
   seqlensK: Value;
   /** scalar int32: total sequence length (past + new). */
   totalSequenceLength: Value;
-  /** [max positions, head_dim/2] in the activation type: rotary applied inside the op (non-interleaved halves). */
-  cosCache: Value;
-  sinCache: Value;
+  /**
+   * cos/sin tables [max positions, head_dim/2] in the activation type: rotary applied inside the op (non-interleaved
+   * halves). Without them the op takes q and k already rotated.
+   */
+  rotary?: { cos: Value; sin: Value };
   /** Present dim name: with a shared buffer ORT returns the buffer's length, otherwise past + new. */
   presentDim: Dim;
 }
@@ -58,9 +60,9 @@ export function groupQueryAttention(
   const kvShape = [batch, o.kvHeads, o.presentDim, o.headDim];
   const [out, presentKey, presentValue] = g.node(
     'GroupQueryAttention',
-    [query, key, value, past.key, past.value, o.seqlensK, o.totalSequenceLength, o.cosCache, o.sinCache],
+    [query, key, value, past.key, past.value, o.seqlensK, o.totalSequenceLength, ...(o.rotary ? [o.rotary.cos, o.rotary.sin] : [])],
     [{ dtype: query.dtype, shape: [batch, seq, o.numHeads * o.headDim] }, { dtype: past.key.dtype, shape: kvShape }, { dtype: past.value.dtype, shape: kvShape }],
-    { num_heads: o.numHeads, kv_num_heads: o.kvHeads, do_rotary: 1, rotary_interleaved: 0, scale: float(1 / Math.sqrt(o.headDim)) },
+    { num_heads: o.numHeads, kv_num_heads: o.kvHeads, do_rotary: o.rotary ? 1 : 0, rotary_interleaved: 0, scale: float(1 / Math.sqrt(o.headDim)) },
     { ...MS, name: 'GroupQueryAttention' },
   );
   return { out, key: presentKey, value: presentValue };

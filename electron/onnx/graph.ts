@@ -87,7 +87,15 @@ export class FloatsAttr {
 export const float = (value: number): FloatAttr => new FloatAttr(value);
 export const floats = (values: number[]): FloatsAttr => new FloatsAttr(values);
 
-export type AttrValue = number | number[] | string | string[] | FloatAttr | FloatsAttr | Tensor;
+/**
+ * A subgraph attribute (an If branch): nodes that run only when the branch is taken, reading any value of the outer
+ * graph by name, and the values the branch returns.
+ */
+export class SubGraph {
+  constructor(readonly name: string, readonly nodes: Node[], readonly outputs: Value[]) {}
+}
+
+export type AttrValue = number | number[] | string | string[] | FloatAttr | FloatsAttr | Tensor | SubGraph;
 
 export interface Node {
   opType: string;
@@ -135,6 +143,8 @@ export class Graph {
   private readonly usedNames = new Set<string>();
   private readonly constantsByKey = new Map<string, Value>();
   private readonly producers = new Map<string, Node>();
+  /** Where `node()` appends: the graph's own list, or the branch being built by `subgraph()`. */
+  private readonly targets: Node[][] = [];
 
   constructor(readonly name = 'main_graph') {}
 
@@ -191,7 +201,7 @@ export class Graph {
       return { name, dtype: spec.dtype, shape: [...spec.shape] };
     });
     const node: Node = { opType, domain: options.domain ?? '', name: nodeName, inputs: [...inputs], outputs: outputValues, attrs };
-    this.nodes.push(node);
+    (this.targets[this.targets.length - 1] ?? this.nodes).push(node);
     for (const out of outputValues) this.producers.set(out.name, node);
     return outputValues;
   }
@@ -224,11 +234,40 @@ export class Graph {
     const renamed = { ...value, name, shape: [...value.shape] };
     const swap = (v: Value | undefined): Value | undefined => (v?.name === value.name ? renamed : v);
     producer.outputs = producer.outputs.map((o) => swap(o)!);
-    for (const node of this.nodes) node.inputs = node.inputs.map(swap);
+    for (const node of this.allNodes()) node.inputs = node.inputs.map(swap);
+    for (const node of this.allNodes()) for (const attr of Object.values(node.attrs)) if (attr instanceof SubGraph) attr.outputs.splice(0, attr.outputs.length, ...attr.outputs.map((o) => swap(o)!));
     this.outputs.splice(0, this.outputs.length, ...this.outputs.map((o) => swap(o)!));
     this.producers.delete(value.name);
     this.producers.set(name, producer);
     return renamed;
+  }
+
+  /**
+   * A branch body: the nodes `fn` appends go to the subgraph instead of this graph (inside the scope `name`), and it
+   * returns the values `fn` returns. A returned value the branch did not compute itself (an outer value) goes through
+   * an Identity, since a graph's outputs are its own values.
+   */
+  subgraph(name: string, fn: () => Value[]): SubGraph {
+    const nodes: Node[] = [];
+    this.targets.push(nodes);
+    try {
+      return this.scope(name, () => {
+        const results = fn();
+        const own = new Set(nodes.flatMap((n) => n.outputs.map((o) => o.name)));
+        const outputs = results.map((v) => (own.has(v.name) ? v : this.node('Identity', [v], [{ dtype: v.dtype, shape: v.shape }], {}, { name: 'Identity' })[0]));
+        return new SubGraph(this.scoped('graph'), nodes, outputs);
+      });
+    } finally {
+      this.targets.pop();
+    }
+  }
+
+  /** Every node, those inside branch bodies (at any depth) included. */
+  *allNodes(nodes: readonly Node[] = this.nodes): Generator<Node> {
+    for (const node of nodes) {
+      yield node;
+      for (const attr of Object.values(node.attrs)) if (attr instanceof SubGraph) yield* this.allNodes(attr.nodes);
+    }
   }
 
   /** Run `fn` with `name` appended to the node-name prefix (`/model/layers.0/attn/...`). */
@@ -274,13 +313,13 @@ export class Graph {
 
   private usedValueNames(): Set<string> {
     const used = new Set(this.outputs.map((o) => o.name));
-    for (const node of this.nodes) for (const x of node.inputs) if (x) used.add(x.name);
+    for (const node of this.allNodes()) for (const x of node.inputs) if (x) used.add(x.name);
     return used;
   }
 
   /** Domains used by the nodes (for opset imports). */
   domains(): Set<string> {
-    return new Set(this.nodes.map((n) => n.domain));
+    return new Set(Array.from(this.allNodes(), (n) => n.domain));
   }
 
   private scoped(base: string): string {

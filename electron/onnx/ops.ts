@@ -2,7 +2,7 @@
  * ONNX op helpers (opset 17 semantics) that compute each output's dtype and static shape.
  * One op = one function: `add(g, a, b)` appends an Add node to `g` and returns its output value.
  */
-import { type AttrValue, type DType, type Dim, float, type Graph, ONNX_DTYPE_CODE, type Tensor, type Value } from './graph';
+import { type AttrValue, type DType, type Dim, float, type Graph, ONNX_DTYPE_CODE, type SubGraph, type Tensor, type Value } from './graph';
 import { addDims, broadcastAll, broadcastShapes, normalizeAxis, reshapeTarget, shapeToString } from './shape';
 
 export const DEFAULT_OPSET = 17;
@@ -422,4 +422,21 @@ export function range(g: Graph, start: Value, limit: Value, delta: Value, length
 /** Keep the upper (or lower) triangle relative to diagonal `k` of the last two dims; zero the rest. */
 export function trilu(g: Graph, x: Value, upper: boolean, k?: Value): Value {
   return one(g, 'Trilu', k ? [x, k] : [x], x.dtype, x.shape, { upper: upper ? 1 : 0 });
+}
+
+// ---- control flow ----------------------------------------------------------------------------------------------
+
+/**
+ * If(cond): runs one branch (`g.subgraph`) and returns its outputs. The branches return the same number of values of
+ * the same dtypes; a dim the branches disagree on becomes `${name}` of the output's position (symbolic).
+ */
+export function ifThenElse(g: Graph, cond: Value, thenBranch: SubGraph, elseBranch: SubGraph): Value[] {
+  if (thenBranch.outputs.length !== elseBranch.outputs.length) throw new Error(`If: the branches return ${thenBranch.outputs.length} and ${elseBranch.outputs.length} values.`);
+  const outputs = thenBranch.outputs.map((t, i) => {
+    const e = elseBranch.outputs[i];
+    if (t.dtype !== e.dtype) throw new Error(`If: output ${i} is ${t.dtype} in one branch and ${e.dtype} in the other.`);
+    if (t.shape.length !== e.shape.length) throw new Error(`If: output ${i} has rank ${t.shape.length} in one branch and ${e.shape.length} in the other.`);
+    return { dtype: t.dtype, shape: t.shape.map((d, k) => (d === e.shape[k] ? d : `if_out${i}_${k}`)) };
+  });
+  return g.node('If', [cond], outputs, { then_branch: thenBranch, else_branch: elseBranch });
 }

@@ -150,4 +150,32 @@ describe('graph IR', () => {
     expect(session.outputNames).toEqual(['probs', 'causal']);
     await session.release();
   });
+
+  it('writes If branches that read outer values and initializers, and ORT runs the branch the condition picks', async () => {
+    const g = new Graph();
+    const x = g.input('x', 'float32', ['n', 2]);
+    const w = g.initializer('w', { dtype: 'float32', dims: [2, 2], data: Float32Array.from([1, 2, 3, 4]) });
+    const wide = op.greater(g, op.gather(g, op.shape(g, x), g.scalar('int64', 0)), g.scalar('int64', 1)); // n > 1
+    const doubled = op.mul(g, x, g.scalar('float32', 2)); // outer value only the else branch reads
+    const thenBranch = g.subgraph('wide', () => [op.matMul(g, x, w)]);
+    const elseBranch = g.subgraph('narrow', () => [doubled]); // an outer value: returned through an Identity
+    const [y] = op.ifThenElse(g, wide, thenBranch, elseBranch);
+    g.output(y, 'y');
+    expect(y.shape).toEqual(['n', 2]);
+    expect(g.nodes.some((n) => n.opType === 'MatMul')).toBe(false); // in the branch, not the main graph
+    expect(Array.from(g.allNodes(), (n) => n.opType)).toContain('MatMul');
+    expect(elseBranch.nodes.map((n) => n.opType)).toEqual(['Identity']);
+    expect(thenBranch.nodes[0].name).toBe('/wide/MatMul');
+    g.prune();
+    expect(g.initializers.has('w')).toBe(true); // read only inside a branch, still kept
+    expect(g.nodes.some((n) => n.opType === 'Mul')).toBe(true);
+    expect(() => op.ifThenElse(g, wide, thenBranch, g.subgraph('two', () => [x, x]))).toThrow(/return 1 and 2 values/);
+    g.prune();
+    const session = await ort.InferenceSession.create(await serializeModel(g));
+    const two = await session.run({ x: new ort.Tensor('float32', Float32Array.from([1, 0, 0, 1]), [2, 2]) });
+    expect(Array.from(two.y.data as Float32Array)).toEqual([1, 2, 3, 4]); // x·w
+    const one = await session.run({ x: new ort.Tensor('float32', Float32Array.from([5, 6]), [1, 2]) });
+    expect(Array.from(one.y.data as Float32Array)).toEqual([10, 12]); // 2x
+    await session.release();
+  });
 });

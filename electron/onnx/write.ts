@@ -10,7 +10,7 @@ import onnxProto from 'onnx-proto';
 import type { onnx as P } from 'onnx-proto';
 import {
   type AttrValue, chunkLengthError, type Dim, DTYPE_BYTES, elementCount, FloatAttr, FloatsAttr, type Graph,
-  type Initializer, isLazy, type Node, ONNX_DTYPE_CODE, type Tensor, type Value,
+  type Initializer, isLazy, type Node, ONNX_DTYPE_CODE, SubGraph, type Tensor, type Value,
 } from './graph';
 import { DEFAULT_OPSET, MS_DOMAIN } from './ops';
 
@@ -208,6 +208,8 @@ function encodeAttr(node: Node, name: string, value: AttrValue): P.IAttributePro
   const T = onnx.AttributeProto.AttributeType;
   if (value instanceof FloatAttr) return { name, type: T.FLOAT, f: value.value };
   if (value instanceof FloatsAttr) return { name, type: T.FLOATS, floats: value.values };
+  // a branch body reads outer values by name, so it needs no inputs and no initializers of its own
+  if (value instanceof SubGraph) return { name, type: T.GRAPH, g: { name: value.name, node: value.nodes.map(encodeNode), output: value.outputs.map(valueInfo) } };
   if (typeof value === 'string') return { name, type: T.STRING, s: new TextEncoder().encode(value) };
   if (typeof value === 'number') {
     if (!Number.isInteger(value)) throw new Error(`${node.name}: attribute "${name}" = ${value} is not an integer; wrap floats with float().`);

@@ -36,7 +36,8 @@ describe('speed upgrade offer', () => {
 
   it('offers nothing on the current graph, on a portable conversion (1.2+) not known to run on the CPU, or where no fused graph fits the shape', () => {
     expect(speedUpgradeOf(record(), manifest({ graph: 'fused-xkv-v1', version: '1.2.0' }))).toBeUndefined(); // 1.3's blocked values: faster deep in a context only
-    expect(speedUpgradeOf(record(), manifest({ graph: 'fused-xkv-v2', version: '1.3.0' }))).toBeUndefined();
+    expect(speedUpgradeOf(record(), manifest({ graph: 'fused-xkv-v2', version: '1.3.0' }))).toBeUndefined(); // 1.4's prefill branch: prefill only
+    expect(speedUpgradeOf(record(), manifest({ graph: 'fused-xkv-v3', version: '1.4.0' }))).toBeUndefined();
     expect(speedUpgradeOf(record(), manifest({ graph: 'fused-gqa-v1', version: '1.2.0' }))).toBeUndefined();
     expect(speedUpgradeOf(record(), manifest({ graph: 'fused-gqa-v1', version: '1.10.0' }))).toBeUndefined();
     expect(speedUpgradeOf(record(24), manifest())).toBeUndefined(); // head_dim 24: the converter writes the standard graph
@@ -47,6 +48,7 @@ describe('speed upgrade offer', () => {
     expect(onWebgpu(manifest({ graph: 'fused-xkv-v2', version: '1.3.0' }))).toMatchObject({
       state: 'available', portable: true, why: expect.stringMatching(/^This model runs on WebGPU, where its graph copies the whole KV cache to the GPU on every token/),
     });
+    expect(onWebgpu(manifest({ graph: 'fused-xkv-v3', version: '1.4.0' }))).toMatchObject({ state: 'available', portable: true });
     expect(onWebgpu(manifest({ graph: 'fused-xkv-v1', version: '1.2.0' }))).toMatchObject({ state: 'available', portable: true });
     expect(onWebgpu(manifest())).toMatchObject({ state: 'available', portable: true, why: expect.stringMatching(/^Converted by an older Distillery \(converter 1\.0\.0\), before the fused graph.*; on WebGPU the portable graph keeps the cache on the GPU\./) });
     expect(onWebgpu(manifest({ graph: 'fused-gqa-v1', version: '1.1.0' }))).toMatchObject({ state: 'available', portable: true });
