@@ -123,6 +123,21 @@ describe.each([true, false])('values as Vᵀ blocks across block boundaries (fus
   }, 180_000);
 });
 
+describe('float16 activations and cache', () => {
+  it('a chunked prefill through GroupQueryAttention gives the decode formulation\'s logits, one token at a time', async () => {
+    const { hfDir } = await makeTinyModel({ arch: 'qwen2', seed: 11 });
+    const half = inspectModelFolder((await fusedModel(hfDir, { dtype: 'fp16' })).onnxDir);
+    const session = await ort.InferenceSession.create(half.variants[0].onnxPath);
+    const chunked = Float32Array.from(await new XkvDecoder(session, half.shape, { prefillChunk: 7, contextLength: 96 }).forward(prompt));
+    const reference = await runPerPosition(session, prompt); // every run one token: the decode formulation
+    const vocab = chunked.length;
+    const last = reference.subarray((prompt.length - 1) * vocab);
+    // float16 rounding only (the fp16 conversion's own bound against fp32 is 0.02, convert.test)
+    expect(maxDiff(chunked, last)).toBeLessThan(0.02);
+    expect(argmax(chunked)).toBe(argmax(last));
+  }, 120_000);
+});
+
 describe('portable and older (standard graph) folders', () => {
   for (const [name, folder] of [['portable', () => portable], ['standard', () => standard]] as const) {
     it(`${name}: decode with a growing past and reuse a prompt that extends the cache`, async () => {
