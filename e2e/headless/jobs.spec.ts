@@ -3,9 +3,13 @@ import { expect, test } from '../support/fixtures';
 test('the diagnostics job shows progress and an ETA, and Cancel stops it', async ({ app, callApi }) => {
   await app.keyboard.press('Control+5');
   const diagnostics = app.getByTestId('diagnostics');
+  // the server is shared: until the new row shows up, the first row is a job another test left
+  const rows = diagnostics.getByTestId('job-row');
+  const before = await rows.count();
   await diagnostics.getByRole('button', { name: 'Run test job' }).click();
+  await expect(rows).toHaveCount(before + 1);
 
-  const job = diagnostics.getByTestId('job-row').first();
+  const job = rows.first();
   await expect(job).toHaveAttribute('data-state', 'running');
   const bar = job.getByRole('progressbar');
   await expect.poll(async () => Number(await bar.getAttribute('aria-valuenow')), { timeout: 15_000 }).toBeGreaterThan(5);
@@ -28,8 +32,13 @@ test('the diagnostics job shows progress and an ETA, and Cancel stops it', async
 test('Pause keeps the test job where it is, Resume continues it to the end', async ({ app, callApi }) => {
   await app.keyboard.press('Control+5');
   const diagnostics = app.getByTestId('diagnostics');
+  // the test before left a stopped test job, which is the first row until the new one shows up
+  const rows = diagnostics.getByTestId('job-row');
+  const before = await rows.count();
   await diagnostics.getByRole('button', { name: 'Run test job' }).click();
-  const job = diagnostics.getByTestId('job-row').first();
+  await expect(rows).toHaveCount(before + 1);
+  const job = rows.first();
+  await expect(job).toHaveAttribute('data-state', 'running');
   const bar = job.getByRole('progressbar');
   await expect.poll(async () => Number(await bar.getAttribute('aria-valuenow')), { timeout: 15_000 }).toBeGreaterThan(5);
 

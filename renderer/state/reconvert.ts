@@ -13,6 +13,7 @@ const GRAPH_NAMES: Record<string, string> = {
   'fused-gqa-v1': 'fused graph (portable)',
   'fused-xkv-v1': 'fused graph',
   'fused-xkv-v2': 'fused graph',
+  'fused-xkv-v3': 'fused graph',
 };
 
 /** "fused graph · converter 1.2.0", "standard graph · converter 1.0.0"; undefined for folders Distillery did not convert. */
