@@ -34,8 +34,9 @@ export interface XkvDecoderOptions {
 }
 
 /**
- * Where a prefill chunk runs GroupQueryAttention: where it was measured faster (the CPU: README, "Prefill"). CUDA's
- * kernel takes no float32 activations (it would fall back to the CPU mid-graph), and nothing else has been measured.
+ * Where a prefill chunk runs GroupQueryAttention: where it was measured faster (the CPU: README, "Prefill"). Nothing
+ * else has been measured, and a GPU provider may have no kernel for a float32 graph's GroupQueryAttention (the
+ * attention would then run on the CPU mid-graph).
  */
 export function fusedPrefillOn(provider: string): boolean {
   return provider === 'cpu';

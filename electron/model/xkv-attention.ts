@@ -87,8 +87,8 @@ export interface ChunkLengths {
 /**
  * Declares the graph-wide inputs and one layer's cache inputs. `fused_prefill` (bool [1], graph 'fused-xkv-v3') lets
  * the engine choose: true runs a chunk's attention as GroupQueryAttention (measured faster on the CPU), false keeps
- * the decode formulation for every run (other providers: CUDA's GroupQueryAttention takes no float32, and nothing
- * there has been measured).
+ * the decode formulation for every run (other providers: nothing there has been measured, and a GPU provider may have
+ * no GroupQueryAttention kernel for a float32 graph, which would put the attention on the CPU mid-graph).
  */
 export function declareXkvInputs(g: Graph, s: XkvShape, layers: number, dtype: DType, valueLayout: ValueLayout, positionIds: Value): Omit<XkvInputs, 'past' | 'valueLayout'> & { perLayer: XkvInputs['past'][] } {
   const pastBiasInput = g.input(XKV_NAMES.pastBias, dtype, [1, 'past_rows']);
