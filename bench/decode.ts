@@ -10,7 +10,7 @@
  *
  *   npm run bench -- decode [--reps N] [--steps N] [--threads N] [--no-llama] [--no-app] [--block-size 64]
  *   npm run bench -- decode --app-only   # the app rows alone (no llama.cpp figure to compare with)
- *   npm run bench -- decode --prefill-chunks 128,256,512   # Distillery's prefill rate per chunk size, nothing else
+ *   npm run bench -- decode --prefill-chunks 128,256,512 [--prefill-tokens 2048]   # Distillery's prefill rate per chunk size, nothing else
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
@@ -100,7 +100,7 @@ function bytesPerToken(kind: 'distillery' | 'llama', blockSize: number, depth: n
 async function main(): Promise<void> {
   const threads = Number(arg('threads') ?? availableParallelism());
   const reps = Number(arg('reps') ?? 2);
-  const schedule: Schedule = { depths: [32, 1024, 4096], stepsPerDepth: Number(arg('steps') ?? 12), prefillTokens: 512, contextSize: 4608, threads };
+  const schedule: Schedule = { depths: [32, 1024, 4096], stepsPerDepth: Number(arg('steps') ?? 12), prefillTokens: Number(arg('prefill-tokens') ?? 512), contextSize: 4608, threads };
   const src = await synthCheckpoint();
   const onnxDir = await converted(src, arg('block-size') === undefined ? undefined : Number(arg('block-size')));
   const chunks = arg('prefill-chunks');
