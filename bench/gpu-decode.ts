@@ -213,7 +213,7 @@ async function main(): Promise<void> {
   if (!folders.xkv || !folders.portable) throw new Error('Pass --xkv <a converted folder> and --portable <the same checkpoint converted with `distillery convert --portable`>.');
   const llama = ['--gguf', gguf, '--llama-gpu', arg('llama-gpu', 'vulkan')];
   const runSide = (side: Side, p = provider) =>
-    childJson<SideResult>(import.meta.filename, ['--child', side, '--provider', p, '--xkv', folders.xkv, '--portable', folders.portable, '--depths', depths, '--steps', steps, ...llama]);
+    childJson<SideResult>(import.meta.filename, ['--child', side, '--provider', p, '--xkv', folders.xkv, '--portable', folders.portable, '--depths', depths, '--steps', steps, '--fused-prefill', arg('fused-prefill', 'auto'), ...llama]);
   const results = new Map<Side, SideResult>();
   for (const side of sides) {
     try {
