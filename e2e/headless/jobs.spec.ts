@@ -1,16 +1,23 @@
+import type { Locator } from '@playwright/test';
 import { expect, test } from '../support/fixtures';
 
-test('the diagnostics job shows progress and an ETA, and Cancel stops it', async ({ app, callApi }) => {
-  await app.keyboard.press('Control+5');
-  const diagnostics = app.getByTestId('diagnostics');
-  // the server is shared: until the new row shows up, the first row is a job another test left (the server's count:
-  // the screen's list may not have loaded yet)
+/**
+ * Starts a test job from the Diagnostics card and returns its row. The server is shared: until the new row shows up,
+ * the first row is a job an earlier test left, so wait for one row more than the server had (its count: the screen's
+ * list may not have loaded yet).
+ */
+async function startTestJob(diagnostics: Locator, callApi: (method: 'jobs.list') => Promise<unknown[]>): Promise<Locator> {
   const rows = diagnostics.getByTestId('job-row');
   const before = (await callApi('jobs.list')).length;
   await diagnostics.getByRole('button', { name: 'Run test job' }).click();
   await expect(rows).toHaveCount(before + 1);
+  return rows.first();
+}
 
-  const job = rows.first();
+test('the diagnostics job shows progress and an ETA, and Cancel stops it', async ({ app, callApi }) => {
+  await app.keyboard.press('Control+5');
+  const diagnostics = app.getByTestId('diagnostics');
+  const job = await startTestJob(diagnostics, callApi);
   await expect(job).toHaveAttribute('data-state', 'running');
   const bar = job.getByRole('progressbar');
   await expect.poll(async () => Number(await bar.getAttribute('aria-valuenow')), { timeout: 15_000 }).toBeGreaterThan(5);
@@ -33,12 +40,7 @@ test('the diagnostics job shows progress and an ETA, and Cancel stops it', async
 test('Pause keeps the test job where it is, Resume continues it to the end', async ({ app, callApi }) => {
   await app.keyboard.press('Control+5');
   const diagnostics = app.getByTestId('diagnostics');
-  // the test before left a stopped test job, which is the first row until the new one shows up
-  const rows = diagnostics.getByTestId('job-row');
-  const before = (await callApi('jobs.list')).length;
-  await diagnostics.getByRole('button', { name: 'Run test job' }).click();
-  await expect(rows).toHaveCount(before + 1);
-  const job = rows.first();
+  const job = await startTestJob(diagnostics, callApi);
   await expect(job).toHaveAttribute('data-state', 'running');
   const bar = job.getByRole('progressbar');
   await expect.poll(async () => Number(await bar.getAttribute('aria-valuenow')), { timeout: 15_000 }).toBeGreaterThan(5);

@@ -234,8 +234,10 @@ export class Graph {
     const renamed = { ...value, name, shape: [...value.shape] };
     const swap = (v: Value | undefined): Value | undefined => (v?.name === value.name ? renamed : v);
     producer.outputs = producer.outputs.map((o) => swap(o)!);
-    for (const node of this.allNodes()) node.inputs = node.inputs.map(swap);
-    for (const node of this.allNodes()) for (const attr of Object.values(node.attrs)) if (attr instanceof SubGraph) attr.outputs.splice(0, attr.outputs.length, ...attr.outputs.map((o) => swap(o)!));
+    for (const node of this.allNodes()) {
+      node.inputs = node.inputs.map(swap);
+      for (const attr of Object.values(node.attrs)) if (attr instanceof SubGraph) attr.outputs.splice(0, attr.outputs.length, ...attr.outputs.map((o) => swap(o)!));
+    }
     this.outputs.splice(0, this.outputs.length, ...this.outputs.map((o) => swap(o)!));
     this.producers.delete(value.name);
     this.producers.set(name, producer);

@@ -428,7 +428,7 @@ export function trilu(g: Graph, x: Value, upper: boolean, k?: Value): Value {
 
 /**
  * If(cond): runs one branch (`g.subgraph`) and returns its outputs. The branches return the same number of values of
- * the same dtypes; a dim the branches disagree on becomes `${name}` of the output's position (symbolic).
+ * the same dtypes and ranks; a dim the branches disagree on becomes a symbol of its own (`if_out{output}_{axis}`).
  */
 export function ifThenElse(g: Graph, cond: Value, thenBranch: SubGraph, elseBranch: SubGraph): Value[] {
   if (thenBranch.outputs.length !== elseBranch.outputs.length) throw new Error(`If: the branches return ${thenBranch.outputs.length} and ${elseBranch.outputs.length} values.`);
