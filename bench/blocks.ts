@@ -1,8 +1,10 @@
 /**
- * Which 4-bit block size, the speed side (the quality side is electron/convert/block-size.test.ts): the matrix work of
+ * Which 4-bit format, the speed side (the quality side is electron/convert/block-size.test.ts): the matrix work of
  * one R1-Distill-Qwen-1.5B decode step — 28 layers of packed q/k/v, o, packed gate/up and down, then lm_head, as
  * MatMulNBits with accuracy level 4 and float32 scales, exactly the shapes the converter writes — for block 32, 64
- * and 128, interleaved, medians. Random packed weights: speed does not depend on the values.
+ * and 128 without zero points and block 64 with them (the default), interleaved, medians. Random packed weights:
+ * speed does not depend on the values. "Read" bits: ONNX Runtime's CPU kernel prepacks each matrix with a float32
+ * block sum beside each float32 scale (the zero point folded into the sum), and reads both every step.
  *
  *   npm run bench -- blocks [--steps N] [--threads N]
  */
@@ -14,6 +16,7 @@ import * as ort from 'onnxruntime-node';
 import { Graph, makeTensor, type Value } from '../electron/onnx/graph';
 import * as op from '../electron/onnx/ops';
 import { writeModel } from '../electron/onnx/write';
+import { bitsPerWeight } from './decode';
 import { interleavedOptions } from './interleaved';
 import { R1_QWEN_1_5B } from './synth-checkpoint';
 
@@ -22,31 +25,45 @@ const arg = (name: string, fallback: string) => {
   return i >= 0 ? process.argv[i + 1] : fallback;
 };
 
-function matMulNBits(g: Graph, x: Value, K: number, N: number, blockSize: number): Value {
+interface Variant {
+  blockSize: number;
+  symmetric: boolean;
+}
+const VARIANTS: Variant[] = [
+  { blockSize: 32, symmetric: true },
+  { blockSize: 64, symmetric: true },
+  { blockSize: 64, symmetric: false },
+  { blockSize: 128, symmetric: true },
+];
+const label = (v: Variant) => `${v.blockSize}${v.symmetric ? '' : ' + zero points'}`;
+
+function matMulNBits(g: Graph, x: Value, K: number, N: number, { blockSize, symmetric }: Variant): Value {
   const kBlocks = Math.ceil(K / blockSize);
   const packed = new Uint8Array(N * kBlocks * (blockSize / 2));
   randomFillSync(packed);
   const scales = new Float32Array(N * kBlocks).fill(0.01);
   const B = g.initializer(`w${g.initializers.size}`, makeTensor('uint8', [N, kBlocks, blockSize / 2], packed));
   const s = g.initializer(`s${g.initializers.size}`, makeTensor('float32', [N * kBlocks], scales));
-  return g.node('MatMulNBits', [x, B, s], [{ dtype: 'float32', shape: [1, 1, N] }], { K, N, bits: 4, block_size: blockSize, accuracy_level: 4 }, { domain: 'com.microsoft' })[0];
+  const inputs = [x, B, s];
+  if (!symmetric) inputs.push(g.initializer(`z${g.initializers.size}`, makeTensor('uint8', [N, Math.ceil(kBlocks / 2)], new Uint8Array(N * Math.ceil(kBlocks / 2)).fill(0x88))));
+  return g.node('MatMulNBits', inputs, [{ dtype: 'float32', shape: [1, 1, N] }], { K, N, bits: 4, block_size: blockSize, accuracy_level: 4 }, { domain: 'com.microsoft' })[0];
 }
 
 /** The step's matrices, chained (slices keep each input the right width). Returns the model file. */
-async function stepModel(dir: string, blockSize: number): Promise<string> {
+async function stepModel(dir: string, variant: Variant): Promise<string> {
   const { hidden, intermediate, heads, kvHeads, layers, vocabSize } = R1_QWEN_1_5B;
   const kv = (hidden / heads) * kvHeads;
   const g = new Graph();
   let h = g.input('x', 'float32', [1, 1, hidden]);
   const cut = (v: Value, n: number) => op.slice(g, v, [0], [n], [-1]);
   for (let l = 0; l < layers; l++) {
-    const qkv = matMulNBits(g, h, hidden, hidden + 2 * kv, blockSize);
-    const o = matMulNBits(g, cut(qkv, hidden), hidden, hidden, blockSize);
-    const gateUp = matMulNBits(g, o, hidden, 2 * intermediate, blockSize);
-    h = matMulNBits(g, cut(gateUp, intermediate), intermediate, hidden, blockSize);
+    const qkv = matMulNBits(g, h, hidden, hidden + 2 * kv, variant);
+    const o = matMulNBits(g, cut(qkv, hidden), hidden, hidden, variant);
+    const gateUp = matMulNBits(g, o, hidden, 2 * intermediate, variant);
+    h = matMulNBits(g, cut(gateUp, intermediate), intermediate, hidden, variant);
   }
-  g.output(matMulNBits(g, h, hidden, vocabSize, blockSize), 'logits');
-  const file = join(dir, `step-${blockSize}.onnx`);
+  g.output(matMulNBits(g, h, hidden, vocabSize, variant), 'logits');
+  const file = join(dir, `step-${variant.blockSize}-${variant.symmetric ? 'sym' : 'asym'}.onnx`);
   await writeModel(g, file, {});
   return file;
 }
@@ -58,23 +75,27 @@ async function main(): Promise<void> {
   const threads = Number(arg('threads', String(availableParallelism())));
   const dir = mkdtempSync(join(tmpdir(), 'distillery-bench-blocks-'));
   try {
-    const blocks = [32, 64, 128];
-    const sessions = new Map<number, ort.InferenceSession>();
-    for (const b of blocks) sessions.set(b, await ort.InferenceSession.create(await stepModel(dir, b), interleavedOptions({ intraOpNumThreads: threads, graphOptimizationLevel: 'all' })));
+    const sessions = new Map<Variant, ort.InferenceSession>();
+    for (const v of VARIANTS) sessions.set(v, await ort.InferenceSession.create(await stepModel(dir, v), interleavedOptions({ intraOpNumThreads: threads, graphOptimizationLevel: 'all' })));
     const x = new ort.Tensor('float32', Float32Array.from({ length: R1_QWEN_1_5B.hidden }, (_, i) => Math.sin(i)), [1, 1, R1_QWEN_1_5B.hidden]);
-    const times = new Map<number, number[]>(blocks.map((b) => [b, []]));
-    for (const b of blocks) await sessions.get(b)!.run({ x }); // warm-up
+    const times = new Map<Variant, number[]>(VARIANTS.map((v) => [v, []]));
+    for (const v of VARIANTS) await sessions.get(v)!.run({ x }); // warm-up
     for (let s = 0; s < steps; s++) {
-      for (const b of blocks) {
+      for (const v of VARIANTS) {
         const t = performance.now();
-        await sessions.get(b)!.run({ x });
-        times.get(b)!.push(performance.now() - t);
+        await sessions.get(v)!.run({ x });
+        times.get(v)!.push(performance.now() - t);
       }
     }
-    const base = median(times.get(32)!);
+    const base = median(times.get(VARIANTS[0])!);
     console.log(`matrix work of one 1.5B decode step (MatMulNBits, accuracy level 4, fp32 scales, ${threads} threads, median of ${steps} interleaved):`);
-    console.log('| block | bits per weight | ms per step | speed vs block 32 |\n|---|---|---|---|');
-    for (const b of blocks) console.log(`| ${b} | ${(4 + 32 / b).toFixed(2)} | ${median(times.get(b)!).toFixed(1)} | ${(base / median(times.get(b)!)).toFixed(2)}× |`);
+    console.log('| block | bits per weight stored | read | ms per step | speed vs block 32 |\n|---|---|---|---|---|');
+    for (const v of VARIANTS) {
+      const stored = bitsPerWeight({ ...v, as: 'stored' });
+      const read = bitsPerWeight({ ...v, as: 'read' });
+      const ms = median(times.get(v)!);
+      console.log(`| ${label(v)} | ${stored.toFixed(2)} | ${read.toFixed(2)} | ${ms.toFixed(1)} | ${(base / ms).toFixed(2)}× |`);
+    }
     for (const s of sessions.values()) await s.release();
   } finally {
     rmSync(dir, { recursive: true, force: true });

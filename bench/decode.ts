@@ -85,13 +85,32 @@ function child(side: 'distillery' | 'llama', path: string, schedule: Schedule): 
   return childJson<SideResult>(join(BENCH, 'decode-sides.ts'), [side, path, JSON.stringify(schedule)]);
 }
 
+/** How Distillery's 4-bit weights sit in memory: as the folder stores them, or as ONNX Runtime's CPU kernel reads them. */
+export interface WeightFormat {
+  blockSize: number;
+  symmetric: boolean;
+  /**
+   * 'stored': 4-bit codes + a float32 scale (+ a 4-bit zero point) per block. 'read': MatMulNBits prepacks each matrix
+   * for its int8 kernel (accuracy level 4) as 4-bit codes + a float32 scale + a float32 block sum per block (the zero
+   * point folded into the sum), and reads all of it every step (MLAS's CompInt8 layout: the sums feed a second,
+   * float32 product with the activations' block sums).
+   */
+  as: 'stored' | 'read';
+}
+
+/** Bits per weight of a 4-bit matrix in `format`. */
+export function bitsPerWeight(format: WeightFormat): number {
+  const perBlock = format.as === 'read' ? 64 : 32 + (format.symmetric ? 0 : 4);
+  return 4 + perBlock / format.blockSize;
+}
+
 /** Bytes a decode step reads: every weight once (one embedding row) plus the KV cache at `depth`. */
-function bytesPerToken(kind: 'distillery' | 'llama', blockSize: number, depth: number): number {
+function bytesPerToken(kind: 'distillery' | 'llama', format: WeightFormat, depth: number): number {
   const s = R1_QWEN_1_5B;
   const headDim = s.hidden / s.heads;
   const kv = s.kvHeads * headDim;
   const matrices = s.layers * (s.hidden * (s.hidden + 2 * kv) + s.hidden * s.hidden + 3 * s.hidden * s.intermediate) + s.vocabSize * s.hidden;
-  const quantBytes = kind === 'llama' ? (matrices / 32) * 18 : matrices / 2 + (matrices / blockSize) * 4;
+  const quantBytes = kind === 'llama' ? (matrices / 32) * 18 : (matrices * bitsPerWeight(format)) / 8;
   const smallBytes = 4 * (s.layers * (2 * s.hidden + s.hidden + 2 * kv) + s.hidden) + 2 * s.hidden;
   const kvBytes = 2 * s.layers * kv * depth * 4;
   return quantBytes + smallBytes + kvBytes;
@@ -107,7 +126,7 @@ async function main(): Promise<void> {
   if (chunks) return prefillChunks(onnxDir, schedule, chunks.split(',').map(Number));
   if (flag('app-only')) return appRows(onnxDir, [], threads);
   const manifest = await readManifest(onnxDir);
-  const blockSize = manifest.quantization?.blockSize ?? 32;
+  const format = { blockSize: manifest.quantization?.blockSize ?? 32, symmetric: manifest.quantization?.symmetric ?? true };
   const withLlama = !flag('no-llama');
   let ggufFile = '';
   if (withLlama) {
@@ -116,7 +135,9 @@ async function main(): Promise<void> {
   }
   const bandwidth = copyBandwidth(threads);
   console.log(`threads ${threads} · context ${schedule.contextSize} · KV cache float32 on both sides · copy bandwidth ${fmt(bandwidth / 1e9)} GB/s (${threads} threads, 1 GB buffers)`);
-  console.log(`precision per tensor kind: embedding fp16 | F16 · projections q4 block ${blockSize} fp32 scales (${fmt(4 + 32 / blockSize, 2)} bits) | Q4_0 (4.5 bits) · lm_head same as projections · norms/biases fp32 | F32`);
+  const stored = bitsPerWeight({ ...format, as: 'stored' });
+  const read = bitsPerWeight({ ...format, as: 'read' });
+  console.log(`precision per tensor kind: embedding fp16 | F16 · projections q4 block ${format.blockSize} fp32 scales${format.symmetric ? '' : ' + 4-bit zero points'} (${fmt(stored, 2)} bits stored, ${fmt(read, 2)} as ONNX Runtime's CPU kernel reads them) | Q4_0 (4.5 bits) · lm_head same as projections · norms/biases fp32 | F32`);
   const runs: Record<'distillery' | 'llama', SideResult[]> = { distillery: [], llama: [] };
   for (let rep = 0; rep < reps; rep++) {
     const order: ('distillery' | 'llama')[] = rep % 2 === 0 ? ['distillery', 'llama'] : ['llama', 'distillery'];
@@ -127,7 +148,7 @@ async function main(): Promise<void> {
       console.log(`  rep ${rep + 1} ${side}: prefill ${fmt(r.prefillTokS)} tok/s, ${schedule.depths.map((d) => `@${d} ${fmt(1000 / median(r.steps[d]))}`).join(' ')} tok/s, peak RSS ${fmt(r.peakRssMB, 0)} MiB`);
     }
   }
-  printTable(runs, schedule, blockSize, bandwidth);
+  printTable(runs, schedule, format, bandwidth);
   if (!flag('no-app')) await appRows(onnxDir, withLlama ? runs.llama : [], threads);
 }
 
@@ -141,7 +162,7 @@ async function prefillChunks(onnxDir: string, schedule: Schedule, chunks: number
   for (const [chunk, r] of rates) console.log(`| ${chunk} | ${fmt(median(r))} |`);
 }
 
-function printTable(runs: Record<'distillery' | 'llama', SideResult[]>, schedule: Schedule, blockSize: number, bandwidth: number): void {
+function printTable(runs: Record<'distillery' | 'llama', SideResult[]>, schedule: Schedule, format: Omit<WeightFormat, 'as'>, bandwidth: number): void {
   const decodeRate = (rs: SideResult[], depth: number) => (rs.length ? 1000 / median(rs.flatMap((r) => r.steps[depth])) : NaN);
   const rows: string[] = ['| figure | Distillery | llama.cpp | ratio |', '|---|---|---|---|'];
   const ours = runs.distillery;
@@ -149,8 +170,10 @@ function printTable(runs: Record<'distillery' | 'llama', SideResult[]>, schedule
   const line = (name: string, a: number, b: number, digits = 1) => rows.push(`| ${name} | ${fmt(a, digits)} | ${Number.isNaN(b) ? '—' : fmt(b, digits)} | ${Number.isNaN(b) ? '—' : fmt(a / b, 2)} |`);
   for (const depth of schedule.depths) line(`decode tok/s at ${depth} tokens of context`, decodeRate(ours, depth), decodeRate(theirs, depth));
   line(`prefill tok/s, ${schedule.prefillTokens} tokens`, median(ours.map((r) => r.prefillTokS)), theirs.length ? median(theirs.map((r) => r.prefillTokS)) : NaN);
-  const share = (rs: SideResult[], kind: 'distillery' | 'llama', depth: number) => (decodeRate(rs, depth) * bytesPerToken(kind, blockSize, depth)) / bandwidth;
-  rows.push(`| share of the bandwidth bound at 32 tokens | ${fmt(100 * share(ours, 'distillery', 32), 0)}% | ${theirs.length ? fmt(100 * share(theirs, 'llama', 32), 0) + '%' : '—'} | |`);
+  const share = (rs: SideResult[], kind: 'distillery' | 'llama', as: WeightFormat['as']) => (decodeRate(rs, 32) * bytesPerToken(kind, { ...format, as }, 32)) / bandwidth;
+  const llamaShare = theirs.length ? fmt(100 * share(theirs, 'llama', 'read'), 0) + '%' : '—';
+  rows.push(`| share of the bandwidth bound at 32 tokens, weights as stored | ${fmt(100 * share(ours, 'distillery', 'stored'), 0)}% | ${llamaShare} | |`);
+  rows.push(`| the same, weights as the CPU kernels read them | ${fmt(100 * share(ours, 'distillery', 'read'), 0)}% | ${llamaShare} | |`);
   line('decode at 4,096 ÷ decode at 32', decodeRate(ours, 4096) / decodeRate(ours, 32), decodeRate(theirs, 4096) / decodeRate(theirs, 32), 2);
   line('peak RSS, MiB', Math.max(...ours.map((r) => r.peakRssMB)), theirs.length ? Math.max(...theirs.map((r) => r.peakRssMB)) : NaN, 0);
   console.log(`\nmedians over ${ours.length} interleaved runs × ${schedule.stepsPerDepth} steps per depth:\n${rows.join('\n')}`);

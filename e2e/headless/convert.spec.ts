@@ -105,7 +105,8 @@ test('convert to q4 from the UI: the bar fills, the model appears in the list, l
   await card.getByRole('textbox', { name: 'Checkpoint folder' }).fill(checkpoints.scripted);
   await card.getByRole('textbox', { name: 'Converted model name' }).fill('Scripted q4');
   await card.getByText('Advanced').click();
-  await expect(card.getByRole('combobox', { name: 'Block size' })).toHaveValue('32');
+  await expect(card.getByRole('combobox', { name: 'Block size' })).toHaveValue('64');
+  await expect(card.getByRole('checkbox', { name: /Asymmetric/ })).toBeChecked(); // the default: a zero point per block
   await expect(card.getByRole('checkbox', { name: /Portable graph/ })).not.toBeChecked(); // the CPU's graph by default
   await card.getByRole('button', { name: 'Convert', exact: true }).click();
 

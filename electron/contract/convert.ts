@@ -42,7 +42,7 @@ export const StartConvertInput = z
     /** Defaults to <dataDir>/models/<source folder name>-<dtype> (with -2, -3, … when that exists). */
     outDir: AbsolutePath.optional(),
     dtype: ConvertDtype,
-    /** int4 only: weights per quantization block, a power of two ≥ 16 (default 32). */
+    /** int4 only: weights per quantization block, a power of two ≥ 16 (default 64). */
     blockSize: z
       .number()
       .int()
@@ -50,7 +50,7 @@ export const StartConvertInput = z
       .max(4096)
       .refine((n) => (n & (n - 1)) === 0, { message: 'must be a power of two (16, 32, 64, 128, …)' })
       .optional(),
-    /** int4 only: a zero point per block (default: symmetric, none). */
+    /** int4 only: a zero point per block (default true; false = symmetric, Q4_0's scheme). */
     asymmetric: z.boolean().optional(),
     /** int4 only: MatMulNBits accuracy_level 0–4 (default 4: int8 activations, fastest on CPU). */
     accuracyLevel: z.number().int().min(0).max(4).optional(),

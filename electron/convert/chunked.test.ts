@@ -116,7 +116,7 @@ describe('4-bit weights streamed span by span', () => {
     const entry = SafetensorsCheckpoint.open(dir).get('f');
     const r = recordingJob();
     const q = quantizedTensors(entry, { blockSize: 32, symmetric: true, scaleDtype: 'float32', layout: 'gather' }, r.job);
-    const whole = quantizeMatMulNBits(values, N, K, { blockSize: 32 });
+    const whole = quantizeMatMulNBits(values, N, K, { blockSize: 32, symmetric: true });
     expect(Array.from(new Float32Array((await q.scales.bytes()).buffer))).toEqual(Array.from(whole.scales));
     expect(Buffer.from(await q.packed.bytes()).equals(Buffer.from(whole.packed))).toBe(true);
     expect(r.sourceBytes()).toBe(entry.byteLength);

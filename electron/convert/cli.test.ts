@@ -22,7 +22,7 @@ describe('distillery convert --dtype q4 and its flags', () => {
     const hf = join(root, 'hf');
     writeTinyCheckpoint(hf, { arch: 'llama', seed: 4, vocabSize: 4096 });
     const out = join(root, 'q4');
-    const run = distillery('convert', hf, out, '--dtype', 'q4', '--block-size', '64', '--asymmetric', '--accuracy-level', '0', '--quantize-embeddings');
+    const run = distillery('convert', hf, out, '--dtype', 'q4', '--block-size', '32', '--symmetric', '--accuracy-level', '0', '--quantize-embeddings');
     expect(run.code, run.stderr).toBe(0);
     expect(run.stderr).toMatch(/Checksumming 100%/);
     expect(run.stderr).toMatch(/Converting 100% +\d+\/\d+ tensors/);
@@ -30,7 +30,7 @@ describe('distillery convert --dtype q4 and its flags', () => {
     expect(readdirSync(join(out, 'onnx')).sort()).toEqual(['model_q4.onnx', 'model_q4.onnx_data']);
     const manifest = await readManifest(out);
     expect(manifest.quantization).toEqual({
-      method: 'MatMulNBits', bits: 4, blockSize: 64, symmetric: false, accuracyLevel: 0, embeddings: 'q4', lmHead: 'q4',
+      method: 'MatMulNBits', bits: 4, blockSize: 32, symmetric: true, accuracyLevel: 0, embeddings: 'q4', lmHead: 'q4',
     });
 
     const bad = distillery('convert', hf, join(root, 'bad'), '--dtype', 'q4', '--block-size', '48');
@@ -40,5 +40,11 @@ describe('distillery convert --dtype q4 and its flags', () => {
     const notQ = distillery('convert', hf, join(root, 'bad2'), '--dtype', 'fp16', '--asymmetric');
     expect(notQ.code).toBe(1);
     expect(notQ.stderr).toMatch(/need --dtype q4 or q4f16/);
+    const notSym = distillery('convert', hf, join(root, 'bad3'), '--dtype', 'fp16', '--symmetric');
+    expect(notSym.code).toBe(1);
+    expect(notSym.stderr).toMatch(/need --dtype q4 or q4f16/);
+    const both = distillery('convert', hf, join(root, 'bad4'), '--dtype', 'q4', '--symmetric', '--asymmetric');
+    expect(both.code).toBe(1);
+    expect(both.stderr.trim()).toBe('Error: Pass --symmetric or --asymmetric, not both.');
   }, 180_000);
 });

@@ -10,6 +10,7 @@ import { writeTinyCheckpoint } from '../testing/factory';
 import { promptIds, transformersGreedy, useOfflineTransformers } from '../testing/generate';
 import { loadModelConfig } from '../model/config';
 import { ReferenceModel } from '../testing/reference';
+import { DEFAULT_BLOCK_SIZE, DEFAULT_SYMMETRIC } from './quantize';
 import { checkpointWeights } from '../model/weights';
 import { convertCheckpoint, type ConvertOptions } from './convert';
 import { readManifest } from './manifest';
@@ -91,7 +92,7 @@ describe.each(['qwen2', 'llama'] as const)('%s conversions', (arch) => {
       expect(existsSync(join(result.outDir, manifest.modelFile))).toBe(true);
       if (c.options.dtype !== 'fp16') {
         expect(manifest.quantization).toMatchObject({
-          method: 'MatMulNBits', bits: 4, blockSize: c.options.blockSize ?? 32, symmetric: c.options.symmetric ?? true,
+          method: 'MatMulNBits', bits: 4, blockSize: c.options.blockSize ?? DEFAULT_BLOCK_SIZE, symmetric: c.options.symmetric ?? DEFAULT_SYMMETRIC,
           accuracyLevel: c.options.accuracyLevel ?? 4, embeddings: c.options.quantizeEmbeddings ? 'q4' : 'fp16',
           lmHead: c.options.quantizeLmHead === false ? 'fp16' : 'q4',
         });

@@ -44,7 +44,7 @@ describe('MatMulNBits quantization', () => {
     const K = 16;
     const w = Float32Array.from({ length: K }, (_, k) => (k - 8) * -0.5);
     // w[0] = 4 is the largest magnitude → scale = 4 / −8 = −0.5, q = w/scale + 8 = k.
-    const q = quantizeMatMulNBits(w, 1, K, { blockSize: 16 });
+    const q = quantizeMatMulNBits(w, 1, K, { blockSize: 16, symmetric: true });
     expect(q.scales[0]).toBe(-0.5);
     expect(Array.from(q.packed)).toEqual([0x10, 0x32, 0x54, 0x76, 0x98, 0xba, 0xdc, 0xfe]);
     expect(Array.from(dequantizeMatMulNBits(q))).toEqual(Array.from(w));
@@ -95,7 +95,7 @@ describe('MatMulNBits quantization', () => {
     const w = randomWeight(N, K, 4);
     w.fill(0, 0, 32); // first block of column 0
     for (const symmetric of [true, false]) {
-      const q = quantizeMatMulNBits(w, N, K, { symmetric });
+      const q = quantizeMatMulNBits(w, N, K, { blockSize: 32, symmetric });
       expect(q.scales[0]).toBe(0);
       const back = dequantizeMatMulNBits(q);
       expect(Array.from(back.slice(0, 32)).every((v) => v === 0)).toBe(true);

@@ -16,7 +16,7 @@ export type ScaleDtype = 'float32' | 'float16';
 export interface QuantizeOptions {
   /** Power of two ≥ 16. Default 32. */
   blockSize?: number;
-  /** Symmetric (no zero points, zp = 8) by default; asymmetric stores packed zero points. */
+  /** Symmetric: no zero points (zp = 8). Asymmetric (DEFAULT_SYMMETRIC) stores packed zero points. */
   symmetric?: boolean;
   /** The float type of A and the scales: scales are rounded to it BEFORE computing q, so dequantize is exact. */
   scaleDtype?: ScaleDtype;
@@ -37,7 +37,13 @@ export interface QuantizedWeight {
   zeroPoints?: Uint8Array;
 }
 
-export const DEFAULT_BLOCK_SIZE = 32;
+/**
+ * The converter's default: 64 weights per block with a zero point each. Against block 32 without zero points (Q4_0's
+ * scheme) it is as accurate on heavy-tailed weights and reads 5 bits per weight at run time instead of 6 (ONNX Runtime's
+ * CPU kernel keeps a float32 block sum beside each block's float32 scale), so decode is faster (README, "Block size").
+ */
+export const DEFAULT_BLOCK_SIZE = 64;
+export const DEFAULT_SYMMETRIC = false;
 export const DEFAULT_ACCURACY_LEVEL = 4;
 
 export function checkBlockSize(blockSize: number): void {
@@ -142,7 +148,7 @@ function asymmetricParams(block: Float64Array, dtype: ScaleDtype): { scale: numb
 export function allocQuantized(N: number, K: number, opts: QuantizeOptions = {}): QuantizedWeight {
   const blockSize = opts.blockSize ?? DEFAULT_BLOCK_SIZE;
   checkBlockSize(blockSize);
-  const symmetric = opts.symmetric ?? true;
+  const symmetric = opts.symmetric ?? DEFAULT_SYMMETRIC;
   const kBlocks = Math.ceil(K / blockSize);
   return {
     N,

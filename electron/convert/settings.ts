@@ -5,7 +5,7 @@ import type { ModelConfig } from '../model/config';
 import { expectedWeightShapes } from '../model/config';
 import { DTYPE_SUFFIX } from '../generate/model-files';
 import { ConvertError } from './source';
-import { checkAccuracyLevel, checkBlockSize, DEFAULT_ACCURACY_LEVEL, DEFAULT_BLOCK_SIZE, quantizedSizes } from './quantize';
+import { checkAccuracyLevel, checkBlockSize, DEFAULT_ACCURACY_LEVEL, DEFAULT_BLOCK_SIZE, DEFAULT_SYMMETRIC, quantizedSizes } from './quantize';
 import type { ModelDtype, QuantizationInfo } from './manifest';
 
 export const MODEL_DTYPES: readonly ModelDtype[] = ['fp32', 'fp16', 'q4', 'q4f16'];
@@ -64,13 +64,13 @@ export function resolveStrategy(dtype: string, options: StrategyOptions = {}): D
     wrap(() => checkAccuracyLevel(accuracyLevel));
     strategy.quantize = {
       blockSize,
-      symmetric: options.symmetric ?? true,
+      symmetric: options.symmetric ?? DEFAULT_SYMMETRIC,
       accuracyLevel,
       quantizeEmbeddings: options.quantizeEmbeddings ?? false,
       quantizeLmHead: options.quantizeLmHead ?? true,
     };
-  } else if (options.blockSize !== undefined || options.symmetric === false || options.quantizeEmbeddings) {
-    throw new ConvertError(`Quantization options (block size, asymmetric, quantized embeddings) need --dtype q4 or q4f16, not ${d}.`);
+  } else if (options.blockSize !== undefined || options.symmetric !== undefined || options.quantizeEmbeddings) {
+    throw new ConvertError(`Quantization options (block size, symmetric/asymmetric, quantized embeddings) need --dtype q4 or q4f16, not ${d}.`);
   }
   return strategy;
 }

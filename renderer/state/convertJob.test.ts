@@ -16,9 +16,9 @@ describe('convert form', () => {
   });
 
   it('sends int4 settings only for int4 dtypes and only when changed, and the contract accepts it', () => {
-    const tuned = { ...DEFAULT_CONVERT_FORM, hfDir: ' /ckpt ', name: ' Mine ', blockSize: 64, asymmetric: true, accuracyLevel: 0, quantizeEmbeddings: true };
+    const tuned = { ...DEFAULT_CONVERT_FORM, hfDir: ' /ckpt ', name: ' Mine ', blockSize: 32, asymmetric: false, accuracyLevel: 0, quantizeEmbeddings: true };
     const q4 = toStartConvertInput(tuned);
-    expect(q4).toEqual({ hfDir: '/ckpt', dtype: 'q4', name: 'Mine', blockSize: 64, asymmetric: true, accuracyLevel: 0, quantizeEmbeddings: true });
+    expect(q4).toEqual({ hfDir: '/ckpt', dtype: 'q4', name: 'Mine', blockSize: 32, asymmetric: false, accuracyLevel: 0, quantizeEmbeddings: true });
     expect(StartConvertInput.safeParse(q4).success).toBe(true);
     expect(toStartConvertInput({ ...tuned, dtype: 'fp16', outDir: '/out' })).toEqual({ hfDir: '/ckpt', dtype: 'fp16', name: 'Mine', outDir: '/out' });
     expect(toStartConvertInput({ ...DEFAULT_CONVERT_FORM, hfDir: '/c' })).toEqual({ hfDir: '/c', dtype: 'q4' });

@@ -26,14 +26,14 @@ export interface ConvertForm {
   portable: boolean;
 }
 
-/** The converter's defaults: block 32, symmetric, accuracy level 4, fp16 embeddings. */
+/** The converter's defaults: block 64 with a zero point per block, accuracy level 4, fp16 embeddings. */
 export const DEFAULT_CONVERT_FORM: ConvertForm = {
   hfDir: '',
   dtype: 'q4',
   outDir: '',
   name: '',
-  blockSize: 32,
-  asymmetric: false,
+  blockSize: 64,
+  asymmetric: true,
   accuracyLevel: 4,
   quantizeEmbeddings: false,
   portable: false,
@@ -75,7 +75,7 @@ export function toStartConvertInput(form: ConvertForm): StartConvertInput {
   if (form.portable) input.portable = true;
   if (isQuantized(form.dtype)) {
     if (form.blockSize !== DEFAULT_CONVERT_FORM.blockSize) input.blockSize = form.blockSize;
-    if (form.asymmetric) input.asymmetric = true;
+    if (form.asymmetric !== DEFAULT_CONVERT_FORM.asymmetric) input.asymmetric = form.asymmetric;
     if (form.accuracyLevel !== DEFAULT_CONVERT_FORM.accuracyLevel) input.accuracyLevel = form.accuracyLevel;
     if (form.quantizeEmbeddings) input.quantizeEmbeddings = true;
   }

@@ -22,6 +22,8 @@ export interface ConvertOptions {
   /** q4/q4f16 only. */
   blockSize?: number;
   asymmetric?: boolean;
+  /** No zero points (Q4_0's scheme); the default stores one per block. */
+  symmetric?: boolean;
   accuracyLevel?: number;
   quantizeEmbeddings?: boolean;
   /** Keep lm_head float16 instead of 4-bit. */
@@ -75,6 +77,13 @@ export function progressPrinter(stream: NodeJS.WriteStream = process.stderr): (e
   };
 }
 
+/** --symmetric or --asymmetric (or a re-conversion's recorded setting, either way); neither: the converter's default. */
+function symmetricOption(options: ConvertOptions): boolean | undefined {
+  if (options.symmetric && options.asymmetric) throw new CliError('Pass --symmetric or --asymmetric, not both.');
+  if (options.symmetric) return true;
+  return options.asymmetric === undefined ? undefined : !options.asymmetric;
+}
+
 export async function convertFolder(hfFolder: string, outFolder: string, options: ConvertOptions): Promise<ConvertFolderResult> {
   checkSourceFolder(hfFolder);
   checkOutputFolder(hfFolder, outFolder);
@@ -88,7 +97,7 @@ export async function convertFolder(hfFolder: string, outFolder: string, options
     const result = await convertCheckpoint(hfFolder, outFolder, {
       dtype: options.dtype,
       blockSize: options.blockSize,
-      symmetric: options.asymmetric ? false : undefined,
+      symmetric: symmetricOption(options),
       accuracyLevel: options.accuracyLevel,
       quantizeEmbeddings: options.quantizeEmbeddings || undefined,
       quantizeLmHead: options.floatLmHead ? false : undefined,
@@ -121,8 +130,9 @@ export const convertCommand: CliCommand = (program) => {
     .argument('<hf-folder>', 'folder with config.json, *.safetensors and the tokenizer files')
     .argument('<out-folder>', 'new or empty folder to write the model into')
     .option('--dtype <dtype>', `weight type (${CONVERT_DTYPES.join(', ')})`, choiceOption('--dtype', ConvertDtype), 'fp32')
-    .option('--block-size <n>', 'q4/q4f16: weights per quantization block, a power of two ≥ 16 (default 32)', numberOption('--block-size', convertInput.blockSize))
-    .option('--asymmetric', 'q4/q4f16: store zero points (default symmetric)')
+    .option('--block-size <n>', 'q4/q4f16: weights per quantization block, a power of two ≥ 16 (default 64)', numberOption('--block-size', convertInput.blockSize))
+    .option('--symmetric', 'q4/q4f16: no zero points (Q4_0\'s scheme; the default stores a zero point per block)')
+    .option('--asymmetric', 'q4/q4f16: a zero point per block (the default; kept for scripts that pass it)')
     .option('--accuracy-level <n>', 'q4/q4f16: MatMulNBits accuracy_level 0–4 (default 4: int8 activations, fastest on CPU)', numberOption('--accuracy-level', convertInput.accuracyLevel))
     .option('--quantize-embeddings', 'q4/q4f16: store the token embedding in 4 bits (GatherBlockQuantized) instead of float16')
     .option('--float-lm-head', 'q4/q4f16: keep lm_head in float16 instead of 4 bits')

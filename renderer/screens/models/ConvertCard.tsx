@@ -46,7 +46,7 @@ function AdvancedSettings({ form, update }: { form: ConvertForm; update(patch: P
         </label>
         <label className="convert-check">
           <input type="checkbox" checked={form.asymmetric} disabled={!quantized} onChange={(e) => update({ asymmetric: e.target.checked })} />
-          Asymmetric (a zero point per block: a little more accurate, a little larger)
+          Asymmetric (a zero point per block, the default: more accurate per bit; off = Q4_0's symmetric scheme)
         </label>
         <label className="convert-check">
           <input type="checkbox" checked={form.quantizeEmbeddings} disabled={!quantized} onChange={(e) => update({ quantizeEmbeddings: e.target.checked })} />
