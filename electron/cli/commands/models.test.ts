@@ -39,7 +39,8 @@ beforeAll(async () => {
   source = path.join(root, 'checkpoint');
   fs.cpSync(hfDir, source, { recursive: true, dereference: true }); // a private copy: one test changes it
   folder = path.join(root, 'r1-q4');
-  expect(distillery('convert', source, folder, '--dtype', 'q4', '--block-size', '16').code).toBe(0);
+  // settings other than the defaults (block 64 with zero points), so a re-conversion that fell back to them would show
+  expect(distillery('convert', source, folder, '--dtype', 'q4', '--block-size', '16', '--symmetric').code).toBe(0);
   const added = distillery('models', 'add', folder, '--name', 'Tiny R1', '--json');
   expect(added.code).toBe(0);
   id = JSON.parse(added.stdout).id;
@@ -50,6 +51,7 @@ describe('distillery models reconvert', () => {
   it('--portable writes the portable graph with the same settings; without it the default graph comes back; the record stays', async () => {
     const before = await readManifest(folder);
     expect(before.graph).toBe(XKV_GRAPH);
+    expect(before.quantization).toMatchObject({ blockSize: 16, symmetric: true });
     const portable = distillery('models', 'reconvert', 'Tiny R1', '--portable');
     expect(portable.stderr).toContain('Converting 100%');
     expect(portable.code).toBe(0);
