@@ -23,6 +23,7 @@ import { childJson } from './child-json';
 import { appRows } from './decode-app';
 import type { Schedule, SideResult } from './side-schedule';
 import { writeQ4_0Gguf } from './gguf';
+import { filesUnder, warmPageCache } from './page-cache';
 import { R1_QWEN_1_5B, writeSyntheticCheckpoint } from './synth-checkpoint';
 
 const BENCH = import.meta.dirname;
@@ -122,6 +123,11 @@ async function main(): Promise<void> {
   const schedule: Schedule = { depths: [32, 1024, 4096], stepsPerDepth: Number(arg('steps') ?? 12), prefillTokens: Number(arg('prefill-tokens') ?? 512), contextSize: 4608, threads };
   const src = await synthCheckpoint();
   const onnxDir = await converted(src, arg('block-size') === undefined ? undefined : Number(arg('block-size')));
+  const warmed = (files: string[]) => {
+    const { bytes, seconds } = warmPageCache(files);
+    console.log(`page cache warmed: ${fmt(bytes / 2 ** 30, 2)} GiB of model files read in ${fmt(seconds)} s (bench/page-cache.ts says why)`);
+  };
+  warmed(filesUnder(onnxDir));
   const chunks = arg('prefill-chunks');
   if (chunks) return prefillChunks(onnxDir, schedule, chunks.split(',').map(Number));
   if (flag('app-only')) return appRows(onnxDir, [], threads);
@@ -132,6 +138,7 @@ async function main(): Promise<void> {
   if (withLlama) {
     ensurePeers();
     ggufFile = await gguf(src);
+    warmed([ggufFile]);
   }
   const bandwidth = copyBandwidth(threads);
   console.log(`threads ${threads} · context ${schedule.contextSize} · KV cache float32 on both sides · copy bandwidth ${fmt(bandwidth / 1e9)} GB/s (${threads} threads, 1 GB buffers)`);
