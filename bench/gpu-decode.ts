@@ -4,7 +4,7 @@
  * held in JavaScript memory, crosses the bus on each run. Same weights on every side (a 1.5B-shaped q4 folder, the
  * default graph and its `--portable` twin); the cache holds random rows (a step's cost does not depend on them).
  *
- *   npm run bench -- gpu-decode --xkv <folder> --portable <folder> [--provider webgpu] [--depths 1024,8192,16384]
+ *   npm run bench -- gpu-decode --xkv <folder> [--portable <folder>] [--provider webgpu] [--depths 1024,8192,16384]
  *                               [--steps 12] [--sides engine,engine-portable,host-kv,device-kv,copied-kv]
  *                               [--gguf <the decode bench's Q4_0 GGUF> --llama-gpu vulkan|cuda]
  *                               [--fused-prefill auto|on|off]
@@ -210,7 +210,9 @@ async function main(): Promise<void> {
   const sides = arg('sides', `engine,engine-portable,host-kv,device-kv,copied-kv${gguf ? ',llama-f32,llama-f16fa' : ''}`).split(',') as Side[];
   if (sides.some((side) => side.startsWith('llama-')) && !gguf) throw new Error('The llama sides need --gguf <the decode bench\'s Q4_0 GGUF of the same checkpoint>.');
   const folders = { xkv: arg('xkv', ''), portable: arg('portable', '') };
-  if (!folders.xkv || !folders.portable) throw new Error('Pass --xkv <a converted folder> and --portable <the same checkpoint converted with `distillery convert --portable`>.');
+  const needsPortable = sides.some((side) => side === 'engine-portable' || side === 'device-kv' || side === 'copied-kv');
+  if (!folders.xkv) throw new Error('Pass --xkv <a converted folder>.');
+  if (needsPortable && !folders.portable) throw new Error('The engine-portable, device-kv and copied-kv sides need --portable <the same checkpoint converted with `distillery convert --portable`>.');
   const llama = ['--gguf', gguf, '--llama-gpu', arg('llama-gpu', 'vulkan')];
   const runSide = (side: Side, p = provider) =>
     childJson<SideResult>(import.meta.filename, ['--child', side, '--provider', p, '--xkv', folders.xkv, '--portable', folders.portable, '--depths', depths, '--steps', steps, '--fused-prefill', arg('fused-prefill', 'auto'), ...llama]);
