@@ -6,13 +6,14 @@
  * vocabulary. At ×4 the nucleus held 2–68 tokens and the top 256 at least 98.9% of the mass in a 12-step probe:
  * steps are decided by the candidates, which is what sampling costs on a real model.
  */
-import { copyFileSync, linkSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, writeSync, closeSync } from 'node:fs';
+import { copyFileSync, linkSync, mkdirSync, openSync, readFileSync, readSync, writeSync, closeSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import onnxProto from 'onnx-proto';
 import { readManifest } from '../electron/convert/manifest';
 import { ModelPool } from '../electron/generate/model-pool';
 import { Sampler } from '../electron/generate/sampler';
 import { cachedFolder } from '../electron/testing/fixtures';
+import { filesUnder } from './page-cache';
 
 export const PEAK_FACTOR = 4;
 
@@ -57,10 +58,6 @@ function scaleFloats(file: string, offset: number, length: number, factor: numbe
   } finally {
     closeSync(fd);
   }
-}
-
-function filesUnder(dir: string): string[] {
-  return readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? filesUnder(join(dir, e.name)) : [join(dir, e.name)]));
 }
 
 /** Which path decided each of `steps` sampled steps (R1's settings) after a short prompt, in this process. */
