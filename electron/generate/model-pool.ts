@@ -14,6 +14,7 @@ import { fusedPrefillOn, XkvDecoder, type XkvDecoderOptions } from './xkv-decode
 import { PORTABLE_ON_CPU } from '../model/fused-decoder';
 import { XKV_NAMES } from '../model/xkv-attention';
 import { OrtCandidateFinder } from './candidates';
+import { readEmbeddingAhead } from './embedding-readahead';
 import { warmUpSampler } from './sampler';
 import { createSessionWithFallback, type SessionFactory } from './providers';
 import { Turns } from './turns';
@@ -133,6 +134,8 @@ export class ModelPool {
     const tokenizer = await loadModelTokenizer(folder.dir, folder.eosIds);
     // a growing graph's cache can stay on the GPU where the provider allows it (WebGPU; see sessionOptions)
     const choice = await createSessionWithFallback(variant.onnxPath, request.provider, { factory: this.options.sessionFactory, threads: request.threads, deviceOutputs: presentOutputs(variant) });
+    // GPU providers copy every weight to the device while the session is created; on the CPU the embedding stays mapped
+    if (choice.provider === 'cpu') await readEmbeddingAhead(variant.onnxPath);
     const turn = () => this.turns.take(request.modelId);
     const decoder = await decoderOrRelease(choice.session, folder.shape, { prefillChunk: request.prefillChunk, contextLength, turn, fusedPrefill: fusedPrefillOn(choice.provider) });
     const info: LoadedModelInfo = {
