@@ -53,6 +53,13 @@ describe('reading the embedding ahead', () => {
     expect(await readEmbeddingAhead(modelFile)).toBe(sum(expected));
   }, 300_000);
 
+  it('a graph file with its weights inline is not decoded again (the session read them all)', () => {
+    const big = path.join(root, 'inline.onnx');
+    fs.writeFileSync(big, 'not a model');
+    fs.truncateSync(big, 65 * 1024 * 1024); // sparse: no disk used; decoding it would throw
+    expect(embeddingRanges(big)).toEqual([]);
+  });
+
   it('a missing or unreadable model reads nothing and does not throw (the load reports its own errors)', async () => {
     expect(await readEmbeddingAhead(path.join(root, 'gone', 'model.onnx'))).toBe(0);
     const garbage = path.join(root, 'garbage.onnx');

@@ -12,6 +12,8 @@ import onnxProto from 'onnx-proto';
 import { externalDataOf } from './model-files';
 
 const CHUNK_BYTES = 4 * 1024 * 1024;
+/** A graph file this large holds its weights inline: the session read them all, and decoding it again would be slow. */
+const INLINE_WEIGHTS_BYTES = 64 * 1024 * 1024;
 const EMBEDDING_OPS = new Set(['Gather', 'GatherBlockQuantized']);
 
 export interface ByteRange {
@@ -22,6 +24,7 @@ export interface ByteRange {
 
 /** The external-data ranges of the tensors the graph gathers `input_ids` from (table, and scales when quantized). */
 export function embeddingRanges(onnxPath: string): ByteRange[] {
+  if (fs.statSync(onnxPath).size > INLINE_WEIGHTS_BYTES) return [];
   const graph = onnxProto.onnx.ModelProto.decode(fs.readFileSync(onnxPath)).graph;
   const gather = graph?.node?.find((node) => EMBEDDING_OPS.has(node.opType ?? '') && node.input?.[1] === 'input_ids');
   if (!graph || !gather) return [];
