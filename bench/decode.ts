@@ -123,11 +123,11 @@ async function main(): Promise<void> {
   const schedule: Schedule = { depths: [32, 1024, 4096], stepsPerDepth: Number(arg('steps') ?? 12), prefillTokens: Number(arg('prefill-tokens') ?? 512), contextSize: 4608, threads };
   const src = await synthCheckpoint();
   const onnxDir = await converted(src, arg('block-size') === undefined ? undefined : Number(arg('block-size')));
-  const warmed = (files: string[]) => {
-    const { bytes, seconds } = warmPageCache(files);
+  const warmed = async (files: string[]) => {
+    const { bytes, seconds } = await warmPageCache(files);
     console.log(`page cache warmed: ${fmt(bytes / 2 ** 30, 2)} GiB of model files read in ${fmt(seconds)} s (bench/page-cache.ts says why)`);
   };
-  warmed(filesUnder(onnxDir));
+  await warmed(filesUnder(onnxDir));
   const chunks = arg('prefill-chunks');
   if (chunks) return prefillChunks(onnxDir, schedule, chunks.split(',').map(Number));
   if (flag('app-only')) return appRows(onnxDir, [], threads);
@@ -138,7 +138,7 @@ async function main(): Promise<void> {
   if (withLlama) {
     ensurePeers();
     ggufFile = await gguf(src);
-    warmed([ggufFile]);
+    await warmed([ggufFile]);
   }
   const bandwidth = copyBandwidth(threads);
   console.log(`threads ${threads} · context ${schedule.contextSize} · KV cache float32 on both sides · copy bandwidth ${fmt(bandwidth / 1e9)} GB/s (${threads} threads, 1 GB buffers)`);

@@ -5,10 +5,9 @@
  * embedding `Gather` took 6.6 ms a step in ONNX Runtime's profiler on this VM's disk, 0.04 ms once cached), and which
  * side's file happened to be cached moved the comparison.
  */
-import { closeSync, openSync, readdirSync, readSync, statSync } from 'node:fs';
+import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-
-const CHUNK = 16 * 1024 * 1024;
+import { readRanges } from '../electron/generate/embedding-readahead';
 
 /** Every regular file under `dir`, recursively. */
 export function filesUnder(dir: string): string[] {
@@ -18,23 +17,9 @@ export function filesUnder(dir: string): string[] {
   });
 }
 
-/** Reads each file start to end (the bytes are dropped; the page cache keeps them). */
-export function warmPageCache(files: string[]): { bytes: number; seconds: number } {
+/** Reads each file start to end (the bytes are dropped; the page cache keeps them), as a CPU load reads its embedding. */
+export async function warmPageCache(files: string[]): Promise<{ bytes: number; seconds: number }> {
   const started = performance.now();
-  const buffer = Buffer.allocUnsafe(CHUNK);
-  let bytes = 0;
-  for (const file of files) {
-    const fd = openSync(file, 'r');
-    try {
-      for (let at = 0, size = statSync(file).size; at < size; ) {
-        const n = readSync(fd, buffer, 0, CHUNK, at);
-        if (n === 0) break;
-        at += n;
-        bytes += n;
-      }
-    } finally {
-      closeSync(fd);
-    }
-  }
+  const bytes = await readRanges(files.map((file) => ({ file, offset: 0, length: statSync(file).size })));
   return { bytes, seconds: (performance.now() - started) / 1000 };
 }

@@ -14,7 +14,7 @@ import { f32ToF16Bits, f16BitsToF32 } from '../util/float16';
 export type ScaleDtype = 'float32' | 'float16';
 
 export interface QuantizeOptions {
-  /** Power of two ≥ 16. Default 32. */
+  /** Power of two ≥ 16. Default DEFAULT_BLOCK_SIZE. */
   blockSize?: number;
   /** Symmetric: no zero points (zp = 8). Asymmetric (DEFAULT_SYMMETRIC) stores packed zero points. */
   symmetric?: boolean;
