@@ -137,6 +137,44 @@ describe('Sampler', () => {
     expect(new Sampler({ temperature: 0, topP: 1, repetitionPenalty: 1.2 }).sample(Float32Array.from([2, 1.9]), new Set([0]))).toBe(1);
   });
 
+  it('never draws a token below the cut-off from a weight left over by an earlier row (top-p 1, one shared scratch)', () => {
+    const vocab = 4096;
+    const sampler = new Sampler({ temperature: 1, topP: 1, seed: 3 });
+    const level = new Float32Array(vocab); // every weight 1
+    const steep = Float32Array.from({ length: vocab }, (_, i) => (i >= vocab - 8 ? 0 : -100)); // all but the last 8 beyond e^-37
+    for (let step = 0; step < 200; step++) {
+      sampler.sample(level);
+      expect(sampler.sample(steep)).toBeGreaterThanOrEqual(vocab - 8);
+    }
+  });
+
+  it('a flat row draws each kept token as often as its probability (half the vocabulary kept, the draw without branches)', () => {
+    const r = createRng(11);
+    const logits = Float32Array.from({ length: 2000 }, () => (r() + r() + r() - 1.5) * 2);
+    const opts = { temperature: 0.6, topP: 0.95 };
+    const expected = new Map(candidateDistribution(logits, opts).map((c) => [c.id, c.prob]));
+    expect(expected.size).toBeGreaterThan(500);
+    expect(expected.size).toBeLessThan(1500);
+    const sampler = new Sampler({ ...opts, seed: 9 });
+    const draws = 60_000;
+    const counts = new Map<number, number>();
+    for (let i = 0; i < draws; i++) {
+      const id = sampler.sample(logits);
+      counts.set(id, (counts.get(id) ?? 0) + 1);
+    }
+    for (const id of counts.keys()) expect(expected.has(id)).toBe(true);
+    // the cumulative share in id order against the exact one: a draw walking the wrong tokens shifts it
+    let seen = 0;
+    let want = 0;
+    let worst = 0;
+    for (const [id, p] of [...expected].sort((a, b) => a[0] - b[0])) {
+      seen += (counts.get(id) ?? 0) / draws;
+      want += p;
+      worst = Math.max(worst, Math.abs(seen - want));
+    }
+    expect(worst).toBeLessThan(0.012);
+  });
+
   it('rng is uniform enough', () => {
     const r = createRng(1);
     let sum = 0;
