@@ -231,11 +231,13 @@ test('a long thought streams: live header, each finished block renders once', as
   await expect(reply.getByTestId('thinking-header')).toHaveText(/^Thinking · [\d.]+ m?s · \d+ tokens$/, { timeout: 60_000 });
   await expect.poll(async () => ((await thought.textContent()) ?? '').length, { timeout: 240_000 }).toBeGreaterThan(6000);
 
-  // Read in one go (one committed state): every finished block rendered once, the open tail apart.
-  const seen = (await thought.evaluate((body) => ({
+  // Each read in one go (one committed state): the blocks on screen and the render counts behind them.
+  const renderState = () => thought.evaluate((body) => ({
     blocks: body.querySelectorAll('.md-block').length,
     stats: { ...(body.ownerDocument.defaultView as unknown as { __distilleryRenderStats: { finishedBlockRenders: number; tailRenders: number } }).__distilleryRenderStats },
-  })));
+  }));
+  // Every finished block rendered once, the open tail apart.
+  const seen = await renderState();
   expect(seen.blocks).toBeGreaterThan(3);
   const finished = seen.stats.finishedBlockRenders - before.finishedBlockRenders;
   expect(finished).toBeGreaterThanOrEqual(seen.blocks - 1);
@@ -243,14 +245,10 @@ test('a long thought streams: live header, each finished block renders once', as
   // The open tail re-renders between block boundaries: two reads with the same block count and more tail renders.
   // (Counting tail renders against blocks instead failed on a busy machine, where the adaptive interval stretches
   // and one update can finish a block each time.)
-  const tailState = () => thought.evaluate((body) => ({
-    blocks: body.querySelectorAll('.md-block').length,
-    tailRenders: (body.ownerDocument.defaultView as unknown as { __distilleryRenderStats: { tailRenders: number } }).__distilleryRenderStats.tailRenders,
-  }));
-  let previous = await tailState();
+  let previous = await renderState();
   await expect.poll(async () => {
-    const now = await tailState();
-    const tailOnly = now.blocks === previous.blocks && now.tailRenders > previous.tailRenders;
+    const now = await renderState();
+    const tailOnly = now.blocks === previous.blocks && now.stats.tailRenders > previous.stats.tailRenders;
     previous = now;
     return tailOnly;
   }, { timeout: 60_000, intervals: [50] }).toBe(true);
